@@ -1,0 +1,47 @@
+/* log_message.h - what the log service accepts, and how it writes it down.
+ *
+ * Pure code (no I/O): parsing a POST /log body in either form, and the one
+ * line per message that goes to the central log file. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#define LOG_SERVICE_NAME_MAX 64
+#define LOG_UNKNOWN_SERVICE "unknown"
+
+struct log_message {
+        char service[LOG_SERVICE_NAME_MAX + 1];
+        int priority;                   /* syslog level, 0 (emerg) .. 7 (debug) */
+        const char *text;               /* into the body, or into json */
+        size_t text_len;
+        json_t *json;                   /* keeps text alive for a JSON body */
+};
+
+/* Parse a body. MEDIA_TYPE "application/json" means the structured form
+ * {"service":..,"priority":..,"message":..}; anything else is the original
+ * protocol, a plain message, usually "[ServiceName] - text". On error returns
+ * -EINVAL and writes a sentence for the client into ERROR. */
+int log_message_parse(const char *media_type, const char *body, size_t len,
+                      struct log_message *m, char *error, size_t error_size);
+void log_message_done(struct log_message *m);
+
+bool log_service_name_valid(const char *name, size_t len);
+int log_priority_from_name(const char *name);   /* -1 if unknown */
+const char *log_priority_name(int priority);
+
+/* Escape IN so it fits on one line: backslash, newline, CR, tab and every
+ * other control byte become \\, \n, \r, \t and \xHH. OUT must hold
+ * LOG_ESCAPED_MAX(len) bytes; returns the length written (NUL excluded). */
+#define LOG_ESCAPED_MAX(len) (4 * (len) + 1)
+size_t log_escape(const char *in, size_t len, char *out);
+
+/* "2026-11-28T07:10:00.123456Z" into BUF (at least 32 bytes). */
+void log_format_timestamp(const struct timespec *ts, char *buf, size_t size);
+
+/* The file line, newline included: "TIMESTAMP SERVICE PRIORITY TEXT\n".
+ * OUT must hold LOG_LINE_MAX(m->text_len) bytes; returns the length. */
+#define LOG_LINE_MAX(text_len) (32 + LOG_SERVICE_NAME_MAX + 16 + LOG_ESCAPED_MAX(text_len) + 1)
+size_t log_format_line(const struct log_message *m, const struct timespec *ts, char *out);

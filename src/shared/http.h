@@ -1,0 +1,40 @@
+/* http.h - what a request handler sees of the HTTP server.
+ *
+ * A handler gets the request with its body already read and bounded, and
+ * answers it with one of the http_reply*() calls. If it returns a negative
+ * errno without answering, the client gets a 500 with a JSON error. */
+#pragma once
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "router.h"
+
+#define HTTP_MAX_BODY_DEFAULT (64u * 1024u)
+
+const char *http_request_method(const struct dgo_request *req);
+const char *http_request_path(const struct dgo_request *req);
+const char *http_request_param(const struct dgo_request *req, unsigned i);   /* "{}" captures */
+const char *http_request_header(const struct dgo_request *req, const char *name);
+const char *http_request_query(const struct dgo_request *req, const char *key);
+/* The body, NUL-terminated for convenience (it may hold NULs itself). */
+const char *http_request_body(const struct dgo_request *req, size_t *len);
+/* The media type of the body, lower-cased and without parameters: "application/json". */
+void http_request_media_type(const struct dgo_request *req, char *buf, size_t size);
+
+int http_reply(struct dgo_request *req, unsigned status, const char *content_type,
+               const void *body, size_t len);
+/* Takes ownership of BODY, which must come from malloc(). */
+int http_reply_take(struct dgo_request *req, unsigned status, const char *content_type,
+                    char *body, size_t len);
+/* Takes the reference to J (may be NULL: then 500). */
+int http_reply_json(struct dgo_request *req, unsigned status, json_t *j);
+/* {"error":"..."} with STATUS; returns 0. */
+int http_reply_error(struct dgo_request *req, unsigned status, const char *format, ...)
+        __attribute__((format(printf, 3, 4)));
+int http_reply_redirect(struct dgo_request *req, unsigned status, const char *location);
+/* Adds a header to the reply made before. */
+int http_reply_header(struct dgo_request *req, const char *name, const char *value);
+
+/* The JSON error document, as bytes (pure; unit-tested). */
+char *http_error_body(const char *message, size_t *len);

@@ -1,0 +1,129 @@
+/* http_reply.c - the request accessors and replies of http.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "http_internal.h"
+#include "log.h"
+
+const char *http_request_method(const struct dgo_request *req) {
+        return req->method;
+}
+
+const char *http_request_path(const struct dgo_request *req) {
+        return req->path;
+}
+
+const char *http_request_param(const struct dgo_request *req, unsigned i) {
+        return i < req->params.n ? req->params.value[i] : NULL;
+}
+
+const char *http_request_header(const struct dgo_request *req, const char *name) {
+        return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
+}
+
+const char *http_request_query(const struct dgo_request *req, const char *key) {
+        return MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *http_request_body(const struct dgo_request *req, size_t *len) {
+        if (len)
+                *len = req->body_len;
+        return req->body ? req->body : "";
+}
+
+void http_request_media_type(const struct dgo_request *req, char *buf, size_t size) {
+        const char *ct = http_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+        size_t n = 0;
+
+        if (ct) {
+                while (*ct == ' ' || *ct == '\t')
+                        ct++;
+                for (; ct[n] && ct[n] != ';' && ct[n] != ' ' && n + 1 < size; n++)
+                        buf[n] = (char) tolower((unsigned char) ct[n]);
+        }
+        buf[n] = '\0';
+}
+
+static int set_response(struct dgo_request *req, unsigned status, struct MHD_Response *resp,
+                        const char *content_type) {
+        if (!resp)
+                return -ENOMEM;
+        if (content_type)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        if (req->response)                      /* a second reply replaces the first */
+                MHD_destroy_response(req->response);
+        req->response = resp;
+        req->status = status;
+        return 0;
+}
+
+int http_reply(struct dgo_request *req, unsigned status, const char *content_type,
+               const void *body, size_t len) {
+        return set_response(req, status,
+                            MHD_create_response_from_buffer(len, (void *) body, MHD_RESPMEM_MUST_COPY),
+                            content_type);
+}
+
+int http_reply_take(struct dgo_request *req, unsigned status, const char *content_type,
+                    char *body, size_t len) {
+        struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+
+        if (!resp)
+                free(body);
+        return set_response(req, status, resp, content_type);
+}
+
+int http_reply_json(struct dgo_request *req, unsigned status, json_t *j) {
+        char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+        json_decref(j);
+        if (!text)
+                return http_reply_error(req, 500, "cannot encode the reply");
+        return http_reply_take(req, status, "application/json", text, strlen(text));
+}
+
+char *http_error_body(const char *message, size_t *len) {
+        json_t *j = json_pack("{s:s}", "error", message);
+        char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+        json_decref(j);
+        if (!text)              /* message was not UTF-8, or out of memory */
+                text = strdup("{\"error\":\"internal error\"}");
+        if (text && len)
+                *len = strlen(text);
+        return text;
+}
+
+int http_reply_error(struct dgo_request *req, unsigned status, const char *format, ...) {
+        char message[512];
+        size_t len;
+        char *body;
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(message, sizeof message, format, ap);
+        va_end(ap);
+
+        body = http_error_body(message, &len);
+        if (!body)
+                return -ENOMEM;
+        (void) http_reply_take(req, status, "application/json", body, len);
+        return 0;
+}
+
+int http_reply_redirect(struct dgo_request *req, unsigned status, const char *location) {
+        int r = http_reply(req, status, "text/plain; charset=utf-8", "", 0);
+
+        return r < 0 ? r : http_reply_header(req, MHD_HTTP_HEADER_LOCATION, location);
+}
+
+int http_reply_header(struct dgo_request *req, const char *name, const char *value) {
+        if (!req->response)
+                return -EINVAL;
+        return MHD_add_response_header(req->response, name, value) == MHD_YES ? 0 : -EINVAL;
+}

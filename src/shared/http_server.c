@@ -1,0 +1,297 @@
+/* http_server.c - see http_server.h.
+ *
+ * Request life: libmicrohttpd calls on_access() once with the headers (we
+ * only route and set up state there: a reply queued in that first call would
+ * make it answer "Connection: close"), then once per body chunk, then once
+ * with no data, when the handler runs and its reply is queued. */
+#include "http_server.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http.h"
+#include "http_internal.h"
+#include "log.h"
+#include "loop.h"
+
+struct http_server {
+        struct MHD_Daemon *mhd;
+        sd_event *event;
+        sd_event_source *io, *timer;
+        struct http_server_config config;
+        unsigned long long requests;
+        /* libmicrohttpd's own error messages, bounded: a burst of refused
+         * connections must not flood the journal. */
+        time_t log_window;
+        unsigned log_count, log_suppressed;
+};
+
+#define MHD_LOG_PER_SECOND 10
+
+static void on_mhd_log(void *cls, const char *format, va_list ap) {
+        struct http_server *s = cls;
+        time_t now = time(NULL);
+        char text[512];
+
+        if (now != s->log_window) {
+                if (s->log_suppressed)
+                        log_warning("libmicrohttpd: %u more messages suppressed", s->log_suppressed);
+                s->log_window = now;
+                s->log_count = s->log_suppressed = 0;
+        }
+        if (++s->log_count > MHD_LOG_PER_SECOND) {
+                s->log_suppressed++;
+                return;
+        }
+        vsnprintf(text, sizeof text, format, ap);
+        text[strcspn(text, "\n")] = '\0';
+        log_warning("libmicrohttpd: %s", text);
+}
+
+static int rearm_timer(struct http_server *s) {
+        MHD_UNSIGNED_LONG_LONG ms;
+
+        if (MHD_get_timeout(s->mhd, &ms) != MHD_YES)
+                return sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
+        int r = sd_event_source_set_time(s->timer, loop_now(s->event) + (uint64_t) ms * 1000);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
+}
+
+static int run_mhd(struct http_server *s) {
+        MHD_run(s->mhd);
+        int r = rearm_timer(s);
+        if (r < 0)
+                log_error_errno(r, "Cannot arm the HTTP timer");
+        return 0;
+}
+
+static int on_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        return run_mhd(userdata);
+}
+
+static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        return run_mhd(userdata);
+}
+
+static enum MHD_Result queue_reply(struct http_server *s, struct dgo_request *req) {
+        enum MHD_Result ret;
+
+        if (!req->response && http_reply_error(req, 500, "internal error") < 0)
+                return MHD_NO;                          /* out of memory: drop the connection */
+        ret = MHD_queue_response(req->connection, req->status, req->response);
+        MHD_destroy_response(req->response);
+        req->response = NULL;
+        s->requests++;
+        return ret;
+}
+
+static enum MHD_Result reply_early(struct http_server *s, struct dgo_request *req) {
+        switch (req->early_status) {
+        case 404:
+                http_reply_error(req, 404, "no such resource: %s", req->path);
+                break;
+        case 405:
+                http_reply_error(req, 405, "method %s not allowed here (allowed: %s)", req->method, req->allow);
+                http_reply_header(req, MHD_HTTP_HEADER_ALLOW, req->allow);
+                break;
+        default:
+                http_reply_error(req, 413, "request body larger than %zu bytes", req->max_body);
+                break;
+        }
+        return queue_reply(s, req);
+}
+
+static bool declared_too_large(struct dgo_request *req) {
+        const char *cl = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        char *end;
+        unsigned long long n;
+
+        if (!cl)
+                return false;
+        errno = 0;
+        n = strtoull(cl, &end, 10);
+        return errno == ERANGE || (end != cl && n > req->max_body);
+}
+
+static struct dgo_request *request_new(struct http_server *s, struct MHD_Connection *c,
+                                       const char *url, const char *method) {
+        struct dgo_request *req = calloc(1, sizeof *req);
+
+        if (!req)
+                return NULL;
+        req->connection = c;
+        req->method = method;
+        req->path = url;
+        switch (route_lookup(s->config.routes, s->config.n_routes, method, url, &req->route,
+                             &req->params, req->allow, sizeof req->allow)) {
+        case ROUTE_FOUND:
+                break;
+        case ROUTE_NOT_FOUND:
+                req->early_status = 404;
+                break;
+        case ROUTE_METHOD_NOT_ALLOWED:
+                req->early_status = 405;
+                break;
+        }
+        req->max_body = req->route && req->route->max_body ? req->route->max_body : s->config.max_body;
+        return req;
+}
+
+/* A body over the limit is read and dropped up to this much more, so the
+ * client gets its 413 (libmicrohttpd queues a reply only once the request is
+ * complete); past that the connection is dropped. */
+#define DISCARD_MAX (1024u * 1024u)
+
+/* Keep a chunk of the body; false when the connection should be dropped. */
+static bool body_take(struct dgo_request *req, const char *data, size_t len) {
+        req->received += len;
+        if (!req->early_status && req->received > req->max_body) {
+                req->early_status = 413;
+                free(req->body);
+                req->body = NULL;
+                req->body_len = req->body_size = 0;
+        }
+        if (req->early_status)
+                return req->received - len <= req->max_body + DISCARD_MAX;
+
+        if (req->body_len + len + 1 > req->body_size) {
+                size_t size = req->body_size ? req->body_size : 1024;
+                while (size < req->body_len + len + 1)
+                        size *= 2;
+                char *p = realloc(req->body, size);
+                if (!p)
+                        return false;
+                req->body = p;
+                req->body_size = size;
+        }
+        memcpy(req->body + req->body_len, data, len);
+        req->body_len += len;
+        req->body[req->body_len] = '\0';
+        return true;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls) {
+        struct http_server *s = cls;
+        struct dgo_request *req = *con_cls;
+
+        if (!req) {
+                req = request_new(s, c, url, method);
+                if (!req)
+                        return MHD_NO;
+                *con_cls = req;
+                if (declared_too_large(req)) {
+                        /* Answer before the body is sent (no "100 Continue"); the
+                         * connection closes, which is what we want here. A 404
+                         * or 405 already decided says more than the 413. */
+                        if (!req->early_status)
+                                req->early_status = 413;
+                        return reply_early(s, req);
+                }
+                return MHD_YES;
+        }
+
+        if (*upload_data_size > 0) {
+                if (!body_take(req, upload_data, *upload_data_size))
+                        return MHD_NO;
+                *upload_data_size = 0;
+                return MHD_YES;
+        }
+
+        if (req->early_status)
+                return reply_early(s, req);
+
+        int r = req->route->handler(req, s->config.userdata);
+        if (r < 0 && !req->response) {
+                log_error_errno(r, "%s %s failed", method, url);
+                http_reply_error(req, 500, "internal error");
+        }
+        return queue_reply(s, req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+        struct dgo_request *req = *con_cls;
+
+        if (!req)
+                return;
+        if (req->response)
+                MHD_destroy_response(req->response);
+        free(req->body);
+        free(req);
+        *con_cls = NULL;
+}
+
+int http_server_start(sd_event *e, int listen_fd, const struct http_server_config *config,
+                      struct http_server **ret) {
+        struct http_server *s = calloc(1, sizeof *s);
+        const union MHD_DaemonInfo *info;
+        int r;
+
+        if (!s)
+                return -ENOMEM;
+        s->config = *config;
+        if (!s->config.max_body)
+                s->config.max_body = HTTP_MAX_BODY_DEFAULT;
+        if (!s->config.connection_limit)
+                s->config.connection_limit = 1024;
+        if (!s->config.idle_timeout_sec)
+                s->config.idle_timeout_sec = 30;
+        s->event = sd_event_ref(e);
+
+        s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO, 0,
+                                  NULL, NULL, on_access, s,
+                                  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,     /* first, to catch all */
+                                  MHD_OPTION_LISTEN_SOCKET, (MHD_socket) listen_fd,
+                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                  MHD_OPTION_CONNECTION_LIMIT, s->config.connection_limit,
+                                  MHD_OPTION_CONNECTION_TIMEOUT, s->config.idle_timeout_sec,
+                                  MHD_OPTION_END);
+        if (!s->mhd) {
+                r = log_error_errno(-EIO, "Cannot start the HTTP server");
+                goto fail;
+        }
+        info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+        if (!info) {
+                r = log_error_errno(-EIO, "libmicrohttpd has no epoll fd");
+                goto fail;
+        }
+        r = sd_event_add_io(e, &s->io, info->epoll_fd, EPOLLIN, on_io, s);
+        if (r >= 0)
+                r = sd_event_add_time(e, &s->timer, CLOCK_MONOTONIC, 0, 0, on_timer, s);
+        if (r >= 0)
+                r = rearm_timer(s);
+        if (r < 0) {
+                log_error_errno(r, "Cannot add the HTTP server to the event loop");
+                goto fail;
+        }
+        *ret = s;
+        return 0;
+fail:
+        http_server_free(s);
+        return r;
+}
+
+void http_server_free(struct http_server *s) {
+        if (!s)
+                return;
+        sd_event_source_disable_unref(s->io);
+        sd_event_source_disable_unref(s->timer);
+        if (s->mhd)
+                MHD_stop_daemon(s->mhd);
+        sd_event_unref(s->event);
+        free(s);
+}
+
+unsigned long long http_server_requests(const struct http_server *s) {
+        return s->requests;
+}

@@ -1,0 +1,51 @@
+/* log.c - see log.h. */
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-journal.h>
+
+static const char *identifier = "dgo";
+static int to_journal = -1;             /* decided on first use */
+
+void log_setup(const char *ident) {
+        identifier = ident;
+        to_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+const char *log_identifier(void) {
+        return identifier;
+}
+
+int log_full(int priority, int error, const char *file, int line, const char *func,
+             const char *format, ...) {
+        char text[2048], code_file[256], code_line[32];
+        va_list ap;
+
+        if (to_journal < 0)
+                to_journal = getenv("JOURNAL_STREAM") != NULL;
+
+        va_start(ap, format);
+        int n = vsnprintf(text, sizeof text, format, ap);
+        va_end(ap);
+        if (error && n >= 0 && (size_t) n < sizeof text)
+                snprintf(text + n, sizeof text - (size_t) n, ": %s", strerror(error < 0 ? -error : error));
+
+        if (to_journal) {
+                snprintf(code_file, sizeof code_file, "CODE_FILE=%s", file);
+                snprintf(code_line, sizeof code_line, "CODE_LINE=%d", line);
+                if (sd_journal_send_with_location(code_file, code_line, func,
+                                                  "MESSAGE=%s", text,
+                                                  "PRIORITY=%d", priority,
+                                                  "SYSLOG_IDENTIFIER=%s", identifier,
+                                                  /* a NULL format ends the list early: no ERRNO= field */
+                                                  error ? "ERRNO=%d" : NULL, error < 0 ? -error : error,
+                                                  NULL) >= 0)
+                        return error < 0 ? error : -error;
+        }
+        fprintf(stderr, "%s: %s\n", identifier, text);
+        return error < 0 ? error : -error;
+}

@@ -1,0 +1,21 @@
+/* loop.h - the one sd-event loop of a service, and its talk with systemd.
+ *
+ * loop_new() blocks SIGTERM/SIGINT and turns them into a clean exit of the
+ * loop, and enables the watchdog: sd-event itself sends WATCHDOG=1 from the
+ * loop, so the heartbeat proves the loop is alive, not just a timer thread. */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+int loop_new(sd_event **ret);
+
+/* READY=1 with a STATUS= line a person reads in `systemctl status`. */
+void notify_ready(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void notify_status(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void notify_stopping(void);
+
+/* Run the loop until SIGTERM/SIGINT; returns 0 or a negative errno. */
+int loop_run(sd_event *e);
+
+/* Microseconds on CLOCK_MONOTONIC, as seen by the loop. */
+uint64_t loop_now(sd_event *e);

@@ -1,0 +1,120 @@
+# shellcheck shell=bash
+# ct-lib.sh - boot a throwaway systemd in systemd-nspawn on overlay(/ + tmpfs). Source it.
+#
+# Recipe: /work/shared/systemd-box.md, section 1. Never boot systemd on the real root (its
+# tmpfiles step wipes /tmp): the container's root is an overlay of / with a tmpfs upper layer,
+# mounted inside a private mount namespace, so the host sees no mount and no file change.
+# The container shares the host network namespace: a unit listening in the box binds a host port.
+#
+#   ct_seed DIR           write the seed tree (copied into the upper layer before boot)
+#   ct_start NAME ARGS..  boot in the background; ARGS go to the container's systemd
+#                         (e.g. systemd.unit=box.target); env CT_NSPAWN_ARGS: extra nspawn args
+#   ct_pid1               find the container's PID 1 (host PID) -> CT_PID1; <= 20 s
+#   ct_wait [SECS]        until is-system-running says running|degraded (printed)
+#   ct_exec CMD..         run CMD in all of the container's namespaces (nsenter)
+#   ct_stop [SECS]        poweroff; SIGKILL PID 1 after SECS; remove our cgroups and dir
+# Globals set: CT_NSPAWN (PID of the unshare/nspawn process), CT_PID1, CT_DIR, CT_CG.
+
+CT_ROOT=${CT_ROOT:-/var/tmp/dgo-box}
+CT_BASE=${CT_BASE:-$CT_ROOT/ct} CT_LOGS=${CT_LOGS:-$CT_ROOT/logs}
+CT_SEED=${CT_SEED:-$CT_ROOT/seed}   # tree copied into the upper layer before boot
+
+ct_seed() {    # ct_seed DIR: idempotent (overwrites our files, removes nothing)
+    local d=$1 u
+    mkdir -p "$d/etc/systemd/system" "$d/etc/systemd/journald.conf.d" "$d/etc/systemd/system.conf.d"
+    # Units that bind host ports (we share the host network) or fire timers during a test.
+    for u in postgresql.service nginx.service apt-daily.timer apt-daily-upgrade.timer \
+             dpkg-db-backup.timer e2scrub_all.timer fstrim.timer man-db.timer; do
+        ln -sfn /dev/null "$d/etc/systemd/system/$u"
+    done
+    printf '%s\n' '[Unit]' 'Description=Minimal target for service tests' 'Requires=basic.target' \
+        'After=basic.target' 'Wants=dbus.service systemd-logind.service' 'AllowIsolate=yes' \
+        > "$d/etc/systemd/system/box.target"
+    # Journal: keep everything tests send (2,000+ messages) for the box's short life. Volatile
+    # = /run/log/journal on the container's own /run tmpfs: no flush step, nothing on the overlay.
+    # The size caps are far above what a test writes, so nothing is rotated away. Rate limits
+    # stay at their defaults on purpose (the services under test handle that themselves).
+    printf '%s\n' '[Journal]' 'Storage=volatile' 'RuntimeMaxUse=512M' 'RuntimeKeepFree=0' \
+        'RuntimeMaxFileSize=128M' 'MaxRetentionSec=0' 'MaxLevelStore=debug' \
+        'ForwardToSyslog=no' 'ForwardToWall=no' > "$d/etc/systemd/journald.conf.d/dgo-box.conf"
+    # No core files: the host's core_pattern is a relative "core"; a SIGABRT from the watchdog
+    # would otherwise drop cores into the service's cwd and make code=dumped vs killed vary.
+    printf '%s\n' '[Manager]' 'DefaultLimitCORE=0' > "$d/etc/systemd/system.conf.d/dgo-box.conf"
+}
+
+# cgroup2 mount: /sys/fs/cgroup/unified on a hybrid host (tested), /sys/fs/cgroup on pure v2 (not).
+ct_cgroot() { if [ -d /sys/fs/cgroup/unified ]; then echo /sys/fs/cgroup/unified; else echo /sys/fs/cgroup; fi; }
+
+ct_start() {   # ct_start NAME [args for the container's systemd]; env CT_NSPAWN_ARGS
+    local name=$1 own; shift
+    own=$(sed -n 's/^0:://p' /proc/self/cgroup); own=${own%/}
+    CT_PID1='' CT_DIR=$CT_BASE/$name CT_CG=$(ct_cgroot)$own/ct-$name
+    mkdir -p "$CT_DIR" "$CT_LOGS" "$CT_CG"
+    # Fix 1: tmpfs on /run first, so nspawn's /run/systemd/nspawn state is not on the host's /run.
+    # Fix 2: one cgroup per nspawn (with --keep-unit two containers would share <cg>/payload).
+    # Fix 3: delete both machine-id files (else the host's ID is copied); --link-journal=no.
+    # shellcheck disable=SC2016  # the script below expands its own positional args
+    unshare -m --propagation private bash -ec '
+        B=$1 name=$2 seed=$3 cg=$4 xargs=$5; shift 5
+        echo $$ > "$cg/cgroup.procs"
+        mount -t tmpfs -o mode=0755 tmpfs /run
+        mount -t tmpfs -o mode=0755 tmpfs "$B"
+        mkdir -p "$B/upper" "$B/work" "$B/merged"
+        mount -t overlay overlay -o "lowerdir=/,upperdir=$B/upper,workdir=$B/work" "$B/merged"
+        rm -f "$B/merged/etc/machine-id" "$B/merged/var/lib/dbus/machine-id"
+        systemd-machine-id-setup --root="$B/merged" >/dev/null 2>&1
+        [ ! -d "$seed" ] || cp -a "$seed/." "$B/merged/"
+        # $xargs (CT_NSPAWN_ARGS) is word-split on purpose.
+        exec systemd-nspawn -q -D "$B/merged" --boot --register=no --keep-unit \
+             --link-journal=no --console=read-only --machine="$name" $xargs -- "$@"
+    ' ct-"$name" "$CT_DIR" "$name" "$CT_SEED" "$CT_CG" "${CT_NSPAWN_ARGS:-}" "$@" \
+        </dev/null >"$CT_LOGS/$name.console" 2>&1 &
+    CT_NSPAWN=$!
+}
+
+ct_pid1() {    # container PID 1 = child of nspawn whose NSpid ends in 1; <= 20 s
+    local c
+    for _ in $(seq 200); do
+        for c in $(ps -o pid= --ppid "$CT_NSPAWN"); do
+            if grep -qE '^NSpid:.*[[:space:]]1$' /proc/"$c"/status 2>/dev/null &&
+               [ "$(cat /proc/"$c"/comm 2>/dev/null)" = systemd ]; then CT_PID1=$c; return 0; fi
+        done
+        kill -0 "$CT_NSPAWN" 2>/dev/null || return 1
+        sleep 0.1
+    done; return 1
+}
+
+# nsenter -a inherits the host environment (CI=true etc. leak in) and runs outside the box's
+# cgroups; for a supervised run use: ct_exec systemd-run --wait --pipe --quiet --collect CMD
+ct_exec() { [ -n "${CT_PID1:-}" ] && SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 nsenter -t "$CT_PID1" -a "$@"; }
+
+ct_wait() {    # until running/degraded; retries while PID 1 is not yet reachable
+    local end=$((SECONDS + ${1:-60})) s=
+    while [ $SECONDS -lt $end ]; do
+        s=$(ct_exec systemctl is-system-running --wait 2>/dev/null) || true
+        case $s in running|degraded) echo "$s"; return 0;; esac
+        kill -0 "$CT_NSPAWN" 2>/dev/null || break
+        sleep 0.2
+    done; echo "ct_wait: failed (state: ${s:-none})" >&2; return 1
+}
+
+ct_stop() {    # poweroff, bounded; then SIGKILL PID 1 (kills the whole pid ns), then nspawn
+    local t=${1:-20} d
+    [ -n "${CT_NSPAWN:-}" ] || return 0
+    ct_exec systemctl poweroff --no-block >/dev/null 2>&1 || kill -TERM "$CT_NSPAWN" 2>/dev/null || true
+    for _ in $(seq $((t * 10))); do kill -0 "$CT_NSPAWN" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$CT_NSPAWN" 2>/dev/null; then
+        echo "ct_stop: no poweroff after ${t}s, SIGKILL" >&2
+        # Fix 4: killing nspawn alone would leave PID 1 running, reparented to the host's PID 1.
+        [ -z "${CT_PID1:-}" ] || kill -KILL "$CT_PID1" 2>/dev/null || true
+        for _ in $(seq 30); do kill -0 "$CT_NSPAWN" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$CT_NSPAWN" 2>/dev/null || true
+    fi
+    wait "$CT_NSPAWN" 2>/dev/null || true
+    # Our cgroup in the v2 tree and its twin in the v1 name=systemd tree (hybrid hosts).
+    for d in "$CT_CG" "${CT_CG/\/unified\//\/systemd\/}"; do
+        [ ! -d "$d" ] || find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+    done
+    rmdir "$CT_DIR" 2>/dev/null || true
+    CT_NSPAWN='' CT_PID1=''
+}

@@ -1,0 +1,140 @@
+#!/bin/bash
+# run.sh BUILD_DIR [TEST_FILE...] - run box tests, each in a fresh throwaway systemd container.
+#
+# For each test file (default: tests/box/test-*.sh, sorted): boot a box (box.target, seed from
+# ct_seed), `meson install` BUILD_DIR into it (BUILD_DIR "-" installs nothing), daemon-reload,
+# run the test with bash under `timeout` (BOX_TEST_TIMEOUT, default 300 s), save the box's
+# journal, tear the box down (on every exit path), and count the PASS:/FAIL: lines it printed.
+# A test that exits non-zero before its RESULT line (crash, set -e, timeout) counts one more
+# failure; a test that printed no PASS/FAIL at all counts as one failure.
+# Last line: "N passed, M failed"; exit status 1 if M > 0. Root only.
+#
+# Exported to tests: CT_PID1 (host PID of the box's systemd), CT_NSPAWN, R=/proc/$CT_PID1/root,
+# BOX_NAME, REPO (repo root, also the cwd), BUILD_DIR (absolute, or "-").
+# Logs in $CT_LOGS (default /var/tmp/dgo-box/logs): <test>.out, <test>.journal, <box>.console.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+# shellcheck source=tests/box/ct-lib.sh
+. "$HERE/ct-lib.sh"
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+[ $# -ge 1 ] || die "usage: $0 BUILD_DIR|- [TEST_FILE...]"
+[ "$(id -u)" = 0 ] || die "must run as root (nspawn, mounts, cgroups)"
+BUILD_DIR=$1; shift
+if [ "$BUILD_DIR" != - ]; then
+    BUILD_DIR=$(cd "$BUILD_DIR" 2>/dev/null && pwd) || die "no build dir: $1"
+fi
+TIMEOUT=${BOX_TEST_TIMEOUT:-300}
+LC_COLLATE=C   # sorted order of the default glob
+[ $# -gt 0 ] || set -- "$HERE"/test-*.sh
+tests=()
+for t in "$@"; do
+    [ -f "$t" ] || die "no test file: $t"
+    tests+=("$(cd "$(dirname "$t")" && pwd)/$(basename "$t")")
+done
+
+# One runner at a time: the boxes share the host network, so the same ports.
+# Children get fd 9 closed (9>&-), so the lock lives exactly as long as this runner.
+mkdir -p "$CT_ROOT" "$CT_LOGS"
+exec 9>"$CT_ROOT/lock"
+if ! flock -n 9; then
+    echo "run.sh: another runner holds $CT_ROOT/lock, waiting..." >&2
+    flock -w "${BOX_LOCK_TIMEOUT:-1800}" 9 || die "lock wait timed out"
+fi
+# We hold the lock, so a box under our CT_BASE now is a leftover (e.g. a SIGKILLed runner) or
+# someone's manual box; it may hold our ports. Say so, but do not kill what we did not start.
+for p in $(pgrep -x systemd-nspawn || true); do
+    if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -- "-D $CT_BASE/" >/dev/null; then
+        echo "run.sh: WARNING: box already running: nspawn PID $p; to end it: kill -9 the" \
+             "child of that PID (the box's PID 1)" >&2
+    fi
+done
+
+ct_seed "$CT_SEED"
+cd "$REPO"
+TEST_PID='' TEE_PID='' OUT_FD='' TOTAL_PASS=0 TOTAL_FAIL=0
+
+# `timeout` makes itself the leader of a new process group, so the test and everything it
+# started in the background are in process group $TEST_PID.
+end_test() {   # end_test [TERM]: idempotent
+    if [ -n "$TEST_PID" ]; then
+        if [ -n "${1:-}" ]; then   # interrupted: timeout forwards TERM to the group and
+            kill -TERM "$TEST_PID" 2>/dev/null || true   # KILLs it 5 s later if need be
+            wait "$TEST_PID" 2>/dev/null || true
+        fi
+        # Leftover background processes of the test would keep tee (and us) waiting.
+        if kill -KILL -- "-$TEST_PID" 2>/dev/null; then echo "--- killed processes the test left behind"; fi
+        TEST_PID=''
+    fi
+    if [ -n "$OUT_FD" ]; then exec {OUT_FD}>&-; OUT_FD=''; wait "$TEE_PID" 2>/dev/null || true; fi
+}
+teardown() {   # idempotent; used on every path
+    end_test TERM
+    if [ -n "${CT_NSPAWN:-}" ]; then
+        [ -z "${CT_PID1:-}" ] || [ -z "${JOURNAL:-}" ] ||
+            SYSTEMD_COLORS=0 timeout 30 nsenter -t "$CT_PID1" -a journalctl -b --no-pager \
+                >"$JOURNAL" 2>&1 || true
+        ct_stop 20
+    fi
+    JOURNAL=''
+}
+trap teardown EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+now() { echo "${EPOCHREALTIME/,/.}"; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
+    local t=$1 name pass fail rc=0 t0 tb
+    name=$(basename "$t" .sh)
+    BOX_NAME=dgo-${name#test-}; BOX_NAME=${BOX_NAME//[^a-zA-Z0-9-]/-}; BOX_NAME=${BOX_NAME:0:60}
+    local out=$CT_LOGS/$name.out
+    echo "=== $name (box $BOX_NAME)"
+    t0=$(now)
+    ct_start "$BOX_NAME" systemd.unit=box.target 9>&-
+    JOURNAL=$CT_LOGS/$name.journal
+    if ! { ct_pid1 && ct_wait 60 >/dev/null; }; then
+        echo "FAIL: $name: box did not boot; $CT_LOGS/$BOX_NAME.console ends:"
+        tail -n 15 "$CT_LOGS/$BOX_NAME.console" | sed 's/^/    | /'
+        teardown; TOTAL_FAIL=$((TOTAL_FAIL + 1)); return 0
+    fi
+    echo "--- booted in $(elapsed "$t0") s"
+    if [ "$BUILD_DIR" != - ]; then
+        tb=$(now)
+        if ! meson install -C "$BUILD_DIR" --no-rebuild --destdir "/proc/$CT_PID1/root" --quiet; then
+            echo "FAIL: $name: meson install into the box failed"
+            teardown; TOTAL_FAIL=$((TOTAL_FAIL + 1)); return 0
+        fi
+        echo "--- installed in $(elapsed "$tb") s"
+    fi
+    if ! ct_exec systemctl daemon-reload; then
+        echo "FAIL: $name: systemctl daemon-reload in the box failed"
+        teardown; TOTAL_FAIL=$((TOTAL_FAIL + 1)); return 0
+    fi
+
+    export CT_PID1 CT_NSPAWN R=/proc/$CT_PID1/root BOX_NAME REPO BUILD_DIR
+    exec {OUT_FD}> >(tee "$out" 9>&-); TEE_PID=$!
+    # Background + wait: a SIGINT/SIGTERM to us then runs the traps at once (see teardown).
+    timeout -k 5 "$TIMEOUT" bash "$t" </dev/null >&"$OUT_FD" 2>&1 9>&- {OUT_FD}>&- &
+    TEST_PID=$!
+    wait "$TEST_PID" || rc=$?
+    end_test
+    teardown
+    pass=$(grep -c '^PASS: ' "$out" || true) fail=$(grep -c '^FAIL: ' "$out" || true)
+    if [ "$rc" -ne 0 ] && ! grep '^RESULT: ' "$out" >/dev/null; then
+        if [ "$rc" -eq 124 ]; then echo "FAIL: $name: timed out after $TIMEOUT s"
+        else echo "FAIL: $name: crashed (exit $rc)"; fi
+        fail=$((fail + 1))
+    elif [ $((pass + fail)) -eq 0 ]; then
+        echo "FAIL: $name: no checks ran (exit $rc)"; fail=1
+    fi
+    echo "--- $name: $pass ok, $fail bad, exit $rc, $(elapsed "$t0") s in all; logs: $CT_LOGS/$name.{out,journal}"
+    TOTAL_PASS=$((TOTAL_PASS + pass)) TOTAL_FAIL=$((TOTAL_FAIL + fail))
+}
+
+for t in "${tests[@]}"; do run_one "$t"; done
+echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+[ "$TOTAL_FAIL" -eq 0 ]
