@@ -98,9 +98,30 @@ ct_wait() {    # until running/degraded; retries while PID 1 is not yet reachabl
     done; echo "ct_wait: failed (state: ${s:-none})" >&2; return 1
 }
 
+# Host PIDs of processes in the box's PID namespace whose parent is outside it: what ct_exec
+# (nsenter) started there, or its orphans, now children of the host's PID 1.
+ct_foreign() {
+    local p k v pp ns=/proc/$CT_PID1/ns/pid
+    for p in /proc/[0-9]*; do
+        [ "${p#/proc/}" != "$CT_PID1" ] && [ "$p/ns/pid" -ef "$ns" ] || continue
+        pp=''
+        { while read -r k v; do [ "$k" = PPid: ] && { pp=$v; break; }; done <"$p/status"; } 2>/dev/null || true
+        [ -z "$pp" ] || [ "/proc/$pp/ns/pid" -ef "$ns" ] || echo "${p#/proc/}"
+    done
+    return 0
+}
+
 ct_stop() {    # poweroff, bounded; then SIGKILL PID 1 (kills the whole pid ns), then nspawn
-    local t=${1:-20} d
+    local t=${1:-20} d pids
     [ -n "${CT_NSPAWN:-}" ] || return 0
+    # systemd-shutdown sees a non-child (see ct_foreign) go away only at its 10 s timeout, and
+    # the host's PID 1 here reaps orphans ~1.5 s late: kill them, let them be reaped (<= 3 s).
+    if [ -n "${CT_PID1:-}" ] && pids=$(ct_foreign) && [ -n "$pids" ]; then
+        # shellcheck disable=SC2086  # one PID per word
+        kill -KILL $pids 2>/dev/null || true
+        # shellcheck disable=SC2086  # bash's kill -0 P... succeeds while any P exists
+        for _ in $(seq 30); do kill -0 $pids 2>/dev/null || break; sleep 0.1; done
+    fi
     ct_exec systemctl poweroff --no-block >/dev/null 2>&1 || kill -TERM "$CT_NSPAWN" 2>/dev/null || true
     for _ in $(seq $((t * 10))); do kill -0 "$CT_NSPAWN" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$CT_NSPAWN" 2>/dev/null; then
