@@ -7,18 +7,20 @@
 
 #include <stdbool.h>
 
+#include "journal_send.h"
 #include "log_message.h"
 
 struct log_sink {
         char *path;
         int fd;
-        bool journal;                   /* false when there is no journald (run by hand) */
+        struct journal_conn journal;    /* path NULL when there is no journald (run by hand) */
         char *buf;                      /* one formatted line or journal field */
         size_t buf_size;
         unsigned long long written;
 };
 
-int log_sink_open(struct log_sink *s, const char *path, bool journal);
+/* JOURNAL_SOCKET: journald's native socket, or NULL for the file only. */
+int log_sink_open(struct log_sink *s, const char *path, const char *journal_socket);
 /* Reopen the file by name, after a rotation moved it (SIGHUP). */
 int log_sink_reopen(struct log_sink *s);
 int log_sink_write(struct log_sink *s, const struct log_message *m);

@@ -21,6 +21,7 @@
 #include "log_sink.h"
 #include "loop.h"
 
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define STATUS_INTERVAL_USEC (5 * 1000000ULL)
 
 struct log_service {
@@ -135,7 +136,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "dgo-log: unexpected argument '%s'\n", argv[optind]);
                 return 1;
         }
-        if (journal && !getenv("JOURNAL_STREAM") && access("/run/systemd/journal/socket", W_OK) < 0) {
+        if (journal && access(JOURNAL_SOCKET, W_OK) < 0) {
                 log_notice("No journald here: writing the log file only");
                 journal = false;
         }
@@ -150,7 +151,7 @@ int main(int argc, char **argv) {
 
         if (!log_file && !(log_file = default_log_file()))
                 return 1;
-        if (log_sink_open(&svc.sink, log_file, journal) < 0)
+        if (log_sink_open(&svc.sink, log_file, journal ? JOURNAL_SOCKET : NULL) < 0)
                 return 1;
 
         r = loop_new(&e);

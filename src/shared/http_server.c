@@ -255,6 +255,7 @@ int http_server_start(sd_event *e, int listen_fd, const struct http_server_confi
                                   MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                                   MHD_OPTION_CONNECTION_LIMIT, s->config.connection_limit,
                                   MHD_OPTION_CONNECTION_TIMEOUT, s->config.idle_timeout_sec,
+                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 8192,
                                   MHD_OPTION_END);
         if (!s->mhd) {
                 r = log_error_errno(-EIO, "Cannot start the HTTP server");

@@ -12,7 +12,9 @@
 #   ct_pid1               find the container's PID 1 (host PID) -> CT_PID1; <= 20 s
 #   ct_wait [SECS]        until is-system-running says running|degraded (printed)
 #   ct_exec CMD..         run CMD in all of the container's namespaces (nsenter)
-#   ct_stop [SECS]        poweroff; SIGKILL PID 1 after SECS; remove our cgroups and dir
+#   ct_foreign            host PIDs that ct_exec left in the box (parent outside it)
+#   ct_stop [SECS]        kill ct_foreign ones; poweroff; SIGKILL PID 1 after SECS;
+#                         remove our cgroups and dir
 # Globals set: CT_NSPAWN (PID of the unshare/nspawn process), CT_PID1, CT_DIR, CT_CG.
 
 CT_ROOT=${CT_ROOT:-/var/tmp/dgo-box}
@@ -103,7 +105,7 @@ ct_wait() {    # until running/degraded; retries while PID 1 is not yet reachabl
 ct_foreign() {
     local p k v pp ns=/proc/$CT_PID1/ns/pid
     for p in /proc/[0-9]*; do
-        [ "${p#/proc/}" != "$CT_PID1" ] && [ "$p/ns/pid" -ef "$ns" ] || continue
+        if [ "${p#/proc/}" = "$CT_PID1" ] || ! [ "$p/ns/pid" -ef "$ns" ]; then continue; fi
         pp=''
         { while read -r k v; do [ "$k" = PPid: ] && { pp=$v; break; }; done <"$p/status"; } 2>/dev/null || true
         [ -z "$pp" ] || [ "/proc/$pp/ns/pid" -ef "$ns" ] || echo "${p#/proc/}"

@@ -12,6 +12,8 @@
 # Exported to tests: CT_PID1 (host PID of the box's systemd), CT_NSPAWN, R=/proc/$CT_PID1/root,
 # BOX_NAME, REPO (repo root, also the cwd), BUILD_DIR (absolute, or "-").
 # Logs in $CT_LOGS (default /var/tmp/dgo-box/logs): <test>.out, <test>.journal, <box>.console.
+# Other env: CT_ROOT (default /var/tmp/dgo-box; lock, seed, boxes, logs under it),
+# BOX_LOCK_TIMEOUT (s to wait for another runner's lock, default 1800).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,26 +37,7 @@ for t in "$@"; do
     tests+=("$(cd "$(dirname "$t")" && pwd)/$(basename "$t")")
 done
 
-# One runner at a time: the boxes share the host network, so the same ports.
-# Children get fd 9 closed (9>&-), so the lock lives exactly as long as this runner.
-mkdir -p "$CT_ROOT" "$CT_LOGS"
-exec 9>"$CT_ROOT/lock"
-if ! flock -n 9; then
-    echo "run.sh: another runner holds $CT_ROOT/lock, waiting..." >&2
-    flock -w "${BOX_LOCK_TIMEOUT:-1800}" 9 || die "lock wait timed out"
-fi
-# We hold the lock, so a box under our CT_BASE now is a leftover (e.g. a SIGKILLed runner) or
-# someone's manual box; it may hold our ports. Say so, but do not kill what we did not start.
-for p in $(pgrep -x systemd-nspawn || true); do
-    if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -- "-D $CT_BASE/" >/dev/null; then
-        echo "run.sh: WARNING: box already running: nspawn PID $p; to end it: kill -9 the" \
-             "child of that PID (the box's PID 1)" >&2
-    fi
-done
-
-ct_seed "$CT_SEED"
-cd "$REPO"
-TEST_PID='' TEE_PID='' OUT_FD='' TOTAL_PASS=0 TOTAL_FAIL=0
+LOCK_PID='' TEST_PID='' TEE_PID='' OUT_FD='' TOTAL_PASS=0 TOTAL_FAIL=0
 
 # `timeout` makes itself the leader of a new process group, so the test and everything it
 # started in the background are in process group $TEST_PID.
@@ -71,6 +54,7 @@ end_test() {   # end_test [TERM]: idempotent
     if [ -n "$OUT_FD" ]; then exec {OUT_FD}>&-; OUT_FD=''; wait "$TEE_PID" 2>/dev/null || true; fi
 }
 teardown() {   # idempotent; used on every path
+    [ -z "$LOCK_PID" ] || kill "$LOCK_PID" 2>/dev/null || true
     end_test TERM
     if [ -n "${CT_NSPAWN:-}" ]; then
         [ -z "${CT_PID1:-}" ] || [ -z "${JOURNAL:-}" ] ||
@@ -83,6 +67,30 @@ teardown() {   # idempotent; used on every path
 trap teardown EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# One runner at a time: the boxes share the host network, so the same ports.
+# Children get fd 9 closed (9>&-), so the lock lives exactly as long as this runner.
+mkdir -p "$CT_ROOT" "$CT_LOGS"
+exec 9>"$CT_ROOT/lock"
+if ! flock -n 9; then
+    echo "run.sh: another runner holds $CT_ROOT/lock, waiting..." >&2
+    # In the background so that a signal interrupts the wait (bash runs traps only between
+    # foreground commands); the lock belongs to the open file, so it is ours all the same.
+    flock -w "${BOX_LOCK_TIMEOUT:-1800}" 9 & LOCK_PID=$!
+    wait "$LOCK_PID" || die "could not take the lock"
+    LOCK_PID=''
+fi
+# We hold the lock, so a box under our CT_BASE now is a leftover (e.g. a SIGKILLed runner) or
+# someone's manual box; it may hold our ports. Say so, but do not kill what we did not start.
+for p in $(pgrep -x systemd-nspawn || true); do
+    if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -- "-D $CT_BASE/" >/dev/null; then
+        echo "run.sh: WARNING: box already running: nspawn PID $p; to end it: kill -9 the" \
+             "child of that PID (the box's PID 1)" >&2
+    fi
+done
+
+ct_seed "$CT_SEED"
+cd "$REPO"
 
 now() { echo "${EPOCHREALTIME/,/.}"; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }

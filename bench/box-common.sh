@@ -1,0 +1,38 @@
+# shellcheck shell=bash
+# box-common.sh - what the benchmarks share: a release build installed into a
+# fresh box (real systemd in a container, see tests/box/ct-lib.sh).
+# Source it from the repository root; it sets CT_PID1 and R and tears the box
+# down on exit.
+
+REPO=$PWD
+scripts/deps test >&2
+BUILD=${BENCH_BUILD:-build/release}
+[ -d "$BUILD" ] || meson setup "$BUILD" -Dbuildtype=release >/dev/null
+meson compile -C "$BUILD" >/dev/null
+
+. tests/box/ct-lib.sh
+ct_seed "$CT_SEED"
+exec 9>"$CT_ROOT/lock"
+flock -w 600 9 || { echo "bench: the box lock is held by another run" >&2; exit 1; }
+ct_start "bench-$$" systemd.unit=box.target
+trap 'ct_stop 20 >/dev/null 2>&1' EXIT
+ct_pid1 && ct_wait 60 >/dev/null || { echo "bench: the box did not boot" >&2; exit 1; }
+R=/proc/$CT_PID1/root
+meson install -C "$BUILD" --no-rebuild --quiet --destdir "$R" >/dev/null
+ct_exec systemctl daemon-reload
+. tests/box/lib.sh
+
+vmrss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$(box_main_pid "$1")/status"; }
+
+# wrk_run URL LUA-SCRIPT: wrk -t2 -c50 -d10s; sets RPS, P99_MS, REQUESTS, NON2XX
+wrk_run() {
+    local out
+    out=$(wrk -t2 -c50 -d"${BENCH_SECONDS:-10}"s --latency -s "$2" "$1")
+    echo "$out" >&2
+    RPS=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+    P99_MS=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0;
+                                 else if (v ~ /s$/) v = v * 1000; print v }' <<<"$out")
+    REQUESTS=$(awk '/requests in/ { print $1 }' <<<"$out")
+    NON2XX=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
+    NON2XX=${NON2XX:-0}
+}

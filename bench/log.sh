@@ -1,0 +1,31 @@
+#!/bin/bash
+# bench/log.sh - log ingestion under load, in a real systemd box.
+#
+# wrk -t2 -c50 -d10s POSTs ~100-byte messages to dgo-log; then every message
+# the service accepted is counted in the file and in the journal: both must
+# hold at least as many as wrk saw answered (wrk does not count replies still
+# in flight when it stops), and exactly as many as each other.
+# Targets (issue 2): >= 35,000 messages/s, zero loss, VmRSS < 8 MB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/box-common.sh
+
+ct_exec systemctl start dgo-log.socket
+wait_until 5 ss -Hltn "sport = :4000"
+curl -s -o /dev/null --data-binary '[Warmup] - start' http://127.0.0.1:4000/log
+
+wrk_run http://127.0.0.1:4000/log bench/log-post.lua
+rss=$(vmrss_kb dgo-log.service)
+lines=$(grep -c '^[^ ]* Bench info ' "$R/var/log/dgo/dgo.log")
+ct_exec journalctl --sync
+journal=$(ct_exec journalctl DGO_SERVICE=Bench -o cat --no-pager | wc -l)
+suppressed=$(ct_exec journalctl -u dgo-log.service -o cat --no-pager | grep -c Suppressed || true)
+
+lost=0
+[ "$NON2XX" = 0 ] || lost=1
+[ "$lines" -ge "$REQUESTS" ] && [ "$journal" -eq "$lines" ] && [ "$suppressed" = 0 ] || lost=1
+echo "log ingestion: $RPS messages/s (target >= 35000)"
+echo "log p99 latency: $P99_MS ms"
+echo "log VmRSS after the run: $rss kB (target < 8192)"
+echo "log answered 200: $REQUESTS, non-2xx: $NON2XX; lines in the file: $lines; journal entries: $journal; journald suppressed: $suppressed"
+echo "log loss: $([ $lost = 0 ] && echo none || echo YES)"
