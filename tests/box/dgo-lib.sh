@@ -3,7 +3,7 @@
 
 TOOLS=$REPO/tests/tools
 
-port_listens() { ss -Hltn "sport = :$1" | grep -q LISTEN; }
+port_listens() { grep -q LISTEN <<<"$(ss -Hltn "sport = :$1")"; }
 
 # post_log BODY [MEDIA_TYPE] -> the HTTP status code (000 when no answer)
 post_log() {
