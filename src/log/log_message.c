@@ -175,11 +175,16 @@ size_t log_escape(const char *in, size_t len, char *out) {
 }
 
 void log_format_timestamp(const struct timespec *ts, char *buf, size_t size) {
-        struct tm tm;
-        char base[24];
+        /* The seconds part changes once a second: format it once a second. */
+        static time_t cached_sec = -1;
+        static char base[24];
 
-        gmtime_r(&ts->tv_sec, &tm);
-        strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (ts->tv_sec != cached_sec) {
+                struct tm tm;
+                gmtime_r(&ts->tv_sec, &tm);
+                strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+                cached_sec = ts->tv_sec;
+        }
         snprintf(buf, size, "%s.%06ldZ", base, ts->tv_nsec / 1000);
 }
 

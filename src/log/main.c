@@ -45,7 +45,7 @@ static int handle_log(struct dgo_request *req, void *userdata) {
         log_message_done(&m);
         if (r < 0)
                 return http_reply_error(req, 500, "the message could not be stored");
-        return http_reply(req, 200, "text/plain; charset=utf-8", "", 0);
+        return http_reply_empty(req, 200);
 }
 
 static int handle_heartbeat(struct dgo_request *req, void *userdata) {

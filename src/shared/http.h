@@ -24,6 +24,8 @@ void http_request_media_type(const struct dgo_request *req, char *buf, size_t si
 
 int http_reply(struct dgo_request *req, unsigned status, const char *content_type,
                const void *body, size_t len);
+/* An empty body (no Content-Type); cheap: the reply object is shared. */
+int http_reply_empty(struct dgo_request *req, unsigned status);
 /* Takes ownership of BODY, which must come from malloc(). */
 int http_reply_take(struct dgo_request *req, unsigned status, const char *content_type,
                     char *body, size_t len);

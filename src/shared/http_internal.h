@@ -2,6 +2,7 @@
 #pragma once
 
 #include <microhttpd.h>
+#include <stdbool.h>
 
 #include "router.h"
 
@@ -17,5 +18,11 @@ struct dgo_request {
         size_t body_len, body_size;
         size_t received;                        /* body bytes seen, kept or not */
         struct MHD_Response *response;          /* set by http_reply*() */
+        bool response_shared;                   /* not ours to destroy (http_reply_empty) */
         unsigned status;
 };
+
+/* Drop the request's reply, unless it is shared. */
+void http_request_drop_response(struct dgo_request *req);
+/* Free what http_reply.c keeps for the whole process. */
+void http_reply_cleanup(void);

@@ -55,11 +55,40 @@ static int set_response(struct dgo_request *req, unsigned status, struct MHD_Res
                 return -ENOMEM;
         if (content_type)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-        if (req->response)                      /* a second reply replaces the first */
-                MHD_destroy_response(req->response);
+        http_request_drop_response(req);        /* a second reply replaces the first */
         req->response = resp;
         req->status = status;
         return 0;
+}
+
+void http_request_drop_response(struct dgo_request *req) {
+        if (req->response && !req->response_shared)
+                MHD_destroy_response(req->response);
+        req->response = NULL;
+        req->response_shared = false;
+}
+
+/* One empty reply for the whole process: a hot path such as POST /log then
+ * allocates no response at all. */
+static struct MHD_Response *empty_response;
+
+int http_reply_empty(struct dgo_request *req, unsigned status) {
+        if (!empty_response) {
+                empty_response = MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT);
+                if (!empty_response)
+                        return -ENOMEM;
+        }
+        http_request_drop_response(req);
+        req->response = empty_response;
+        req->response_shared = true;
+        req->status = status;
+        return 0;
+}
+
+void http_reply_cleanup(void) {
+        if (empty_response)
+                MHD_destroy_response(empty_response);
+        empty_response = NULL;
 }
 
 int http_reply(struct dgo_request *req, unsigned status, const char *content_type,
@@ -123,7 +152,7 @@ int http_reply_redirect(struct dgo_request *req, unsigned status, const char *lo
 }
 
 int http_reply_header(struct dgo_request *req, const char *name, const char *value) {
-        if (!req->response)
+        if (!req->response || req->response_shared)
                 return -EINVAL;
         return MHD_add_response_header(req->response, name, value) == MHD_YES ? 0 : -EINVAL;
 }

@@ -86,8 +86,7 @@ static enum MHD_Result queue_reply(struct http_server *s, struct dgo_request *re
         if (!req->response && http_reply_error(req, 500, "internal error") < 0)
                 return MHD_NO;                          /* out of memory: drop the connection */
         ret = MHD_queue_response(req->connection, req->status, req->response);
-        MHD_destroy_response(req->response);
-        req->response = NULL;
+        http_request_drop_response(req);
         s->requests++;
         return ret;
 }
@@ -224,8 +223,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
         if (!req)
                 return;
-        if (req->response)
-                MHD_destroy_response(req->response);
+        http_request_drop_response(req);
         free(req->body);
         free(req);
         *con_cls = NULL;
@@ -289,6 +287,7 @@ void http_server_free(struct http_server *s) {
         sd_event_source_disable_unref(s->timer);
         if (s->mhd)
                 MHD_stop_daemon(s->mhd);
+        http_reply_cleanup();
         sd_event_unref(s->event);
         free(s);
 }
