@@ -20,6 +20,7 @@
 #include "log_message.h"
 #include "log_sink.h"
 #include "loop.h"
+#include "registry_client.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define STATUS_INTERVAL_USEC (5 * 1000000ULL)
@@ -27,6 +28,8 @@
 struct log_service {
         struct log_sink sink;
         struct http_server *http;
+        struct http_client *client;
+        struct registry_client *registry;
         char address[128];
 };
 
@@ -48,13 +51,8 @@ static int handle_log(struct dgo_request *req, void *userdata) {
         return http_reply_empty(req, 200);
 }
 
-static int handle_heartbeat(struct dgo_request *req, void *userdata) {
-        return http_reply(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
-}
-
 static const struct dgo_route routes[] = {
         { "POST", "/log", handle_log, 64 * 1024 },
-        { "GET", "/heartbeat", handle_heartbeat, 0 },
 };
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -85,6 +83,8 @@ static void usage(FILE *f) {
                 "  -f, --log-file PATH   the central log file (default: $LOGS_DIRECTORY/dgo.log,\n"
                 "                        or ./dgo.log outside systemd)\n"
                 "      --no-journal      write only the file, not journald\n"
+                "      --registry URL    register there (default: $DGO_REGISTRY or\n"
+                "                        " REGISTRY_URL_DEFAULT ")\n"
                 "  -h, --help            show this help\n"
                 "      --version         show the version\n"
                 "\n"
@@ -105,17 +105,19 @@ static char *default_log_file(void) {
 }
 
 int main(int argc, char **argv) {
-        enum { OPT_VERSION = 0x100, OPT_NO_JOURNAL };
+        enum { OPT_VERSION = 0x100, OPT_NO_JOURNAL, OPT_REGISTRY };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, 'l' },
                 { "log-file", required_argument, NULL, 'f' },
                 { "no-journal", no_argument, NULL, OPT_NO_JOURNAL },
+                { "registry", required_argument, NULL, OPT_REGISTRY },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, OPT_VERSION },
                 { NULL, 0, NULL, 0 }
         };
         struct log_service svc = { .sink.fd = -1 };
-        const char *listen_addr = NULL;
+        const char *listen_addr = NULL, *registry_url = NULL;
+        char *unit = NULL;
         char *log_file = NULL;
         bool journal = true;
         sd_event *e = NULL;
@@ -127,6 +129,7 @@ int main(int argc, char **argv) {
                 case 'l': listen_addr = optarg; break;
                 case 'f': free(log_file); log_file = strdup(optarg); break;
                 case OPT_NO_JOURNAL: journal = false; break;
+                case OPT_REGISTRY: registry_url = optarg; break;
                 case 'h': usage(stdout); return 0;
                 case OPT_VERSION: puts("dgo-log " DGO_VERSION); return 0;
                 default: usage(stderr); return 1;
@@ -157,10 +160,28 @@ int main(int argc, char **argv) {
         r = loop_new(&e);
         if (r < 0)
                 goto out;
+        r = http_client_new(e, &svc.client);
+        if (r < 0)
+                goto out;
+        char service_url[160];
+        snprintf(service_url, sizeof service_url, "http://%s", svc.address);
+        unit = own_service_unit();
+        struct registry_client_config rc = {
+                .registry_url = registry_url,
+                .service_name = "LogService",
+                .service_url = service_url,
+                .unit = unit,
+        };
+        r = registry_client_new(e, svc.client, &rc, &svc.registry);
+        if (r < 0)
+                goto out;
         struct http_server_config config = {
                 .routes = routes,
                 .n_routes = sizeof routes / sizeof routes[0],
                 .userdata = &svc,
+                .core_routes = registry_client_routes,
+                .n_core_routes = registry_client_n_routes,
+                .core_userdata = svc.registry,
         };
         r = http_server_start(e, fd, &config, &svc.http);
         if (r < 0)
@@ -182,6 +203,9 @@ int main(int argc, char **argv) {
         log_info("Stopping after %llu messages", svc.sink.written);
 out:
         http_server_free(svc.http);
+        http_client_free(svc.client);
+        registry_client_free(svc.registry);
+        free(unit);
         log_sink_close(&svc.sink);
         sd_event_unref(e);
         free(log_file);

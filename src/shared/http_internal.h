@@ -10,6 +10,7 @@ struct dgo_request {
         struct MHD_Connection *connection;
         const char *method, *path;              /* owned by libmicrohttpd */
         const struct dgo_route *route;
+        void *userdata;                         /* for route->handler */
         struct route_params params;
         char allow[64];                         /* for 405 */
         unsigned early_status;                  /* 404/405/413 decided before the handler */

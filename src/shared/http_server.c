@@ -129,17 +129,24 @@ static struct dgo_request *request_new(struct http_server *s, struct MHD_Connect
         req->connection = c;
         req->method = method;
         req->path = url;
-        switch (route_lookup(s->config.routes, s->config.n_routes, method, url, &req->route,
-                             &req->params, req->allow, sizeof req->allow)) {
-        case ROUTE_FOUND:
-                break;
-        case ROUTE_NOT_FOUND:
-                req->early_status = 404;
-                break;
-        case ROUTE_METHOD_NOT_ALLOWED:
-                req->early_status = 405;
-                break;
+        enum route_result rr = route_lookup(s->config.routes, s->config.n_routes, method, url, &req->route,
+                                            &req->params, req->allow, sizeof req->allow);
+        req->userdata = s->config.userdata;
+        if (rr != ROUTE_FOUND && s->config.n_core_routes) {
+                char core_allow[sizeof req->allow];
+                enum route_result cr = route_lookup(s->config.core_routes, s->config.n_core_routes, method, url,
+                                                    &req->route, &req->params, core_allow, sizeof core_allow);
+                if (cr == ROUTE_FOUND)
+                        req->userdata = s->config.core_userdata;
+                if (cr == ROUTE_FOUND || (cr == ROUTE_METHOD_NOT_ALLOWED && rr == ROUTE_NOT_FOUND)) {
+                        rr = cr;
+                        memcpy(req->allow, core_allow, sizeof core_allow);
+                }
         }
+        if (rr == ROUTE_NOT_FOUND)
+                req->early_status = 404;
+        else if (rr == ROUTE_METHOD_NOT_ALLOWED)
+                req->early_status = 405;
         req->max_body = req->route && req->route->max_body ? req->route->max_body : s->config.max_body;
         return req;
 }
@@ -209,7 +216,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         if (req->early_status)
                 return reply_early(s, req);
 
-        int r = req->route->handler(req, s->config.userdata);
+        int r = req->route->handler(req, req->userdata);
         if (r < 0 && !req->response) {
                 log_error_errno(r, "%s %s failed", method, url);
                 http_reply_error(req, 500, "internal error");
@@ -266,7 +273,7 @@ int http_server_start(sd_event *e, int listen_fd, const struct http_server_confi
         }
         r = sd_event_add_io(e, &s->io, info->epoll_fd, EPOLLIN, on_io, s);
         if (r >= 0)
-                r = sd_event_add_time(e, &s->timer, CLOCK_MONOTONIC, 0, 0, on_timer, s);
+                r = sd_event_add_time(e, &s->timer, CLOCK_MONOTONIC, 0, 1, on_timer, s);   /* accuracy 1 us: the default 250 ms would stall reading bodies */
         if (r >= 0)
                 r = rearm_timer(s);
         if (r < 0) {

@@ -15,6 +15,11 @@ struct http_server_config {
         const struct dgo_route *routes;
         size_t n_routes;
         void *userdata;                 /* passed to every handler */
+        /* Routes the core itself serves (registry_client_routes), after the
+         * service's own, with their own userdata. */
+        const struct dgo_route *core_routes;
+        size_t n_core_routes;
+        void *core_userdata;
         size_t max_body;                /* default for routes that set none; 0: HTTP_MAX_BODY_DEFAULT */
         unsigned connection_limit;      /* 0: 1024 */
         unsigned idle_timeout_sec;      /* 0: 30 */

@@ -11,6 +11,11 @@
 void log_setup(const char *identifier);
 const char *log_identifier(void);
 
+/* Also hand every message of priority info or more urgent to FN (the
+ * registry client forwards them to the LogService). FN must not log. */
+typedef void (*log_forward_fn)(int priority, const char *text, void *userdata);
+void log_set_forward(log_forward_fn fn, void *userdata);
+
 int log_full(int priority, int error, const char *file, int line, const char *func,
              const char *format, ...) __attribute__((format(printf, 6, 7)));
 

@@ -1,0 +1,209 @@
+/* registration.c - see registration.h. */
+#include "registration.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "utf8.h"
+
+static bool all_chars_in(const char *s, const char *extra) {
+        for (; *s; s++) {
+                char c = *s;
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      strchr(extra, c)))
+                        return false;
+        }
+        return true;
+}
+
+bool service_name_valid(const char *s) {
+        size_t n = strlen(s);
+        return n > 0 && n <= REG_NAME_MAX && all_chars_in(s, "_-.");
+}
+
+bool http_url_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n > REG_URL_MAX || strncmp(s, "http://", 7) != 0 || n == 7)
+                return false;
+        for (const char *p = s; *p; p++)        /* printable ASCII, no spaces */
+                if (*p <= ' ' || *p >= 0x7f)
+                        return false;
+        return true;
+}
+
+bool unit_name_valid(const char *s) {
+        size_t n = strlen(s);
+        return n > 8 && n <= REG_UNIT_MAX && strcmp(s + n - 8, ".service") == 0 && all_chars_in(s, "_-.:@\\");
+}
+
+const char *health_to_string(enum health h) {
+        return h == HEALTH_UP ? "up" : "down";
+}
+
+struct registration *registration_free(struct registration *r) {
+        if (!r)
+                return NULL;
+        free(r->name);
+        free(r->url);
+        for (size_t i = 0; i < r->n_required; i++)
+                free(r->required[i]);
+        free(r->update_url);
+        free(r->heartbeat_url);
+        free(r->unit);
+        free(r);
+        return NULL;
+}
+
+bool registration_requires(const struct registration *r, const char *name) {
+        for (size_t i = 0; i < r->n_required; i++)
+                if (strcmp(r->required[i], name) == 0)
+                        return true;
+        return false;
+}
+
+/* A string field: *out stays NULL when absent and OPTIONAL. */
+static int get_string(const json_t *j, const char *key, bool optional, bool (*valid)(const char *),
+                      char **out, char *error, size_t error_size) {
+        const json_t *v = json_object_get(j, key);
+
+        if (!v || (optional && json_is_null(v)) || (optional && json_is_string(v) && !*json_string_value(v))) {
+                if (optional)
+                        return 0;
+                snprintf(error, error_size, "\"%s\" is missing", key);
+                return -EINVAL;
+        }
+        if (!json_is_string(v) || !valid(json_string_value(v))) {
+                snprintf(error, error_size, "\"%s\" is not valid", key);
+                return -EINVAL;
+        }
+        *out = strdup(json_string_value(v));
+        return *out ? 0 : -ENOMEM;
+}
+
+int registration_from_json(const json_t *j, struct registration **ret, char *error, size_t error_size) {
+        struct registration *r;
+        const json_t *req, *item;
+        size_t i;
+        int e;
+
+        if (!json_is_object(j)) {
+                snprintf(error, error_size, "the body must be a JSON object (a Registration)");
+                return -EINVAL;
+        }
+        r = calloc(1, sizeof *r);
+        if (!r)
+                return -ENOMEM;
+
+        if ((e = get_string(j, "ServiceName", false, service_name_valid, &r->name, error, error_size)) < 0 ||
+            (e = get_string(j, "ServiceURL", false, http_url_valid, &r->url, error, error_size)) < 0 ||
+            (e = get_string(j, "ServiceUpdateURL", true, http_url_valid, &r->update_url, error, error_size)) < 0 ||
+            (e = get_string(j, "HeartbeatURL", true, http_url_valid, &r->heartbeat_url, error, error_size)) < 0 ||
+            (e = get_string(j, "Unit", true, unit_name_valid, &r->unit, error, error_size)) < 0)
+                goto fail;
+
+        req = json_object_get(j, "RequiredServices");
+        if (req && !json_is_null(req)) {
+                if (!json_is_array(req) || json_array_size(req) > REG_REQUIRED_MAX) {
+                        snprintf(error, error_size, "\"RequiredServices\" must be a list of at most %d names",
+                                 REG_REQUIRED_MAX);
+                        e = -EINVAL;
+                        goto fail;
+                }
+                json_array_foreach(req, i, item) {
+                        if (!json_is_string(item) || !service_name_valid(json_string_value(item))) {
+                                snprintf(error, error_size, "\"RequiredServices\" holds an invalid name");
+                                e = -EINVAL;
+                                goto fail;
+                        }
+                        if (registration_requires(r, json_string_value(item)))
+                                continue;
+                        if (!(r->required[r->n_required] = strdup(json_string_value(item)))) {
+                                e = -ENOMEM;
+                                goto fail;
+                        }
+                        r->n_required++;
+                }
+        }
+        if (!r->unit && !r->heartbeat_url) {
+                /* A foreign service is watched by its heartbeat: without one we
+                 * could never notice it is gone. */
+                snprintf(error, error_size, "\"HeartbeatURL\" is required for a service without \"Unit\"");
+                e = -EINVAL;
+                goto fail;
+        }
+        r->health = HEALTH_UP;
+        *ret = r;
+        return 0;
+fail:
+        registration_free(r);
+        return e;
+}
+
+static json_t *string_or_empty(const char *s) {
+        return json_string(s ? s : "");
+}
+
+json_t *registration_to_json(const struct registration *r) {
+        json_t *required = json_array(), *j;
+        char since[32] = "";
+
+        if (r->since_usec) {
+                time_t sec = (time_t) (r->since_usec / 1000000);
+                struct tm tm;
+                gmtime_r(&sec, &tm);
+                strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        }
+        for (size_t i = 0; i < r->n_required; i++)
+                json_array_append_new(required, json_string(r->required[i]));
+        j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s}",
+                      "ServiceName", r->name,
+                      "ServiceURL", r->url,
+                      "RequiredServices", required,
+                      "ServiceUpdateURL", string_or_empty(r->update_url),
+                      "HeartbeatURL", string_or_empty(r->heartbeat_url),
+                      "Unit", r->unit ? json_string(r->unit) : json_null(),
+                      "Health", health_to_string(r->health),
+                      "Since", since,
+                      "Reason", r->reason);
+        return j;
+}
+
+enum health health_from_units(const char *svc_active, const char *svc_sub,
+                              const char *sock_active, enum health previous,
+                              char *reason, size_t reason_size) {
+        bool listening = sock_active && strcmp(sock_active, "active") == 0;
+
+        if (strcmp(svc_active, "active") == 0 || strcmp(svc_active, "reloading") == 0) {
+                snprintf(reason, reason_size, "running");
+                return HEALTH_UP;
+        }
+        if (strcmp(svc_active, "failed") == 0 || strcmp(svc_sub, "auto-restart") == 0) {
+                snprintf(reason, reason_size, "%s", strcmp(svc_active, "failed") == 0 ? "failed" : "restarting");
+                return HEALTH_DOWN;
+        }
+        if (strcmp(svc_active, "inactive") == 0) {
+                snprintf(reason, reason_size, "%s", listening ? "socket listening, starts on demand" : "stopped");
+                return listening ? HEALTH_UP : HEALTH_DOWN;
+        }
+        /* activating, deactivating: on the way somewhere; wait for where it lands. */
+        return previous;
+}
+
+json_t *patch_new(void) {
+        return json_pack("{s:[], s:[]}", "Added", "Removed");
+}
+
+int patch_add(json_t *patch, bool added, const char *name, const char *url) {
+        json_t *list = json_object_get(patch, added ? "Added" : "Removed");
+
+        return json_array_append_new(list, json_pack("{s:s, s:s}", "Name", name, "URL", url)) < 0 ? -ENOMEM : 0;
+}
+
+bool patch_empty(const json_t *patch) {
+        return json_array_size(json_object_get(patch, "Added")) == 0 &&
+               json_array_size(json_object_get(patch, "Removed")) == 0;
+}

@@ -1,0 +1,68 @@
+/* registration.h - one service as the registry knows it, and its health.
+ *
+ * Pure code (no I/O): parsing and validating the original protocol's
+ * Registration, its JSON form in GET /services, and the mapping from systemd
+ * unit states to health. Unit-tested. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define REG_NAME_MAX 64
+#define REG_URL_MAX 512
+#define REG_UNIT_MAX 128
+#define REG_REQUIRED_MAX 16
+
+enum health {
+        HEALTH_UP,              /* a request now will be served */
+        HEALTH_DOWN,
+};
+
+struct registration {
+        char *name;                     /* ServiceName */
+        char *url;                      /* ServiceURL: the key */
+        char *required[REG_REQUIRED_MAX];
+        size_t n_required;
+        char *update_url;               /* ServiceUpdateURL: where patches go; may be NULL */
+        char *heartbeat_url;            /* HeartbeatURL: polled for a foreign service */
+        char *unit;                     /* "dgo-log.service"; NULL for a foreign service */
+
+        enum health health;
+        uint64_t since_usec;            /* CLOCK_REALTIME of the last health change */
+        char reason[128];               /* why the health is what it is, for people */
+        unsigned heartbeat_failures;    /* in a row */
+        bool polling;                   /* a heartbeat request is out */
+        bool over_http;                 /* registered with POST (saved), not from a descriptor */
+};
+
+/* Parse a Registration; on error returns -EINVAL with a sentence in ERROR. */
+int registration_from_json(const json_t *j, struct registration **ret, char *error, size_t error_size);
+struct registration *registration_free(struct registration *r);
+bool registration_requires(const struct registration *r, const char *name);
+
+/* The original fields, plus "Unit", "Health", "Since" (ISO 8601 UTC) and "Reason". */
+json_t *registration_to_json(const struct registration *r);
+
+const char *health_to_string(enum health h);
+
+bool service_name_valid(const char *s);
+bool http_url_valid(const char *s);
+bool unit_name_valid(const char *s);
+
+/* A patch, as POSTed to a ServiceUpdateURL: {"Added":[{"Name":..,"URL":..}],"Removed":[]}. */
+json_t *patch_new(void);
+int patch_add(json_t *patch, bool added, const char *name, const char *url);
+bool patch_empty(const json_t *patch);
+
+/* Health of a socket-activated service from its units' states:
+ *   service active (running, reloading, ...)             -> up
+ *   service failed, or restarting (auto-restart)         -> down
+ *   service inactive and its socket listening            -> up (the next connection starts it)
+ *   service inactive and no socket listening             -> down
+ *   service activating/deactivating otherwise            -> PREVIOUS (wait for where it lands)
+ * REASON gets a short text for GET /services. */
+enum health health_from_units(const char *svc_active, const char *svc_sub,
+                              const char *sock_active, enum health previous,
+                              char *reason, size_t reason_size);

@@ -1,0 +1,219 @@
+/* registry.c - see registry.h. */
+#include "registry.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+static uint64_t now_realtime(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+int registry_init(struct registry *reg, sd_event *e, const struct registry_config *config) {
+        *reg = (struct registry) { .event = sd_event_ref(e), .config = *config };
+        return http_client_new(e, &reg->http);
+}
+
+void registry_done(struct registry *reg) {
+        sd_event_source_disable_unref(reg->heartbeat_timer);
+        http_client_free(reg->http);
+        for (size_t i = 0; i < reg->n_regs; i++)
+                registration_free(reg->regs[i]);
+        sd_event_unref(reg->event);
+        *reg = (struct registry) { 0 };
+}
+
+struct registration *registry_find(struct registry *reg, const char *url) {
+        for (size_t i = 0; i < reg->n_regs; i++)
+                if (strcmp(reg->regs[i]->url, url) == 0)
+                        return reg->regs[i];
+        return NULL;
+}
+
+static const struct unit_state *unit_get(const struct registry *reg, const char *unit) {
+        for (size_t i = 0; i < reg->n_units; i++)
+                if (strcmp(reg->units[i].unit, unit) == 0)
+                        return &reg->units[i];
+        return NULL;
+}
+
+/* "dgo-log.service" -> "dgo-log.socket" */
+static void socket_of(const char *service_unit, char *buf, size_t size) {
+        size_t n = strlen(service_unit) - strlen(".service");
+        snprintf(buf, size, "%.*s.socket", (int) n, service_unit);
+}
+
+/* A dependent that is a dgo unit gets patches only while it runs: a patch
+ * must not start a socket-activated service, which learns everything when it
+ * registers on start anyway. */
+static bool wants_patches(const struct registry *reg, const struct registration *r) {
+        if (!r->update_url)
+                return false;
+        if (!r->unit)
+                return true;
+        const struct unit_state *u = unit_get(reg, r->unit);
+        return u && strcmp(u->active, "active") == 0;
+}
+
+/* Tell the dependents of PROVIDER that it came (ADDED) or went. */
+static void announce(struct registry *reg, const struct registration *provider, bool added) {
+        for (size_t i = 0; i < reg->n_regs; i++) {
+                struct registration *d = reg->regs[i];
+                if (d == provider || !registration_requires(d, provider->name) || !wants_patches(reg, d))
+                        continue;
+                json_t *patch = patch_new();
+                patch_add(patch, added, provider->name, provider->url);
+                notify_send(reg, d, patch);
+        }
+}
+
+/* The providers of everything D requires: Added for those up, and, when
+ * WITH_REMOVED, Removed for those down. */
+static json_t *providers_patch(const struct registry *reg, const struct registration *d, bool with_removed) {
+        json_t *patch = patch_new();
+
+        for (size_t i = 0; i < reg->n_regs; i++) {
+                const struct registration *p = reg->regs[i];
+                if (p == d || !registration_requires(d, p->name))
+                        continue;
+                if (p->health == HEALTH_UP)
+                        patch_add(patch, true, p->name, p->url);
+                else if (with_removed)
+                        patch_add(patch, false, p->name, p->url);
+        }
+        return patch;
+}
+
+void registry_set_health(struct registry *reg, struct registration *r, enum health h, const char *reason) {
+        if (reason)
+                snprintf(r->reason, sizeof r->reason, "%s", reason);
+        if (r->health == h && r->since_usec)
+                return;
+        bool changed = r->health != h;
+        r->health = h;
+        r->since_usec = now_realtime();
+        if (!changed)
+                return;
+        log_info("%s at %s is %s (%s)", r->name, r->url, health_to_string(h), r->reason);
+        announce(reg, r, h == HEALTH_UP);
+}
+
+/* Recompute the health of a registration with a unit from the unit table. */
+static void unit_health_update(struct registry *reg, struct registration *r) {
+        char sock[REG_UNIT_MAX + 16], reason[sizeof r->reason] = "";
+        const struct unit_state *svc = unit_get(reg, r->unit), *so;
+
+        socket_of(r->unit, sock, sizeof sock);
+        so = unit_get(reg, sock);
+        /* A unit systemd has not loaded is inactive. */
+        enum health h = health_from_units(svc ? svc->active : "inactive", svc ? svc->sub : "dead",
+                                          so ? so->active : "inactive", r->health, reason, sizeof reason);
+        registry_set_health(reg, r, h, h == r->health && !*reason ? NULL : reason);
+}
+
+void registry_unit_changed(struct registry *reg, const char *unit, const char *active, const char *sub) {
+        struct unit_state *u = (struct unit_state *) unit_get(reg, unit);
+
+        if (!u) {
+                if (reg->n_units >= UNIT_STATES_MAX || strlen(unit) > REG_UNIT_MAX)
+                        return;
+                u = &reg->units[reg->n_units++];
+                snprintf(u->unit, sizeof u->unit, "%s", unit);
+        }
+        snprintf(u->active, sizeof u->active, "%s", active);
+        snprintf(u->sub, sizeof u->sub, "%s", sub);
+        log_debug("unit %s: %s/%s", unit, active, sub);
+
+        for (size_t i = 0; i < reg->n_regs; i++) {
+                struct registration *r = reg->regs[i];
+                char sock[REG_UNIT_MAX + 16];
+                if (!r->unit)
+                        continue;
+                socket_of(r->unit, sock, sizeof sock);
+                if (strcmp(r->unit, unit) == 0 || strcmp(sock, unit) == 0)
+                        unit_health_update(reg, r);
+        }
+}
+
+int registry_add(struct registry *reg, struct registration *r) {
+        struct registration *old = registry_find(reg, r->url);
+        size_t i;
+
+        if (!old && reg->n_regs >= REGISTRY_MAX) {
+                registration_free(r);
+                return -ENOSPC;
+        }
+        if (old) {
+                for (i = 0; reg->regs[i] != old; i++)
+                        ;
+                /* Same URL: the new entry replaces the old. If the name changed,
+                 * the old name's dependents lose this provider. */
+                if (old->health == HEALTH_UP && strcmp(old->name, r->name) != 0)
+                        announce(reg, old, false);
+                r->health = old->health;
+                r->since_usec = old->since_usec;
+                memcpy(r->reason, old->reason, sizeof r->reason);
+                registration_free(old);
+                reg->regs[i] = r;
+        } else {
+                reg->regs[reg->n_regs++] = r;
+                r->health = HEALTH_DOWN;        /* so that "up" below announces it */
+        }
+
+        if (r->unit)
+                unit_health_update(reg, r);
+        else
+                registry_set_health(reg, r, HEALTH_UP, "registered");
+
+        /* The newcomer learns the providers it needs now. */
+        if (r->update_url && r->n_required > 0) {
+                json_t *patch = providers_patch(reg, r, false);
+                if (patch_empty(patch))
+                        json_decref(patch);
+                else
+                        notify_send(reg, r, patch);
+        }
+        return 0;
+}
+
+int registry_remove(struct registry *reg, const char *url) {
+        for (size_t i = 0; i < reg->n_regs; i++) {
+                struct registration *r = reg->regs[i];
+                if (strcmp(r->url, url) != 0)
+                        continue;
+                if (r->health == HEALTH_UP)
+                        announce(reg, r, false);
+                log_info("%s at %s deregistered", r->name, r->url);
+                reg->regs[i] = reg->regs[--reg->n_regs];
+                registration_free(r);
+                return 0;
+        }
+        return -ENOENT;
+}
+
+void registry_refresh_all(struct registry *reg) {
+        for (size_t i = 0; i < reg->n_regs; i++) {
+                struct registration *d = reg->regs[i];
+                if (d->n_required == 0 || !wants_patches(reg, d))
+                        continue;
+                json_t *patch = providers_patch(reg, d, true);
+                if (patch_empty(patch))
+                        json_decref(patch);
+                else
+                        notify_send(reg, d, patch);
+        }
+}
+
+json_t *registry_to_json(const struct registry *reg) {
+        json_t *list = json_array();
+
+        for (size_t i = 0; i < reg->n_regs; i++)
+                json_array_append_new(list, registration_to_json(reg->regs[i]));
+        return list;
+}

@@ -1,0 +1,72 @@
+/* registry.h - the registry's table of services and what happens when it changes.
+ *
+ * Every change of a service's health or presence ends in patches to the
+ * services that require it (notify.c); every change of the table is saved
+ * (state.c) before it is acknowledged. */
+#pragma once
+
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "http_client.h"
+#include "registration.h"
+
+#define REGISTRY_MAX 256
+#define UNIT_STATES_MAX 256
+
+struct unit_state {
+        char unit[REG_UNIT_MAX + 1];
+        char active[16];
+        char sub[32];
+};
+
+struct registry_config {
+        uint64_t heartbeat_interval_usec;       /* foreign services */
+        unsigned heartbeat_attempts;            /* failures in a row before "down" */
+        unsigned heartbeat_timeout_ms;
+        unsigned notify_timeout_ms;
+        unsigned notify_attempts;
+        const char *state_path;                 /* NULL: nothing persisted */
+        const char *descriptor_dir;
+};
+
+struct registry {
+        sd_event *event;
+        struct http_client *http;
+        struct registry_config config;
+        struct registration *regs[REGISTRY_MAX];
+        size_t n_regs;
+        struct unit_state units[UNIT_STATES_MAX];
+        size_t n_units;
+        sd_event_source *heartbeat_timer;
+        unsigned long long patches_sent, patches_failed;
+};
+
+int registry_init(struct registry *reg, sd_event *e, const struct registry_config *config);
+void registry_done(struct registry *reg);
+
+/* The table. add replaces an entry with the same ServiceURL; both take R. */
+int registry_add(struct registry *reg, struct registration *r);
+int registry_remove(struct registry *reg, const char *url);     /* -ENOENT if unknown */
+struct registration *registry_find(struct registry *reg, const char *url);
+
+/* A unit's state changed (from unit_watch). */
+void registry_unit_changed(struct registry *reg, const char *unit, const char *active, const char *sub);
+
+/* Tell every running dependent the current providers of what it requires
+ * (after a restart of the registry). */
+void registry_refresh_all(struct registry *reg);
+
+json_t *registry_to_json(const struct registry *reg);
+
+/* notify.c: POST PATCH to R's ServiceUpdateURL, retried with backoff. Takes PATCH. */
+void notify_send(struct registry *reg, const struct registration *r, json_t *patch);
+/* heartbeat.c: poll the foreign services. */
+int heartbeat_start(struct registry *reg);
+/* state.c: save and load what was registered over HTTP; descriptors. */
+int state_save(const struct registry *reg);
+int state_load(struct registry *reg);
+int descriptors_load(struct registry *reg);
+
+/* registry.c, for heartbeat.c: set a registration's health and tell dependents. */
+void registry_set_health(struct registry *reg, struct registration *r, enum health h, const char *reason);

@@ -1,0 +1,122 @@
+/* state.c - what survives a restart of the registry, and what it knows
+ * before anything registers.
+ *
+ * Descriptors: one Registration (with "Unit") per dgo service, installed in
+ * /usr/share/dgo/services/ (one .json file each) beside the units. The registry loads them
+ * at start, so a socket-activated service is known, and announced while its
+ * socket listens, before it ever ran: no service is started just to register.
+ *
+ * State: every registration that came over HTTP is saved to a JSON file in
+ * StateDirectory= (atomically, before the 200), and loaded at start. Health
+ * is not saved: units are re-read from systemd, foreign services re-polled. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic_file.h"
+#include "log.h"
+#include "registry.h"
+
+#define DESCRIPTOR_MAX 64
+
+int state_save(const struct registry *reg) {
+        json_t *list = json_array();
+        char *text;
+        int r;
+
+        if (!reg->config.state_path)
+                return 0;
+        for (size_t i = 0; i < reg->n_regs; i++) {
+                if (!reg->regs[i]->over_http)
+                        continue;
+                json_t *j = registration_to_json(reg->regs[i]);
+                /* Health is re-learned at start, not restored. */
+                json_object_del(j, "Health");
+                json_object_del(j, "Since");
+                json_object_del(j, "Reason");
+                json_array_append_new(list, j);
+        }
+        text = json_dumps(list, JSON_INDENT(1));
+        json_decref(list);
+        if (!text)
+                return -ENOMEM;
+        r = atomic_write_file(reg->config.state_path, text, strlen(text), 0600);
+        free(text);
+        if (r < 0)
+                return log_error_errno(r, "Cannot save the registry state to %s", reg->config.state_path);
+        return 0;
+}
+
+static int add_from_json(struct registry *reg, const json_t *j, const char *origin, bool need_unit) {
+        struct registration *r;
+        char error[160];
+        int e = registration_from_json(j, &r, error, sizeof error);
+
+        if (e < 0) {
+                log_warning("Ignoring a registration in %s: %s", origin, error);
+                return e;
+        }
+        r->over_http = !need_unit;
+        if (need_unit && !r->unit) {
+                log_warning("Ignoring %s: a descriptor needs \"Unit\"", origin);
+                registration_free(r);
+                return -EINVAL;
+        }
+        return registry_add(reg, r);
+}
+
+int state_load(struct registry *reg) {
+        json_error_t jerr;
+        json_t *list, *item;
+        size_t i;
+
+        if (!reg->config.state_path)
+                return 0;
+        list = json_load_file(reg->config.state_path, 0, &jerr);
+        if (!list) {
+                if (errno == ENOENT || strstr(jerr.text, "unable to open"))
+                        return 0;
+                log_warning("Ignoring the unreadable state file %s: %s", reg->config.state_path, jerr.text);
+                return 0;
+        }
+        json_array_foreach(list, i, item)
+                add_from_json(reg, item, reg->config.state_path, false);
+        log_info("Restored %zu registrations from %s", json_array_size(list), reg->config.state_path);
+        json_decref(list);
+        return 0;
+}
+
+static int filter_json(const struct dirent *d) {
+        size_t n = strlen(d->d_name);
+        return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".json") == 0;
+}
+
+int descriptors_load(struct registry *reg) {
+        struct dirent **names;
+        int n;
+
+        if (!reg->config.descriptor_dir)
+                return 0;
+        n = scandir(reg->config.descriptor_dir, &names, filter_json, alphasort);
+        if (n < 0) {
+                if (errno != ENOENT)
+                        log_warning_errno(-errno, "Cannot read %s", reg->config.descriptor_dir);
+                return 0;
+        }
+        for (int i = 0; i < n; i++) {
+                char path[512];
+                json_error_t jerr;
+                snprintf(path, sizeof path, "%s/%s", reg->config.descriptor_dir, names[i]->d_name);
+                json_t *j = i < DESCRIPTOR_MAX ? json_load_file(path, 0, &jerr) : NULL;
+                if (j)
+                        add_from_json(reg, j, path, true);
+                else if (i < DESCRIPTOR_MAX)
+                        log_warning("Ignoring %s: %s", path, jerr.text);
+                json_decref(j);
+                free(names[i]);
+        }
+        free(names);
+        return 0;
+}

@@ -1,0 +1,485 @@
+/* http_client.c - see http_client.h.
+ *
+ * The glue between libcurl's multi interface and sd-event: curl tells us
+ * which sockets to watch for what (on_curl_socket) and when to wake it up
+ * (on_curl_timer); we tell it what happened with curl_multi_socket_action()
+ * and then collect the finished transfers with curl_multi_info_read().
+ *
+ * A done callback may start new requests, and may even free the client.
+ * While callbacks run the client holds an extra reference: freeing it from
+ * one cancels and releases everything at once, but the struct itself lives
+ * until the dispatch loop that called the callback has seen the "freed" mark. */
+#include "http_client.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+
+/* One socket curl asked us to watch. Kept in a list as well as with
+ * curl_multi_assign(), so that none outlives the client. */
+struct watch {
+        struct http_client *client;
+        curl_socket_t fd;
+        sd_event_source *io;
+        struct watch *prev, *next;
+};
+
+struct http_request {
+        CURL *easy;
+        struct curl_slist *headers;
+        http_client_done_fn done;
+        void *userdata;
+        uint64_t start_usec;
+        char *body;
+        size_t body_len, body_size;
+        bool too_large;
+        char error[CURL_ERROR_SIZE];            /* curl's own words for a failure */
+        struct http_request *prev, *next;
+};
+
+struct http_client {
+        unsigned n_ref;
+        bool freed;                             /* http_client_free() was called */
+        sd_event *event;
+        CURLM *multi;
+        sd_event_source *timer;                 /* the one timer curl asks for */
+        struct watch *watches;
+        struct http_request *requests;          /* pending */
+        size_t n_pending;
+};
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static void client_unref(struct http_client *c) {
+        if (--c->n_ref > 0)
+                return;
+        sd_event_unref(c->event);
+        free(c);
+}
+
+static void watch_free(struct watch *w) {
+        struct http_client *c = w->client;
+
+        if (w->prev)
+                w->prev->next = w->next;
+        else
+                c->watches = w->next;
+        if (w->next)
+                w->next->prev = w->prev;
+        /* Disable, not just unref: the source may be the one sd-event is
+         * dispatching (it then lives on until that returns), and the fd must
+         * leave epoll now, before curl closes it and the number is reused. */
+        sd_event_source_disable_unref(w->io);
+        free(w);
+}
+
+static void request_unlink(struct http_client *c, struct http_request *req) {
+        if (req->prev)
+                req->prev->next = req->next;
+        else
+                c->requests = req->next;
+        if (req->next)
+                req->next->prev = req->prev;
+        req->prev = req->next = NULL;
+        c->n_pending--;
+}
+
+static void request_free(struct http_request *req) {
+        if (req->easy)
+                curl_easy_cleanup(req->easy);
+        curl_slist_free_all(req->headers);
+        free(req->body);
+        free(req);
+}
+
+/* Take the request out of the client and curl, answer it and free it. */
+static void request_finish(struct http_client *c, struct http_request *req, long status,
+                           const char *error) {
+        struct http_client_response resp = {
+                .status = error ? 0 : status,
+                .body = !error && req->body ? req->body : "",
+                .body_len = error ? 0 : req->body_len,
+                .error = error,
+                .usec = now_usec() - req->start_usec,
+        };
+
+        request_unlink(c, req);
+        /* Before the callback: it may add handles, or free the client. */
+        (void) curl_multi_remove_handle(c->multi, req->easy);
+        req->done(&resp, req->userdata);
+        request_free(req);
+}
+
+static void request_complete(struct http_client *c, struct http_request *req, CURLcode result) {
+        char error[CURL_ERROR_SIZE + 64];
+        long status = 0;
+
+        if (req->too_large || result == CURLE_FILESIZE_EXCEEDED) {
+                /* The first when the body overflowed our buffer, the second
+                 * when Content-Length said it would. */
+                snprintf(error, sizeof error, "response body larger than %u bytes",
+                         HTTP_CLIENT_MAX_RESPONSE);
+                request_finish(c, req, 0, error);
+        } else if (result != CURLE_OK) {
+                /* A partial answer (reset or timeout in the middle of the
+                 * body) is no answer either: status 0. */
+                request_finish(c, req, 0, req->error[0] ? req->error : curl_easy_strerror(result));
+        } else if (curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK || status <= 0)
+                request_finish(c, req, 0, "no HTTP status in the answer");
+        else {
+                if (req->body)
+                        req->body[req->body_len] = '\0';
+                request_finish(c, req, status, NULL);
+        }
+}
+
+/* Answer every transfer curl has finished. */
+static void dispatch_done(struct http_client *c) {
+        CURLMsg *msg;
+        int left;
+
+        c->n_ref++;
+        while (!c->freed && (msg = curl_multi_info_read(c->multi, &left))) {
+                char *priv = NULL;
+
+                if (msg->msg != CURLMSG_DONE)
+                        continue;
+                if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv) != CURLE_OK || !priv) {
+                        log_error("curl finished a transfer that is not ours");
+                        (void) curl_multi_remove_handle(c->multi, msg->easy_handle);
+                        continue;
+                }
+                request_complete(c, (struct http_request *) priv, msg->data.result);
+        }
+        client_unref(c);
+}
+
+static void socket_action(struct http_client *c, curl_socket_t fd, int events) {
+        int running;
+        CURLMcode m = curl_multi_socket_action(c->multi, fd, events, &running);
+
+        if (m != CURLM_OK)
+                log_error("curl_multi_socket_action() failed: %s", curl_multi_strerror(m));
+        dispatch_done(c);
+}
+
+/* The handlers return 0 whatever happened: a negative value would make
+ * sd-event disable the source, and every request on it would hang. */
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        int events = 0;
+
+        if (revents & EPOLLIN)
+                events |= CURL_CSELECT_IN;
+        if (revents & EPOLLOUT)
+                events |= CURL_CSELECT_OUT;
+        if (revents & EPOLLERR)
+                events |= CURL_CSELECT_ERR;
+        socket_action(userdata, fd, events);
+        return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        socket_action(userdata, CURL_SOCKET_TIMEOUT, 0);
+        return 0;
+}
+
+static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userdata, void *socketp) {
+        struct http_client *c = userdata;
+        struct watch *w = socketp;
+        uint32_t events = 0;
+        int r;
+
+        if (what == CURL_POLL_REMOVE) {
+                if (w)
+                        watch_free(w);
+                return 0;
+        }
+        if (what & CURL_POLL_IN)
+                events |= EPOLLIN;
+        if (what & CURL_POLL_OUT)
+                events |= EPOLLOUT;
+
+        if (w) {
+                r = sd_event_source_set_io_events(w->io, events);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot change the events of an HTTP client socket");
+                        return -1;
+                }
+                return 0;
+        }
+
+        w = calloc(1, sizeof *w);
+        if (!w) {
+                log_error_errno(-ENOMEM, "Cannot watch an HTTP client socket");
+                return -1;
+        }
+        r = sd_event_add_io(c->event, &w->io, fd, events, on_io, c);
+        if (r < 0) {
+                free(w);
+                log_error_errno(r, "Cannot watch an HTTP client socket");
+                return -1;
+        }
+        (void) sd_event_source_set_description(w->io, "http-client-io");
+        w->client = c;
+        w->fd = fd;
+        w->next = c->watches;
+        if (w->next)
+                w->next->prev = w;
+        c->watches = w;
+        if (curl_multi_assign(c->multi, fd, w) != CURLM_OK) {
+                watch_free(w);
+                log_error("Cannot attach a watch to an HTTP client socket");
+                return -1;
+        }
+        return 0;
+}
+
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userdata) {
+        struct http_client *c = userdata;
+        int r;
+
+        if (timeout_ms < 0)                     /* no timer wanted */
+                r = sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
+        else {
+                /* 0 means "call me at once": the next loop iteration, never
+                 * from inside the call that got us here (add_handle, say). */
+                r = sd_event_source_set_time(c->timer, now_usec() + (uint64_t) timeout_ms * 1000u);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
+        }
+        if (r < 0) {
+                log_error_errno(r, "Cannot arm the HTTP client timer");
+                return -1;
+        }
+        return 0;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
+        struct http_request *req = userdata;
+        size_t n = size * nmemb;
+
+        if (n > HTTP_CLIENT_MAX_RESPONSE - req->body_len) {
+                req->too_large = true;
+                return 0;                       /* any count but n fails the transfer */
+        }
+        if (req->body_len + n + 1 > req->body_size) {
+                size_t want = req->body_size ? req->body_size : 4096;
+                while (want < req->body_len + n + 1)
+                        want *= 2;
+                if (want > HTTP_CLIENT_MAX_RESPONSE + 1)
+                        want = HTTP_CLIENT_MAX_RESPONSE + 1;
+                char *p = realloc(req->body, want);
+                if (!p)
+                        return 0;
+                req->body = p;
+                req->body_size = want;
+        }
+        memcpy(req->body + req->body_len, data, n);
+        req->body_len += n;
+        return n;
+}
+
+int http_client_new(sd_event *e, struct http_client **ret) {
+        static bool curl_ready;
+        struct http_client *c;
+        int r;
+
+        /* curl_global_init() is not thread-safe and must run once; dgo
+         * services are single-threaded, and never clean it up. */
+        if (!curl_ready) {
+                CURLcode cr = curl_global_init(CURL_GLOBAL_DEFAULT);
+                if (cr != CURLE_OK) {
+                        log_error("Cannot initialize libcurl: %s", curl_easy_strerror(cr));
+                        return -EIO;
+                }
+                curl_ready = true;
+        }
+
+        c = calloc(1, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        c->n_ref = 1;
+        c->event = sd_event_ref(e);
+
+        r = sd_event_add_time(e, &c->timer, CLOCK_MONOTONIC, 0, 0, on_timer, c);
+        if (r < 0)
+                goto fail;
+        /* sd-event's default accuracy is 250 ms: a timer curl wants "now"
+         * (to start a request) would then wait up to that long. */
+        if ((r = sd_event_source_set_time_accuracy(c->timer, 1)) < 0 ||
+            (r = sd_event_source_set_enabled(c->timer, SD_EVENT_OFF)) < 0)
+                goto fail;
+        (void) sd_event_source_set_description(c->timer, "http-client-timer");
+
+        c->multi = curl_multi_init();
+        if (!c->multi) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        if (curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
+            curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
+            curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
+            curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK) {
+                r = -EIO;
+                goto fail;
+        }
+        *ret = c;
+        return 0;
+fail:
+        log_error_errno(r, "Cannot create the HTTP client");
+        http_client_free(c);
+        return r;
+}
+
+void http_client_free(struct http_client *c) {
+        if (!c || c->freed)
+                return;
+        c->freed = true;
+
+        /* A cancelled callback that asks for a new request gets -ECANCELED. */
+        while (c->requests)
+                request_finish(c, c->requests, 0, "cancelled");
+        if (c->multi)
+                curl_multi_cleanup(c->multi);   /* closes the cached connections */
+        c->multi = NULL;
+        while (c->watches)                      /* curl removes them itself; in case it did not */
+                watch_free(c->watches);
+        c->timer = sd_event_source_disable_unref(c->timer);
+        client_unref(c);
+}
+
+size_t http_client_pending(const struct http_client *c) {
+        return c->n_pending;
+}
+
+/* A method is an HTTP token; anything else would let a caller forge the
+ * request line. */
+static bool method_valid(const char *method) {
+        size_t n = strlen(method);
+
+        return n > 0 && n < 32 &&
+               strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~") == n;
+}
+
+#define CHECK_CURL(x) do { if ((x) != CURLE_OK) return -EIO; } while (0)
+
+static int request_setup(struct http_request *req, const char *method, const char *url,
+                         const char *content_type, const void *body, size_t len, unsigned timeout_ms) {
+        char header[512];
+        CURL *h = req->easy;
+        struct curl_slist *l;
+
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_URL, url));
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http"));            /* libcurl >= 7.85 */
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http"));
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L));
+        /* dgo services talk to each other directly: an http_proxy in the
+         * environment must not reroute them. */
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_PROXY, ""));
+        /* No signals from curl: they would hit the whole service. */
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L));
+        /* The connection is part of the request, so its timeout is the
+         * same bound (curl's own default would be 300 s). */
+        long ms = timeout_ms > INT_MAX ? INT_MAX : (long) timeout_ms;
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms));
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms));
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_USERAGENT, "dgo/" DGO_VERSION));
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, req->error));
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_PRIVATE, req));
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body));
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_WRITEDATA, req));
+        /* Fails at once when Content-Length announces too much. */
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) HTTP_CLIENT_MAX_RESPONSE));
+
+        if (body) {
+                /* The size first: COPYPOSTFIELDS then copies that many bytes,
+                 * NULs included, instead of strlen(). */
+                CHECK_CURL(curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) len));
+                CHECK_CURL(curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, body));
+        } else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0) {
+                /* An empty body, sent with "Content-Length: 0". */
+                CHECK_CURL(curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) 0));
+                CHECK_CURL(curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, ""));
+        }
+        /* A body makes curl send a POST, no body a GET; any other method
+         * (or a GET with a body) is named explicitly. */
+        if (strcmp(method, "HEAD") == 0)
+                CHECK_CURL(curl_easy_setopt(h, CURLOPT_NOBODY, 1L));     /* no body will follow */
+        else if (strcmp(method, "POST") != 0 && !(strcmp(method, "GET") == 0 && !body))
+                CHECK_CURL(curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method));
+
+        /* "Expect:" turns off "Expect: 100-continue", which would hold a
+         * larger body back for a second or until the server says go on.
+         * "Content-Type:" without a value keeps curl from labelling a body
+         * application/x-www-form-urlencoded. */
+        if (content_type)
+                snprintf(header, sizeof header, "Content-Type: %s", content_type);
+        else
+                snprintf(header, sizeof header, "Content-Type:");
+        l = curl_slist_append(NULL, "Expect:");
+        if (!l)
+                return -ENOMEM;
+        req->headers = l;
+        if (!curl_slist_append(l, header))
+                return -ENOMEM;
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_HTTPHEADER, req->headers));
+        return 0;
+}
+
+int http_client_request(struct http_client *c, const char *method, const char *url,
+                        const char *content_type, const void *body, size_t len,
+                        unsigned timeout_ms, http_client_done_fn done, void *userdata) {
+        struct http_request *req;
+        int r;
+
+        if (!c || !method || !url || !done || timeout_ms == 0 ||
+            (!body && len > 0) || !method_valid(method) || strncasecmp(url, "http://", 7) != 0 ||
+            (content_type && (strpbrk(content_type, "\r\n") || strlen(content_type) > 256)))
+                return -EINVAL;
+        if (c->freed)
+                return -ECANCELED;
+
+        req = calloc(1, sizeof *req);
+        if (!req)
+                return -ENOMEM;
+        req->done = done;
+        req->userdata = userdata;
+        req->start_usec = now_usec();
+        req->easy = curl_easy_init();
+        if (!req->easy) {
+                request_free(req);
+                return -ENOMEM;
+        }
+        r = request_setup(req, method, url, content_type, body, len, timeout_ms);
+        if (r < 0) {
+                request_free(req);
+                return r;
+        }
+        /* This arms the timer at zero; the request starts from the loop. */
+        CURLMcode m = curl_multi_add_handle(c->multi, req->easy);
+        if (m != CURLM_OK) {
+                request_free(req);
+                return m == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO;
+        }
+        req->next = c->requests;
+        if (req->next)
+                req->next->prev = req;
+        c->requests = req;
+        c->n_pending++;
+        return 0;
+}

@@ -1,0 +1,44 @@
+/* http_client.h - outgoing HTTP requests from the sd-event loop (libcurl multi).
+ *
+ * Requests never block the loop: libcurl's sockets and timer are sources of
+ * the loop, and every request is bounded by its own timeout. Connections are
+ * kept and reused (libcurl's connection cache), per host. */
+#pragma once
+
+#include <stddef.h>
+#include <systemd/sd-event.h>
+
+#define HTTP_CLIENT_MAX_RESPONSE (1024u * 1024u)   /* longer bodies fail the request */
+
+struct http_client;
+
+struct http_client_response {
+        long status;                    /* HTTP status; 0 when there was no answer */
+        const char *body;               /* NUL-terminated; "" when none */
+        size_t body_len;
+        const char *error;              /* why there was no answer (status 0), else NULL */
+        unsigned long long usec;        /* how long the request took */
+};
+
+/* Called exactly once per request, from the loop, never from inside
+ * http_client_request(). The response lives only during the call. It may
+ * start new requests, and may free the client. */
+typedef void (*http_client_done_fn)(const struct http_client_response *resp, void *userdata);
+
+int http_client_new(sd_event *e, struct http_client **ret);
+/* Cancels what is pending: those callbacks are called with status 0 and
+ * error "cancelled" (a request they start then fails with -ECANCELED). */
+void http_client_free(struct http_client *c);
+
+/* METHOD "GET", "POST", "DELETE", ...; URL http:// only; BODY (may be NULL) is
+ * copied and may hold NULs; CONTENT_TYPE may be NULL (no Content-Type at all).
+ * TIMEOUT_MS (> 0) bounds the whole request, connection included. Redirects
+ * are not followed, proxies from the environment not used.
+ * Returns 0, or a negative errno (then DONE is not called): -EINVAL for a bad
+ * argument, -ENOMEM. */
+int http_client_request(struct http_client *c, const char *method, const char *url,
+                        const char *content_type, const void *body, size_t len,
+                        unsigned timeout_ms, http_client_done_fn done, void *userdata);
+
+/* Requests started and not yet done. */
+size_t http_client_pending(const struct http_client *c);

@@ -1,0 +1,325 @@
+/* registry_client.c - see registry_client.h. */
+#include "registry_client.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-login.h>
+
+#include "http.h"
+#include "log.h"
+
+#define RETRY_FIRST_USEC (200 * 1000ULL)
+#define RETRY_MAX_USEC (5 * 1000000ULL)
+#define REGISTER_TIMEOUT_MS 3000
+#define LOG_FORWARD_MAX_PENDING 64
+
+struct provider_list {
+        char name[65];
+        char *urls[PROVIDERS_PER_NAME_MAX];
+        size_t n, current;
+};
+
+struct registry_client {
+        sd_event *event;
+        struct http_client *http;
+        char *registry_url, *service_name;
+        char *registration;                     /* the JSON we POST */
+        sd_event_source *retry;
+        uint64_t retry_usec;
+        unsigned attempts;
+        int registered;
+        struct provider_list providers[PROVIDER_NAMES_MAX];
+        size_t n_providers;
+        unsigned forward_pending;
+        unsigned long long forward_dropped;
+};
+
+static struct provider_list *providers_of(struct registry_client *c, const char *name, bool create) {
+        for (size_t i = 0; i < c->n_providers; i++)
+                if (strcmp(c->providers[i].name, name) == 0)
+                        return &c->providers[i];
+        if (!create || c->n_providers >= PROVIDER_NAMES_MAX || strlen(name) >= sizeof c->providers[0].name)
+                return NULL;
+        struct provider_list *p = &c->providers[c->n_providers++];
+        *p = (struct provider_list) { 0 };
+        strcpy(p->name, name);
+        return p;
+}
+
+static void provider_add(struct registry_client *c, const char *name, const char *url) {
+        struct provider_list *p = providers_of(c, name, true);
+
+        if (!p)
+                return;
+        for (size_t i = 0; i < p->n; i++)
+                if (strcmp(p->urls[i], url) == 0)
+                        return;
+        if (p->n >= PROVIDERS_PER_NAME_MAX || !(p->urls[p->n] = strdup(url)))
+                return;
+        p->n++;
+        log_info("Provider of %s: %s (now %zu)", name, url, p->n);
+}
+
+static void provider_remove(struct registry_client *c, const char *name, const char *url) {
+        struct provider_list *p = providers_of(c, name, false);
+
+        if (!p)
+                return;
+        for (size_t i = 0; i < p->n; i++) {
+                if (strcmp(p->urls[i], url) != 0)
+                        continue;
+                free(p->urls[i]);
+                memmove(&p->urls[i], &p->urls[i + 1], (p->n - i - 1) * sizeof p->urls[0]);
+                p->n--;
+                if (p->current >= p->n)
+                        p->current = 0;
+                log_info("Provider of %s gone: %s (%zu left)", name, url, p->n);
+                return;
+        }
+}
+
+const char *registry_client_provider(struct registry_client *c, const char *name) {
+        struct provider_list *p = providers_of(c, name, false);
+        return p && p->n ? p->urls[p->current % p->n] : NULL;
+}
+
+void registry_client_provider_failed(struct registry_client *c, const char *name, const char *url) {
+        struct provider_list *p = providers_of(c, name, false);
+
+        if (p && p->n > 1 && strcmp(p->urls[p->current % p->n], url) == 0)
+                p->current = (p->current + 1) % p->n;
+}
+
+int registry_client_registered(const struct registry_client *c) {
+        return c->registered;
+}
+
+char *own_service_unit(void) {
+        char *unit = NULL;
+        size_t n;
+
+        if (sd_pid_get_unit(0, &unit) < 0)
+                return NULL;
+        n = strlen(unit);
+        if (n < 8 || strcmp(unit + n - 8, ".service") != 0) {
+                free(unit);
+                return NULL;
+        }
+        return unit;
+}
+
+static bool url_ok(const char *s) {
+        size_t n = strlen(s);
+        if (n < 8 || n > 512 || strncmp(s, "http://", 7) != 0)
+                return false;
+        for (; *s; s++)
+                if (*s <= ' ' || *s >= 0x7f)
+                        return false;
+        return true;
+}
+
+static int apply_list(struct registry_client *c, const json_t *list, bool added, char *error, size_t error_size) {
+        const json_t *item;
+        size_t i;
+
+        if (!list || json_is_null(list))
+                return 0;
+        if (!json_is_array(list) || json_array_size(list) > 256) {
+                snprintf(error, error_size, "\"%s\" must be a list", added ? "Added" : "Removed");
+                return -EINVAL;
+        }
+        /* Check all first: a bad patch changes nothing. */
+        json_array_foreach(list, i, item) {
+                const json_t *name = json_object_get(item, "Name"), *url = json_object_get(item, "URL");
+                if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > 64 ||
+                    !json_is_string(url) || !url_ok(json_string_value(url))) {
+                        snprintf(error, error_size, "a patch entry needs a \"Name\" and an http \"URL\"");
+                        return -EINVAL;
+                }
+        }
+        json_array_foreach(list, i, item) {
+                const char *name = json_string_value(json_object_get(item, "Name"));
+                const char *url = json_string_value(json_object_get(item, "URL"));
+                if (added)
+                        provider_add(c, name, url);
+                else
+                        provider_remove(c, name, url);
+        }
+        return 0;
+}
+
+int registry_client_apply_patch(struct registry_client *c, const char *body, size_t len,
+                                char *error, size_t error_size) {
+        json_error_t jerr;
+        json_t *j = json_loadb(body, len, 0, &jerr);
+        int r;
+
+        if (!j) {
+                snprintf(error, error_size, "invalid JSON: %s", jerr.text);
+                return -EINVAL;
+        }
+        if (!json_is_object(j)) {
+                json_decref(j);
+                snprintf(error, error_size, "a patch is a JSON object");
+                return -EINVAL;
+        }
+        r = apply_list(c, json_object_get(j, "Added"), true, error, error_size);
+        if (r >= 0)
+                r = apply_list(c, json_object_get(j, "Removed"), false, error, error_size);
+        json_decref(j);
+        return r;
+}
+
+static int handle_patch(struct dgo_request *req, void *userdata) {
+        struct registry_client *c = userdata;
+        char error[160];
+        size_t len;
+        const char *body = http_request_body(req, &len);
+
+        if (registry_client_apply_patch(c, body, len, error, sizeof error) < 0)
+                return http_reply_error(req, 400, "%s", error);
+        return http_reply_empty(req, 200);
+}
+
+static int handle_heartbeat(struct dgo_request *req, void *userdata) {
+        return http_reply(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+const struct dgo_route registry_client_routes[] = {
+        { "GET", "/heartbeat", handle_heartbeat, 0 },
+        { "POST", "/services", handle_patch, 64 * 1024 },
+};
+const size_t registry_client_n_routes = sizeof registry_client_routes / sizeof registry_client_routes[0];
+
+static void on_forwarded(const struct http_client_response *resp, void *userdata) {
+        struct registry_client *c = userdata;
+        c->forward_pending--;
+}
+
+/* The original's client logger: a service's own lines go to the LogService
+ * too, as "[ServiceName] - text". Bounded: beyond LOG_FORWARD_MAX_PENDING
+ * requests in flight, lines are only in the journal. */
+static void forward_log(int priority, const char *text, void *userdata) {
+        struct registry_client *c = userdata;
+        const char *provider = registry_client_provider(c, "LogService");
+        char url[600], *body;
+
+        if (!provider || c->forward_pending >= LOG_FORWARD_MAX_PENDING) {
+                c->forward_dropped += provider != NULL;
+                return;
+        }
+        if (asprintf(&body, "[%s] - %s", c->service_name, text) < 0)
+                return;
+        snprintf(url, sizeof url, "%s/log", provider);
+        if (http_client_request(c->http, "POST", url, "text/plain", body, strlen(body), 2000, on_forwarded, c) >= 0)
+                c->forward_pending++;
+        free(body);
+}
+
+void registry_client_forward_logs(struct registry_client *c) {
+        log_set_forward(forward_log, c);
+}
+
+static void send_registration(struct registry_client *c);
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct registry_client *c = userdata;
+
+        c->retry = sd_event_source_disable_unref(c->retry);
+        send_registration(c);
+        return 0;
+}
+
+static void on_registered(const struct http_client_response *resp, void *userdata) {
+        struct registry_client *c = userdata;
+
+        if (resp->status == 200) {
+                c->registered = 1;
+                log_info("Registered as %s with %s", c->service_name, c->registry_url);
+                return;
+        }
+        if (resp->error && strcmp(resp->error, "cancelled") == 0)
+                return;
+        if (resp->status >= 400 && resp->status < 500) {
+                /* The registry rejected what we sent: retrying will not help. */
+                log_error("The registry refused our registration: %ld %s", resp->status, resp->body);
+                return;
+        }
+        /* Say so on the first failures, then only now and then. */
+        if (c->attempts <= 3 || c->attempts % 20 == 0)
+                log_notice("Registry at %s not reachable (%s), retrying in %llu ms", c->registry_url,
+                           resp->status ? "HTTP error" : resp->error, (unsigned long long) c->retry_usec / 1000);
+        if (sd_event_add_time_relative(c->event, &c->retry, CLOCK_MONOTONIC, c->retry_usec, 0, on_retry, c) < 0)
+                log_error("Cannot schedule another registration attempt");
+        c->retry_usec = c->retry_usec * 2 > RETRY_MAX_USEC ? RETRY_MAX_USEC : c->retry_usec * 2;
+}
+
+static void send_registration(struct registry_client *c) {
+        c->attempts++;
+        int r = http_client_request(c->http, "POST", c->registry_url, "application/json", c->registration,
+                                    strlen(c->registration), REGISTER_TIMEOUT_MS, on_registered, c);
+        if (r < 0)
+                log_error_errno(r, "Cannot send the registration");
+}
+
+static char *registration_json(const struct registry_client_config *config) {
+        json_t *required = json_array(), *j;
+        char *text, update[600], heartbeat[600];
+
+        for (const char *const *p = config->required; p && *p; p++)
+                json_array_append_new(required, json_string(*p));
+        snprintf(update, sizeof update, "%s/services", config->service_url);
+        snprintf(heartbeat, sizeof heartbeat, "%s/heartbeat", config->service_url);
+        j = json_pack("{s:s, s:s, s:o, s:s, s:s}",
+                      "ServiceName", config->service_name,
+                      "ServiceURL", config->service_url,
+                      "RequiredServices", required,
+                      "ServiceUpdateURL", update,
+                      "HeartbeatURL", heartbeat);
+        if (j && config->unit)
+                json_object_set_new(j, "Unit", json_string(config->unit));
+        text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        json_decref(j);
+        return text;
+}
+
+int registry_client_new(sd_event *e, struct http_client *http, const struct registry_client_config *config,
+                        struct registry_client **ret) {
+        struct registry_client *c = calloc(1, sizeof *c);
+        const char *url = config->registry_url ? config->registry_url : getenv("DGO_REGISTRY");
+
+        if (!c)
+                return -ENOMEM;
+        c->event = sd_event_ref(e);
+        c->http = http;
+        c->retry_usec = RETRY_FIRST_USEC;
+        c->registry_url = strdup(url && *url ? url : REGISTRY_URL_DEFAULT);
+        c->service_name = strdup(config->service_name);
+        c->registration = registration_json(config);
+        if (!c->registry_url || !c->service_name || !c->registration) {
+                registry_client_free(c);
+                return -ENOMEM;
+        }
+        send_registration(c);
+        *ret = c;
+        return 0;
+}
+
+void registry_client_free(struct registry_client *c) {
+        if (!c)
+                return;
+        log_set_forward(NULL, NULL);
+        sd_event_source_disable_unref(c->retry);
+        for (size_t i = 0; i < c->n_providers; i++)
+                for (size_t k = 0; k < c->providers[i].n; k++)
+                        free(c->providers[i].urls[k]);
+        free(c->registry_url);
+        free(c->service_name);
+        free(c->registration);
+        sd_event_unref(c->event);
+        free(c);
+}

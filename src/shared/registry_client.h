@@ -1,0 +1,57 @@
+/* registry_client.h - a dgo service's side of the registry protocol.
+ *
+ * On start the service registers (POST /services), retrying with backoff
+ * while the registry cannot be reached, so start order never matters. It
+ * then serves the two routes every registered service has: GET /heartbeat,
+ * and POST /services for the patches in which the registry says which
+ * providers of its required services came or went. The provider table this
+ * keeps answers "where is LogService now?", with failover between providers.
+ * dgo's own services do not deregister: the registry follows their units. */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "http_client.h"
+#include "router.h"
+
+#define REGISTRY_URL_DEFAULT "http://127.0.0.1:3000/services"
+#define PROVIDER_NAMES_MAX 16
+#define PROVIDERS_PER_NAME_MAX 8
+
+struct registry_client;
+
+struct registry_client_config {
+        const char *registry_url;               /* NULL: $DGO_REGISTRY or REGISTRY_URL_DEFAULT */
+        const char *service_name;               /* "GradingService" */
+        const char *service_url;                /* "http://127.0.0.1:6000" */
+        const char *unit;                       /* "dgo-grading.service"; NULL: foreign */
+        const char *const *required;            /* NULL-terminated names; may be NULL */
+};
+
+int registry_client_new(sd_event *e, struct http_client *http, const struct registry_client_config *config,
+                        struct registry_client **ret);
+/* Free the http_client first: its pending requests call back into this. */
+void registry_client_free(struct registry_client *c);
+
+/* From now on the service's own log lines also go to a LogService provider. */
+void registry_client_forward_logs(struct registry_client *c);
+
+/* GET /heartbeat and POST /services, with the client as their userdata: give
+ * these to http_server_config.core_routes / core_userdata. */
+extern const struct dgo_route registry_client_routes[];
+extern const size_t registry_client_n_routes;
+
+/* The .service unit this process runs in ("dgo-log.service"), from its
+ * cgroup; NULL when not run by systemd as a service. Free it. */
+char *own_service_unit(void);
+
+/* The provider of NAME to use now, or NULL when none is known. */
+const char *registry_client_provider(struct registry_client *c, const char *name);
+/* A request to URL failed: prefer the next provider of NAME from now on. */
+void registry_client_provider_failed(struct registry_client *c, const char *name, const char *url);
+/* Whether the registry has answered our registration. */
+int registry_client_registered(const struct registry_client *c);
+
+/* Apply a patch body to a provider table (pure; unit-tested through the client). */
+int registry_client_apply_patch(struct registry_client *c, const char *body, size_t len,
+                                char *error, size_t error_size);

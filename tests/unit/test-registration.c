@@ -1,0 +1,130 @@
+#include <errno.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "registration.h"
+
+static int parse(const char *text, struct registration **r, char *err) {
+        json_t *j = json_loads(text, 0, NULL);
+        int e = registration_from_json(j, r, err, 160);
+        json_decref(j);
+        return e;
+}
+
+static void test_parse(void) {
+        struct registration *r;
+        char err[160];
+
+        CHECK(parse("{\"ServiceName\":\"GradingService\",\"ServiceURL\":\"http://localhost:6000\","
+                    "\"RequiredServices\":[\"LogService\",\"LogService\"],"
+                    "\"ServiceUpdateURL\":\"http://localhost:6000/services\","
+                    "\"HeartbeatURL\":\"http://localhost:6000/heartbeat\"}", &r, err) == 0);
+        CHECK_STR(r->name, "GradingService");
+        CHECK_STR(r->url, "http://localhost:6000");
+        CHECK(r->n_required == 1);                    /* duplicates folded */
+        CHECK(registration_requires(r, "LogService"));
+        CHECK(!registration_requires(r, "Other"));
+        CHECK(r->unit == NULL);
+
+        json_t *j = registration_to_json(r);
+        CHECK_STR(json_string_value(json_object_get(j, "ServiceName")), "GradingService");
+        CHECK_STR(json_string_value(json_object_get(j, "Health")), "up");
+        CHECK(json_is_null(json_object_get(j, "Unit")));
+        CHECK(json_array_size(json_object_get(j, "RequiredServices")) == 1);
+        json_decref(j);
+        registration_free(r);
+
+        CHECK(parse("{\"ServiceName\":\"LogService\",\"ServiceURL\":\"http://127.0.0.1:4000\","
+                    "\"Unit\":\"dgo-log.service\"}", &r, err) == 0);
+        CHECK_STR(r->unit, "dgo-log.service");
+        CHECK(r->update_url == NULL && r->n_required == 0);
+        registration_free(r);
+
+        /* each bad input says what is wrong */
+        CHECK(parse("[1]", &r, err) == -EINVAL);
+        CHECK(parse("{\"ServiceURL\":\"http://a:1\",\"HeartbeatURL\":\"http://a:1/h\"}", &r, err) == -EINVAL);
+        CHECK_STR(err, "\"ServiceName\" is missing");
+        CHECK(parse("{\"ServiceName\":\"has space\",\"ServiceURL\":\"http://a:1\",\"HeartbeatURL\":\"http://a:1/h\"}", &r, err) == -EINVAL);
+        CHECK_STR(err, "\"ServiceName\" is not valid");
+        CHECK(parse("{\"ServiceName\":\"A\",\"ServiceURL\":\"ftp://a:1\",\"HeartbeatURL\":\"http://a:1/h\"}", &r, err) == -EINVAL);
+        CHECK_STR(err, "\"ServiceURL\" is not valid");
+        CHECK(parse("{\"ServiceName\":\"A\",\"ServiceURL\":42,\"HeartbeatURL\":\"http://a:1/h\"}", &r, err) == -EINVAL);
+        CHECK(parse("{\"ServiceName\":\"A\",\"ServiceURL\":\"http://a:1\"}", &r, err) == -EINVAL);
+        CHECK_STR(err, "\"HeartbeatURL\" is required for a service without \"Unit\"");
+        CHECK(parse("{\"ServiceName\":\"A\",\"ServiceURL\":\"http://a:1\",\"HeartbeatURL\":\"http://a:1/h\","
+                    "\"RequiredServices\":\"LogService\"}", &r, err) == -EINVAL);
+        CHECK(parse("{\"ServiceName\":\"A\",\"ServiceURL\":\"http://a:1\",\"HeartbeatURL\":\"http://a:1/h\","
+                    "\"RequiredServices\":[1]}", &r, err) == -EINVAL);
+        CHECK(parse("{\"ServiceName\":\"A\",\"ServiceURL\":\"http://a:1\",\"Unit\":\"../etc/passwd\"}", &r, err) == -EINVAL);
+        CHECK_STR(err, "\"Unit\" is not valid");
+
+        char big[700] = "{\"ServiceName\":\"A\",\"HeartbeatURL\":\"http://a:1/h\",\"ServiceURL\":\"http://";
+        size_t n = strlen(big);
+        memset(big + n, 'a', 600);
+        strcpy(big + n + 600, "\"}");
+        CHECK(parse(big, &r, err) == -EINVAL);        /* URL over 512 bytes */
+
+        char many[1024] = "{\"ServiceName\":\"A\",\"ServiceURL\":\"http://a:1\",\"HeartbeatURL\":\"http://a:1/h\",\"RequiredServices\":[";
+        for (int i = 0; i < 17; i++)
+                sprintf(many + strlen(many), "%s\"S%d\"", i ? "," : "", i);
+        strcat(many, "]}");
+        CHECK(parse(many, &r, err) == -EINVAL);       /* 17 required names */
+}
+
+static void test_validators(void) {
+        CHECK(http_url_valid("http://127.0.0.1:4000"));
+        CHECK(!http_url_valid("http://"));
+        CHECK(!http_url_valid("https://x"));
+        CHECK(!http_url_valid("http://a b"));
+        CHECK(!http_url_valid("http://a\x7f"));
+        CHECK(unit_name_valid("dgo-log.service"));
+        CHECK(unit_name_valid("foo@bar.service"));
+        CHECK(!unit_name_valid("dgo-log.socket"));
+        CHECK(!unit_name_valid(".service"));
+        CHECK(!unit_name_valid("a/b.service"));
+        CHECK(service_name_valid("TeacherPortal"));
+        CHECK(!service_name_valid(""));
+}
+
+/* Every arrow of the state mapping. */
+static void test_health(void) {
+        char reason[64];
+
+        CHECK(health_from_units("active", "running", "active", HEALTH_DOWN, reason, sizeof reason) == HEALTH_UP);
+        CHECK_STR(reason, "running");
+        CHECK(health_from_units("reloading", "reload", "active", HEALTH_DOWN, reason, sizeof reason) == HEALTH_UP);
+        CHECK(health_from_units("failed", "failed", "active", HEALTH_UP, reason, sizeof reason) == HEALTH_DOWN);
+        CHECK_STR(reason, "failed");
+        CHECK(health_from_units("activating", "auto-restart", "active", HEALTH_UP, reason, sizeof reason) == HEALTH_DOWN);
+        CHECK_STR(reason, "restarting");
+        CHECK(health_from_units("inactive", "dead", "active", HEALTH_DOWN, reason, sizeof reason) == HEALTH_UP);
+        CHECK_STR(reason, "socket listening, starts on demand");
+        CHECK(health_from_units("inactive", "dead", "inactive", HEALTH_UP, reason, sizeof reason) == HEALTH_DOWN);
+        CHECK_STR(reason, "stopped");
+        CHECK(health_from_units("inactive", "dead", "failed", HEALTH_UP, reason, sizeof reason) == HEALTH_DOWN);
+        /* on the way: no change */
+        CHECK(health_from_units("activating", "start", "active", HEALTH_UP, reason, sizeof reason) == HEALTH_UP);
+        CHECK(health_from_units("activating", "start", "active", HEALTH_DOWN, reason, sizeof reason) == HEALTH_DOWN);
+        CHECK(health_from_units("deactivating", "stop-sigterm", "active", HEALTH_UP, reason, sizeof reason) == HEALTH_UP);
+}
+
+static void test_patch(void) {
+        json_t *p = patch_new();
+        CHECK(patch_empty(p));
+        patch_add(p, true, "LogService", "http://127.0.0.1:4000");
+        patch_add(p, false, "GradingService", "http://127.0.0.1:6000");
+        CHECK(!patch_empty(p));
+        char *s = json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        CHECK_STR(s, "{\"Added\":[{\"Name\":\"LogService\",\"URL\":\"http://127.0.0.1:4000\"}],"
+                     "\"Removed\":[{\"Name\":\"GradingService\",\"URL\":\"http://127.0.0.1:6000\"}]}");
+        free(s);
+        json_decref(p);
+}
+
+int main(void) {
+        test_parse();
+        test_validators();
+        test_health();
+        test_patch();
+        return check_finish("registration");
+}
