@@ -18,8 +18,7 @@ ct_start "bench-$$" systemd.unit=box.target
 trap 'ct_stop 20 >/dev/null 2>&1' EXIT
 ct_pid1 && ct_wait 60 >/dev/null || { echo "bench: the box did not boot" >&2; exit 1; }
 R=/proc/$CT_PID1/root
-meson install -C "$BUILD" --no-rebuild --quiet --destdir "$R" >/dev/null
-ct_exec systemctl daemon-reload
+ct_install "$BUILD"
 . tests/box/lib.sh
 
 vmrss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$(box_main_pid "$1")/status"; }

@@ -5,6 +5,7 @@
  * D-Bus, of foreign ones from their heartbeat; patches to dependents when a
  * provider comes or goes. */
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,9 @@ struct registry_service {
         struct registry reg;
         struct unit_watch *watch;
         struct http_server *http;
+        int http_fd;
+        bool restored;                  /* registrations came back from the state file */
+        int failed;
         char address[128];
 };
 
@@ -120,6 +124,31 @@ static int on_refresh(sd_event_source *s, uint64_t usec, void *userdata) {
         struct registry_service *svc = userdata;
         registry_refresh_all(&svc->reg);
         return 0;
+}
+
+/* Serve only once the unit states are known: an answer given before would
+ * call every dgo service down. Requests wait in the socket's backlog meanwhile. */
+static void on_units_listed(void *userdata) {
+        struct registry_service *svc = userdata;
+        sd_event *e = svc->reg.event;
+        struct http_server_config hc = { .routes = routes, .n_routes = sizeof routes / sizeof routes[0],
+                                         .userdata = svc };
+        int r;
+
+        r = http_server_start(e, svc->http_fd, &hc, &svc->http);
+        if (r >= 0)
+                r = heartbeat_start(&svc->reg);
+        /* After a restart, tell running dependents where their providers are:
+         * they may have missed changes meanwhile. */
+        if (r >= 0 && svc->restored)
+                r = sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, 100 * 1000, 0, on_refresh, svc);
+        if (r < 0) {
+                svc->failed = r;
+                sd_event_exit(e, r);
+                return;
+        }
+        log_info("Serving on %s with %zu services known", svc->address, svc->reg.n_regs);
+        notify_ready("Serving on %s; %zu services known", svc->address, svc->reg.n_regs);
 }
 
 static void usage(FILE *f) {
@@ -246,24 +275,16 @@ int main(int argc, char **argv) {
                         goto out;
                 }
         }
-        struct http_server_config hc = { .routes = routes, .n_routes = sizeof routes / sizeof routes[0], .userdata = &svc };
-        r = http_server_start(e, fd, &hc, &svc.http);
-        if (r < 0)
+        svc.restored = restored;
+        svc.http_fd = fd;
+        if (watch_units)
+                unit_watch_on_listed(svc.watch, on_units_listed);
+        else
+                on_units_listed(&svc);
+        if (svc.failed) {
+                r = svc.failed;
                 goto out;
-        r = heartbeat_start(&svc.reg);
-        if (r < 0)
-                goto out;
-        /* After a restart, once the unit states are in, tell running dependents
-         * where their providers are: they may have missed changes meanwhile. */
-        if (restored) {
-                r = sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, 500 * 1000, 0, on_refresh, &svc);
-                if (r < 0)
-                        goto out;
         }
-
-        log_info("Serving on %s with %zu services known%s", svc.address, svc.reg.n_regs,
-                 watch_units ? ", following dgo-* units on the bus" : "");
-        notify_ready("Serving on %s; %zu services known", svc.address, svc.reg.n_regs);
         r = loop_run(e);
         notify_stopping();
 out:

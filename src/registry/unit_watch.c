@@ -36,7 +36,7 @@
         "arg0='" UNIT_INTERFACE "'"
 
 #define UNIT_NAME_MAX 256               /* systemd's bound, with the NUL */
-#define STATE_MAX 32                    /* systemd's longest state name is 22 */
+#define STATE_MAX 32                    /* systemd's state names are about 20 bytes at most */
 #define PATTERN_MAX 256
 #define MAX_UNITS 256                   /* the table of last reported states */
 #define MAX_CALLS 256                   /* queries and fetches in flight */
@@ -59,6 +59,7 @@ struct call {
 
 struct unit_watch {
         sd_bus *bus;
+        void (*listed)(void *userdata);
         char pattern[PATTERN_MAX];
         unit_watch_fn changed;
         unit_watch_lost_fn lost;
@@ -230,8 +231,8 @@ static int read_states(sd_bus_message *m, const char **active, const char **sub)
         int r;
 
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
+        if (r <= 0)
+                return r < 0 ? r : -EBADMSG;
         while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
                 const char *key, **value = NULL;
 
@@ -282,7 +283,7 @@ static int on_got_all(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                 log_warning("Cannot read the state of %s: %s", unit, e && e->message ? e->message : "?");
                 return 0;
         }
-        r = read_states(m, &active, &sub);
+        r = sd_bus_message_has_signature(m, "a{sv}") ? read_states(m, &active, &sub) : -EBADMSG;
         if (r < 0 || !active || !sub) {
                 log_warning("Ignoring a malformed answer about the state of %s", unit);
                 return 0;
@@ -343,7 +344,7 @@ static int on_got_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
         /* The path names the unit: it is where we send GetAll. For an alias
          * it names the unit itself, whose signals we then follow too; the
          * answer still goes out under the name asked for. */
-        r = sd_bus_message_read(m, "o", &path);
+        r = sd_bus_message_has_signature(m, "o") ? sd_bus_message_read(m, "o", &path) : -EBADMSG;
         if (r >= 0)
                 r = sd_bus_path_decode(path, UNIT_PATH_PREFIX, &name);
         if (r <= 0 || !unit_name_ok(name)) {
@@ -418,6 +419,11 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         if (r <= 0 || !unit_name_ok(unit) || !unit_wanted(w, unit))
                 goto out;
 
+        /* Checking the whole signature first: the reads below check each
+         * type, but a message cut short would read as "nothing more". */
+        r = -EBADMSG;
+        if (!sd_bus_message_has_signature(m, "sa{sv}as"))
+                goto bad;
         r = sd_bus_message_read(m, "s", &interface);
         if (r < 0)
                 goto bad;
@@ -464,6 +470,9 @@ static int on_units_listed(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         if (sd_bus_message_is_method_error(m, NULL))
                 return setup_failed(w, m, "ListUnitsByPatterns");
 
+        r = -EBADMSG;
+        if (!sd_bus_message_has_signature(m, "a(ssssssouso)"))
+                goto bad;
         r = sd_bus_message_enter_container(m, 'a', "(ssssssouso)");
         if (r < 0)
                 goto bad;
@@ -477,6 +486,8 @@ static int on_units_listed(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         }
         if (r < 0)
                 goto bad;
+        if (w->listed)
+                w->listed(w->userdata);
         return 0;
 bad:
         /* Without the initial states the watch cannot say what is up. */
@@ -589,4 +600,8 @@ void unit_watch_free(struct unit_watch *w) {
         sd_bus_slot_unref(w->list_slot);
         sd_bus_close_unref(w->bus);
         free(w);
+}
+
+void unit_watch_on_listed(struct unit_watch *w, void (*listed)(void *userdata)) {
+        w->listed = listed;
 }

@@ -48,6 +48,10 @@ int unit_watch_new(sd_event *e, const char *pattern, unit_watch_fn changed,
                    unit_watch_lost_fn lost, void *userdata, struct unit_watch **ret);
 void unit_watch_free(struct unit_watch *w);
 
+/* LISTED is called once, after the initial states have all been reported
+ * (with the userdata of unit_watch_new()). */
+void unit_watch_on_listed(struct unit_watch *w, void (*listed)(void *userdata));
+
 /* Ask for one unit's current state (also one not loaded, or not matching
  * the pattern); the answer comes through the callback, from the loop. A
  * unit asked for is followed from then on even if it does not match the

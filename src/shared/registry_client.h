@@ -41,8 +41,8 @@ void registry_client_forward_logs(struct registry_client *c);
 extern const struct dgo_route registry_client_routes[];
 extern const size_t registry_client_n_routes;
 
-/* The .service unit this process runs in ("dgo-log.service"), from its
- * cgroup; NULL when not run by systemd as a service. Free it. */
+/* The .service unit this process runs in ("dgo-log.service"), as the unit
+ * file says in DGO_UNIT=%n; NULL when run by hand. Free it. */
 char *own_service_unit(void);
 
 /* The provider of NAME to use now, or NULL when none is known. */

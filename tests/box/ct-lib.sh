@@ -141,3 +141,12 @@ ct_stop() {    # poweroff, bounded; then SIGKILL PID 1 (kills the whole pid ns),
     rmdir "$CT_DIR" 2>/dev/null || true
     CT_NSPAWN='' CT_PID1=''
 }
+
+# ct_install BUILD_DIR: install a meson build into the running box the way a
+# package would: files, then the system users it declares (sysusers.d), then
+# daemon-reload. Quiet; non-zero on the first step that fails.
+ct_install() {
+    meson install -C "$1" --no-rebuild --quiet --destdir "/proc/$CT_PID1/root" >/dev/null &&
+        ct_exec systemd-sysusers &&
+        ct_exec systemctl daemon-reload
+}

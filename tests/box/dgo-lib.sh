@@ -17,3 +17,43 @@ restarts() { box_unit_prop "$1" NRestarts; }
 json_get() {   # json_get JSON PYTHON-EXPR (d is the document)
     python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
 }
+
+REGISTRY=http://127.0.0.1:3000/services
+
+# services_json -> GET /services (empty on failure)
+services_json() { curl -s --max-time 5 "$REGISTRY" || true; }
+
+# health_of URL -> the Health of the registration at URL ("" if not listed)
+health_of() {
+    python3 -c 'import json,sys
+try: d = json.loads(sys.argv[1])
+except ValueError: sys.exit(0)
+print(next((r["Health"] for r in d if r["ServiceURL"] == sys.argv[2]), ""))' "$(services_json)" "$1"
+}
+
+# start_dependent NAME PORT RECORD [ARGS...]: a foreign service (tests/tools/dependent.py)
+start_dependent() {
+    local name=$1 port=$2 record=$3; shift 3
+    python3 "$TOOLS/dependent.py" --name "$name" --port "$port" --record "$record" "$@" \
+        > "$BOX_TMP/dependent-$port.out" 2>&1 &
+    wait_until 10 grep -q "up at" "$BOX_TMP/dependent-$port.out"
+}
+
+# patches RECORD PYTHON-FILTER -> how many recorded patches match (p is the patch)
+count_patches() {
+    python3 -c 'import json,sys
+n = 0
+for line in open(sys.argv[1]):
+    p = json.loads(line)["patch"]
+    n += bool(eval(sys.argv[2]))
+print(n)' "$1" "$2"
+}
+
+# first_patch_time RECORD PYTHON-FILTER [AFTER] -> time (unix, float) of the first match after AFTER
+first_patch_time() {
+    python3 -c 'import json,sys
+after = float(sys.argv[3]) if len(sys.argv) > 3 else 0
+for line in open(sys.argv[1]):
+    e = json.loads(line); p = e["patch"]
+    if e["t"] >= after and eval(sys.argv[2]): print(e["t"]); break' "$@"
+}

@@ -2,7 +2,7 @@
 # run.sh BUILD_DIR [TEST_FILE...] - run box tests, each in a fresh throwaway systemd container.
 #
 # For each test file (default: tests/box/test-*.sh, sorted): boot a box (box.target, seed from
-# ct_seed), `meson install` BUILD_DIR into it (BUILD_DIR "-" installs nothing), daemon-reload,
+# ct_seed), ct_install BUILD_DIR into it (BUILD_DIR "-" installs nothing), daemon-reload,
 # run the test with bash under `timeout` (BOX_TEST_TIMEOUT, default 300 s), save the box's
 # journal, tear the box down (on every exit path), and count the PASS:/FAIL: lines it printed.
 # A test that exits non-zero before its RESULT line (crash, set -e, timeout) counts one more
@@ -112,8 +112,8 @@ run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
     echo "--- booted in $(elapsed "$t0") s"
     if [ "$BUILD_DIR" != - ]; then
         tb=$(now)
-        if ! meson install -C "$BUILD_DIR" --no-rebuild --destdir "/proc/$CT_PID1/root" --quiet; then
-            echo "FAIL: $name: meson install into the box failed"
+        if ! ct_install "$BUILD_DIR"; then
+            echo "FAIL: $name: installing the build into the box failed (meson install, sysusers, daemon-reload)"
             teardown; TOTAL_FAIL=$((TOTAL_FAIL + 1)); return 0
         fi
         echo "--- installed in $(elapsed "$tb") s"

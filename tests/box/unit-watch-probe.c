@@ -7,11 +7,13 @@
  * where usec is CLOCK_REALTIME in microseconds at the callback, so a test
  * can compare it with the time it did something ($EPOCHREALTIME). When the
  * bus connection is lost it prints "<usec> LOST" and exits with status 3;
- * SIGTERM/SIGINT end it with status 0. Built by test-unit-watch.sh, not by
- * meson: it is not installed. */
+ * SIGTERM/SIGINT end it with status 0. With UW_PROBE_FREE_ON_LOST=1 it frees
+ * the watch inside the lost callback (which unit_watch.h allows). Built by
+ * the tests that use it, not by meson: it is not installed. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
@@ -29,16 +31,22 @@ static void on_changed(const char *unit, const char *active, const char *sub, vo
         fflush(stdout);
 }
 
+static struct unit_watch *watch;
+
 static void on_lost(void *userdata) {
         sd_event *e = userdata;
+        const char *f = getenv("UW_PROBE_FREE_ON_LOST");
 
         printf("%llu LOST\n", now_usec());
         fflush(stdout);
+        if (f && strcmp(f, "1") == 0) {
+                unit_watch_free(watch);
+                watch = NULL;
+        }
         sd_event_exit(e, 3);
 }
 
 int main(int argc, char **argv) {
-        struct unit_watch *w = NULL;
         sd_event *e = NULL;
         sigset_t mask;
         int r, code = 1;
@@ -63,11 +71,11 @@ int main(int argc, char **argv) {
                 goto out;
         }
 
-        r = unit_watch_new(e, argv[1], on_changed, on_lost, e, &w);
+        r = unit_watch_new(e, argv[1], on_changed, on_lost, e, &watch);
         if (r < 0)
                 goto out;
         for (int i = 2; i < argc; i++) {
-                r = unit_watch_query(w, argv[i]);
+                r = unit_watch_query(watch, argv[i]);
                 if (r < 0) {
                         log_error_errno(r, "Cannot ask for %s", argv[i]);
                         goto out;
@@ -80,7 +88,7 @@ int main(int argc, char **argv) {
         else
                 code = r;
 out:
-        unit_watch_free(w);
+        unit_watch_free(watch);
         sd_event_unref(e);
         return code;
 }

@@ -1,0 +1,46 @@
+#!/bin/bash
+# Socket-activated services are known to the registry before they ever run,
+# whatever order the sockets start in, and the registry does not start them.
+set -uo pipefail
+. "$REPO/tests/box/lib.sh"
+. "$REPO/tests/box/dgo-lib.sh"
+
+LOG_URL=http://127.0.0.1:4000
+
+for order in "dgo-registry.socket dgo-log.socket" "dgo-log.socket dgo-registry.socket"; do
+    ct_exec systemctl stop dgo-registry.socket dgo-registry.service dgo-log.socket dgo-log.service
+    for s in $order; do ct_exec systemctl start "$s"; done
+    wait_until 5 port_listens 3000; wait_until 5 port_listens 4000
+    check_eq "[$order] dgo-log.service is not running yet" inactive "$(box_unit_prop dgo-log.service ActiveState)"
+    j=$(services_json)
+    check_match "[$order] GET /services answers (and starts the registry)" '^\[' "$j"
+    check_eq "[$order] LogService is listed with its unit" "dgo-log.service" \
+        "$(json_get "$j" '[r["Unit"] for r in d if r["ServiceURL"] == "'$LOG_URL'"][0]')"
+    check_eq "[$order] ... and is available (up)" up "$(health_of $LOG_URL)"
+    check_match "[$order] ... because its socket listens" "socket listening" \
+        "$(json_get "$j" '[r["Reason"] for r in d if r["ServiceURL"] == "'$LOG_URL'"][0]')"
+    check_eq "[$order] asking the registry did not start dgo-log.service" inactive \
+        "$(box_unit_prop dgo-log.service ActiveState)"
+done
+
+# The socket stopped: the service is not available any more.
+ct_exec systemctl stop dgo-log.socket
+check "LogService is down once its socket is stopped" wait_until 3 test "$(health_of $LOG_URL)" = down
+ct_exec systemctl start dgo-log.socket
+check "and up again when it listens again" wait_until 3 test "$(health_of $LOG_URL)" = up
+
+# The log service registers itself when it starts, with its unit.
+check_eq "a message starts dgo-log.service" 200 "$(post_log "[Known] - hello")"
+box_journal_sync
+check "dgo-log registered itself as LogService" wait_until 5 grep -q "Registered as LogService" \
+        <<<"$(box_journal -u dgo-log.service -o cat)"
+check "it is still listed once, now running" wait_until 5 test \
+        "$(json_get "$(services_json)" '",".join(r["Reason"] for r in d if r["ServiceURL"] == "'$LOG_URL'")')" = running
+
+# A service that stops while its socket listens is not announced as gone.
+ct_exec systemctl stop dgo-log.service
+check "dgo-log.service stopped, socket listening: still up" wait_until 3 test \
+        "$(json_get "$(services_json)" '",".join(r["Health"] + "/" + r["Reason"] for r in d if r["ServiceURL"] == "'$LOG_URL'")')" \
+        = "up/socket listening, starts on demand"
+
+finish
