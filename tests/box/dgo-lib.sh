@@ -57,3 +57,15 @@ for line in open(sys.argv[1]):
     e = json.loads(line); p = e["patch"]
     if e["t"] >= after and eval(sys.argv[2]): print(e["t"]); break' "$@"
 }
+
+# eventually SECONDS 'CONDITION': poll a shell condition, re-evaluated each
+# time (unlike `wait_until 5 test "$(cmd)" = x`, whose $(cmd) runs only once).
+eventually() { wait_until "$1" eval "$2"; }
+
+# reg_field URL FIELD -> FIELD of the registration at URL in GET /services ("" if none)
+reg_field() {
+    python3 -c 'import json,sys
+try: d = json.loads(sys.argv[1])
+except ValueError: sys.exit(0)
+print(next((str(r[sys.argv[3]]) for r in d if r["ServiceURL"] == sys.argv[2]), ""))' "$(services_json)" "$1" "$2"
+}

@@ -30,14 +30,14 @@ check_eq "the frozen-time message is in the file once" 1 "$(grep -c "Fault info 
 # kill -9: systemd restarts it; the next request is served.
 box_kill KILL dgo-log.service
 check_eq "after kill -9 the next request is served" 200 "$(post_log "[Fault] - after kill")"
-check "the service is active again" wait_until 5 test "$(box_unit_prop dgo-log.service ActiveState)" = active
+check "the service is active again" eventually 5 '[ "$(box_unit_prop dgo-log.service ActiveState)" = active ]'
 check_eq "NRestarts is 2" 2 "$(restarts dgo-log.service)"
 check_eq "the messages before and after the kill are both in the file" 2 \
         "$(grep -cE "Fault info (before|after kill)\$" "$R/var/log/dgo/dgo.log")"
 
 # SIGTERM: a clean exit with status 0, not a failure.
 box_kill TERM dgo-log.service
-check "the service stops on SIGTERM" wait_until 5 test "$(box_unit_prop dgo-log.service ActiveState)" = inactive
+check "the service stops on SIGTERM" eventually 5 '[ "$(box_unit_prop dgo-log.service ActiveState)" = inactive ]'
 check_eq "its exit status is 0" 0 "$(box_unit_prop dgo-log.service ExecMainStatus)"
 check_eq "its result is success" success "$(box_unit_prop dgo-log.service Result)"
 check_eq "the socket still listens" active "$(box_unit_prop dgo-log.socket ActiveState)"

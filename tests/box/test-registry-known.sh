@@ -25,22 +25,22 @@ done
 
 # The socket stopped: the service is not available any more.
 ct_exec systemctl stop dgo-log.socket
-check "LogService is down once its socket is stopped" wait_until 3 test "$(health_of $LOG_URL)" = down
+check "LogService is down once its socket is stopped" eventually 3 '[ "$(health_of $LOG_URL)" = down ]'
 ct_exec systemctl start dgo-log.socket
-check "and up again when it listens again" wait_until 3 test "$(health_of $LOG_URL)" = up
+check "and up again when it listens again" eventually 3 '[ "$(health_of $LOG_URL)" = up ]'
 
 # The log service registers itself when it starts, with its unit.
 check_eq "a message starts dgo-log.service" 200 "$(post_log "[Known] - hello")"
 box_journal_sync
-check "dgo-log registered itself as LogService" wait_until 5 grep -q "Registered as LogService" \
-        <<<"$(box_journal -u dgo-log.service -o cat)"
-check "it is still listed once, now running" wait_until 5 test \
-        "$(json_get "$(services_json)" '",".join(r["Reason"] for r in d if r["ServiceURL"] == "'$LOG_URL'")')" = running
+check "dgo-log registered itself as LogService" \
+        eventually 5 'grep -q "Registered as LogService" <<<"$(box_journal -u dgo-log.service -o cat)"'
+check "it is listed once, now running" eventually 5 '[ "$(reg_field $LOG_URL Reason)" = running ]'
+check_eq "... with its unit" dgo-log.service "$(reg_field $LOG_URL Unit)"
+check_eq "... once" 1 "$(json_get "$(services_json)" 'sum(r["ServiceURL"] == "'$LOG_URL'" for r in d)')"
 
 # A service that stops while its socket listens is not announced as gone.
 ct_exec systemctl stop dgo-log.service
-check "dgo-log.service stopped, socket listening: still up" wait_until 3 test \
-        "$(json_get "$(services_json)" '",".join(r["Health"] + "/" + r["Reason"] for r in d if r["ServiceURL"] == "'$LOG_URL'")')" \
-        = "up/socket listening, starts on demand"
+check "dgo-log.service stopped, socket listening: up, starts on demand" \
+        eventually 3 '[ "$(reg_field $LOG_URL Health)/$(reg_field $LOG_URL Reason)" = "up/socket listening, starts on demand" ]'
 
 finish

@@ -142,7 +142,7 @@ n0=$(probe_count)
 ct_exec systemctl stop dbus.socket dbus.service
 check "stopping dbus-daemon: the lost callback is called" wait_until 5 since_has "$n0" '^[0-9]+ LOST$'
 check "the probe exited with status 3 (and ASan/LSan found nothing: that would be 1 or 23)" \
-        wait_until 5 test "$(box_unit_prop uw-probe.service ExecMainStatus)" = 3
+        eventually 5 '[ "$(box_unit_prop uw-probe.service ExecMainStatus)" = 3 ]'
 box_journal_sync
 j=$(box_journal -u uw-probe.service -o cat)
 check "no sanitizer report in the probe's stderr" \

@@ -1,0 +1,208 @@
+#!/bin/bash
+# Bad input to the registry gets the right 4xx with a JSON error that says
+# what was wrong, and changes nothing; the table holds at most REGISTRY_MAX
+# (256) registrations and says so; the registry neither crashes nor restarts.
+# Loopback only: the foreign registrations point at 127.0.0.1:9, where nothing
+# listens (they go down after heartbeat polling; that is not what is tested).
+set -uo pipefail
+. "$REPO/tests/box/lib.sh"
+. "$REPO/tests/box/dgo-lib.sh"
+
+MAX=256                 # REGISTRY_MAX in src/registry/registry.h
+NOWHERE=http://127.0.0.1:9
+STATE=$R/var/lib/dgo-registry/registry.json
+
+ct_exec systemctl start dgo-registry.socket dgo-log.socket
+wait_until 5 port_listens 3000; wait_until 5 port_listens 4000
+
+# reg_json NAME URL [EXTRA-JSON-MEMBERS]: a valid foreign registration
+reg_json() {
+    printf '{"ServiceName":"%s","ServiceURL":"%s","HeartbeatURL":"%s/heartbeat"%s}' "$1" "$2" "$2" "${3:+,$3}"
+}
+# post_reg BODY -> HTTP status
+post_reg() {
+    curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
+        --data-binary "$1" "$REGISTRY" || true
+}
+delete_reg() {
+    curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X DELETE -H 'Content-Type: text/plain' \
+        --data-binary "$1" "$REGISTRY" || true
+}
+# snapshot -> one line per registration: name, URL and the other registered fields (not health)
+snapshot() {
+    python3 -c 'import json,sys
+try: d = json.loads(sys.argv[1])
+except ValueError: sys.exit("no answer from GET /services")
+for r in d:
+    print(r["ServiceName"], r["ServiceURL"], ",".join(r["RequiredServices"]), r["ServiceUpdateURL"],
+          r["HeartbeatURL"], r["Unit"])' "$(services_json)" 2>&1
+}
+count_regs() { json_get "$(services_json)" 'len(d)' 2>/dev/null || echo "no answer"; }
+
+# A table that holds more than the descriptor's LogService, and a state file.
+check_eq "a foreign service registers" 200 \
+    "$(post_reg "$(reg_json Base1 $NOWHERE/base1 '"RequiredServices":["LogService"]')")"
+check_eq "another one registers" 200 "$(post_reg "$(reg_json Base2 $NOWHERE/base2)")"
+pid=$(box_main_pid dgo-registry.service) || pid=none
+BASE=$(snapshot)
+check_match "GET /services lists them (and LogService)" "^Base2 $NOWHERE/base2 " "$BASE"
+check_eq "three registrations to start with" 3 "$(wc -l <<<"$BASE")"
+state_before=$(sha256sum "$STATE" 2>&1)
+check_match "the state file was written" '^[0-9a-f]{64} ' "$state_before"
+
+# expect DESC CODE ERROR-REGEX CURL-ARGS...: the status, an application/json
+# {"error": ...} body matching ERROR-REGEX, and GET /services unchanged.
+# Sets HEADERS (the response's header lines).
+expect() {
+    local desc=$1 want=$2 re=$3 hdr=$BOX_TMP/headers out meta code ctype body; shift 3
+    out=$(curl -s --max-time 10 -D "$hdr" -w '\n%{http_code} %{content_type}' "$@") || true
+    meta=${out##*$'\n'} body=${out%$'\n'*}
+    [ "$body" != "$out" ] || body=''
+    code=${meta%% *} ctype=${meta#* }
+    HEADERS=$(tr -d '\r' <"$hdr" 2>/dev/null) || HEADERS=''
+    check_eq "$desc: status $want" "$want" "$code"
+    check_match "$desc: a JSON error" '^application/json' "$ctype"
+    check_match "$desc: the error says why" "$re" "$(json_get "$body" 'd["error"]' 2>&1)"
+    check_eq "$desc: GET /services unchanged" "$BASE" "$(snapshot)"
+}
+# expect_post DESC CODE ERROR-REGEX BODY: POST /services with a JSON body
+expect_post() {
+    expect "$1" "$2" "$3" -H 'Content-Type: application/json' --data-binary "$4" "$REGISTRY"
+}
+
+# --- malformed bodies
+expect_post "malformed JSON" 400 "invalid JSON" '{"ServiceName":"X","ServiceURL":'
+expect_post "a JSON array" 400 "JSON object" "[$(reg_json Arr $NOWHERE/arr)]"
+expect_post "a JSON string" 400 "JSON object" '"http://127.0.0.1:9/str"'
+expect_post "an empty body" 400 "invalid JSON" ''
+expect_post "invalid UTF-8 in a JSON string" 400 "invalid JSON.*(decode|UTF-8|unicode)" \
+    "$(reg_json $'Bad\xff\xfe' $NOWHERE/utf8)"
+expect_post "duplicate keys" 400 "invalid JSON.*duplicate" \
+    '{"ServiceName":"A","ServiceName":"B","ServiceURL":"http://127.0.0.1:9/dup","HeartbeatURL":"http://127.0.0.1:9/dup/heartbeat"}'
+
+# --- missing fields and wrong types
+expect_post "missing ServiceName" 400 '"ServiceName" is missing' \
+    '{"ServiceURL":"http://127.0.0.1:9/x","HeartbeatURL":"http://127.0.0.1:9/x/heartbeat"}'
+expect_post "missing ServiceURL" 400 '"ServiceURL" is missing' \
+    '{"ServiceName":"X","HeartbeatURL":"http://127.0.0.1:9/x/heartbeat"}'
+expect_post "a number for ServiceName" 400 'ServiceName' \
+    '{"ServiceName":42,"ServiceURL":"http://127.0.0.1:9/x","HeartbeatURL":"http://127.0.0.1:9/x/heartbeat"}'
+expect_post "null for ServiceName" 400 'ServiceName' \
+    '{"ServiceName":null,"ServiceURL":"http://127.0.0.1:9/x","HeartbeatURL":"http://127.0.0.1:9/x/heartbeat"}'
+expect_post "an empty ServiceName" 400 'ServiceName' "$(reg_json '' $NOWHERE/x)"
+expect_post "a number for ServiceURL" 400 'ServiceURL' \
+    '{"ServiceName":"X","ServiceURL":9,"HeartbeatURL":"http://127.0.0.1:9/x/heartbeat"}'
+expect_post "a string for RequiredServices" 400 '"RequiredServices" must be a list' \
+    "$(reg_json X $NOWHERE/x '"RequiredServices":"LogService"')"
+expect_post "an object for RequiredServices" 400 '"RequiredServices" must be a list' \
+    "$(reg_json X $NOWHERE/x '"RequiredServices":{"LogService":1}')"
+expect_post "a number inside RequiredServices" 400 '"RequiredServices" holds an invalid name' \
+    "$(reg_json X $NOWHERE/x '"RequiredServices":["LogService",7]')"
+expect_post "a bad name inside RequiredServices" 400 '"RequiredServices" holds an invalid name' \
+    "$(reg_json X $NOWHERE/x '"RequiredServices":["Log Service"]')"
+expect_post "a bad registration of an existing URL does not replace it" 400 'RequiredServices' \
+    "$(reg_json Base1 $NOWHERE/base1 '"RequiredServices":"LogService"')"
+
+# --- URLs and names
+# (the last one holds a JSON \t escape: a tab once decoded)
+for u in ftp://127.0.0.1:9/x https://127.0.0.1:9/x localhost:1 "http://127.0.0.1:9/a b" http:// \
+         'http://127.0.0.1:9/tab\there'; do
+    expect_post "ServiceURL '$u'" 400 '"ServiceURL" is not valid' "$(reg_json X "$u")"
+done
+expect_post "an ftp:// HeartbeatURL" 400 '"HeartbeatURL" is not valid' \
+    '{"ServiceName":"X","ServiceURL":"http://127.0.0.1:9/x","HeartbeatURL":"ftp://127.0.0.1:9/x"}'
+expect_post "an https:// ServiceUpdateURL" 400 '"ServiceUpdateURL" is not valid' \
+    "$(reg_json X $NOWHERE/x '"ServiceUpdateURL":"https://127.0.0.1:9/x/services"')"
+name65=$(printf 'N%.0s' $(seq 65))
+expect_post "a 65-character ServiceName" 400 '"ServiceName" is not valid' "$(reg_json "$name65" $NOWHERE/x)"
+expect_post "a ServiceName with a space" 400 '"ServiceName" is not valid' "$(reg_json "Grading Service" $NOWHERE/x)"
+url513=$NOWHERE/$(printf 'u%.0s' $(seq $((513 - ${#NOWHERE} - 1))))
+check_eq "(the long URL is 513 bytes)" 513 "${#url513}"
+expect_post "a 513-byte ServiceURL" 400 '"ServiceURL" is not valid' \
+    "{\"ServiceName\":\"X\",\"ServiceURL\":\"$url513\",\"HeartbeatURL\":\"$NOWHERE/x/heartbeat\"}"
+
+# --- sizes
+python3 -c 'import json; print(json.dumps({"ServiceName": "Big", "ServiceURL": "http://127.0.0.1:9/big",
+    "HeartbeatURL": "http://127.0.0.1:9/big/heartbeat", "Pad": "x" * 17000}))' > "$BOX_TMP/big.json"
+expect "a 17 KB body" 413 "larger than 16384" -H 'Content-Type: application/json' \
+    --data-binary @"$BOX_TMP/big.json" "$REGISTRY"
+expect "a 17 KB chunked body" 413 "larger than 16384" -H 'Content-Type: application/json' \
+    -H 'Transfer-Encoding: chunked' --data-binary @"$BOX_TMP/big.json" "$REGISTRY"
+
+# --- foreign services, units, required services
+expect_post "a foreign service without HeartbeatURL" 400 '"HeartbeatURL" is required' \
+    '{"ServiceName":"X","ServiceURL":"http://127.0.0.1:9/x"}'
+expect_post "a foreign service with an empty HeartbeatURL" 400 '"HeartbeatURL" is required' \
+    '{"ServiceName":"X","ServiceURL":"http://127.0.0.1:9/x","HeartbeatURL":""}'
+expect_post "a Unit that is a .socket" 400 '"Unit" is not valid' \
+    "$(reg_json X $NOWHERE/x '"Unit":"dgo-log.socket"')"
+expect_post "a Unit with a slash" 400 '"Unit" is not valid' \
+    "$(reg_json X $NOWHERE/x '"Unit":"../dgo-log.service"')"
+expect_post "a Unit that is a number" 400 '"Unit" is not valid' "$(reg_json X $NOWHERE/x '"Unit":5')"
+req17=$(python3 -c 'import json; print(json.dumps(["Svc%d" % i for i in range(17)]))')
+expect_post "17 RequiredServices" 400 '"RequiredServices" must be a list of at most 16' \
+    "$(reg_json X $NOWHERE/x "\"RequiredServices\":$req17")"
+
+# --- DELETE, methods, paths
+expect "DELETE with an empty body" 400 "ServiceURL" -X DELETE -H 'Content-Type: text/plain' \
+    --data-binary '' "$REGISTRY"
+expect "DELETE with only white space" 400 "ServiceURL" -X DELETE --data-binary $' \r\n' "$REGISTRY"
+expect "DELETE of an unknown URL" 404 "no service registered at $NOWHERE/unknown" -X DELETE \
+    -H 'Content-Type: text/plain' --data-binary "$NOWHERE/unknown" "$REGISTRY"
+expect "DELETE with a 1026-byte body" 400 "ServiceURL" -X DELETE --data-binary "$url513$url513" "$REGISTRY"
+expect "PUT /services" 405 "not allowed" -X PUT -H 'Content-Type: application/json' \
+    --data-binary "$(reg_json X $NOWHERE/x)" "$REGISTRY"
+allow=$(sed -n 's/^[Aa]llow: *//p' <<<"$HEADERS" | tr -s ', ' '\n' | grep . | sort | paste -sd' ')
+check_eq "PUT /services: an Allow header with DELETE, GET and POST" "DELETE GET POST" "$allow"
+expect "GET /nothing" 404 "no such resource" "http://127.0.0.1:3000/nothing"
+expect "POST /services/x" 404 "no such resource" --data-binary x "$REGISTRY/x"
+
+check_eq "the state file is unchanged" "$state_before" "$(sha256sum "$STATE" 2>&1)"
+check_eq "the registry did not restart meanwhile" "$pid" "$(box_main_pid dgo-registry.service || echo none)"
+
+# --- too many registrations: fill the table with foreign services until refused
+t0=$SECONDS n=0 code=200
+while [ "$code" = 200 ] && [ $n -lt $((MAX + 10)) ] && [ $((SECONDS - t0)) -lt 30 ]; do
+    n=$((n + 1))
+    out=$(curl -s --max-time 10 -w '\n%{http_code}' -H 'Content-Type: application/json' \
+        --data-binary "$(reg_json Fill$n $NOWHERE/svc$n)" "$REGISTRY") || true
+    code=${out##*$'\n'}
+done
+echo "filled: $((n - 1)) accepted in $((SECONDS - t0)) s, then $code: ${out%$'\n'*}"
+check_eq "exactly $MAX minus the 3 registrations there were accepted" $((MAX - 3)) $((n - 1))
+check_match "the one past $MAX is refused with 4xx or 5xx" '^[45][0-9][0-9]$' "$code"
+check_eq "... (currently 507)" 507 "$code"
+check_match "... with a JSON error that says why" "too many registrations.*$MAX" \
+    "$(json_get "${out%$'\n'*}" 'd["error"]' 2>&1)"
+check_eq "GET /services lists exactly $MAX" $MAX "$(count_regs)"
+check_eq "the refused one is not listed" "" \
+    "$(json_get "$(services_json)" '",".join(r["ServiceURL"] for r in d if r["ServiceURL"] == "'$NOWHERE/svc$n'")')"
+FULL=$(snapshot)
+
+expect_post "a new registration while full" 507 "too many registrations" "$(reg_json Late $NOWHERE/late)"
+check_eq "... GET /services still the full table" "$FULL" "$(snapshot)"
+check_eq "re-registering an existing ServiceURL while full is accepted" 200 \
+    "$(post_reg "$(reg_json Renamed1 $NOWHERE/svc1 '"RequiredServices":["LogService"]')")"
+check_eq "... the count is unchanged" $MAX "$(count_regs)"
+check_eq "... the entry is replaced (new name and RequiredServices), listed once" "Renamed1 LogService" \
+    "$(json_get "$(services_json)" '" ".join(r["ServiceName"] + " " + ",".join(r["RequiredServices"]) for r in d if r["ServiceURL"] == "'$NOWHERE/svc1'")')"
+check_eq "DELETE of one while full" 200 "$(delete_reg "$NOWHERE/svc2")"
+check_eq "... the count is $((MAX - 1))" $((MAX - 1)) "$(count_regs)"
+check_eq "... and a new one is accepted again" 200 "$(post_reg "$(reg_json Late $NOWHERE/late)")"
+check_eq "... the count is $MAX again" $MAX "$(count_regs)"
+check_eq "... and the next new one is refused again" 507 "$(post_reg "$(reg_json Later $NOWHERE/later)")"
+check_eq "the state file holds the $((MAX - 1)) registered over HTTP (not the descriptor)" $((MAX - 1)) \
+    "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$STATE" 2>&1)"
+
+# --- the registry survived all of it
+check_eq "the registry is the same process as at the start" "$pid" \
+    "$(box_main_pid dgo-registry.service || echo none)"
+check_eq "NRestarts is 0" 0 "$(restarts dgo-registry.service)"
+check_eq "it still answers GET /heartbeat" 200 \
+    "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:3000/heartbeat || true)"
+box_journal_sync
+sanitizer=$(box_journal -u dgo-registry.service -o cat | grep -E -A 30 'AddressSanitizer|LeakSanitizer|runtime error' | head -60)
+[ -z "$sanitizer" ] || echo "$sanitizer"
+check_eq "no sanitizer report in the registry's journal" "" "${sanitizer:+found}"
+
+finish
