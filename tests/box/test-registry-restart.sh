@@ -1,0 +1,49 @@
+#!/bin/bash
+# The registry survives its own restart: registrations come back from its
+# state file, health from systemd and heartbeats, and dependents keep hearing
+# of changes.
+set -uo pipefail
+. "$REPO/tests/box/lib.sh"
+. "$REPO/tests/box/dgo-lib.sh"
+
+LOG_URL=http://127.0.0.1:4000
+REC=$BOX_TMP/dependent.rec; : > "$REC"
+ct_exec systemctl start dgo-registry.socket dgo-log.socket
+wait_until 5 port_listens 3000
+start_dependent TestDependent 7001 "$REC" --requires LogService
+start_dependent Provider 7002 "$BOX_TMP/p.rec"
+check_eq "a message starts the log service" 200 "$(post_log "[Restart] - hello")"
+eventually 5 '[ "$(reg_field $LOG_URL Reason)" = running ]'
+
+summary() { json_get "$(services_json)" '" ".join(sorted(r["ServiceName"] + "@" + r["ServiceURL"] + "=" + r["Health"] for r in d))'; }
+before=$(summary)
+echo "before: $before"
+check "the state file exists" test -s "$R/var/lib/dgo-registry/registry.json"
+
+for how in "kill -9" "systemctl restart"; do
+    pid=$(box_main_pid dgo-registry.service)
+    if [ "$how" = "kill -9" ]; then kill -9 "$pid"; else ct_exec systemctl restart dgo-registry.service; fi
+    check "[$how] the registry answers again" eventually 5 '[ -n "$(services_json)" ]'
+    check "[$how] a new process" test "$pid" != "$(box_main_pid dgo-registry.service)"
+    check_eq "[$how] GET /services shows the same registrations and health" "$before" "$(summary)"
+done
+
+# A provider change after the restarts still reaches the dependent.
+n=$(count_patches "$REC" 'any(e["URL"] == "'$LOG_URL'" for e in p["Removed"])')
+pid=$(box_main_pid dgo-log.service)
+kill -9 "$pid"
+check "after the registry restarts, kill -9 of the log service still sends Removed" \
+        eventually 5 '[ "$(count_patches "$REC" '"'"'any(e["URL"] == "'$LOG_URL'" for e in p["Removed"])'"'"')" -gt '$n' ]'
+
+# A change while the registry is down: the dependent is told on restart.
+ct_exec systemctl stop dgo-registry.socket dgo-registry.service
+ct_exec systemctl stop dgo-log.socket dgo-log.service
+sleep 0.3
+n=$(count_patches "$REC" 'any(e["URL"] == "'$LOG_URL'" for e in p["Removed"])')
+ct_exec systemctl start dgo-registry.socket
+services_json >/dev/null
+check "a provider that went away while the registry was down is reported Removed after its restart" \
+        eventually 5 '[ "$(count_patches "$REC" '"'"'any(e["URL"] == "'$LOG_URL'" for e in p["Removed"])'"'"')" -gt '$n' ]'
+check_eq "and is listed as down" down "$(reg_field $LOG_URL Health)"
+
+finish
