@@ -118,25 +118,31 @@ static bool url_ok(const char *s) {
         return true;
 }
 
-static int apply_list(struct registry_client *c, const json_t *list, bool added, char *error, size_t error_size) {
+static int check_list(const json_t *list, const char *key, char *error, size_t error_size) {
         const json_t *item;
         size_t i;
 
         if (!list || json_is_null(list))
                 return 0;
         if (!json_is_array(list) || json_array_size(list) > 256) {
-                snprintf(error, error_size, "\"%s\" must be a list", added ? "Added" : "Removed");
+                snprintf(error, error_size, "\"%s\" must be a list of at most 256 entries", key);
                 return -EINVAL;
         }
-        /* Check all first: a bad patch changes nothing. */
         json_array_foreach(list, i, item) {
                 const json_t *name = json_object_get(item, "Name"), *url = json_object_get(item, "URL");
                 if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > 64 ||
                     !json_is_string(url) || !url_ok(json_string_value(url))) {
-                        snprintf(error, error_size, "a patch entry needs a \"Name\" and an http \"URL\"");
+                        snprintf(error, error_size, "each \"%s\" entry needs a \"Name\" and an http \"URL\"", key);
                         return -EINVAL;
                 }
         }
+        return 0;
+}
+
+static void apply_list(struct registry_client *c, const json_t *list, bool added) {
+        const json_t *item;
+        size_t i;
+
         json_array_foreach(list, i, item) {
                 const char *name = json_string_value(json_object_get(item, "Name"));
                 const char *url = json_string_value(json_object_get(item, "URL"));
@@ -145,13 +151,13 @@ static int apply_list(struct registry_client *c, const json_t *list, bool added,
                 else
                         provider_remove(c, name, url);
         }
-        return 0;
 }
 
 int registry_client_apply_patch(struct registry_client *c, const char *body, size_t len,
                                 char *error, size_t error_size) {
         json_error_t jerr;
         json_t *j = json_loadb(body, len, 0, &jerr);
+        const json_t *added, *removed;
         int r;
 
         if (!j) {
@@ -163,9 +169,16 @@ int registry_client_apply_patch(struct registry_client *c, const char *body, siz
                 snprintf(error, error_size, "a patch is a JSON object");
                 return -EINVAL;
         }
-        r = apply_list(c, json_object_get(j, "Added"), true, error, error_size);
+        added = json_object_get(j, "Added");
+        removed = json_object_get(j, "Removed");
+        /* Check it all first: a bad patch changes nothing. */
+        r = check_list(added, "Added", error, error_size);
         if (r >= 0)
-                r = apply_list(c, json_object_get(j, "Removed"), false, error, error_size);
+                r = check_list(removed, "Removed", error, error_size);
+        if (r >= 0) {
+                apply_list(c, removed, false);
+                apply_list(c, added, true);
+        }
         json_decref(j);
         return r;
 }
