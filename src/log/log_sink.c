@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "fd_util.h"
 #include "log.h"
 
 static int open_file(const char *path) {
@@ -68,20 +69,6 @@ static int write_journal(struct log_sink *s, const struct log_message *m) {
         };
 
         return journal_conn_send(&s->journal, fields, sizeof fields / sizeof fields[0]);
-}
-
-static int write_all(int fd, const char *p, size_t len) {
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t) n;
-        }
-        return 0;
 }
 
 int log_sink_write(struct log_sink *s, const struct log_message *m) {

@@ -23,7 +23,6 @@
 #include "registry_client.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
-#define STATUS_INTERVAL_USEC (5 * 1000000ULL)
 
 struct log_service {
         struct log_sink sink;
@@ -62,13 +61,11 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
-static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+static void status(char *buf, size_t size, void *userdata) {
         struct log_service *svc = userdata;
 
-        notify_status("Serving on %s; %llu messages logged to the journal and %s",
-                      svc->address, svc->sink.written, svc->sink.path);
-        sd_event_source_set_time(s, usec + STATUS_INTERVAL_USEC);
-        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);   /* again, for ever */
+        snprintf(buf, size, "Serving on %s; %llu messages logged to the journal and %s",
+                 svc->address, svc->sink.written, svc->sink.path);
 }
 
 static void usage(FILE *f) {
@@ -191,8 +188,7 @@ int main(int argc, char **argv) {
         sigaddset(&hup, SIGHUP);
         sigprocmask(SIG_BLOCK, &hup, NULL);
         if ((r = sd_event_add_signal(e, NULL, SIGHUP, on_sighup, &svc)) < 0 ||
-            (r = sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, STATUS_INTERVAL_USEC, 0,
-                                            on_status_timer, &svc)) < 0) {
+            (r = loop_add_status(e, status, &svc)) < 0) {
                 log_error_errno(r, "Cannot set up the event loop");
                 goto out;
         }

@@ -126,6 +126,16 @@ static int on_refresh(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+static void status(char *buf, size_t size, void *userdata) {
+        struct registry_service *svc = userdata;
+        size_t up = 0;
+
+        for (size_t i = 0; i < svc->reg.n_regs; i++)
+                up += svc->reg.regs[i]->health == HEALTH_UP;
+        snprintf(buf, size, "Serving on %s; %zu services, %zu up; %llu patches sent, %llu given up",
+                 svc->address, svc->reg.n_regs, up, svc->reg.patches_sent, svc->reg.patches_failed);
+}
+
 /* Serve only once the unit states are known: an answer given before would
  * call every dgo service down. Requests wait in the socket's backlog meanwhile. */
 static void on_units_listed(void *userdata) {
@@ -138,6 +148,8 @@ static void on_units_listed(void *userdata) {
         r = http_server_start(e, svc->http_fd, &hc, &svc->http);
         if (r >= 0)
                 r = heartbeat_start(&svc->reg);
+        if (r >= 0)
+                r = loop_add_status(e, status, svc);
         /* After a restart, tell running dependents where their providers are:
          * they may have missed changes meanwhile. */
         if (r >= 0 && svc->restored)

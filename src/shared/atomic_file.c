@@ -1,5 +1,6 @@
 /* atomic_file.c - see atomic_file.h. */
 #include "atomic_file.h"
+#include "fd_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,20 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int write_all(int fd, const char *p, size_t len) {
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
 
 static int fsync_dir_of(const char *path) {
         char *copy = strdup(path);

@@ -1,7 +1,9 @@
 /* loop.c - see loop.h. */
 #include "loop.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
@@ -62,6 +64,43 @@ void notify_status(const char *format, ...) {
 
 void notify_stopping(void) {
         sd_notify(0, "STOPPING=1\nSTATUS=Shutting down");
+}
+
+#define STATUS_INTERVAL_USEC (5 * 1000000ULL)
+
+struct status_timer {
+        status_fn fn;
+        void *userdata;
+};
+
+static int on_status(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct status_timer *t = userdata;
+        char text[256];
+
+        t->fn(text, sizeof text, t->userdata);
+        notify_status("%s", text);
+        sd_event_source_set_time(s, usec + STATUS_INTERVAL_USEC);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);       /* again, for ever */
+}
+
+int loop_add_status(sd_event *e, status_fn fn, void *userdata) {
+        struct status_timer *t = malloc(sizeof *t);
+        sd_event_source *s;
+        int r;
+
+        if (!t)
+                return -ENOMEM;
+        *t = (struct status_timer) { fn, userdata };
+        r = sd_event_add_time_relative(e, &s, CLOCK_MONOTONIC, STATUS_INTERVAL_USEC, 0, on_status, t);
+        if (r < 0) {
+                free(t);
+                return r;
+        }
+        /* The source owns T, and the loop owns the source. */
+        sd_event_source_set_destroy_callback(s, free);
+        sd_event_source_set_floating(s, 1);
+        sd_event_source_unref(s);
+        return 0;
 }
 
 int loop_run(sd_event *e) {

@@ -14,6 +14,11 @@ void notify_ready(const char *format, ...) __attribute__((format(printf, 1, 2)))
 void notify_status(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void notify_stopping(void);
 
+/* Every few seconds, FN writes the service's STATUS= line into BUF (what a
+ * person sees in `systemctl status`: counters, not just "running"). */
+typedef void (*status_fn)(char *buf, size_t size, void *userdata);
+int loop_add_status(sd_event *e, status_fn fn, void *userdata);
+
 /* Run the loop until SIGTERM/SIGINT; returns 0 or a negative errno. */
 int loop_run(sd_event *e);
 

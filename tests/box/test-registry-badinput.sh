@@ -164,6 +164,8 @@ expect "POST /services/x" 404 "no such resource" --data-binary x "$REGISTRY/x"
 check_eq "the state file is unchanged" "$state_before" "$(sha256sum "$STATE" 2>&1)"
 check_eq "the registry did not restart meanwhile" "$pid" "$(box_main_pid dgo-registry.service || echo none)"
 
+echo "(bad input done after $SECONDS s)"
+
 # --- too many registrations: fill the table with foreign services until refused
 t0=$SECONDS n=0 code=200
 while [ "$code" = 200 ] && [ $n -lt $((MAX + 10)) ] && [ $((SECONDS - t0)) -lt 30 ]; do
@@ -207,5 +209,6 @@ box_journal_sync
 sanitizer=$(box_journal -u dgo-registry.service -o cat | grep -E -A 30 'AddressSanitizer|LeakSanitizer|runtime error' | head -60)
 [ -z "$sanitizer" ] || echo "$sanitizer"
 check_eq "no sanitizer report in the registry's journal" "" "${sanitizer:+found}"
+echo "(the test took $SECONDS s)"
 
 finish
