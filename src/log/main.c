@@ -5,7 +5,6 @@
  * sending service in DGO_SERVICE=) and as one line to the central log file,
  * before it answers 200. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,22 +13,17 @@
 
 #include "config.h"
 #include "http.h"
-#include "http_server.h"
-#include "listen.h"
 #include "log.h"
 #include "log_message.h"
 #include "log_sink.h"
 #include "loop.h"
-#include "registry_client.h"
+#include "service.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 struct log_service {
+        struct service service;
         struct log_sink sink;
-        struct http_server *http;
-        struct http_client *client;
-        struct registry_client *registry;
-        char address[128];
 };
 
 static int handle_log(struct dgo_request *req, void *userdata) {
@@ -65,7 +59,7 @@ static void status(char *buf, size_t size, void *userdata) {
         struct log_service *svc = userdata;
 
         snprintf(buf, size, "Serving on %s; %llu messages logged to the journal and %s",
-                 svc->address, svc->sink.written, svc->sink.path);
+                 svc->service.address, svc->sink.written, svc->sink.path);
 }
 
 static void usage(FILE *f) {
@@ -101,86 +95,65 @@ static char *default_log_file(void) {
         return path;
 }
 
+enum { OPT_LOG_FILE = SERVICE_OPT_FIRST, OPT_NO_JOURNAL };
+
+struct log_options {
+        char *log_file;
+        bool journal;
+};
+
+static int on_option(int opt, const char *arg, void *userdata) {
+        struct log_options *o = userdata;
+
+        switch (opt) {
+        case 'f':
+        case OPT_LOG_FILE:
+                free(o->log_file);
+                o->log_file = strdup(arg);
+                return o->log_file ? 0 : -ENOMEM;
+        case OPT_NO_JOURNAL:
+                o->journal = false;
+                return 0;
+        }
+        return -EINVAL;
+}
+
 int main(int argc, char **argv) {
-        enum { OPT_VERSION = 0x100, OPT_NO_JOURNAL, OPT_REGISTRY };
         static const struct option options[] = {
-                { "listen", required_argument, NULL, 'l' },
                 { "log-file", required_argument, NULL, 'f' },
                 { "no-journal", no_argument, NULL, OPT_NO_JOURNAL },
-                { "registry", required_argument, NULL, OPT_REGISTRY },
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, OPT_VERSION },
                 { NULL, 0, NULL, 0 }
         };
         struct log_service svc = { .sink.fd = -1 };
-        const char *listen_addr = NULL, *registry_url = NULL;
-        char *unit = NULL;
-        char *log_file = NULL;
-        bool journal = true;
-        sd_event *e = NULL;
-        int c, fd, r;
+        struct log_options opts = { .journal = true };
+        struct service_args args;
+        sd_event *e;
+        int r;
 
-        log_setup("dgo-log");
-        while ((c = getopt_long(argc, argv, "l:f:h", options, NULL)) >= 0) {
-                switch (c) {
-                case 'l': listen_addr = optarg; break;
-                case 'f': free(log_file); log_file = strdup(optarg); break;
-                case OPT_NO_JOURNAL: journal = false; break;
-                case OPT_REGISTRY: registry_url = optarg; break;
-                case 'h': usage(stdout); return 0;
-                case OPT_VERSION: puts("dgo-log " DGO_VERSION); return 0;
-                default: usage(stderr); return 1;
-                }
-        }
-        if (optind < argc) {
-                fprintf(stderr, "dgo-log: unexpected argument '%s'\n", argv[optind]);
-                return 1;
-        }
-        if (journal && access(JOURNAL_SOCKET, W_OK) < 0) {
+        r = service_parse_args(argc, argv, "dgo-log", options, "f:", on_option, &opts, usage, &args);
+        if (r != 0)
+                return r > 0 ? 0 : 1;
+        r = service_open(&svc.service, "dgo-log", &args);
+        if (r < 0)
+                goto out;
+        e = svc.service.event;
+
+        if (opts.journal && access(JOURNAL_SOCKET, W_OK) < 0) {
                 log_notice("No journald here: writing the log file only");
-                journal = false;
+                opts.journal = false;
         }
-
-        fd = listen_socket_get(listen_addr, svc.address, sizeof svc.address);
-        if (fd == -ENOENT) {
-                fprintf(stderr, "dgo-log: no socket to serve on: start dgo-log.socket, or pass --listen ADDR\n");
-                return 1;
+        if (!opts.log_file && !(opts.log_file = default_log_file())) {
+                r = -ENOMEM;
+                goto out;
         }
-        if (fd < 0)
-                return 1;
+        r = log_sink_open(&svc.sink, opts.log_file, opts.journal ? JOURNAL_SOCKET : NULL);
+        if (r < 0)
+                goto out;
 
-        if (!log_file && !(log_file = default_log_file()))
-                return 1;
-        if (log_sink_open(&svc.sink, log_file, journal ? JOURNAL_SOCKET : NULL) < 0)
-                return 1;
-
-        r = loop_new(&e);
+        r = service_register(&svc.service, &args, "LogService", NULL);
         if (r < 0)
                 goto out;
-        r = http_client_new(e, &svc.client);
-        if (r < 0)
-                goto out;
-        char service_url[160];
-        snprintf(service_url, sizeof service_url, "http://%s", svc.address);
-        unit = own_service_unit();
-        struct registry_client_config rc = {
-                .registry_url = registry_url,
-                .service_name = "LogService",
-                .service_url = service_url,
-                .unit = unit,
-        };
-        r = registry_client_new(e, svc.client, &rc, &svc.registry);
-        if (r < 0)
-                goto out;
-        struct http_server_config config = {
-                .routes = routes,
-                .n_routes = sizeof routes / sizeof routes[0],
-                .userdata = &svc,
-                .core_routes = registry_client_routes,
-                .n_core_routes = registry_client_n_routes,
-                .core_userdata = svc.registry,
-        };
-        r = http_server_start(e, fd, &config, &svc.http);
+        r = service_serve(&svc.service, routes, sizeof routes / sizeof routes[0], &svc);
         if (r < 0)
                 goto out;
         sigset_t hup;
@@ -192,18 +165,14 @@ int main(int argc, char **argv) {
                 log_error_errno(r, "Cannot set up the event loop");
                 goto out;
         }
-        log_info("Serving on %s, logging to %s%s", svc.address, svc.sink.path, journal ? " and the journal" : "");
-        notify_ready("Serving on %s; logging to the journal and %s", svc.address, svc.sink.path);
-        r = loop_run(e);
-        notify_stopping();
+        log_info("Serving on %s, logging to %s%s", svc.service.address, svc.sink.path,
+                 opts.journal ? " and the journal" : "");
+        notify_ready("Serving on %s; logging to the journal and %s", svc.service.address, svc.sink.path);
+        r = service_run(&svc.service);
         log_info("Stopping after %llu messages", svc.sink.written);
 out:
-        http_server_free(svc.http);
-        http_client_free(svc.client);
-        registry_client_free(svc.registry);
-        free(unit);
+        service_close(&svc.service);
         log_sink_close(&svc.sink);
-        sd_event_unref(e);
-        free(log_file);
+        free(opts.log_file);
         return r < 0 ? 1 : 0;
 }

@@ -1,0 +1,127 @@
+/* service.c - see service.h. */
+#include "service.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+
+enum { OPT_VERSION = 0x100, OPT_REGISTRY };
+
+int service_parse_args(int argc, char **argv, const char *ident, const struct option *extra,
+                       const char *extra_short, int (*on_option)(int opt, const char *arg, void *userdata),
+                       void *userdata, void (*usage)(FILE *f), struct service_args *args) {
+        static const struct option common[] = {
+                { "listen", required_argument, NULL, 'l' },
+                { "registry", required_argument, NULL, OPT_REGISTRY },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, OPT_VERSION },
+        };
+        struct option options[32];
+        char shortopts[32];
+        size_t n = 0;
+        int c;
+
+        for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+                options[n++] = common[i];
+        for (const struct option *o = extra; o && o->name && n + 1 < sizeof options / sizeof options[0]; o++)
+                options[n++] = *o;
+        options[n] = (struct option) { NULL, 0, NULL, 0 };
+        snprintf(shortopts, sizeof shortopts, "l:h%s", extra_short ? extra_short : "");
+
+        *args = (struct service_args) { 0 };
+        optind = 1;
+        while ((c = getopt_long(argc, argv, shortopts, options, NULL)) >= 0) {
+                switch (c) {
+                case 'l': args->listen = optarg; break;
+                case OPT_REGISTRY: args->registry = optarg; break;
+                case 'h': usage(stdout); return 1;
+                case OPT_VERSION: printf("%s %s\n", ident, DGO_VERSION); return 1;
+                case '?': usage(stderr); return -EINVAL;
+                default:
+                        if (!on_option || on_option(c, optarg, userdata) < 0) {
+                                fprintf(stderr, "%s: invalid value '%s' (see --help)\n", ident, optarg ? optarg : "");
+                                return -EINVAL;
+                        }
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "%s: unexpected argument '%s'\n", ident, argv[optind]);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int service_open(struct service *s, const char *ident, const struct service_args *args) {
+        int r;
+
+        *s = (struct service) { .ident = ident, .listen_fd = -1 };
+        log_setup(ident);
+        s->listen_fd = listen_socket_get(args->listen, s->address, sizeof s->address);
+        if (s->listen_fd == -ENOENT) {
+                fprintf(stderr, "%s: no socket to serve on: start %s.socket, or pass --listen ADDR\n", ident, ident);
+                return -ENOENT;
+        }
+        if (s->listen_fd < 0)
+                return s->listen_fd;
+        snprintf(s->url, sizeof s->url, "http://%s", s->address);
+        s->unit = own_service_unit();
+
+        r = loop_new(&s->event);
+        if (r < 0)
+                return r;
+        r = http_client_new(s->event, &s->client);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create the HTTP client");
+        return 0;
+}
+
+int service_register(struct service *s, const struct service_args *args, const char *name,
+                     const char *const *required) {
+        struct registry_client_config rc = {
+                .registry_url = args->registry,
+                .service_name = name,
+                .service_url = s->url,
+                .unit = s->unit,
+                .required = required,
+        };
+        int r = registry_client_new(s->event, s->client, &rc, &s->registry);
+
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the registration");
+        return 0;
+}
+
+int service_serve(struct service *s, const struct dgo_route *routes, size_t n_routes, void *userdata) {
+        struct http_server_config config = {
+                .routes = routes,
+                .n_routes = n_routes,
+                .userdata = userdata,
+                .core_routes = s->registry ? registry_client_routes : NULL,
+                .n_core_routes = s->registry ? registry_client_n_routes : 0,
+                .core_userdata = s->registry,
+        };
+        return http_server_start(s->event, s->listen_fd, &config, &s->http);
+}
+
+int service_run(struct service *s) {
+        int r = loop_run(s->event);
+        notify_stopping();
+        return r;
+}
+
+void service_close(struct service *s) {
+        http_server_free(s->http);
+        /* The HTTP client before the registry client: its pending requests
+         * call back into the registry client as they are cancelled. */
+        http_client_free(s->client);
+        registry_client_free(s->registry);
+        sd_event_unref(s->event);
+        free(s->unit);
+        *s = (struct service) { .listen_fd = -1 };
+}

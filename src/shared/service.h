@@ -1,0 +1,54 @@
+/* service.h - what the main() of every dgo service does, written once:
+ * common options, the listening socket, the loop, the HTTP client, the
+ * registration, the HTTP server, and tearing it all down in order. */
+#pragma once
+
+#include <getopt.h>
+#include <stdio.h>
+#include <systemd/sd-event.h>
+
+#include "http_client.h"
+#include "http_server.h"
+#include "registry_client.h"
+
+struct service_args {
+        const char *listen;             /* --listen ADDR */
+        const char *registry;           /* --registry URL */
+};
+
+struct service {
+        const char *ident;              /* "dgo-grading" */
+        sd_event *event;
+        int listen_fd;
+        char address[128];              /* "127.0.0.1:6000" */
+        char url[160];                  /* "http://127.0.0.1:6000" */
+        char *unit;                     /* from DGO_UNIT, or NULL */
+        struct http_client *client;
+        struct registry_client *registry;
+        struct http_server *http;
+};
+
+/* Service-specific option values get IDs from here on. */
+#define SERVICE_OPT_FIRST 0x200
+
+/* Parse the common options (-l/--listen, --registry, -h/--help, --version)
+ * and the service's own EXTRA ones (may be NULL; each handed to ON_OPTION,
+ * which returns < 0 to refuse its argument). Returns 0 to go on, > 0 when
+ * main() should exit 0 (--help, --version), < 0 when it should exit 1. */
+int service_parse_args(int argc, char **argv, const char *ident, const struct option *extra,
+                       const char *extra_short, int (*on_option)(int opt, const char *arg, void *userdata),
+                       void *userdata, void (*usage)(FILE *f), struct service_args *args);
+
+/* The socket (socket activation or --listen), the loop, the HTTP client. */
+int service_open(struct service *s, const char *ident, const struct service_args *args);
+
+/* Register as NAME requiring REQUIRED (NULL-terminated, may be NULL). */
+int service_register(struct service *s, const struct service_args *args, const char *name,
+                     const char *const *required);
+
+/* Serve ROUTES, plus the registry client's /heartbeat and /services. */
+int service_serve(struct service *s, const struct dgo_route *routes, size_t n_routes, void *userdata);
+
+/* Run until SIGTERM/SIGINT; says STOPPING=1. */
+int service_run(struct service *s);
+void service_close(struct service *s);
