@@ -38,5 +38,13 @@ int http_reply_redirect(struct dgo_request *req, unsigned status, const char *lo
 /* Adds a header to the reply made before. */
 int http_reply_header(struct dgo_request *req, const char *name, const char *value);
 
+/* A reply made once and sent many times (a cached document): libmicrohttpd
+ * counts its users, so freeing it while connections still send it is safe. */
+struct http_shared;
+/* Takes BODY (from malloc). NULL on failure. */
+struct http_shared *http_shared_new(const char *content_type, char *body, size_t len);
+void http_shared_free(struct http_shared *r);
+int http_reply_shared(struct dgo_request *req, unsigned status, struct http_shared *r);
+
 /* The JSON error document, as bytes (pure; unit-tested). */
 char *http_error_body(const char *message, size_t *len);

@@ -91,6 +91,30 @@ void http_reply_cleanup(void) {
         empty_response = NULL;
 }
 
+struct http_shared *http_shared_new(const char *content_type, char *body, size_t len) {
+        struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+
+        if (!resp) {
+                free(body);
+                return NULL;
+        }
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        return (struct http_shared *) resp;
+}
+
+void http_shared_free(struct http_shared *r) {
+        if (r)
+                MHD_destroy_response((struct MHD_Response *) r);
+}
+
+int http_reply_shared(struct dgo_request *req, unsigned status, struct http_shared *r) {
+        http_request_drop_response(req);
+        req->response = (struct MHD_Response *) r;
+        req->response_shared = true;
+        req->status = status;
+        return 0;
+}
+
 int http_reply(struct dgo_request *req, unsigned status, const char *content_type,
                const void *body, size_t len) {
         return set_response(req, status,
