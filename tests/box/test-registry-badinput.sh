@@ -28,32 +28,97 @@ delete_reg() {
     curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X DELETE -H 'Content-Type: text/plain' \
         --data-binary "$1" "$REGISTRY" || true
 }
-# snapshot -> one line per registration: name, URL and the other registered fields (not health)
-SNAPSHOT_PY='import http.client, json, sys
+# One python3 answers every JSON question of this test (as a coprocess): a python3 start
+# takes up to a second on a loaded 2-core machine, and this test asks ~100 questions.
+# helper CMD ARGS... -> the answer; arguments and answer travel base64-encoded, one line.
+#   snapshot               GET /services as one line per registration: name, URL and the
+#                          other registered fields (not the health, which changes by itself)
+#   error BODY             the "error" of the JSON document BODY
+#   diff TABLE             how GET /services differs from the snapshot TABLE (empty if not)
+#   count                  how many registrations GET /services lists
+#   entry URL              "Name Required,..." of the registration at URL (one line each)
+#   fill NAME URL MAX SECS POST {"ServiceName": NAME<i>, "ServiceURL": URL<i>, ...} for
+#                          i = 1, 2, ... until one is not answered 200 (at most MAX, SECS s);
+#                          -> "accepted status body-of-the-last"
+#   length FILE            the length of the JSON list in FILE
+HELPER_PY='
+import base64, difflib, http.client, json, sys, time
+
+def request(method, body=None):
+    c = http.client.HTTPConnection("127.0.0.1", 3000, timeout=10)
+    try:
+        c.request(method, "/services", body=body, headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+def services():
+    status, body = request("GET")
+    return json.loads(body)
+
 def snapshot():
     try:
-        c = http.client.HTTPConnection("127.0.0.1", 3000, timeout=5)
-        c.request("GET", "/services")
-        d = json.load(c.getresponse())
+        d = services()
     except (OSError, ValueError, http.client.HTTPException) as e:
         return "no answer from GET /services: %s" % e
     return "\n".join(" ".join([r["ServiceName"], r["ServiceURL"], ",".join(r["RequiredServices"]),
                                r["ServiceUpdateURL"], r["HeartbeatURL"], str(r["Unit"])]) for r in d)
+
+def error(body):
+    try:
+        return json.loads(body)["error"].replace("\n", " ")
+    except (ValueError, KeyError, TypeError) as e:
+        return "no JSON error in %r: %s" % (body[:100], e)
+
+def diff(table):
+    d = list(difflib.unified_diff(table.split("\n"), snapshot().split("\n"), lineterm="", n=0))
+    return "\n".join(d[2:8])
+
+def fill(name, url, most, secs):
+    end, i, status, body = time.time() + float(secs), 0, 200, b""
+    while status == 200 and i < int(most) and time.time() < end:
+        i += 1
+        reg = {"ServiceName": "%s%d" % (name, i), "ServiceURL": "%s%d" % (url, i),
+               "HeartbeatURL": "%s%d/heartbeat" % (url, i)}
+        try:
+            status, body = request("POST", json.dumps(reg))
+        except (OSError, http.client.HTTPException) as e:
+            status, body = 0, str(e).encode()
+    return "%d %d %s" % (i - 1 if status != 200 else i, status, body.decode(errors="replace"))
+
+def answer(cmd, args):
+    if cmd == "snapshot": return snapshot()
+    if cmd == "error": return error(args[0])
+    if cmd == "diff": return diff(args[0].decode())
+    if cmd == "count": return str(len(services()))
+    if cmd == "entry":
+        return "\n".join(r["ServiceName"] + " " + ",".join(r["RequiredServices"])
+                         for r in services() if r["ServiceURL"] == args[0].decode())
+    if cmd == "fill": return fill(*(a.decode() for a in args))
+    if cmd == "length": return str(len(json.load(open(args[0].decode()))))
+    return "unknown command " + cmd
+
+for line in sys.stdin:
+    args = [base64.b64decode(a) for a in line.rstrip("\n").split(" ")]
+    try:
+        out = answer(args[0].decode(), args[1:])
+    except Exception as e:
+        out = "helper: %s: %s" % (type(e).__name__, e)
+    sys.stdout.write(base64.b64encode(out.encode()).decode() + "\n")
+    sys.stdout.flush()
 '
-snapshot() { python3 -c "$SNAPSHOT_PY"'
-print(snapshot())'; }
-# error_and_diff BODY TABLE -> first line: the "error" of the JSON BODY; then how
-# GET /services differs from the snapshot TABLE (nothing if it does not). One
-# python3 for both: its start is most of the test's time on a slow machine.
-error_and_diff() {
-    python3 -c "$SNAPSHOT_PY"'
-import difflib
-try: print(json.loads(sys.argv[1])["error"].replace("\n", " "))
-except (ValueError, KeyError, TypeError) as e: print("no JSON error in %r: %s" % (sys.argv[1][:100], e))
-diff = list(difflib.unified_diff(sys.argv[2].split("\n"), snapshot().split("\n"), lineterm="", n=0))
-print("\n".join(diff[2:8]))' "$1" "$2"
+coproc HLP { exec python3 -u -c "$HELPER_PY"; }
+trap 'kill "$HLP_PID" 2>/dev/null; wait "$HLP_PID" 2>/dev/null' EXIT
+helper() {
+    local a enc=() line
+    for a in "$@"; do enc+=("$(printf '%s' "$a" | base64 -w0)"); done
+    printf '%s\n' "${enc[*]}" >&"${HLP[1]}" || { echo "helper: gone"; return 1; }
+    read -r -t 60 line <&"${HLP[0]}" || { echo "helper: no answer"; return 1; }
+    printf '%s' "$line" | base64 -d
 }
-count_regs() { json_get "$(services_json)" 'len(d)' 2>/dev/null || echo "no answer"; }
+snapshot() { helper snapshot; }
+count_regs() { helper count; }
 
 # A table that holds more than the descriptor's LogService, and a state file.
 check_eq "a foreign service registers" 200 \
@@ -71,7 +136,7 @@ check_match "the state file was written" '^[0-9a-f]{64} ' "$state_before"
 # {"error": ...} body matching ERROR-REGEX, and GET /services unchanged (the
 # snapshot in TABLE). Sets HEADERS (the response's header lines).
 expect() {
-    local desc=$1 want=$2 re=$3 hdr=$BOX_TMP/headers out meta code ctype body verdict; shift 3
+    local desc=$1 want=$2 re=$3 hdr=$BOX_TMP/headers out meta code ctype body; shift 3
     out=$(curl -s --max-time 10 -D "$hdr" -w '\n%{http_code} %{content_type}' "$@") || true
     meta=${out##*$'\n'} body=${out%$'\n'*}
     [ "$body" != "$out" ] || body=''
@@ -79,9 +144,8 @@ expect() {
     HEADERS=$(tr -d '\r' <"$hdr" 2>/dev/null) || HEADERS=''
     check_eq "$desc: status $want" "$want" "$code"
     check_match "$desc: a JSON error" '^application/json' "$ctype"
-    verdict=$(error_and_diff "$body" "$TABLE" 2>&1)
-    check_match "$desc: the error says why" "$re" "${verdict%%$'\n'*}"
-    check_eq "$desc: GET /services unchanged" "" "$(tail -n +2 <<<"$verdict")"
+    check_match "$desc: the error says why" "$re" "$(helper error "$body")"
+    check_eq "$desc: GET /services unchanged" "" "$(helper diff "$TABLE")"
 }
 # expect_post DESC CODE ERROR-REGEX BODY: POST /services with a JSON body
 expect_post() {
@@ -140,8 +204,8 @@ expect_post "a 513-byte ServiceURL" 400 '"ServiceURL" is not valid' \
     "{\"ServiceName\":\"X\",\"ServiceURL\":\"$url513\",\"HeartbeatURL\":\"$NOWHERE/x/heartbeat\"}"
 
 # --- sizes
-python3 -c 'import json; print(json.dumps({"ServiceName": "Big", "ServiceURL": "http://127.0.0.1:9/big",
-    "HeartbeatURL": "http://127.0.0.1:9/big/heartbeat", "Pad": "x" * 17000}))' > "$BOX_TMP/big.json"
+{ printf '{"ServiceName":"Big","ServiceURL":"%s/big","HeartbeatURL":"%s/big/heartbeat","Pad":"' \
+      $NOWHERE $NOWHERE; printf 'x%.0s' $(seq 17000); printf '"}'; } > "$BOX_TMP/big.json"
 expect "a 17 KB body" 413 "larger than 16384" -H 'Content-Type: application/json' \
     --data-binary @"$BOX_TMP/big.json" "$REGISTRY"
 expect "a 17 KB chunked body" 413 "larger than 16384" -H 'Content-Type: application/json' \
@@ -157,7 +221,7 @@ expect_post "a Unit that is a .socket" 400 '"Unit" is not valid' \
 expect_post "a Unit with a slash" 400 '"Unit" is not valid' \
     "$(reg_json X $NOWHERE/x '"Unit":"../dgo-log.service"')"
 expect_post "a Unit that is a number" 400 '"Unit" is not valid' "$(reg_json X $NOWHERE/x '"Unit":5')"
-req17=$(python3 -c 'import json; print(json.dumps(["Svc%d" % i for i in range(17)]))')
+req17="[$(printf '"Svc%d",' $(seq 16))\"Svc17\"]"
 expect_post "17 RequiredServices" 400 '"RequiredServices" must be a list of at most 16' \
     "$(reg_json X $NOWHERE/x "\"RequiredServices\":$req17")"
 
@@ -181,22 +245,15 @@ check_eq "the registry did not restart meanwhile" "$pid" "$(box_main_pid dgo-reg
 echo "(bad input done after $SECONDS s)"
 
 # --- too many registrations: fill the table with foreign services until refused
-t0=$SECONDS n=0 code=200
-while [ "$code" = 200 ] && [ $n -lt $((MAX + 10)) ] && [ $((SECONDS - t0)) -lt 30 ]; do
-    n=$((n + 1))
-    out=$(curl -s --max-time 10 -w '\n%{http_code}' -H 'Content-Type: application/json' \
-        --data-binary "$(reg_json Fill$n $NOWHERE/svc$n)" "$REGISTRY") || true
-    code=${out##*$'\n'}
-done
-echo "filled: $((n - 1)) accepted in $((SECONDS - t0)) s, then $code: ${out%$'\n'*}"
-check_eq "exactly $MAX minus the 3 registrations there were accepted" $((MAX - 3)) $((n - 1))
+t0=$SECONDS
+read -r accepted code body <<<"$(helper fill Fill $NOWHERE/svc $((MAX + 10)) 30)"
+echo "filled: $accepted accepted in $((SECONDS - t0)) s, then $code: $body"
+check_eq "exactly $MAX minus the 3 registrations there were accepted" $((MAX - 3)) "$accepted"
 check_match "the one past $MAX is refused with 4xx or 5xx" '^[45][0-9][0-9]$' "$code"
 check_eq "... (currently 507)" 507 "$code"
-check_match "... with a JSON error that says why" "too many registrations.*$MAX" \
-    "$(json_get "${out%$'\n'*}" 'd["error"]' 2>&1)"
+check_match "... with a JSON error that says why" "too many registrations.*$MAX" "$(helper error "$body")"
 check_eq "GET /services lists exactly $MAX" $MAX "$(count_regs)"
-check_eq "the refused one is not listed" "" \
-    "$(json_get "$(services_json)" '",".join(r["ServiceURL"] for r in d if r["ServiceURL"] == "'$NOWHERE/svc$n'")')"
+check_eq "the refused one is not listed" "" "$(helper entry "$NOWHERE/svc$((accepted + 1))")"
 TABLE=$(snapshot)
 
 expect_post "a new registration while full" 507 "too many registrations" "$(reg_json Late $NOWHERE/late)"
@@ -204,14 +261,14 @@ check_eq "re-registering an existing ServiceURL while full is accepted" 200 \
     "$(post_reg "$(reg_json Renamed1 $NOWHERE/svc1 '"RequiredServices":["LogService"]')")"
 check_eq "... the count is unchanged" $MAX "$(count_regs)"
 check_eq "... the entry is replaced (new name and RequiredServices), listed once" "Renamed1 LogService" \
-    "$(json_get "$(services_json)" '" ".join(r["ServiceName"] + " " + ",".join(r["RequiredServices"]) for r in d if r["ServiceURL"] == "'$NOWHERE/svc1'")')"
+    "$(helper entry $NOWHERE/svc1)"
 check_eq "DELETE of one while full" 200 "$(delete_reg "$NOWHERE/svc2")"
 check_eq "... the count is $((MAX - 1))" $((MAX - 1)) "$(count_regs)"
 check_eq "... and a new one is accepted again" 200 "$(post_reg "$(reg_json Late $NOWHERE/late)")"
 check_eq "... the count is $MAX again" $MAX "$(count_regs)"
 check_eq "... and the next new one is refused again" 507 "$(post_reg "$(reg_json Later $NOWHERE/later)")"
 check_eq "the state file holds the $((MAX - 1)) registered over HTTP (not the descriptor)" $((MAX - 1)) \
-    "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$STATE" 2>&1)"
+    "$(helper length "$STATE")"
 
 # --- the registry survived all of it
 check_eq "the registry is the same process as at the start" "$pid" \

@@ -3,7 +3,8 @@
 
   httpload.py post URL --count N --concurrency C [--body TEMPLATE] [--type MEDIA]
       N POSTs over C keep-alive connections; TEMPLATE may hold {i} (0..N-1).
-      Prints {"status": {"200": N, ...}, "errors": E, "seconds": S}.
+      Prints {"status": {"200": N, ...}, "errors": E, "seconds": S};
+      --record FILE lists the {i} of every request answered 2xx.
   httpload.py burst HOST PORT --connections N [--timeout S]
       Opens N connections at once, sends one GET /heartbeat on each and
       reads until the deadline. Prints how many were answered (with which
@@ -26,6 +27,7 @@ def cmd_post(args):
     if url.hostname not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("httpload: loopback targets only")
     status, errors, lock = {}, [0], threading.Lock()
+    acked = []
     counter = iter(range(args.count))
 
     def worker():
@@ -48,6 +50,8 @@ def cmd_post(args):
             with lock:
                 if key:
                     status[key] = status.get(key, 0) + 1
+                    if key.startswith("2"):
+                        acked.append(i)
                 else:
                     errors[0] += 1
         conn.close()
@@ -58,6 +62,9 @@ def cmd_post(args):
         t.start()
     for t in threads:
         t.join()
+    if args.record:
+        with open(args.record, "w") as f:
+            f.writelines(f"{i}\n" for i in sorted(acked))
     print(json.dumps({"status": status, "errors": errors[0],
                       "seconds": round(time.monotonic() - start, 3)}))
 
@@ -124,6 +131,7 @@ def main():
     post.add_argument("--body", default="[LoadTest] - message {i}")
     post.add_argument("--type", default="text/plain")
     post.add_argument("--timeout", type=float, default=10)
+    post.add_argument("--record", help="write the {i} of every 2xx answer to this file")
     burst = sub.add_parser("burst")
     burst.add_argument("host")
     burst.add_argument("port", type=int)
