@@ -10,6 +10,14 @@
 
 #include "router.h"
 
+/* A handler that must wait (for another service, say) returns HTTP_LATER:
+ * the connection is suspended, and whoever finishes the work later answers
+ * with http_reply*() and then calls http_request_resume() (without a reply,
+ * the client gets a 500). The request stays valid until then. */
+#define HTTP_LATER 1
+
+void http_request_resume(struct dgo_request *req);
+
 #define HTTP_MAX_BODY_DEFAULT (64u * 1024u)
 
 const char *http_request_method(const struct dgo_request *req);

@@ -20,6 +20,7 @@ struct dgo_request {
         size_t received;                        /* body bytes seen, kept or not */
         struct MHD_Response *response;          /* set by http_reply*() */
         bool response_shared;                   /* not ours to destroy (http_reply_empty) */
+        bool suspended;                         /* the handler said HTTP_LATER */
         unsigned status;
 };
 

@@ -215,8 +215,17 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 
         if (req->early_status)
                 return reply_early(s, req);
+        if (req->suspended) {                   /* resumed: the reply is ready */
+                req->suspended = false;
+                return queue_reply(s, req);
+        }
 
         int r = req->route->handler(req, req->userdata);
+        if (r == HTTP_LATER && !req->response) {
+                req->suspended = true;
+                MHD_suspend_connection(c);
+                return MHD_YES;
+        }
         if (r < 0 && !req->response) {
                 log_error_errno(r, "%s %s failed", method, url);
                 http_reply_error(req, 500, "internal error");
@@ -253,7 +262,7 @@ int http_server_start(sd_event *e, int listen_fd, const struct http_server_confi
                 s->config.idle_timeout_sec = 30;
         s->event = sd_event_ref(e);
 
-        s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO, 0,
+        s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME, 0,
                                   NULL, NULL, on_access, s,
                                   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,     /* first, to catch all */
                                   MHD_OPTION_LISTEN_SOCKET, (MHD_socket) listen_fd,
@@ -297,6 +306,12 @@ void http_server_free(struct http_server *s) {
         http_reply_cleanup();
         sd_event_unref(s->event);
         free(s);
+}
+
+void http_request_resume(struct dgo_request *req) {
+        if (!req->response)
+                http_reply_error(req, 500, "internal error");
+        MHD_resume_connection(req->connection);
 }
 
 unsigned long long http_server_requests(const struct http_server *s) {

@@ -116,10 +116,11 @@ int service_run(struct service *s) {
 }
 
 void service_close(struct service *s) {
-        http_server_free(s->http);
-        /* The HTTP client before the registry client: its pending requests
-         * call back into the registry client as they are cancelled. */
+        /* The HTTP client first: its pending requests call back as they are
+         * cancelled, into the registry client, or to answer and resume
+         * suspended requests of the server. */
         http_client_free(s->client);
+        http_server_free(s->http);
         registry_client_free(s->registry);
         sd_event_unref(s->event);
         free(s->unit);
