@@ -26,7 +26,7 @@ vmrss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$(box_main_pid "$1")/status"; }
 # wrk_run URL LUA-SCRIPT: wrk -t2 -c50 -d10s; sets RPS, P99_MS, REQUESTS, NON2XX
 wrk_run() {
     local out
-    out=$(wrk -t2 -c50 -d"${BENCH_SECONDS:-10}"s --latency -s "$2" "$1")
+    out=$(wrk -t2 -c50 -d"${BENCH_SECONDS:-10}"s --latency ${2:+-s "$2"} "$1")
     echo "$out" >&2
     RPS=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
     P99_MS=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0;
