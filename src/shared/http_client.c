@@ -117,6 +117,11 @@ static void request_finish(struct http_client *c, struct http_request *req, long
                 .error = error,
                 .usec = now_usec() - req->start_usec,
         };
+        char *content_type = NULL;
+
+        /* curl keeps the string with the handle, which outlives the callback. */
+        if (!error && curl_easy_getinfo(req->easy, CURLINFO_CONTENT_TYPE, &content_type) == CURLE_OK)
+                resp.content_type = content_type;
 
         request_unlink(c, req);
         /* Before the callback: it may add handles, or free the client. */

@@ -16,6 +16,7 @@ struct http_client_response {
         long status;                    /* HTTP status; 0 when there was no answer */
         const char *body;               /* NUL-terminated; "" when none */
         size_t body_len;
+        const char *content_type;       /* the answer's Content-Type; NULL when none */
         const char *error;              /* why there was no answer (status 0), else NULL */
         unsigned long long usec;        /* how long the request took */
 };

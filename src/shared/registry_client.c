@@ -93,6 +93,10 @@ void registry_client_provider_failed(struct registry_client *c, const char *name
                 p->current = (p->current + 1) % p->n;
 }
 
+const char *registry_client_url(const struct registry_client *c) {
+        return c->registry_url;
+}
+
 int registry_client_registered(const struct registry_client *c) {
         return c->registered;
 }

@@ -49,6 +49,8 @@ char *own_service_unit(void);
 const char *registry_client_provider(struct registry_client *c, const char *name);
 /* A request to URL failed: prefer the next provider of NAME from now on. */
 void registry_client_provider_failed(struct registry_client *c, const char *name, const char *url);
+/* The registry's URL we register at (GET there lists the services). */
+const char *registry_client_url(const struct registry_client *c);
 /* Whether the registry has answered our registration. */
 int registry_client_registered(const struct registry_client *c);
 

@@ -1,0 +1,176 @@
+/* flight.c - see flight.h. */
+#include "flight.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct waiters {
+        struct flight_waiter *first, **tail;
+};
+
+struct flight {
+        struct upstream *up;
+        char *path;
+        bool in_flight;
+        struct waiters riding;                  /* answered by the fetch under way */
+        struct waiters queued;                  /* for the next fetch */
+        /* The last answer, and what was made of it. */
+        unsigned status;
+        char *body;
+        size_t len;
+        void *cache;
+        void (*cache_free)(void *);
+        struct flight_stats stats;
+};
+
+static void waiters_init(struct waiters *w) {
+        w->first = NULL;
+        w->tail = &w->first;
+}
+
+static void waiters_add(struct waiters *ws, struct flight_waiter *w) {
+        w->next = NULL;
+        *ws->tail = w;
+        ws->tail = &w->next;
+}
+
+int flight_new(struct upstream *u, const char *path, struct flight **ret) {
+        struct flight *f = calloc(1, sizeof *f);
+
+        if (!f)
+                return -ENOMEM;
+        f->up = u;
+        f->path = strdup(path);
+        if (!f->path) {
+                free(f);
+                return -ENOMEM;
+        }
+        waiters_init(&f->riding);
+        waiters_init(&f->queued);
+        *ret = f;
+        return 0;
+}
+
+static void cache_drop(struct flight *f) {
+        if (f->cache && f->cache_free)
+                f->cache_free(f->cache);
+        f->cache = NULL;
+        f->cache_free = NULL;
+}
+
+void flight_free(struct flight *f) {
+        if (!f)
+                return;
+        cache_drop(f);
+        free(f->path);
+        free(f->body);
+        free(f);
+}
+
+void *flight_cache(const struct flight *f) {
+        return f->cache;
+}
+
+void flight_set_cache(struct flight *f, void *cache, void (*free_fn)(void *)) {
+        cache_drop(f);
+        f->cache = cache;
+        f->cache_free = free_fn;
+}
+
+bool flight_idle(const struct flight *f) {
+        return !f->in_flight && !f->riding.first && !f->queued.first;
+}
+
+void flight_get_stats(const struct flight *f, struct flight_stats *ret) {
+        *ret = f->stats;
+}
+
+/* Keep the answer; drop the rendering when it differs from the last one. */
+static void remember(struct flight *f, const struct upstream_response *r) {
+        char *copy;
+
+        if (!r->answered)
+                return;                         /* nothing new was learnt */
+        if (r->status == f->status && r->len == f->len && f->body && memcmp(r->body, f->body, r->len) == 0) {
+                f->stats.renders_saved += f->cache != NULL;
+                return;
+        }
+        cache_drop(f);
+        copy = malloc(r->len + 1);
+        free(f->body);
+        f->body = copy;
+        f->len = copy ? r->len : 0;
+        f->status = copy ? r->status : 0;       /* without a copy, the next answer counts as new */
+        if (copy) {
+                memcpy(copy, r->body, r->len);
+                copy[r->len] = '\0';
+        }
+}
+
+static void answer_all(struct flight *f, struct flight_waiter *w, const struct upstream_response *r) {
+        while (w) {
+                struct flight_waiter *next = w->next;
+                f->stats.served++;
+                w->done(f, r, w->userdata);
+                w = next;
+        }
+}
+
+static void on_fetched(const struct upstream_response *r, void *userdata);
+
+/* Move the queued waiters aboard a new fetch; on failure answer them now
+ * (only ever called from the loop, where answering is allowed). */
+static void start_next(struct flight *f) {
+        struct flight_waiter *w;
+        int r;
+
+        if (f->in_flight || !f->queued.first)
+                return;
+        f->riding = f->queued;
+        if (f->riding.first == NULL)
+                waiters_init(&f->riding);
+        waiters_init(&f->queued);
+        r = upstream_request(f->up, "GET", f->path, NULL, NULL, 0, on_fetched, f);
+        if (r >= 0) {
+                f->in_flight = true;
+                f->stats.fetches++;
+                return;
+        }
+        w = f->riding.first;
+        waiters_init(&f->riding);
+        answer_all(f, w, &(struct upstream_response) {
+                .status = 503, .body = "",
+                .error = r == -ECANCELED ? "the portal is shutting down" : "the request could not be sent",
+        });
+}
+
+static void on_fetched(const struct upstream_response *r, void *userdata) {
+        struct flight *f = userdata;
+        struct flight_waiter *w = f->riding.first;
+
+        f->in_flight = false;
+        waiters_init(&f->riding);
+        remember(f, r);
+        answer_all(f, w, r);
+        start_next(f);
+}
+
+int flight_join(struct flight *f, struct flight_waiter *w, flight_done_fn done, void *userdata) {
+        int r;
+
+        w->done = done;
+        w->userdata = userdata;
+        if (f->in_flight) {
+                waiters_add(&f->queued, w);
+                return 0;
+        }
+        /* Nothing under way: this view starts a fetch (and rides it). */
+        r = upstream_request(f->up, "GET", f->path, NULL, NULL, 0, on_fetched, f);
+        if (r < 0)
+                return r;
+        f->in_flight = true;
+        f->stats.fetches++;
+        waiters_add(&f->riding, w);
+        return 0;
+}

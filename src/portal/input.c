@@ -1,0 +1,109 @@
+/* input.c - see input.h. */
+#include "input.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "form.h"
+#include "gradebook.h"
+
+int score_parse(const char *s, double *ret) {
+        size_t digits = 0, dots = 0, n = strlen(s);
+        char *end;
+        double v;
+
+        /* A strict grammar: strtod() alone would take "0x10", "1e2", "nan". */
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] >= '0' && s[i] <= '9')
+                        digits++;
+                else if (s[i] == '.')
+                        dots++;
+                else
+                        return -EINVAL;
+        }
+        if (digits == 0 || dots > 1 || n > 32)
+                return -EINVAL;
+        v = strtod(s, &end);
+        if (*end || !isfinite(v) || v < 0 || v > 100)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+/* A text field: the form's value must have been readable, then the grading
+ * service's rule (1 to MAX bytes, no control characters). */
+static int text_check(const char *label, const struct form_field *f, size_t max, char *error, size_t error_size) {
+        if (f->result == -ENOENT || f->result == 0) {
+                snprintf(error, error_size, "%s is required.", label);
+                return -EINVAL;
+        }
+        if (f->result < 0) {
+                snprintf(error, error_size, "%s %s.", label, form_strerror(f->result));
+                return -EINVAL;
+        }
+        if (!text_field_valid(f->value, (size_t) f->result, max)) {
+                snprintf(error, error_size, "%s must be at most %zu bytes of text, without control characters.",
+                         label, max);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int grade_input_parse(const char *body, size_t len, struct grade_input *in, json_t **ret,
+                      char *error, size_t error_size) {
+        struct form_field fields[] = {
+                { .name = CSRF_FIELD, .value = in->csrf, .size = sizeof in->csrf },
+                { .name = "Title", .value = in->title, .size = sizeof in->title },
+                { .name = "Type", .value = in->type, .size = sizeof in->type },
+                { .name = "Score", .value = in->score, .size = sizeof in->score },
+        };
+        double score;
+        int r;
+
+        r = form_parse(body, len, fields, sizeof fields / sizeof fields[0]);
+        in->csrf_len = fields[0].result;
+        if (r < 0) {
+                snprintf(error, error_size, "The form has too many fields.");
+                return -EINVAL;
+        }
+        if ((r = text_check("Title", &fields[1], GB_TITLE_MAX, error, error_size)) < 0)
+                return r;
+        if (fields[2].result < 0 || grade_type_from_string(in->type) < 0) {
+                snprintf(error, error_size, "Type must be one of Quiz, Test, Exam, Homework.");
+                return -EINVAL;
+        }
+        if (fields[3].result < 0 || score_parse(in->score, &score) < 0) {
+                snprintf(error, error_size, "Score must be a number from 0 to 100.");
+                return -EINVAL;
+        }
+        /* 85 goes as 85, as the original's clients send it; 88.5 as 88.5. */
+        *ret = json_pack("{s:s, s:s, s:o}", "Title", in->title, "Type", in->type,
+                         "Score", score == floor(score) ? json_integer((json_int_t) score) : json_real(score));
+        return *ret ? 0 : -ENOMEM;
+}
+
+int student_input_parse(const char *body, size_t len, struct student_input *in, json_t **ret,
+                        char *error, size_t error_size) {
+        struct form_field fields[] = {
+                { .name = CSRF_FIELD, .value = in->csrf, .size = sizeof in->csrf },
+                { .name = "FirstName", .value = in->first_name, .size = sizeof in->first_name },
+                { .name = "LastName", .value = in->last_name, .size = sizeof in->last_name },
+        };
+        int r;
+
+        r = form_parse(body, len, fields, sizeof fields / sizeof fields[0]);
+        in->csrf_len = fields[0].result;
+        if (r < 0) {
+                snprintf(error, error_size, "The form has too many fields.");
+                return -EINVAL;
+        }
+        if ((r = text_check("First name", &fields[1], GB_NAME_MAX, error, error_size)) < 0 ||
+            (r = text_check("Last name", &fields[2], GB_NAME_MAX, error, error_size)) < 0)
+                return r;
+        *ret = json_pack("{s:s, s:s}", "FirstName", in->first_name, "LastName", in->last_name);
+        return *ret ? 0 : -ENOMEM;
+}

@@ -1,0 +1,181 @@
+/* template.c - see template.h. */
+#include "template.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "html.h"
+#include "log.h"
+
+#define TMPL_FILE_MAX (256u * 1024u)
+#define TMPL_PARTS_MAX 256
+
+/* A template is a list of parts: literal text, or a placeholder. */
+struct part {
+        const char *text;               /* into tmpl->text */
+        size_t len;
+        bool placeholder, raw;
+        char name[TMPL_NAME_MAX + 1];
+};
+
+struct tmpl {
+        char *text;
+        struct part *parts;
+        size_t n_parts;
+};
+
+static bool name_char(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static void where(const char *text, const char *at, char *error, size_t error_size, const char *what) {
+        unsigned line = 1;
+
+        for (const char *p = text; p < at; p++)
+                line += *p == '\n';
+        snprintf(error, error_size, "line %u: %s", line, what);
+}
+
+static int add_part(struct tmpl *t, const struct part *p) {
+        if (t->n_parts >= TMPL_PARTS_MAX)
+                return -E2BIG;
+        t->parts[t->n_parts++] = *p;
+        return 0;
+}
+
+int tmpl_parse(const char *text, size_t len, struct tmpl **ret, char *error, size_t error_size) {
+        struct tmpl *t = calloc(1, sizeof *t);
+        const char *p, *end;
+        int r = -ENOMEM;
+
+        if (!t || !(t->text = malloc(len + 1)) || !(t->parts = calloc(TMPL_PARTS_MAX, sizeof *t->parts))) {
+                snprintf(error, error_size, "out of memory");
+                goto fail;
+        }
+        memcpy(t->text, text, len);
+        t->text[len] = '\0';
+        if (memchr(t->text, '\0', len)) {
+                snprintf(error, error_size, "a NUL byte in the template");
+                r = -EINVAL;
+                goto fail;
+        }
+
+        p = t->text;
+        end = t->text + len;
+        while (p < end) {
+                const char *open = strstr(p, "{{");
+                struct part part = { 0 };
+
+                if (!open)
+                        open = end;
+                if (open > p) {
+                        part = (struct part) { .text = p, .len = (size_t) (open - p) };
+                        if ((r = add_part(t, &part)) < 0)
+                                goto too_many;
+                }
+                if (open == end)
+                        break;
+
+                bool raw = open[2] == '{';
+                const char *name = open + (raw ? 3 : 2), *q = name;
+                while (name_char(*q))
+                        q++;
+                size_t n = (size_t) (q - name);
+                if (n == 0 || n > TMPL_NAME_MAX || strncmp(q, raw ? "}}}" : "}}", raw ? 3 : 2) != 0) {
+                        where(t->text, open, error, error_size,
+                              "a placeholder is {{name}} or {{{name}}}, with a name of a-z, 0-9 and _");
+                        r = -EINVAL;
+                        goto fail;
+                }
+                part = (struct part) { .placeholder = true, .raw = raw };
+                memcpy(part.name, name, n);
+                if ((r = add_part(t, &part)) < 0)
+                        goto too_many;
+                p = q + (raw ? 3 : 2);
+        }
+        *ret = t;
+        return 0;
+too_many:
+        snprintf(error, error_size, "more than %d parts", TMPL_PARTS_MAX);
+fail:
+        tmpl_free(t);
+        return r;
+}
+
+int tmpl_load(const char *path, struct tmpl **ret) {
+        char error[160], *text = NULL;
+        size_t len = 0;
+        FILE *f = fopen(path, "re");
+        int r;
+
+        if (!f)
+                return log_error_errno(-errno, "Cannot open the template %s", path);
+        text = malloc(TMPL_FILE_MAX + 1);
+        if (!text) {
+                fclose(f);
+                return -ENOMEM;
+        }
+        len = fread(text, 1, TMPL_FILE_MAX + 1, f);
+        r = ferror(f) ? -EIO : len > TMPL_FILE_MAX ? -EFBIG : 0;
+        fclose(f);
+        if (r < 0) {
+                free(text);
+                return log_error_errno(r, "Cannot read the template %s", path);
+        }
+        r = tmpl_parse(text, len, ret, error, sizeof error);
+        free(text);
+        if (r < 0)
+                return log_error_errno(r, "Template %s: %s", path, error);
+        return 0;
+}
+
+void tmpl_free(struct tmpl *t) {
+        if (!t)
+                return;
+        free(t->text);
+        free(t->parts);
+        free(t);
+}
+
+static const struct tmpl_var *var_of(const struct tmpl_var *vars, size_t n, const char *name) {
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(vars[i].name, name) == 0)
+                        return &vars[i];
+        return NULL;
+}
+
+int tmpl_render(const struct tmpl *t, const struct tmpl_var *vars, size_t n_vars, struct buf *out,
+                size_t *slots, size_t *n_slots) {
+        *n_slots = 0;
+        for (size_t i = 0; i < t->n_parts; i++) {
+                const struct part *p = &t->parts[i];
+                const struct tmpl_var *v;
+
+                if (!p->placeholder) {
+                        buf_put(out, p->text, p->len);
+                        continue;
+                }
+                v = var_of(vars, n_vars, p->name);
+                if (!v)
+                        return -ENOENT;
+                if (p->raw != (v->kind == TMPL_HTML))
+                        return -EINVAL;
+                switch (v->kind) {
+                case TMPL_HTML:
+                        buf_puts(out, v->value ? v->value : "");
+                        break;
+                case TMPL_TEXT:
+                        html_escape_str(out, v->value ? v->value : "");
+                        break;
+                case TMPL_SLOT:
+                        if (*n_slots >= TMPL_SLOTS_MAX)
+                                return -E2BIG;
+                        slots[(*n_slots)++] = out->len;
+                        break;
+                }
+        }
+        return out->error;
+}

@@ -1,0 +1,291 @@
+/* view.c - see view.h. */
+#include "view.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "html.h"
+
+#define N_VARS(v) (sizeof (v) / sizeof (v)[0])
+
+static const char *const grade_types[] = { "Quiz", "Test", "Exam", "Homework" };
+
+int templates_load(struct templates *t, const char *dir) {
+        static const char *const names[] = { "students", "student", "status", "error" };
+        struct tmpl **slots[] = { &t->students, &t->student, &t->status, &t->error };
+        char path[4096];
+        int r;
+
+        *t = (struct templates) { 0 };
+        for (size_t i = 0; i < N_VARS(names); i++) {
+                snprintf(path, sizeof path, "%s/%s.html", dir, names[i]);
+                r = tmpl_load(path, slots[i]);
+                if (r < 0) {
+                        templates_free(t);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+void templates_free(struct templates *t) {
+        tmpl_free(t->students);
+        tmpl_free(t->student);
+        tmpl_free(t->status);
+        tmpl_free(t->error);
+        *t = (struct templates) { 0 };
+}
+
+static const char *string_of(const json_t *j, const char *key) {
+        const char *s = json_string_value(json_object_get(j, key));
+        return s ? s : "";
+}
+
+void view_format_average(const json_t *grades, char *buf, size_t size) {
+        const json_t *g;
+        double sum = 0;
+        size_t i, n = 0;
+
+        json_array_foreach(grades, i, g) {
+                const json_t *score = json_object_get(g, "Score");
+                if (json_is_number(score)) {
+                        sum += json_number_value(score);
+                        n++;
+                }
+        }
+        if (n == 0)
+                snprintf(buf, size, "\xe2\x80\x93");        /* U+2013 EN DASH */
+        else
+                snprintf(buf, size, "%.1f%%", sum / (double) n);
+}
+
+void view_format_score(double score, char *buf, size_t size) {
+        char *dot;
+        size_t n;
+
+        if (!isfinite(score)) {
+                snprintf(buf, size, "?");
+                return;
+        }
+        snprintf(buf, size, "%.2f", score);
+        /* 85.00 -> 85, 97.50 -> 97.5 */
+        dot = strchr(buf, '.');
+        if (!dot)
+                return;
+        n = strlen(buf);
+        while (n > 0 && buf[n - 1] == '0')
+                buf[--n] = '\0';
+        if (n > 0 && buf[n - 1] == '.')
+                buf[--n] = '\0';
+}
+
+static void error_fragment(struct buf *b, const char *error) {
+        if (!error || !*error)
+                return;
+        buf_puts(b, "<p class=\"error\" role=\"alert\">");
+        html_escape_str(b, error);
+        buf_puts(b, "</p>");
+}
+
+/* The text built in B; NULL (and *ERROR set) when building it failed. */
+static char *fragment(struct buf *b, int *error) {
+        return buf_steal(b, NULL, error);
+}
+
+static void student_rows(struct buf *b, const json_t *students) {
+        const json_t *s;
+        size_t i;
+
+        buf_puts(b, "<table id=\"students\">\n"
+                    "<thead><tr><th scope=\"col\">Student</th><th scope=\"col\">Average</th></tr></thead>\n"
+                    "<tbody>\n");
+        json_array_foreach(students, i, s) {
+                const json_t *id = json_object_get(s, "ID");
+                char average[32];
+
+                if (!json_is_integer(id))
+                        continue;       /* no page to link to */
+                view_format_average(json_object_get(s, "Grades"), average, sizeof average);
+                buf_printf(b, "<tr data-student-id=\"%lld\"><td class=\"name\"><a href=\"/students/%lld\">",
+                           (long long) json_integer_value(id), (long long) json_integer_value(id));
+                html_escape_str(b, string_of(s, "FirstName"));
+                buf_puts(b, " ");
+                html_escape_str(b, string_of(s, "LastName"));
+                buf_printf(b, "</a></td><td class=\"average\">%s</td></tr>\n", average);
+        }
+        buf_puts(b, "</tbody>\n</table>");
+}
+
+int view_students(const struct templates *t, const json_t *students, const struct student_form *form,
+                  struct page **ret) {
+        static const struct student_form empty = { 0 };
+        struct buf list = { 0 }, err = { 0 };
+        char *list_html, *error_html;
+        int r = 0;
+
+        if (!json_is_array(students))
+                return -EINVAL;
+        if (!form)
+                form = &empty;
+        if (json_array_size(students) == 0)
+                buf_puts(&list, "<p id=\"no-students\">No students found</p>");
+        else
+                student_rows(&list, students);
+        error_fragment(&err, form->error);
+        list_html = fragment(&list, &r);
+        error_html = fragment(&err, &r);
+        if (list_html && error_html) {
+                const struct tmpl_var vars[] = {
+                        { "students", TMPL_HTML, list_html },
+                        { "error", TMPL_HTML, error_html },
+                        { "first_name", TMPL_TEXT, form->first_name },
+                        { "last_name", TMPL_TEXT, form->last_name },
+                        { "csrf", TMPL_SLOT, NULL },
+                };
+                r = page_render(t->students, vars, N_VARS(vars), ret);
+        }
+        free(list_html);
+        free(error_html);
+        return r;
+}
+
+static void grade_rows(struct buf *b, const json_t *grades) {
+        const json_t *g;
+        size_t i;
+
+        if (json_array_size(grades) == 0) {
+                buf_puts(b, "<p id=\"no-grades\">No grades available</p>");
+                return;
+        }
+        buf_puts(b, "<table id=\"grades\">\n"
+                    "<thead><tr><th scope=\"col\">Title</th><th scope=\"col\">Type</th>"
+                    "<th scope=\"col\">Score</th></tr></thead>\n"
+                    "<tbody>\n");
+        json_array_foreach(grades, i, g) {
+                const json_t *score = json_object_get(g, "Score");
+                char text[64] = "";
+
+                if (json_is_number(score))
+                        view_format_score(json_number_value(score), text, sizeof text);
+                buf_puts(b, "<tr><td class=\"title\">");
+                html_escape_str(b, string_of(g, "Title"));
+                buf_puts(b, "</td><td class=\"type\">");
+                html_escape_str(b, string_of(g, "Type"));
+                buf_printf(b, "</td><td class=\"score\">%s</td></tr>\n", text);
+        }
+        buf_puts(b, "</tbody>\n</table>");
+}
+
+static void type_options(struct buf *b, const char *selected) {
+        for (size_t i = 0; i < N_VARS(grade_types); i++)
+                buf_printf(b, "<option value=\"%s\"%s>%s</option>", grade_types[i],
+                           selected && strcmp(selected, grade_types[i]) == 0 ? " selected" : "", grade_types[i]);
+}
+
+int view_student(const struct templates *t, const json_t *student, const struct grade_form *form,
+                 struct page **ret) {
+        static const struct grade_form empty = { 0 };
+        const json_t *id = json_object_get(student, "ID"), *grades = json_object_get(student, "Grades");
+        struct buf table = { 0 }, err = { 0 }, options = { 0 }, name = { 0 };
+        char *table_html, *error_html, *options_html, *name_text, id_text[32], average[32];
+        int r = 0;
+
+        if (!json_is_object(student) || !json_is_integer(id))
+                return -EINVAL;
+        if (!form)
+                form = &empty;
+        snprintf(id_text, sizeof id_text, "%lld", (long long) json_integer_value(id));
+        view_format_average(grades, average, sizeof average);
+        grade_rows(&table, grades);
+        error_fragment(&err, form->error);
+        type_options(&options, form->type);
+        buf_printf(&name, "%s %s", string_of(student, "FirstName"), string_of(student, "LastName"));
+        table_html = fragment(&table, &r);
+        error_html = fragment(&err, &r);
+        options_html = fragment(&options, &r);
+        name_text = fragment(&name, &r);
+        if (table_html && error_html && options_html && name_text) {
+                const struct tmpl_var vars[] = {
+                        { "name", TMPL_TEXT, name_text },
+                        { "id", TMPL_TEXT, id_text },
+                        { "grades", TMPL_HTML, table_html },
+                        { "average", TMPL_TEXT, average },
+                        { "error", TMPL_HTML, error_html },
+                        { "title", TMPL_TEXT, form->title },
+                        { "type_options", TMPL_HTML, options_html },
+                        { "score", TMPL_TEXT, form->score },
+                        { "csrf", TMPL_SLOT, NULL },
+                };
+                r = page_render(t->student, vars, N_VARS(vars), ret);
+        }
+        free(table_html);
+        free(error_html);
+        free(options_html);
+        free(name_text);
+        return r;
+}
+
+static void service_rows(struct buf *b, const json_t *services) {
+        static const char *const columns[] = { "ServiceName", "ServiceURL", "Unit", "Health", "Since", "Reason" };
+        static const char *const classes[] = { "name", "url", "unit", "health", "since", "reason" };
+        const json_t *s;
+        size_t i;
+
+        if (json_array_size(services) == 0) {
+                buf_puts(b, "<p id=\"no-services\">No services registered</p>");
+                return;
+        }
+        buf_puts(b, "<table id=\"services\">\n<thead><tr><th scope=\"col\">Service</th><th scope=\"col\">URL</th>"
+                    "<th scope=\"col\">Unit</th><th scope=\"col\">Health</th><th scope=\"col\">Since</th>"
+                    "<th scope=\"col\">Reason</th></tr></thead>\n<tbody>\n");
+        json_array_foreach(services, i, s) {
+                const char *health = string_of(s, "Health");
+
+                /* The class names are ours, never the data's. */
+                buf_printf(b, "<tr class=\"%s\">", strcmp(health, "up") == 0 ? "up" :
+                                                   strcmp(health, "down") == 0 ? "down" : "unknown");
+                for (size_t k = 0; k < N_VARS(columns); k++) {
+                        buf_printf(b, "<td class=\"%s\">", classes[k]);
+                        html_escape_str(b, string_of(s, columns[k]));
+                        buf_puts(b, "</td>");
+                }
+                buf_puts(b, "</tr>\n");
+        }
+        buf_puts(b, "</tbody>\n</table>");
+}
+
+int view_status(const struct templates *t, const json_t *services, const char *registry_url, struct page **ret) {
+        struct buf table = { 0 };
+        char *table_html;
+        int r = 0;
+
+        if (!json_is_array(services))
+                return -EINVAL;
+        service_rows(&table, services);
+        table_html = fragment(&table, &r);
+        if (table_html) {
+                const struct tmpl_var vars[] = {
+                        { "services", TMPL_HTML, table_html },
+                        { "registry", TMPL_TEXT, registry_url },
+                };
+                r = page_render(t->status, vars, N_VARS(vars), ret);
+        }
+        free(table_html);
+        return r;
+}
+
+int view_error(const struct templates *t, unsigned status, const char *title, const char *message,
+               struct page **ret) {
+        char status_text[16];
+        const struct tmpl_var vars[] = {
+                { "status", TMPL_TEXT, status_text },
+                { "title", TMPL_TEXT, title },
+                { "message", TMPL_TEXT, message },
+        };
+
+        snprintf(status_text, sizeof status_text, "%u", status);
+        return page_render(t->error, vars, N_VARS(vars), ret);
+}

@@ -1,0 +1,52 @@
+/* view.h - the portal's pages from the services' JSON.
+ *
+ * Pure code (but for loading the templates), unit-tested against the real
+ * templates: what the data says becomes HTML fragments here, every value
+ * escaped, and the fragments go into the page templates. The structure
+ * (ids, classes, data- attributes) is what the browser tests rely on. */
+#pragma once
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "page.h"
+#include "template.h"
+
+struct templates {
+        struct tmpl *students, *student, *status, *error;
+};
+
+/* Load DIR/students.html, student.html, status.html, error.html. */
+int templates_load(struct templates *t, const char *dir);
+void templates_free(struct templates *t);
+
+/* What a form showed, for showing it again with an error. All may be NULL. */
+struct student_form {
+        const char *first_name, *last_name;
+        const char *error;
+};
+
+struct grade_form {
+        const char *title, *type, *score;
+        const char *error;
+};
+
+/* The mean of the "Score"s of GRADES (a JSON list) with one decimal and
+ * "%": "86.7%"; "–" when there are none. */
+void view_format_average(const json_t *grades, char *buf, size_t size);
+/* A score as people write it: 85, 97.5, 33.33 (at most two decimals). */
+void view_format_score(double score, char *buf, size_t size);
+
+/* GET /students from the grading service, as a page. -EINVAL when STUDENTS
+ * is not a list. FORM may be NULL. */
+int view_students(const struct templates *t, const json_t *students, const struct student_form *form,
+                  struct page **ret);
+/* GET /students/{id}, as a page. -EINVAL when STUDENT is not a student. */
+int view_student(const struct templates *t, const json_t *student, const struct grade_form *form,
+                 struct page **ret);
+/* The registry's GET /services. -EINVAL when SERVICES is not a list. */
+int view_status(const struct templates *t, const json_t *services, const char *registry_url, struct page **ret);
+/* An error page: STATUS, a short TITLE, a MESSAGE. */
+int view_error(const struct templates *t, unsigned status, const char *title, const char *message,
+               struct page **ret);

@@ -1,0 +1,268 @@
+// portal.spec.mjs - the teacher portal in a real browser: Debian's chromium driven by playwright-core.
+//
+//   node portal.spec.mjs
+//
+// Prints one line per check, "PASS: description" or "FAIL: description" (context lines after a
+// FAIL start with "    | "), then "SPEC-END: N passed, M failed". Exit status 0 iff nothing
+// failed. Bounded: every wait has a timeout and a watchdog ends the script after 55 s.
+//
+// It changes the portal's data (adds a grade to student 1 and a student), so it expects the
+// sample data of data/students.json, as in a fresh box (tests/box/test-browser.sh).
+//
+// Environment:
+//   PORTAL_URL      the portal (default http://127.0.0.1:5000)
+//   SCREENSHOT_DIR  where the PNG screenshots go (default /var/tmp/dgo-box/logs/browser)
+//   CHROMIUM        the browser (default /usr/bin/chromium, Debian's package)
+import { chromium } from 'playwright-core';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const BASE = (process.env.PORTAL_URL || 'http://127.0.0.1:5000').replace(/\/+$/, '');
+const SHOTS = process.env.SCREENSHOT_DIR || '/var/tmp/dgo-box/logs/browser';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ACTION_MS = 5000;    // a click, a fill, a selector
+const NAV_MS = 10000;      // a page load
+const LAUNCH_MS = 20000;   // the browser's start
+const TOTAL_MS = 6000;    // the whole script
+
+// The flags this machine needs (see .library/env/machines/c.md): no sandbox as root, no GPU,
+// and no background connections (the closed network refuses them). playwright-core adds
+// --headless and a fresh temporary --user-data-dir (removed again on close) by itself.
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+// The sample data the portal starts with (the box installs this very file).
+const SAMPLE = JSON.parse(readFileSync(new URL('../../data/students.json', import.meta.url), 'utf8'));
+const NICK = { id: 1, name: 'Nick Carter', average: '87.0%', grades: 3 };
+const NEW_GRADE = { title: 'Browser quiz', type: 'Quiz', score: '100' };
+const NEW_AVERAGE = '90.3%';   // (85 + 94 + 82 + 100) / 4 = 90.25, rounded half up
+const XSS = { first: '<script>alert(1)</script>', last: '<img src=x onerror=alert(2)>' };
+
+let passed = 0, failed = 0;
+const pass = (desc) => { passed++; console.log(`PASS: ${desc}`); };
+const fail = (desc, context) => {
+    failed++; console.log(`FAIL: ${desc}`);
+    // eslint-disable-next-line no-control-regex
+    if (context) console.log(String(context).replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(0, 12).map((l) => `    | ${l}`).join('\n'));
+};
+const check = (desc, ok, context) => (ok ? pass(desc) : fail(desc, context));
+const checkEq = (desc, expected, actual) =>
+    check(desc, expected === actual, `expected: ${JSON.stringify(expected)}\nactual:   ${JSON.stringify(actual)}`);
+
+function end() {
+    console.log(`SPEC-END: ${passed} passed, ${failed} failed`);
+    process.exit(failed === 0 ? 0 : 1);
+}
+
+// The watchdog: whatever hangs, the script ends in time (playwright kills the browser on exit).
+setTimeout(() => { fail(`the browser spec finished within ${TOTAL_MS / 1000} s`); end(); }, TOTAL_MS).unref();
+
+// A scenario is a run of dependent steps: a thrown error (a timeout, a missing element) is one
+// FAIL and ends that scenario, not the script.
+async function scenario(name, fn) {
+    try { await fn(); } catch (e) { fail(`${name}: ${firstLine(e)}`, e && e.message); }
+}
+const firstLine = (e) => String((e && e.message) || e).split('\n')[0];
+
+function withTimeout(promise, ms, what) {
+    let t;
+    return Promise.race([promise, new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`${what}: no end after ${ms} ms`)), ms); })])
+        .finally(() => clearTimeout(t));
+}
+
+// An average as the portal shows it: one decimal, rounded half up, and a percent sign.
+function percent(scores) {
+    const tenths = Math.round((scores.reduce((a, b) => a + b, 0) * 10) / scores.length + 1e-9);
+    return `${(tenths / 10).toFixed(1)}%`;
+}
+
+// Submits FORM_SELECTOR by clicking its submit button; waits for the page that results.
+// Returns { response, first }: the final main-frame response and the request that started the
+// navigation (the POST, when the portal answered it with a redirect).
+async function submit(page, formSelector) {
+    const [response] = await Promise.all([
+        page.waitForNavigation({ timeout: NAV_MS, waitUntil: 'load' }),
+        page.click(`${formSelector} [type=submit]`, { timeout: ACTION_MS }),
+    ]);
+    if (!response) throw new Error(`submitting ${formSelector} gave no navigation`);
+    let first = response.request();
+    while (first.redirectedFrom()) first = first.redirectedFrom();
+    return { response, first };
+}
+
+const text = async (locator) => (await locator.textContent({ timeout: ACTION_MS }) ?? '').trim();
+
+async function screenshot(page, file) {
+    const path = join(SHOTS, file);
+    try {
+        await page.screenshot({ path, fullPage: true, timeout: ACTION_MS });
+        console.log(`    screenshot: ${path}`);
+    } catch (e) {
+        fail(`screenshot ${file}`, firstLine(e));
+    }
+}
+
+async function gradeRows(page) {
+    return page.$$eval('#grades tr:has(td.title)', (rows) => rows.map((r) => ({
+        title: r.querySelector('td.title').textContent.trim(),
+        type: r.querySelector('td.type')?.textContent.trim(),
+        score: r.querySelector('td.score')?.textContent.trim(),
+    })));
+}
+
+// ---------------------------------------------------------------------------------------------
+mkdirSync(SHOTS, { recursive: true });
+let browser;
+try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: LAUNCH_MS });
+    pass(`chromium starts headless (${browser.version()})`);
+} catch (e) {
+    fail(`chromium starts headless (${CHROMIUM})`, e && e.message);
+    end();
+}
+
+const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+const page = await context.newPage();
+page.setDefaultTimeout(ACTION_MS);
+page.setDefaultNavigationTimeout(NAV_MS);
+const dialogs = [], pageErrors = [];
+page.on('dialog', (d) => { dialogs.push(`${d.type()}: ${d.message()}`); d.dismiss().catch(() => {}); });
+page.on('pageerror', (e) => pageErrors.push(firstLine(e)));
+
+let nickScores = null;   // the scores on Nick Carter's page before the test adds one
+
+await scenario('the students list', async () => {
+    const response = await page.goto(`${BASE}/`);
+    checkEq('GET / lands on /students', `${BASE}/students`, page.url());
+    check('... by a redirect', !!response.request().redirectedFrom(), `no redirect; status ${response.status()}`);
+    checkEq('/students answers 200', 200, response.status());
+    await page.waitForSelector('#students', { timeout: ACTION_MS });
+    pass('the page has the students table (#students)');
+    const names = await page.$$eval('#students tr[data-student-id] td.name', (tds) => tds.map((td) => td.textContent.trim()));
+    const sample = SAMPLE.map((s) => `${s.FirstName} ${s.LastName}`);
+    const missing = sample.filter((n) => !names.includes(n));
+    check(`it lists the ${sample.length} sample students`, missing.length === 0, `missing: ${missing.join(', ')}\nlisted: ${names.join(', ')}`);
+    const row = page.locator(`#students tr[data-student-id="${NICK.id}"]`);
+    checkEq(`student ${NICK.id} is ${NICK.name}`, NICK.name, await text(row.locator('td.name')));
+    checkEq(`... with the average ${NICK.average}`, NICK.average, await text(row.locator('td.average')));
+    const href = await row.locator('td.name a').getAttribute('href', { timeout: ACTION_MS });
+    check(`... and a link to /students/${NICK.id}`, new URL(href, page.url()).href === `${BASE}/students/${NICK.id}`, `href: ${href}`);
+    check('the add-student form has FirstName, LastName and a submit button',
+        await page.locator('#add-student input[name=FirstName]').count() === 1 &&
+        await page.locator('#add-student input[name=LastName]').count() === 1 &&
+        await page.locator('#add-student [type=submit]').count() === 1);
+    await screenshot(page, '1-students.png');
+});
+
+await scenario('adding a grade', async () => {
+    if (page.url() !== `${BASE}/students`) await page.goto(`${BASE}/students`);
+    await Promise.all([
+        page.waitForURL(`${BASE}/students/${NICK.id}`, { timeout: NAV_MS }),
+        page.click(`#students tr[data-student-id="${NICK.id}"] td.name a`),
+    ]);
+    pass(`clicking ${NICK.name} opens /students/${NICK.id}`);
+    checkEq('the page is headed with his name', NICK.name, await text(page.locator('h1')));
+    const before = await gradeRows(page);
+    checkEq(`it shows his ${NICK.grades} grades`, NICK.grades, before.length);
+    checkEq('... and his average', `Average: ${NICK.average}`, await text(page.locator('#average')));
+    nickScores = before.map((g) => parseFloat(g.score));
+    const options = await page.$$eval('#add-grade select[name=Type] option', (os) => os.map((o) => o.value || o.textContent.trim()));
+    checkEq('the grade types are Quiz, Test, Exam, Homework', 'Quiz,Test,Exam,Homework', options.join(','));
+
+    await page.fill('#add-grade input[name=Title]', NEW_GRADE.title);
+    await page.selectOption('#add-grade select[name=Type]', NEW_GRADE.type);
+    await page.fill('#add-grade input[name=Score]', NEW_GRADE.score);
+    const { response, first } = await submit(page, '#add-grade');
+    checkEq('the form is sent as a POST', 'POST', first.method());
+    check('... answered with a redirect', first !== response.request(),
+        `no redirect: the POST was answered ${response.status()} itself`);
+    checkEq('... back to the student page', `${BASE}/students/${NICK.id}`, page.url());
+    checkEq('... which answers 200', 200, response.status());
+    const after = await gradeRows(page);
+    checkEq('the page now has one more grade row', before.length + 1, after.length);
+    const added = after.find((g) => g.title === NEW_GRADE.title);
+    check(`... "${NEW_GRADE.title}", ${NEW_GRADE.type}, ${NEW_GRADE.score}`,
+        !!added && added.type === NEW_GRADE.type && parseFloat(added.score) === parseFloat(NEW_GRADE.score),
+        `rows: ${JSON.stringify(after)}`);
+    const expected = percent([...nickScores, parseFloat(NEW_GRADE.score)]);
+    checkEq(`the average is updated (${NICK.average} -> ${expected})`, `Average: ${expected}`, await text(page.locator('#average')));
+    if (expected !== NEW_AVERAGE) fail(`the sample grades give ${NEW_AVERAGE} (not a fresh portal? scores were ${nickScores})`);
+    check('no error is shown', await page.locator('.error').count() === 0, await page.locator('.error').allTextContents());
+    await screenshot(page, '2-student-after-add.png');
+});
+
+await scenario('an invalid score', async () => {
+    if (page.url() !== `${BASE}/students/${NICK.id}`) await page.goto(`${BASE}/students/${NICK.id}`);
+    const rowsBefore = (await gradeRows(page)).length;
+    // The browser itself would refuse 150 (max="100"): take the form's checks away, as a
+    // hand-made request would.
+    await page.evaluate(() => {
+        const form = document.querySelector('#add-grade');
+        form.noValidate = true;
+        for (const el of form.querySelectorAll('input, select')) {
+            for (const a of ['min', 'max', 'step', 'pattern', 'required']) el.removeAttribute(a);
+        }
+    });
+    await page.fill('#add-grade input[name=Title]', 'Too high');
+    await page.selectOption('#add-grade select[name=Type]', 'Test');
+    await page.fill('#add-grade input[name=Score]', '150');
+    const { response, first } = await submit(page, '#add-grade');
+    checkEq('a score of 150 is refused with 400', 400, response.status());
+    check('... to the POST itself (no redirect)', first === response.request() && first.method() === 'POST',
+        `first request: ${first.method()} ${first.url()}; final: ${response.url()}`);
+    const alert = page.locator('p.error[role=alert]');
+    check('the error is shown (p.error[role=alert])', await alert.count() === 1 && await alert.isVisible(),
+        `p.error[role=alert] count: ${await alert.count()}`);
+    const message = await alert.count() ? await text(alert.first()) : '';
+    check(`... with a message ("${message}")`, message.length > 0);
+    await screenshot(page, '3-invalid-score.png');
+    await page.goto(`${BASE}/students/${NICK.id}`);
+    const rows = await gradeRows(page);
+    check('the refused grade was not added', rows.length === rowsBefore && !rows.some((g) => g.title === 'Too high'),
+        `rows: ${JSON.stringify(rows)}`);
+});
+
+await scenario('a name with HTML in it', async () => {
+    await page.goto(`${BASE}/students`);
+    if (nickScores) {
+        const expected = percent([...nickScores, parseFloat(NEW_GRADE.score)]);
+        checkEq(`the students list shows ${NICK.name}'s new average`, expected,
+            await text(page.locator(`#students tr[data-student-id="${NICK.id}"] td.average`)));
+    }
+    await page.fill('#add-student input[name=FirstName]', XSS.first);
+    await page.fill('#add-student input[name=LastName]', XSS.last);
+    const { response, first } = await submit(page, '#add-student');
+    checkEq('the add-student form is sent as a POST', 'POST', first.method());
+    check('... and answered with a redirect to a page that answers 200',
+        first !== response.request() && response.status() === 200, `final status ${response.status()}, url ${page.url()}`);
+    if (page.url() !== `${BASE}/students`) await page.goto(`${BASE}/students`);
+    await page.waitForTimeout(300);   // an onerror would have fired by now
+    checkEq('no dialog fired', '', dialogs.join('; '));
+    const dom = await page.evaluate(() => ({
+        text: document.body.innerText,
+        scripts: [...document.scripts].filter((s) => s.textContent.includes('alert(')).length,
+        handlers: document.querySelectorAll('[onerror]').length,
+    }));
+    check('the page text holds the literal <script>alert(1)</script>', dom.text.includes(XSS.first));
+    check('... and no script or onerror element came from the name', dom.scripts === 0 && dom.handlers === 0,
+        `scripts with alert(: ${dom.scripts}, [onerror] elements: ${dom.handlers}`);
+    const full = `${XSS.first} ${XSS.last}`;
+    const row = page.locator('#students tr[data-student-id]').filter({ hasText: XSS.first });
+    const rows = await row.count();
+    checkEq('the new student is listed once', 1, rows);
+    await screenshot(page, '4-xss-students.png');
+    if (rows !== 1) return;
+    checkEq('... with the name as text', full, await text(row.locator('td.name')));
+
+    const seen = dialogs.length;
+    await Promise.all([page.waitForURL(/\/students\/\d+$/, { timeout: NAV_MS }), row.locator('td.name a').click()]);
+    await page.waitForTimeout(300);
+    checkEq("the new student's page is headed with the name as text", full, await text(page.locator('h1')));
+    check('... which has no grades yet (#no-grades)', await page.locator('#no-grades').count() === 1);
+    checkEq('... and no dialog fired there either', '', dialogs.slice(seen).join('; '));
+    await screenshot(page, '5-xss-student.png');
+});
+
+checkEq('no JavaScript error on any page', '', pageErrors.join('; '));
+await withTimeout(browser.close(), 5000, 'closing the browser').catch((e) => console.log(`    warning: ${e.message}`));
+end();
