@@ -15,7 +15,8 @@
 #     must receive 100 per pair once the queue drains.
 # Loopback only; bounded in count and time; prints one line per figure.
 # Environment: BENCH_BUILD (default build/release), BENCH_TRIALS (20),
-# BENCH_PAIRS (2000), BENCH_CLIENTS (4), BENCH_SECONDS (max seconds of load, 60).
+# BENCH_PAIRS (2000), BENCH_CLIENTS (4), BENCH_SECONDS (max seconds of load, 60),
+# BENCH_DEPENDENTS (50).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/box-common.sh
@@ -23,7 +24,7 @@ cd "$(dirname "$0")/.."
 
 TRIALS=${BENCH_TRIALS:-20} PAIRS=${BENCH_PAIRS:-2000} CLIENTS=${BENCH_CLIENTS:-4}
 LOAD_SECONDS=${BENCH_SECONDS:-60}
-DEPENDENTS=50 DEP_PORT=7001 SINK_PORT=7100
+DEPENDENTS=${BENCH_DEPENDENTS:-50} DEP_PORT=7001 SINK_PORT=7100
 LOG_URL=http://127.0.0.1:4000
 REC=$BOX_TMP/bench-registry-patches.$$.jsonl
 
@@ -155,9 +156,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 counts["added"] += a
                 counts["removed"] += r
         self.reply()
-server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
-server.daemon_threads = True
-server.request_queue_size = 1024
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024       # the listen backlog: read in the constructor
+server = Server(("127.0.0.1", int(sys.argv[1])), Handler)
 print("sink up", flush=True)
 server.serve_forever()
 '
@@ -187,7 +189,7 @@ if cmd == "register":
     print(bad)
 elif cmd == "pairs":
     n, clients, seconds = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
-    lock, status, errors, done = threading.Lock(), {}, [0], [0]
+    lock, status, errors, done, sent = threading.Lock(), {}, [0], [0], [0]
     counter = iter(range(n))
     deadline = time.time() + seconds
     def worker():
@@ -197,6 +199,7 @@ elif cmd == "pairs":
                 i = next(counter, None)
             if i is None:
                 break
+            sent[0] += 1
             u = "%s/p%d" % (SINK, i)
             reg = {"ServiceName": "BenchProvider", "ServiceURL": u, "HeartbeatURL": u + "/heartbeat"}
             try:
@@ -217,7 +220,7 @@ elif cmd == "pairs":
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for t in threads: t.start()
     for t in threads: t.join()
-    print(json.dumps({"pairs": done[0], "seconds": round(time.time() - t0, 3), "status": status,
+    print(json.dumps({"pairs": done[0], "sent": sent[0], "seconds": round(time.time() - t0, 3), "status": status,
                       "errors": errors[0]}))
 elif cmd == "drain":
     expected, seconds = int(sys.argv[3]), float(sys.argv[4])
@@ -242,14 +245,20 @@ bad=$(python3 -c "$LOAD_PY" register "$SINK_PORT" "$DEPENDENTS")
 
 load=$(python3 -c "$LOAD_PY" pairs "$SINK_PORT" "$PAIRS" "$CLIENTS" "$LOAD_SECONDS")
 echo "load: $load" >&2
-pairs=$(json_get "$load" 'd["pairs"]')
-expected=$((pairs * 2 * DEPENDENTS))
-drain=$(python3 -c "$LOAD_PY" drain "$SINK_PORT" "$expected" 120)
+pairs=$(json_get "$load" 'd["pairs"]') sent=$(json_get "$load" 'd["sent"]')
+expected=$((pairs * 2 * DEPENDENTS)) expected_sent=$((sent * 2 * DEPENDENTS))
+drain=$(python3 -c "$LOAD_PY" drain "$SINK_PORT" "$expected_sent" 120)
 echo "sink: $drain" >&2
 box_journal_sync
-retried=$(grep -c "Patch to .* failed" <<<"$(ct_exec journalctl -u dgo-registry.service -o cat --no-pager)" || true)
-gaveup=$(grep -c "Giving up on a patch" <<<"$(ct_exec journalctl -u dgo-registry.service -o cat --no-pager)" || true)
+journal=$(ct_exec journalctl -u dgo-registry.service -o cat --no-pager)
+retried=$(grep -c "Patch to .* failed" <<<"$journal" || true)
+gaveup=$(grep -c "Giving up on a patch" <<<"$journal" || true)
+watchdog=$(grep -c "Watchdog timeout" <<<"$journal" || true)
+emfile=$(grep -c "Too many open files" <<<"$journal" || true)
+# (it may be between a watchdog kill and its restart right now)
+wait_until 10 test "$(box_unit_prop dgo-registry.service SubState)" = running || true
 
 echo "registry registration throughput: $(json_get "$load" '"%.0f" % (d["pairs"] / d["seconds"])') POST+DELETE pairs/s ($pairs pairs in $(json_get "$load" 'd["seconds"]') s, $CLIENTS keep-alive clients, $DEPENDENTS dependents each; non-200 or errors: $(json_get "$load" 'sum(v for k, v in d["status"].items() if not k.endswith(" 200")) + d["errors"]'))"
-echo "registry patches received by the sink: $(json_get "$drain" 'd["posts"]') of $expected expected ($(json_get "$drain" 'd["added"]') Added, $(json_get "$drain" 'd["removed"]') Removed entries; $(json_get "$drain" 'd["seconds"]') s after the load ended)"
-echo "registry patch delivery: $retried failed attempts retried, $gaveup patches given up (from its journal); registry VmRSS after the run: $(vmrss_kb dgo-registry.service) kB"
+echo "registry patches received by the sink: $(json_get "$drain" 'd["posts"]'); expected $expected for the $pairs pairs answered 200, $expected_sent for all $sent pairs sent ($(json_get "$drain" 'd["added"]') Added, $(json_get "$drain" 'd["removed"]') Removed entries; counted $(json_get "$drain" 'd["seconds"]') s after the load ended)"
+echo "registry patch delivery: $retried failed attempts retried, $gaveup patches given up (from its journal)"
+echo "registry over the whole run: NRestarts $(restarts dgo-registry.service); in its journal (lower bounds: an overloaded journald loses lines): watchdog timeouts $watchdog, \"Too many open files\" $emfile; VmRSS after the run: $(vmrss_kb dgo-registry.service 2>/dev/null || echo '?') kB"

@@ -50,20 +50,20 @@ static int handle_register(struct dgo_request *req, void *userdata) {
         if (e < 0)
                 return http_reply_error(req, 400, "%s", error);
         r->over_http = true;
-        char *name = strdup(r->name), *url = strdup(r->url);
+        char name[REG_NAME_MAX + 1], url[REG_URL_MAX + 1];
+        snprintf(name, sizeof name, "%s", r->name);
+        snprintf(url, sizeof url, "%s", r->url);
         e = registry_add(&svc->reg, r);
-        if (e == -ENOSPC) {
-                free(name);
-                free(url);
+        if (e == -ENOSPC)
                 return http_reply_error(req, 507, "too many registrations (at most %d)", REGISTRY_MAX);
-        }
-        if (e >= 0)
-                e = state_save(&svc->reg);
-        log_info("Registered %s at %s", name ? name : "?", url ? url : "?");
-        free(name);
-        free(url);
         if (e < 0)
+                return e;
+        if (state_save(&svc->reg) < 0) {
+                /* Not acknowledged, so not kept either. */
+                (void) registry_remove(&svc->reg, url);
                 return http_reply_error(req, 500, "the registration could not be saved");
+        }
+        log_info("Registered %s at %s", name, url);
         return http_reply_empty(req, 200);
 }
 
@@ -132,8 +132,9 @@ static void status(char *buf, size_t size, void *userdata) {
 
         for (size_t i = 0; i < svc->reg.n_regs; i++)
                 up += svc->reg.regs[i]->health == HEALTH_UP;
-        snprintf(buf, size, "Serving on %s; %zu services, %zu up; %llu patches sent, %llu given up",
-                 svc->address, svc->reg.n_regs, up, svc->reg.patches_sent, svc->reg.patches_failed);
+        snprintf(buf, size, "Serving on %s; %zu services, %zu up; %llu patches sent, %llu retried, %llu given up",
+                 svc->address, svc->reg.n_regs, up, svc->reg.patches_sent, svc->reg.patch_retries,
+                 svc->reg.patches_failed);
 }
 
 /* Serve only once the unit states are known: an answer given before would

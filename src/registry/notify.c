@@ -56,8 +56,11 @@ static void on_done(const struct http_client_response *resp, void *userdata) {
                 return;
         }
         uint64_t delay = RETRY_FIRST_USEC << (d->attempt - 1);
-        log_info("Patch to %s (%s) failed (%s %ld), retrying in %llu ms", d->name, d->url, why,
-                 resp->status, (unsigned long long) delay / 1000);
+        /* Only the give-up is worth a line each: under a storm of failures,
+         * logging every retry would make journald push back on the loop. */
+        reg->patch_retries++;
+        log_debug("Patch to %s (%s) failed (%s %ld), retrying in %llu ms", d->name, d->url, why,
+                  resp->status, (unsigned long long) delay / 1000);
         if (sd_event_add_time_relative(reg->event, &d->retry, CLOCK_MONOTONIC, delay, 0, on_retry, d) < 0) {
                 reg->patches_failed++;
                 delivery_free(d);

@@ -153,12 +153,18 @@ int registry_add(struct registry *reg, struct registration *r) {
                 for (i = 0; reg->regs[i] != old; i++)
                         ;
                 /* Same URL: the new entry replaces the old. If the name changed,
-                 * the old name's dependents lose this provider. */
-                if (old->health == HEALTH_UP && strcmp(old->name, r->name) != 0)
-                        announce(reg, old, false);
-                r->health = old->health;
-                r->since_usec = old->since_usec;
-                memcpy(r->reason, old->reason, sizeof r->reason);
+                 * the old name's dependents lose this provider, and the new
+                 * name's hear of it below, as of a newcomer. */
+                bool renamed = strcmp(old->name, r->name) != 0;
+                if (renamed) {
+                        if (old->health == HEALTH_UP)
+                                announce(reg, old, false);
+                        r->health = HEALTH_DOWN;
+                } else {
+                        r->health = old->health;
+                        r->since_usec = old->since_usec;
+                        memcpy(r->reason, old->reason, sizeof r->reason);
+                }
                 registration_free(old);
                 reg->regs[i] = r;
         } else {

@@ -39,7 +39,7 @@ struct registry {
         struct unit_state units[UNIT_STATES_MAX];
         size_t n_units;
         sd_event_source *heartbeat_timer;
-        unsigned long long patches_sent, patches_failed;
+        unsigned long long patches_sent, patches_failed, patch_retries;
 };
 
 int registry_init(struct registry *reg, sd_event *e, const struct registry_config *config);

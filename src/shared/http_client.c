@@ -339,7 +339,11 @@ int http_client_new(sd_event *e, struct http_client **ret) {
         if (curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
             curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
             curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK) {
+            curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK ||
+            /* Bounded: past these, libcurl queues requests instead of opening
+             * sockets, so a burst of requests cannot exhaust our fds. */
+            curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) HTTP_CLIENT_MAX_CONNECTIONS) != CURLM_OK ||
+            curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) HTTP_CLIENT_MAX_HOST_CONNECTIONS) != CURLM_OK) {
                 r = -EIO;
                 goto fail;
         }

@@ -11,6 +11,7 @@
 #
 # Exported to tests: CT_PID1 (host PID of the box's systemd), CT_NSPAWN, R=/proc/$CT_PID1/root,
 # BOX_NAME, REPO (repo root, also the cwd), BUILD_DIR (absolute, or "-").
+# BOX_SANITIZED=1: the build has ASan/UBSan; sanitizer reports in the box's journal fail the test.
 # Logs in $CT_LOGS (default /var/tmp/dgo-box/logs): <test>.out, <test>.journal, <box>.console.
 # Other env: CT_ROOT (default /var/tmp/dgo-box; lock, seed, boxes, logs under it),
 # BOX_LOCK_TIMEOUT (s to wait for another runner's lock, default 1800).
@@ -118,6 +119,14 @@ run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
         fi
         echo "--- installed in $(elapsed "$tb") s"
     fi
+    if [ -n "${BOX_SANITIZED:-}" ]; then
+        # A sanitizer build: its reports go to stderr, i.e. the journal, and
+        # are counted below. LeakSanitizer needs ptrace, which the units'
+        # SystemCallFilter= rightly forbids: leaks are checked by the unit tests.
+        mkdir -p "/proc/$CT_PID1/root/etc/systemd/system/dgo-.service.d"
+        printf '%s\n' '[Service]' 'Environment=ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1' \
+            > "/proc/$CT_PID1/root/etc/systemd/system/dgo-.service.d/sanitizers.conf"
+    fi
     if ! ct_exec systemctl daemon-reload; then
         echo "FAIL: $name: systemctl daemon-reload in the box failed"
         teardown; TOTAL_FAIL=$((TOTAL_FAIL + 1)); return 0
@@ -138,6 +147,17 @@ run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
         fail=$((fail + 1))
     elif [ $((pass + fail)) -eq 0 ]; then
         echo "FAIL: $name: no checks ran (exit $rc)"; fail=1
+    fi
+    if [ -n "${BOX_SANITIZED:-}" ]; then
+        reports=$(grep -cE 'AddressSanitizer|LeakSanitizer|runtime error:' "$CT_LOGS/$name.journal" || true)
+        if [ "$reports" -gt 0 ]; then
+            echo "FAIL: $name: $reports sanitizer reports in the journal:"
+            grep -E -m 5 -A 3 'AddressSanitizer|runtime error:' "$CT_LOGS/$name.journal" | sed 's/^/    | /'
+            fail=$((fail + 1))
+        else
+            echo "PASS: $name: no sanitizer report in the journal"
+            pass=$((pass + 1))
+        fi
     fi
     echo "--- $name: $pass ok, $fail bad, exit $rc, $(elapsed "$t0") s in all; logs: $CT_LOGS/$name.{out,journal}"
     TOTAL_PASS=$((TOTAL_PASS + pass)) TOTAL_FAIL=$((TOTAL_FAIL + fail))
