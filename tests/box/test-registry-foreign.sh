@@ -44,6 +44,20 @@ curl -s -d ok http://127.0.0.1:7011/control/heartbeat
 check "answering again: A is up" eventually $BOUND '[ "$(health_of http://127.0.0.1:7011)" = up ]'
 check "the consumer gets Added for A again" eventually 2 '[ "$(added 7011)" -ge 2 ]'
 
+# Re-registering A's URL under another name: the old name's dependents lose
+# it, the new name's hear of it.
+R2=$BOX_TMP/renamed.rec; : > "$R2"
+start_dependent Consumer2 7014 "$R2" --requires Renamed
+n=$(removed 7011)
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d \
+        '{"ServiceName":"Renamed","ServiceURL":"http://127.0.0.1:7011","HeartbeatURL":"http://127.0.0.1:7011/heartbeat"}' \
+        "$REGISTRY") || true
+check_eq "re-registering A as Renamed: 200" 200 "$code"
+check "the consumer of Provider gets Removed for A" eventually 3 '[ "$(removed 7011)" -gt '$n' ]'
+check "the consumer of Renamed gets Added for A" \
+        eventually 3 '[ "$(count_patches "$R2" '"'"'any(e["URL"] == "http://127.0.0.1:7011" for e in p["Added"])'"'"')" -ge 1 ]'
+check_eq "A is listed once, as Renamed" Renamed "$(reg_field http://127.0.0.1:7011 ServiceName)"
+
 # A heartbeat that hangs (accepts, never answers): down within the bound too,
 # and the registry keeps answering meanwhile.
 curl -s -d hang http://127.0.0.1:7011/control/heartbeat
