@@ -45,6 +45,9 @@ struct http_request {
         bool too_large;
         char error[CURL_ERROR_SIZE];            /* curl's own words for a failure */
         struct http_request *prev, *next;
+        uint64_t deadline_usec;                 /* start + timeout: the queue counts too */
+        bool started;                           /* handed to curl (else waiting) */
+        struct http_request *wait_next;
 };
 
 struct http_client {
@@ -54,8 +57,13 @@ struct http_client {
         CURLM *multi;
         sd_event_source *timer;                 /* the one timer curl asks for */
         struct watch *watches;
-        struct http_request *requests;          /* pending */
+        struct http_request *requests;          /* pending: started or waiting */
         size_t n_pending;
+        /* Requests past HTTP_CLIENT_MAX_RUNNING wait here, first in first out:
+         * libcurl's own queue for connection limits is rescanned whole on
+         * every change, which stalled the loop with tens of thousands queued. */
+        struct http_request *wait_head, *wait_tail;
+        size_t n_running;
 };
 
 static uint64_t now_usec(void) {
@@ -124,6 +132,8 @@ static void request_finish(struct http_client *c, struct http_request *req, long
                 resp.content_type = content_type;
 
         request_unlink(c, req);
+        if (req->started)
+                c->n_running--;
         /* Before the callback: it may add handles, or free the client. */
         (void) curl_multi_remove_handle(c->multi, req->easy);
         req->done(&resp, req->userdata);
@@ -154,6 +164,39 @@ static void request_complete(struct http_client *c, struct http_request *req, CU
 }
 
 /* Answer every transfer curl has finished. */
+static int request_start(struct http_client *c, struct http_request *req) {
+        uint64_t now = now_usec();
+        long left_ms = req->deadline_usec > now ? (long) ((req->deadline_usec - now + 999) / 1000) : 0;
+
+        if (left_ms <= 0)
+                return -ETIMEDOUT;
+        if (curl_easy_setopt(req->easy, CURLOPT_TIMEOUT_MS, left_ms) != CURLE_OK ||
+            curl_easy_setopt(req->easy, CURLOPT_CONNECTTIMEOUT_MS, left_ms) != CURLE_OK)
+                return -EIO;
+        /* This arms the timer at zero; the request starts from the loop. */
+        CURLMcode m = curl_multi_add_handle(c->multi, req->easy);
+        if (m != CURLM_OK)
+                return m == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO;
+        req->started = true;
+        c->n_running++;
+        return 0;
+}
+
+/* Start waiting requests while there is room. */
+static void start_waiting(struct http_client *c) {
+        while (!c->freed && c->wait_head && c->n_running < HTTP_CLIENT_MAX_RUNNING) {
+                struct http_request *req = c->wait_head;
+                c->wait_head = req->wait_next;
+                if (!c->wait_head)
+                        c->wait_tail = NULL;
+                req->wait_next = NULL;
+                int r = request_start(c, req);
+                if (r < 0)
+                        request_finish(c, req, 0, r == -ETIMEDOUT ? "timed out waiting for a connection"
+                                                                  : "cannot start the request");
+        }
+}
+
 static void dispatch_done(struct http_client *c) {
         CURLMsg *msg;
         int left;
@@ -171,6 +214,7 @@ static void dispatch_done(struct http_client *c) {
                 }
                 request_complete(c, (struct http_request *) priv, msg->data.result);
         }
+        start_waiting(c);
         client_unref(c);
 }
 
@@ -340,10 +384,9 @@ int http_client_new(sd_event *e, struct http_client **ret) {
             curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
             curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
             curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK ||
-            /* Bounded: past these, libcurl queues requests instead of opening
-             * sockets, so a burst of requests cannot exhaust our fds. */
-            curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) HTTP_CLIENT_MAX_CONNECTIONS) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) HTTP_CLIENT_MAX_HOST_CONNECTIONS) != CURLM_OK) {
+            /* At most HTTP_CLIENT_MAX_RUNNING requests run (see start_waiting()),
+             * so at most that many sockets are open; the cache keeps a few. */
+            curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long) HTTP_CLIENT_MAX_RUNNING) != CURLM_OK) {
                 r = -EIO;
                 goto fail;
         }
@@ -361,6 +404,7 @@ void http_client_free(struct http_client *c) {
         c->freed = true;
 
         /* A cancelled callback that asks for a new request gets -ECANCELED. */
+        c->wait_head = c->wait_tail = NULL;
         while (c->requests)
                 request_finish(c, c->requests, 0, "cancelled");
         if (c->multi)
@@ -479,11 +523,19 @@ int http_client_request(struct http_client *c, const char *method, const char *u
                 request_free(req);
                 return r;
         }
-        /* This arms the timer at zero; the request starts from the loop. */
-        CURLMcode m = curl_multi_add_handle(c->multi, req->easy);
-        if (m != CURLM_OK) {
-                request_free(req);
-                return m == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO;
+        req->deadline_usec = req->start_usec + (uint64_t) timeout_ms * 1000;
+        if (c->n_running < HTTP_CLIENT_MAX_RUNNING) {
+                r = request_start(c, req);
+                if (r < 0) {
+                        request_free(req);
+                        return r;
+                }
+        } else {
+                if (c->wait_tail)
+                        c->wait_tail->wait_next = req;
+                else
+                        c->wait_head = req;
+                c->wait_tail = req;
         }
         req->next = c->requests;
         if (req->next)

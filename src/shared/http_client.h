@@ -9,8 +9,7 @@
 #include <systemd/sd-event.h>
 
 #define HTTP_CLIENT_MAX_RESPONSE (1024u * 1024u)   /* longer bodies fail the request */
-#define HTTP_CLIENT_MAX_CONNECTIONS 256             /* open at once; more requests wait */
-#define HTTP_CLIENT_MAX_HOST_CONNECTIONS 32         /* per host:port */
+#define HTTP_CLIENT_MAX_RUNNING 64                  /* at once; more wait their turn (FIFO) */
 
 struct http_client;
 

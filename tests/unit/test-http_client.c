@@ -23,7 +23,7 @@
 #include "http_client.h"
 #include "http_server.h"
 
-#define PARALLEL 50
+#define PARALLEL 150             /* more than HTTP_CLIENT_MAX_RUNNING: some wait their turn */
 #define TIMEOUT_MS 300
 #define TIMEOUT_SLACK_MS 700
 /* Over 1 MiB, where libcurl (7.88) would add "Expect: 100-continue". It goes
