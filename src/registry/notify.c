@@ -1,8 +1,14 @@
 /* notify.c - deliver patches to dependents, asynchronously, with retries.
  *
- * A patch never waits for another: each is its own request with its own
- * timeout, and a dependent that does not answer is retried with a doubling
- * delay a bounded number of times, then given up on (and logged). */
+ * One queue per dependent (per ServiceUpdateURL). At most one patch is on
+ * its way to a dependent at a time; changes that come meanwhile are merged
+ * into the next one, where the last word on each provider wins: a dependent
+ * applies each entry as "have it" or "do not have it", so the merged patch
+ * leaves it where the separate ones would have, with far fewer requests when
+ * providers come and go quickly. Dependents never wait for one another: each
+ * queue has its own request, with its own timeout. A dependent that does not
+ * answer is retried with a doubling delay a bounded number of times; then
+ * the patch is given up on (and logged), and the queue goes on. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,90 +16,188 @@
 #include "registry.h"
 
 #define RETRY_FIRST_USEC (200 * 1000ULL)
+#define QUEUES_MAX (2 * REGISTRY_MAX)
 
-struct delivery {
+struct notify_queue {
         struct registry *reg;
         char *url, *name;
-        char *body;
+        /* What the next patch will say: "Name\nURL" -> true (Added) or false
+         * (Removed), in the order first seen. */
+        json_t *pending;
+        char *in_flight;                        /* the body being sent, or NULL */
         unsigned attempt;
         sd_event_source *retry;
+        struct notify_queue *next;
 };
 
-static void delivery_free(struct delivery *d) {
-        sd_event_source_disable_unref(d->retry);
-        free(d->url);
-        free(d->name);
-        free(d->body);
-        free(d);
+static void queue_free(struct notify_queue *q) {
+        sd_event_source_disable_unref(q->retry);
+        json_decref(q->pending);
+        free(q->in_flight);
+        free(q->url);
+        free(q->name);
+        free(q);
 }
 
-static void send_attempt(struct delivery *d);
+static void queue_drop(struct notify_queue *q) {
+        struct registry *reg = q->reg;
+
+        for (struct notify_queue **p = &reg->queues; *p; p = &(*p)->next)
+                if (*p == q) {
+                        *p = q->next;
+                        reg->n_queues--;
+                        break;
+                }
+        queue_free(q);
+}
+
+static struct notify_queue *queue_get(struct registry *reg, const struct registration *r) {
+        struct notify_queue *q;
+
+        for (q = reg->queues; q; q = q->next)
+                if (strcmp(q->url, r->update_url) == 0)
+                        return q;
+        if (reg->n_queues >= QUEUES_MAX)
+                return NULL;
+        q = calloc(1, sizeof *q);
+        if (!q)
+                return NULL;
+        q->reg = reg;
+        q->url = strdup(r->update_url);
+        q->name = strdup(r->name);
+        q->pending = json_object();
+        if (!q->url || !q->name || !q->pending) {
+                queue_free(q);
+                return NULL;
+        }
+        q->next = reg->queues;
+        reg->queues = q;
+        reg->n_queues++;
+        return q;
+}
+
+/* Merge PATCH's entries into Q's pending ones; with OLDER, entries already
+ * pending are newer and win. */
+static void merge(struct notify_queue *q, const json_t *patch, bool older) {
+        static const char *const lists[] = { "Removed", "Added" };
+
+        for (size_t l = 0; l < 2; l++) {
+                const json_t *list = json_object_get(patch, lists[l]), *e;
+                size_t i;
+                json_array_foreach(list, i, e) {
+                        char *key;
+                        if (asprintf(&key, "%s\n%s", json_string_value(json_object_get(e, "Name")),
+                                     json_string_value(json_object_get(e, "URL"))) < 0)
+                                continue;
+                        if (!older || !json_object_get(q->pending, key))
+                                json_object_set_new(q->pending, key, json_boolean(l == 1));
+                        free(key);
+                }
+        }
+}
+
+static char *take_pending(struct notify_queue *q) {
+        json_t *patch = patch_new(), *added;
+        const char *key;
+        char *body;
+
+        json_object_foreach(q->pending, key, added) {
+                const char *nl = strchr(key, '\n');
+                char name[REG_NAME_MAX + 1];
+                snprintf(name, sizeof name, "%.*s", (int) (nl - key), key);
+                patch_add(patch, json_is_true(added), name, nl + 1);
+        }
+        json_object_clear(q->pending);
+        body = json_dumps(patch, JSON_COMPACT);
+        json_decref(patch);
+        return body;
+}
+
+static void send_next(struct notify_queue *q);
 
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
-        struct delivery *d = userdata;
+        struct notify_queue *q = userdata;
 
-        d->retry = sd_event_source_disable_unref(d->retry);
-        send_attempt(d);
+        q->retry = sd_event_source_disable_unref(q->retry);
+        send_next(q);
         return 0;
 }
 
 static void on_done(const struct http_client_response *resp, void *userdata) {
-        struct delivery *d = userdata;
-        struct registry *reg = d->reg;
+        struct notify_queue *q = userdata;
+        struct registry *reg = q->reg;
+        bool cancelled = resp->error && strcmp(resp->error, "cancelled") == 0;
 
         if (resp->status >= 200 && resp->status < 300) {
                 reg->patches_sent++;
-                log_debug("patch to %s delivered in %llu us: %s", d->url, resp->usec, d->body);
-                delivery_free(d);
+                log_debug("patch to %s delivered in %llu us: %s", q->url, resp->usec, q->in_flight);
+                q->attempt = 0;
+        } else if (q->attempt < reg->config.notify_attempts && !cancelled) {
+                /* Put it back under what came meanwhile, and try again later.
+                 * Only the give-up is worth a line: under a storm of failures,
+                 * logging every retry would make journald push back on the loop. */
+                json_t *failed = json_loads(q->in_flight, 0, NULL);
+                if (failed)
+                        merge(q, failed, true);
+                json_decref(failed);
+                free(q->in_flight);
+                q->in_flight = NULL;
+                reg->patch_retries++;
+                uint64_t delay = RETRY_FIRST_USEC << (q->attempt - 1);
+                log_debug("Patch to %s (%s) failed (%s %ld), retrying in %llu ms", q->name, q->url,
+                          resp->status ? "HTTP error" : resp->error, resp->status, (unsigned long long) delay / 1000);
+                if (sd_event_add_time_relative(reg->event, &q->retry, CLOCK_MONOTONIC, delay, 0, on_retry, q) < 0)
+                        log_error("Cannot schedule a patch retry for %s", q->url);
                 return;
-        }
-        const char *why = resp->status ? "HTTP error" : resp->error;
-        if (d->attempt >= reg->config.notify_attempts || (resp->error && strcmp(resp->error, "cancelled") == 0)) {
+        } else {
                 reg->patches_failed++;
-                log_warning("Giving up on a patch to %s (%s) after %u attempts (%s %ld)", d->name, d->url,
-                            d->attempt, why, resp->status);
-                delivery_free(d);
+                if (!cancelled)
+                        log_warning("Giving up on a patch to %s (%s) after %u attempts (%s %ld): %s", q->name,
+                                    q->url, q->attempt, resp->status ? "HTTP error" : resp->error, resp->status,
+                                    q->in_flight);
+                q->attempt = 0;
+        }
+        free(q->in_flight);
+        q->in_flight = NULL;
+        if (cancelled)
                 return;
-        }
-        uint64_t delay = RETRY_FIRST_USEC << (d->attempt - 1);
-        /* Only the give-up is worth a line each: under a storm of failures,
-         * logging every retry would make journald push back on the loop. */
-        reg->patch_retries++;
-        log_debug("Patch to %s (%s) failed (%s %ld), retrying in %llu ms", d->name, d->url, why,
-                  resp->status, (unsigned long long) delay / 1000);
-        if (sd_event_add_time_relative(reg->event, &d->retry, CLOCK_MONOTONIC, delay, 0, on_retry, d) < 0) {
-                reg->patches_failed++;
-                delivery_free(d);
-        }
+        if (json_object_size(q->pending) > 0)
+                send_next(q);
+        else
+                queue_drop(q);                  /* nothing owed: the queue goes */
 }
 
-static void send_attempt(struct delivery *d) {
-        d->attempt++;
-        int r = http_client_request(d->reg->http, "POST", d->url, "application/json", d->body,
-                                    strlen(d->body), d->reg->config.notify_timeout_ms, on_done, d);
+static void send_next(struct notify_queue *q) {
+        if (q->in_flight || q->retry || json_object_size(q->pending) == 0)
+                return;
+        q->in_flight = take_pending(q);
+        if (!q->in_flight)
+                return;
+        q->attempt++;
+        int r = http_client_request(q->reg->http, "POST", q->url, "application/json", q->in_flight,
+                                    strlen(q->in_flight), q->reg->config.notify_timeout_ms, on_done, q);
         if (r < 0) {
-                log_error_errno(r, "Cannot send a patch to %s", d->url);
-                d->reg->patches_failed++;
-                delivery_free(d);
+                log_error_errno(r, "Cannot send a patch to %s", q->url);
+                q->reg->patches_failed++;
+                free(q->in_flight);
+                q->in_flight = NULL;
         }
 }
 
 void notify_send(struct registry *reg, const struct registration *r, json_t *patch) {
-        struct delivery *d = calloc(1, sizeof *d);
+        struct notify_queue *q = queue_get(reg, r);
 
-        if (d) {
-                d->reg = reg;
-                d->url = strdup(r->update_url);
-                d->name = strdup(r->name);
-                d->body = json_dumps(patch, JSON_COMPACT);
+        if (!q) {
+                log_error("No room for another patch queue: a patch to %s is lost", r->update_url);
+                reg->patches_failed++;
+        } else {
+                merge(q, patch, false);
+                send_next(q);
         }
         json_decref(patch);
-        if (!d || !d->url || !d->name || !d->body) {
-                log_error("Out of memory: a patch to %s is lost", r->update_url);
-                if (d)
-                        delivery_free(d);
-                return;
-        }
-        log_debug("patch for %s: %s", d->name, d->body);
-        send_attempt(d);
+}
+
+void notify_done(struct registry *reg) {
+        while (reg->queues)
+                queue_drop(reg->queues);
 }

@@ -23,6 +23,7 @@ int registry_init(struct registry *reg, sd_event *e, const struct registry_confi
 void registry_done(struct registry *reg) {
         sd_event_source_disable_unref(reg->heartbeat_timer);
         http_client_free(reg->http);
+        notify_done(reg);
         for (size_t i = 0; i < reg->n_regs; i++)
                 registration_free(reg->regs[i]);
         sd_event_unref(reg->event);

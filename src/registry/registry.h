@@ -30,6 +30,8 @@ struct registry_config {
         const char *descriptor_dir;
 };
 
+struct notify_queue;
+
 struct registry {
         sd_event *event;
         struct http_client *http;
@@ -40,6 +42,8 @@ struct registry {
         size_t n_units;
         sd_event_source *heartbeat_timer;
         unsigned long long patches_sent, patches_failed, patch_retries;
+        struct notify_queue *queues;            /* notify.c: one per dependent with patches owed */
+        size_t n_queues;
 };
 
 int registry_init(struct registry *reg, sd_event *e, const struct registry_config *config);
@@ -59,8 +63,11 @@ void registry_refresh_all(struct registry *reg);
 
 json_t *registry_to_json(const struct registry *reg);
 
-/* notify.c: POST PATCH to R's ServiceUpdateURL, retried with backoff. Takes PATCH. */
+/* notify.c: POST PATCH to R's ServiceUpdateURL, merged with what is still
+ * owed to it, retried with backoff. Takes PATCH. */
 void notify_send(struct registry *reg, const struct registration *r, json_t *patch);
+/* Free the queues (after the HTTP client, whose cancelled requests use them). */
+void notify_done(struct registry *reg);
 /* heartbeat.c: poll the foreign services. */
 int heartbeat_start(struct registry *reg);
 /* state.c: save and load what was registered over HTTP; descriptors. */
