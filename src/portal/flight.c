@@ -10,9 +10,12 @@ struct waiters {
 };
 
 struct flight {
+        sd_event *event;
         struct upstream *up;
         char *path;
         bool in_flight;
+        unsigned answering;                     /* inside answer_all(): not idle, whatever the lists say */
+        uint64_t started_iteration;             /* of the loop, when the fetch under way started */
         struct waiters riding;                  /* answered by the fetch under way */
         struct waiters queued;                  /* for the next fetch */
         /* The last answer, and what was made of it. */
@@ -35,11 +38,12 @@ static void waiters_add(struct waiters *ws, struct flight_waiter *w) {
         ws->tail = &w->next;
 }
 
-int flight_new(struct upstream *u, const char *path, struct flight **ret) {
+int flight_new(sd_event *e, struct upstream *u, const char *path, struct flight **ret) {
         struct flight *f = calloc(1, sizeof *f);
 
         if (!f)
                 return -ENOMEM;
+        f->event = sd_event_ref(e);
         f->up = u;
         f->path = strdup(path);
         if (!f->path) {
@@ -63,6 +67,7 @@ void flight_free(struct flight *f) {
         if (!f)
                 return;
         cache_drop(f);
+        sd_event_unref(f->event);
         free(f->path);
         free(f->body);
         free(f);
@@ -79,7 +84,7 @@ void flight_set_cache(struct flight *f, void *cache, void (*free_fn)(void *)) {
 }
 
 bool flight_idle(const struct flight *f) {
-        return !f->in_flight && !f->riding.first && !f->queued.first;
+        return !f->in_flight && !f->answering && !f->riding.first && !f->queued.first;
 }
 
 void flight_get_stats(const struct flight *f, struct flight_stats *ret) {
@@ -109,15 +114,35 @@ static void remember(struct flight *f, const struct upstream_response *r) {
 }
 
 static void answer_all(struct flight *f, struct flight_waiter *w, const struct upstream_response *r) {
+        f->answering++;
         while (w) {
                 struct flight_waiter *next = w->next;
                 f->stats.served++;
                 w->done(f, r, w->userdata);
                 w = next;
         }
+        f->answering--;
 }
 
 static void on_fetched(const struct upstream_response *r, void *userdata);
+
+static uint64_t iteration(struct flight *f) {
+        uint64_t i = 0;
+
+        (void) sd_event_get_iteration(f->event, &i);
+        return i;
+}
+
+static int fetch(struct flight *f) {
+        int r = upstream_request(f->up, "GET", f->path, NULL, NULL, 0, on_fetched, f);
+
+        if (r < 0)
+                return r;
+        f->in_flight = true;
+        f->started_iteration = iteration(f);
+        f->stats.fetches++;
+        return 0;
+}
 
 /* Move the queued waiters aboard a new fetch; on failure answer them now
  * (only ever called from the loop, where answering is allowed). */
@@ -127,16 +152,11 @@ static void start_next(struct flight *f) {
 
         if (f->in_flight || !f->queued.first)
                 return;
-        f->riding = f->queued;
-        if (f->riding.first == NULL)
-                waiters_init(&f->riding);
+        f->riding = f->queued;                  /* not empty: its tail is a waiter's next */
         waiters_init(&f->queued);
-        r = upstream_request(f->up, "GET", f->path, NULL, NULL, 0, on_fetched, f);
-        if (r >= 0) {
-                f->in_flight = true;
-                f->stats.fetches++;
+        r = fetch(f);
+        if (r >= 0)
                 return;
-        }
         w = f->riding.first;
         waiters_init(&f->riding);
         answer_all(f, w, &(struct upstream_response) {
@@ -152,8 +172,10 @@ static void on_fetched(const struct upstream_response *r, void *userdata) {
         f->in_flight = false;
         waiters_init(&f->riding);
         remember(f, r);
+        f->answering++;                         /* until the next fetch is on its way */
         answer_all(f, w, r);
         start_next(f);
+        f->answering--;
 }
 
 int flight_join(struct flight *f, struct flight_waiter *w, flight_done_fn done, void *userdata) {
@@ -162,15 +184,14 @@ int flight_join(struct flight *f, struct flight_waiter *w, flight_done_fn done, 
         w->done = done;
         w->userdata = userdata;
         if (f->in_flight) {
-                waiters_add(&f->queued, w);
+                /* Not sent before the loop runs again: still good to ride. */
+                waiters_add(iteration(f) == f->started_iteration ? &f->riding : &f->queued, w);
                 return 0;
         }
         /* Nothing under way: this view starts a fetch (and rides it). */
-        r = upstream_request(f->up, "GET", f->path, NULL, NULL, 0, on_fetched, f);
+        r = fetch(f);
         if (r < 0)
                 return r;
-        f->in_flight = true;
-        f->stats.fetches++;
         waiters_add(&f->riding, w);
         return 0;
 }

@@ -5,9 +5,15 @@
  * no fetch is under way, joining starts one. Views that join while a fetch
  * is under way wait for the NEXT fetch, which starts as soon as the current
  * one is answered, and is shared by all of them. So a view never shows data
- * older than itself (the fetch it gets started after it arrived: what the
+ * older than itself (the fetch it gets is sent after it arrived: what the
  * portal, or anyone, changed before is in it), and under load there is at
  * most one fetch per resource in flight, however many views wait.
+ *
+ * One exception, safe for the same reason: views that arrive in the same
+ * iteration of the loop as the fetch was started ride it, since nothing
+ * has been sent yet (the HTTP client sends from the loop, in a later
+ * iteration). libmicrohttpd hands over all the requests that came together
+ * in one go, so a burst of views costs one fetch, not two.
  *
  * The flight also keeps what the last answer was, and a rendering of it
  * (flight_cache): when the next answer is byte for byte the same, the
@@ -17,13 +23,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <systemd/sd-event.h>
 
 #include "upstream.h"
 
 struct flight;
 
-/* R is the fetch's answer (or why there was none); CHANGED says whether it
- * differs from the one before (and the cache was dropped). */
+/* R is the fetch's answer (or why there was none). When it differs from
+ * the one before, the cache has been dropped already. */
 typedef void (*flight_done_fn)(struct flight *f, const struct upstream_response *r, void *userdata);
 
 /* The caller's part of a wait: usually a member of its request state. */
@@ -33,8 +40,8 @@ struct flight_waiter {
         void *userdata;
 };
 
-/* A flight for GET PATH at the upstream U. */
-int flight_new(struct upstream *u, const char *path, struct flight **ret);
+/* A flight for GET PATH at the upstream U, on the loop E. */
+int flight_new(sd_event *e, struct upstream *u, const char *path, struct flight **ret);
 /* Must not have waiters (the upstream's shutdown and the HTTP client's
  * cancellation answer them first). */
 void flight_free(struct flight *f);

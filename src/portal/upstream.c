@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "loop.h"
@@ -39,6 +40,13 @@ struct upstream {
         unsigned fail_suppressed;
         struct upstream_stats stats;
 };
+
+static uint64_t now(clockid_t clock) {
+        struct timespec ts;
+
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
 
 static void call_free(struct call *c) {
         for (size_t i = 0; i < c->n_tried; i++)
@@ -119,8 +127,11 @@ static void log_failure(struct upstream *u, const char *base, const char *error)
                 u->fail_suppressed++;
                 return;
         }
-        log_warning("%s at %s did not answer: %s%s", u->name, base, error,
-                    u->fail_suppressed ? " (and other failures before)" : "");
+        if (u->fail_suppressed)
+                log_warning("%s at %s did not answer: %s (%u more unanswered requests not logged)", u->name, base,
+                            error, u->fail_suppressed);
+        else
+                log_warning("%s at %s did not answer: %s", u->name, base, error);
         u->fail_logged_usec = now;
         u->fail_suppressed = 0;
 }
@@ -154,7 +165,7 @@ static void on_response(const struct http_client_response *resp, void *userdata)
                 if (r >= 0)
                         return;
         }
-        fail(c, 502, "%s at %s did not answer: %s", u->name, base, resp->error);
+        fail(c, 502, "%s: %s", base, resp->error);
 }
 
 static int wait_arm(struct upstream *u, uint64_t at) {
@@ -263,7 +274,8 @@ int upstream_new(sd_event *e, struct http_client *http, struct registry_client *
         u->event = sd_event_ref(e);
         u->http = http;
         u->rc = rc;
-        u->created_usec = loop_now(e);
+        /* Not loop_now(): before the loop's first iteration it has no time. */
+        u->created_usec = now(CLOCK_MONOTONIC);
         u->name = strdup(name);
         if (!u->name) {
                 upstream_free(u);

@@ -56,10 +56,16 @@ void view_format_average(const json_t *grades, char *buf, size_t size) {
                         n++;
                 }
         }
-        if (n == 0)
+        if (n == 0) {
                 snprintf(buf, size, "\xe2\x80\x93");        /* U+2013 EN DASH */
-        else
-                snprintf(buf, size, "%.1f%%", sum / (double) n);
+                return;
+        }
+        /* Rounded half up, as people (and the browser test) round:
+         * 90.25 is 90.3, where printf's "%.1f" would say 90.2. The 1e-9
+         * keeps 88.45, which binary floating point holds as 88.4499...,
+         * from going down. */
+        double tenths = floor(sum * 10.0 / (double) n + 1e-9 + 0.5);
+        snprintf(buf, size, "%.1f%%", tenths / 10.0);
 }
 
 void view_format_score(double score, char *buf, size_t size) {
@@ -228,19 +234,20 @@ int view_student(const struct templates *t, const json_t *student, const struct 
         return r;
 }
 
-static void service_rows(struct buf *b, const json_t *services) {
+static void service_rows(struct buf *b, const json_t *services, const char *registry_url) {
         static const char *const columns[] = { "ServiceName", "ServiceURL", "Unit", "Health", "Since", "Reason" };
         static const char *const classes[] = { "name", "url", "unit", "health", "since", "reason" };
         const json_t *s;
         size_t i;
 
-        if (json_array_size(services) == 0) {
-                buf_puts(b, "<p id=\"no-services\">No services registered</p>");
-                return;
-        }
         buf_puts(b, "<table id=\"services\">\n<thead><tr><th scope=\"col\">Service</th><th scope=\"col\">URL</th>"
                     "<th scope=\"col\">Unit</th><th scope=\"col\">Health</th><th scope=\"col\">Since</th>"
                     "<th scope=\"col\">Reason</th></tr></thead>\n<tbody>\n");
+        /* The registry is not in its own table; it answered, so it is up. */
+        buf_puts(b, "<tr class=\"up registry\"><td class=\"name\">Registry</td><td class=\"url\">");
+        html_escape_str(b, registry_url);
+        buf_puts(b, "</td><td class=\"unit\"></td><td class=\"health\">up</td><td class=\"since\"></td>"
+                    "<td class=\"reason\">answered this page</td></tr>\n");
         json_array_foreach(services, i, s) {
                 const char *health = string_of(s, "Health");
 
@@ -264,7 +271,7 @@ int view_status(const struct templates *t, const json_t *services, const char *r
 
         if (!json_is_array(services))
                 return -EINVAL;
-        service_rows(&table, services);
+        service_rows(&table, services, registry_url ? registry_url : "");
         table_html = fragment(&table, &r);
         if (table_html) {
                 const struct tmpl_var vars[] = {

@@ -6,7 +6,10 @@
 
 #include "router.h"
 
+struct http_server;
+
 struct dgo_request {
+        struct http_server *server;
         struct MHD_Connection *connection;
         const char *method, *path;              /* owned by libmicrohttpd */
         const struct dgo_route *route;

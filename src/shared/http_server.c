@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "http_internal.h"
@@ -25,6 +26,7 @@ struct http_server {
         sd_event_source *io, *timer;
         struct http_server_config config;
         unsigned long long requests;
+        bool stopping;                          /* in http_server_free(): start no handler */
         /* libmicrohttpd's own error messages, bounded: a burst of refused
          * connections must not flood the journal. */
         time_t log_window;
@@ -126,6 +128,7 @@ static struct dgo_request *request_new(struct http_server *s, struct MHD_Connect
 
         if (!req)
                 return NULL;
+        req->server = s;
         req->connection = c;
         req->method = method;
         req->path = url;
@@ -219,6 +222,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
                 req->suspended = false;
                 return queue_reply(s, req);
         }
+        if (s->stopping) {                      /* what the service needs may be gone */
+                http_reply_error(req, 503, "shutting down");
+                return queue_reply(s, req);
+        }
 
         int r = req->route->handler(req, req->userdata);
         if (r == HTTP_LATER && !req->response) {
@@ -301,17 +308,40 @@ void http_server_free(struct http_server *s) {
                 return;
         sd_event_source_disable_unref(s->io);
         sd_event_source_disable_unref(s->timer);
-        if (s->mhd)
+        if (s->mhd) {
+                /* Replies made while shutting down (requests that waited,
+                 * answered as their work was cancelled) go out now, as far as
+                 * they can without waiting; a request that came in meanwhile
+                 * gets a 503, not its handler. Quiesced first: connections
+                 * still in the backlog stay there, for the next process. */
+                MHD_socket fd = MHD_quiesce_daemon(s->mhd);
+                s->stopping = true;
+                MHD_run(s->mhd);
+                if (fd != MHD_INVALID_SOCKET)
+                        close(fd);              /* ours once quiesced; systemd keeps its own */
                 MHD_stop_daemon(s->mhd);
+        }
         http_reply_cleanup();
         sd_event_unref(s->event);
         free(s);
 }
 
 void http_request_resume(struct dgo_request *req) {
+        struct http_server *s = req->server;
+        int r;
+
         if (!req->response)
                 http_reply_error(req, 500, "internal error");
         MHD_resume_connection(req->connection);
+        /* Without threads of its own, libmicrohttpd takes up a resumed
+         * connection only in the next MHD_run() (its documentation says so):
+         * that is now, from the loop. Without this the reply waits for other
+         * traffic, or for ever. */
+        r = sd_event_source_set_time(s->timer, 0);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
+        if (r < 0 && r != -ESTALE)              /* ESTALE: the loop has ended; http_server_free() runs it */
+                log_error_errno(r, "Cannot arm the HTTP timer");
 }
 
 unsigned long long http_server_requests(const struct http_server *s) {

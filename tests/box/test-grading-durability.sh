@@ -17,7 +17,7 @@ python3 "$TOOLS/httpload.py" post "$G/students/1/grades" --count 500 --concurren
         --body '{"Title":"Load {i}","Type":"Quiz","Score":50}' --record "$BOX_TMP/acked" > "$BOX_TMP/load.out" &
 load=$!
 store=$R/var/lib/dgo-grading/students.json
-for at in 150 330; do
+for at in 100 200; do
     # Kill when about a third, then two thirds, of the grades are stored.
     wait_until 20 eval '[ "$(grep -c "\"Load " "$store")" -ge '$at' ]'
     pid=$(box_main_pid dgo-grading.service) && kill -9 "$pid" &&

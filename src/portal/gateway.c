@@ -1,0 +1,105 @@
+/* gateway.c - the portal's API: /api/students... relayed to the grading
+ * service, /api/services to the registry.
+ *
+ * Method, body and Content-Type go on as they came; status, Content-Type
+ * and body come back as the service sent them. When no provider answers,
+ * the client gets the portal's own 502 or 503 with {"error": ...}. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gradebook.h"
+#include "http.h"
+#include "log.h"
+#include "portal.h"
+
+struct api_req {
+        struct portal *p;
+        struct dgo_request *req;
+};
+
+static void relay(struct dgo_request *req, unsigned status, const char *content_type, const char *body,
+                  size_t len) {
+        (void) http_reply(req, status, content_type, body, len);
+}
+
+static void on_answer(const struct upstream_response *r, void *userdata) {
+        struct api_req *a = userdata;
+
+        if (r->answered)
+                relay(a->req, r->status, r->content_type, r->body, r->len);
+        else
+                (void) http_reply_error(a->req, r->status, "GradingService %s: %s",
+                                        r->status == 503 ? "unavailable" : "did not answer", r->error);
+        http_request_resume(a->req);
+        free(a);
+}
+
+/* The {} of the routes are IDs and grade indexes: decimal numbers. Checked,
+ * they also keep the path we send on free of anything but digits and the
+ * route's own text. */
+static bool params_valid(struct dgo_request *req) {
+        const char *s;
+
+        for (unsigned i = 0; (s = http_request_param(req, i)); i++)
+                if (strcmp(s, "0") != 0 && student_id_parse(s) < 0)
+                        return false;
+        return true;
+}
+
+int portal_handle_api(struct dgo_request *req, void *userdata) {
+        struct portal *p = userdata;
+        const char *path = http_request_path(req), *body;
+        struct api_req *a;
+        size_t len;
+        int r;
+
+        if (!params_valid(req))
+                return http_reply_error(req, 404, "no such resource: %s", path);
+        a = calloc(1, sizeof *a);
+        if (!a)
+                return -ENOMEM;
+        *a = (struct api_req) { .p = p, .req = req };
+        body = http_request_body(req, &len);
+        /* "/api/students/1" is "/students/1" at the grading service. */
+        r = upstream_request(p->grading, http_request_method(req), path + strlen("/api"),
+                             http_request_header(req, "Content-Type"), len > 0 ? body : NULL, len, on_answer, a);
+        if (r < 0) {
+                free(a);
+                if (r == -EINVAL)
+                        return http_reply_error(req, 400, "the request cannot be forwarded (its Content-Type?)");
+                return r;
+        }
+        p->api++;
+        return HTTP_LATER;
+}
+
+static void on_services(const struct http_client_response *resp, void *userdata) {
+        struct api_req *a = userdata;
+
+        if (resp->status > 0)
+                relay(a->req, (unsigned) resp->status, resp->content_type, resp->body, resp->body_len);
+        else
+                (void) http_reply_error(a->req, 502, "the registry at %s did not answer: %s",
+                                        registry_client_url(a->p->service.registry), resp->error);
+        http_request_resume(a->req);
+        free(a);
+}
+
+int portal_handle_api_services(struct dgo_request *req, void *userdata) {
+        struct portal *p = userdata;
+        struct api_req *a = calloc(1, sizeof *a);
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        *a = (struct api_req) { .p = p, .req = req };
+        r = http_client_request(p->service.client, "GET", registry_client_url(p->service.registry), NULL, NULL, 0,
+                                REGISTRY_TIMEOUT_MS, on_services, a);
+        if (r < 0) {
+                free(a);
+                return r;
+        }
+        p->api++;
+        return HTTP_LATER;
+}

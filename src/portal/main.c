@@ -1,0 +1,163 @@
+/* dgo-portal - the teacher portal: web pages and an API gateway in front
+ * of the grading service.
+ *
+ * Pages: / (to /students), /students (the list, and a form to add a
+ * student), /students/{id} (grades, average, a form to add a grade),
+ * /status (the registry's table). API: /api/students... relayed to the
+ * GradingService, /api/services to the registry. Everything that needs
+ * another service waits for it without blocking the loop (HTTP_LATER). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "loop.h"
+#include "portal.h"
+#include "service.h"
+
+#define STYLE_MAX (256 * 1024)
+
+static const struct dgo_route routes[] = {
+        { "GET", "/", portal_handle_root, 0 },
+        { "GET", "/students", portal_handle_list, 0 },
+        { "POST", "/students", portal_handle_add_student, PORTAL_BODY_MAX },
+        { "GET", "/students/{}", portal_handle_student, 0 },
+        { "POST", "/students/{}/grades", portal_handle_add_grade, PORTAL_BODY_MAX },
+        { "GET", "/status", portal_handle_status, 0 },
+        { "GET", "/static/style.css", portal_handle_style, 0 },
+        /* The grading service's own routes, under /api. */
+        { "GET", "/api/students", portal_handle_api, 0 },
+        { "POST", "/api/students", portal_handle_api, PORTAL_BODY_MAX },
+        { "GET", "/api/students/{}", portal_handle_api, 0 },
+        { "POST", "/api/students/{}/grades", portal_handle_api, PORTAL_BODY_MAX },
+        { "DELETE", "/api/students/{}/grades/{}", portal_handle_api, 0 },
+        { "GET", "/api/services", portal_handle_api_services, 0 },
+};
+
+static void status(char *buf, size_t size, void *userdata) {
+        struct portal *p = userdata;
+        struct upstream_stats us;
+        struct flight_stats fs;
+
+        upstream_get_stats(p->grading, &us);
+        flight_get_stats(p->list, &fs);
+        snprintf(buf, size, "Serving on %s; %llu pages, %llu API calls; student list: %llu views from %llu fetches; "
+                 "%llu failovers, %llu unanswered",
+                 p->service.address, p->pages, p->api, fs.served, fs.fetches, us.failovers, us.failed);
+}
+
+static void usage(FILE *f) {
+        fprintf(f,
+                "Usage: dgo-portal [OPTIONS]\n"
+                "\n"
+                "The dgo teacher portal. Normally started by dgo-portal.socket.\n"
+                "\n"
+                "  -l, --listen ADDR     listen on ADDR when not socket-activated\n"
+                "      --templates DIR   the page templates (default: %s/templates)\n"
+                "      --static DIR      the stylesheet's directory (default: %s/static)\n"
+                "      --registry URL    register there (default: $DGO_REGISTRY or\n"
+                "                        " REGISTRY_URL_DEFAULT ")\n"
+                "  -h, --help            show this help\n"
+                "      --version         show the version\n", DGO_DATADIR, DGO_DATADIR);
+}
+
+enum { OPT_TEMPLATES = SERVICE_OPT_FIRST, OPT_STATIC };
+
+static int on_option(int opt, const char *arg, void *userdata) {
+        struct portal *p = userdata;
+        char **field = opt == OPT_TEMPLATES ? &p->templates_dir : opt == OPT_STATIC ? &p->static_dir : NULL;
+
+        if (!field)
+                return -EINVAL;
+        free(*field);
+        *field = strdup(arg);
+        return *field ? 0 : -ENOMEM;
+}
+
+static int load_style(struct portal *p) {
+        char path[4096];
+        FILE *f;
+        int r = 0;
+
+        snprintf(path, sizeof path, "%s/style.css", p->static_dir);
+        f = fopen(path, "re");
+        if (!f)
+                return log_error_errno(-errno, "Cannot open %s", path);
+        p->style = malloc(STYLE_MAX + 1);
+        if (!p->style)
+                r = -ENOMEM;
+        else {
+                p->style_len = fread(p->style, 1, STYLE_MAX + 1, f);
+                r = ferror(f) ? -EIO : p->style_len > STYLE_MAX ? -EFBIG : 0;
+        }
+        fclose(f);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read %s", path);
+        return 0;
+}
+
+static int setup(struct portal *p) {
+        int r;
+
+        if ((!p->templates_dir && !(p->templates_dir = strdup(DGO_DATADIR "/templates"))) ||
+            (!p->static_dir && !(p->static_dir = strdup(DGO_DATADIR "/static"))))
+                return -ENOMEM;
+        r = templates_load(&p->templates, p->templates_dir);
+        if (r < 0)
+                return r;
+        r = load_style(p);
+        if (r < 0)
+                return r;
+        r = upstream_new(p->service.event, p->service.client, p->service.registry, "GradingService", &p->grading);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the requests to the grading service");
+        r = flight_new(p->service.event, p->grading, "/students", &p->list);
+        if (r < 0)
+                return r;
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        static const struct option options[] = {
+                { "templates", required_argument, NULL, OPT_TEMPLATES },
+                { "static", required_argument, NULL, OPT_STATIC },
+                { NULL, 0, NULL, 0 }
+        };
+        static const char *const required[] = { "LogService", "GradingService", NULL };
+        struct portal p = { 0 };
+        struct service_args args;
+        int r;
+
+        r = service_parse_args(argc, argv, "dgo-portal", options, NULL, on_option, &p, usage, &args);
+        if (r != 0)
+                return r > 0 ? 0 : 1;
+        r = service_open(&p.service, "dgo-portal", &args);
+        if (r < 0)
+                goto out;
+        if ((r = service_register(&p.service, &args, "TeacherPortal", required)) < 0 ||
+            (r = setup(&p)) < 0 ||
+            (r = service_serve(&p.service, routes, sizeof routes / sizeof routes[0], &p)) < 0 ||
+            (r = loop_add_status(p.service.event, status, &p)) < 0)
+                goto out;
+        registry_client_forward_logs(p.service.registry);
+        log_info("Serving on %s; templates from %s; registry %s", p.service.address, p.templates_dir,
+                 registry_client_url(p.service.registry));
+        notify_ready("Serving on %s", p.service.address);
+        r = service_run(&p.service);
+out:
+        /* Requests waiting for a provider are answered first, then those in
+         * flight (freeing the HTTP client cancels them), while the server
+         * that resumes them still exists. */
+        upstream_shutdown(p.grading);
+        service_close(&p.service);
+        portal_flights_free(&p);
+        upstream_free(p.grading);
+        templates_free(&p.templates);
+        free(p.style);
+        free(p.templates_dir);
+        free(p.static_dir);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,581 @@
+/* pages.c - the portal's HTML pages and forms.
+ *
+ * Every page that shows data waits for it (HTTP_LATER) and is answered
+ * from the callback of the fetch: the student list and a student's page
+ * through their flights (flight.h), the status page straight from the
+ * registry. A form's POST is checked (CSRF first, then its fields), sent
+ * to the grading service as JSON, and answered once that answered: with a
+ * 303 back to the page, or the page again with the error and what was
+ * typed. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csrf.h"
+#include "gradebook.h"
+#include "http.h"
+#include "input.h"
+#include "log.h"
+#include "loop.h"
+#include "portal.h"
+
+#define STUDENT_FLIGHTS_KEEP 256        /* idle ones beyond this are dropped */
+#define FORM_MEDIA_TYPE "application/x-www-form-urlencoded"
+
+/* One page view (or form post) while it waits. */
+struct view_req {
+        struct flight_waiter waiter;
+        struct portal *p;
+        struct dgo_request *req;
+        char token[CSRF_TOKEN_LEN + 1];
+        bool new_token;                         /* no valid cookie came: set one */
+        long id;                                /* the student, on student pages */
+        /* A form shown again: its status (400, ...), error and values. */
+        unsigned status;
+        char *error;
+        struct grade_input *grade;
+        struct student_input *student;
+};
+
+static struct view_req *view_req_new(struct portal *p, struct dgo_request *req) {
+        struct view_req *v = calloc(1, sizeof *v);
+
+        if (!v)
+                return NULL;
+        v->p = p;
+        v->req = req;
+        if (!csrf_from_cookie(http_request_header(req, "Cookie"), v->token)) {
+                int r = csrf_token_new(v->token);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot make a CSRF token");
+                        free(v);
+                        return NULL;
+                }
+                v->new_token = true;
+        }
+        return v;
+}
+
+static void view_req_free(struct view_req *v) {
+        free(v->error);
+        free(v->grade);
+        free(v->student);
+        free(v);
+}
+
+/* The same headers on every page. */
+static void page_headers(struct view_req *v) {
+        if (v->new_token) {
+                char cookie[CSRF_SET_COOKIE_MAX];
+                csrf_set_cookie(v->token, cookie, sizeof cookie);
+                http_reply_header(v->req, "Set-Cookie", cookie);
+        }
+        /* The pages hold per-visitor tokens and always-fresh data. */
+        http_reply_header(v->req, "Cache-Control", "no-store");
+        /* Should escaping ever miss, no injected script or style would run. */
+        http_reply_header(v->req, "Content-Security-Policy",
+                          "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'");
+}
+
+static void reply_page(struct view_req *v, unsigned status, const struct page *pg) {
+        size_t len;
+        char *text = page_fill(pg, v->token, CSRF_TOKEN_LEN, &len);
+
+        /* On failure no reply is made: resuming then answers 500. */
+        if (!text || http_reply_take(v->req, status, "text/html; charset=utf-8", text, len) < 0)
+                return;
+        page_headers(v);
+        v->p->pages++;
+}
+
+static void reply_error(struct view_req *v, unsigned status, const char *title, const char *message) {
+        struct page *pg;
+        int r = view_error(&v->p->templates, status, title, message, &pg);
+
+        if (r < 0) {
+                log_error_errno(r, "Cannot render the error page");
+                return;
+        }
+        reply_page(v, status, pg);
+        page_free(pg);
+}
+
+static void reply_unavailable(struct view_req *v, const struct upstream_response *r) {
+        char message[768];
+
+        if (r->status == 503) {
+                snprintf(message, sizeof message,
+                         "No grading service is available right now (%s). The portal uses one again as soon "
+                         "as the registry announces it: try again in a moment.", r->error);
+                reply_error(v, 503, "Grading service unavailable", message);
+        } else {
+                snprintf(message, sizeof message,
+                         "The grading service did not answer (%s). Try again in a moment.", r->error);
+                reply_error(v, 502, "Grading service not answering", message);
+        }
+}
+
+static void reply_bad_answer(struct view_req *v, const char *what, unsigned status) {
+        char message[256];
+
+        snprintf(message, sizeof message, "The grading service sent %s the portal cannot show (HTTP status %u).",
+                 what, status);
+        reply_error(v, 502, "Unexpected answer from the grading service", message);
+}
+
+static void reply_no_student(struct view_req *v, const char *id) {
+        char message[256];
+
+        snprintf(message, sizeof message, "There is no student with the ID %s.", id);
+        reply_error(v, 404, "No such student", message);
+}
+
+static void finish(struct view_req *v) {
+        http_request_resume(v->req);
+        view_req_free(v);
+}
+
+/* The answer's body as JSON, or NULL. */
+static json_t *answer_json(const struct upstream_response *r) {
+        return json_loadb(r->body, r->len, 0, NULL);
+}
+
+static void page_free_cache(void *pg) {
+        page_free(pg);
+}
+
+/* ---- GET /students, and POST /students shown again ---- */
+
+static void on_list(struct flight *f, const struct upstream_response *r, void *userdata) {
+        struct view_req *v = userdata;
+        struct page *pg = NULL;
+        json_t *j;
+        int k;
+
+        if (!r->answered || r->status != 200) {
+                if (!r->answered)
+                        reply_unavailable(v, r);
+                else
+                        reply_bad_answer(v, "an error", r->status);
+                finish(v);
+                return;
+        }
+        if (!v->student && (pg = flight_cache(f))) {
+                reply_page(v, 200, pg);
+                finish(v);
+                return;
+        }
+        j = answer_json(r);
+        if (v->student) {
+                struct student_form form = {
+                        .first_name = v->student->first_name,
+                        .last_name = v->student->last_name,
+                        .error = v->error,
+                };
+                k = view_students(&v->p->templates, j, &form, &pg);
+        } else
+                k = view_students(&v->p->templates, j, NULL, &pg);
+        json_decref(j);
+        if (k == -EINVAL)
+                reply_bad_answer(v, "a list of students", r->status);
+        else if (k < 0)
+                log_error_errno(k, "Cannot render the student list");
+        else {
+                reply_page(v, v->student ? v->status : 200, pg);
+                if (!v->student) {
+                        flight_set_cache(f, pg, page_free_cache);      /* until the data changes */
+                        pg = NULL;
+                }
+        }
+        page_free(pg);
+        finish(v);
+}
+
+int portal_handle_list(struct dgo_request *req, void *userdata) {
+        struct portal *p = userdata;
+        struct view_req *v = view_req_new(p, req);
+        int r;
+
+        if (!v)
+                return -ENOMEM;
+        r = flight_join(p->list, &v->waiter, on_list, v);
+        if (r < 0) {
+                view_req_free(v);
+                return r;
+        }
+        return HTTP_LATER;
+}
+
+/* ---- GET /students/{id}, and the grade form shown again ---- */
+
+static void on_student(struct flight *f, const struct upstream_response *r, void *userdata) {
+        struct view_req *v = userdata;
+        struct page *pg = NULL;
+        char id[32];
+        json_t *j;
+        int k;
+
+        snprintf(id, sizeof id, "%ld", v->id);
+        if (!r->answered || r->status != 200) {
+                if (!r->answered)
+                        reply_unavailable(v, r);
+                else if (r->status == 404)
+                        reply_no_student(v, id);
+                else
+                        reply_bad_answer(v, "an error", r->status);
+                finish(v);
+                return;
+        }
+        if (!v->grade && (pg = flight_cache(f))) {
+                reply_page(v, 200, pg);
+                finish(v);
+                return;
+        }
+        j = answer_json(r);
+        if (v->grade) {
+                struct grade_form form = {
+                        .title = v->grade->title,
+                        .type = v->grade->type,
+                        .score = v->grade->score,
+                        .error = v->error,
+                };
+                k = view_student(&v->p->templates, j, &form, &pg);
+        } else
+                k = view_student(&v->p->templates, j, NULL, &pg);
+        json_decref(j);
+        if (k == -EINVAL)
+                reply_bad_answer(v, "a student", r->status);
+        else if (k < 0)
+                log_error_errno(k, "Cannot render the page of student %s", id);
+        else {
+                reply_page(v, v->grade ? v->status : 200, pg);
+                if (!v->grade) {
+                        flight_set_cache(f, pg, page_free_cache);
+                        pg = NULL;
+                }
+        }
+        page_free(pg);
+        finish(v);
+}
+
+struct flight *portal_student_flight(struct portal *p, long id) {
+        uint64_t now = loop_now(p->service.event);
+        struct student_flight *sf = NULL;
+        char path[64];
+
+        for (size_t i = 0; i < p->n_students; i++)
+                if (p->students[i].id == id) {
+                        p->students[i].used_usec = now;
+                        return p->students[i].flight;
+                }
+        /* Past the limit, the idle flight used longest ago makes room. */
+        if (p->n_students >= STUDENT_FLIGHTS_KEEP)
+                for (size_t i = 0; i < p->n_students; i++)
+                        if (flight_idle(p->students[i].flight) && (!sf || p->students[i].used_usec < sf->used_usec))
+                                sf = &p->students[i];
+        if (sf)
+                flight_free(sf->flight);
+        else {
+                if (p->n_students == p->students_size) {
+                        size_t size = p->students_size ? p->students_size * 2 : 16;
+                        struct student_flight *a = realloc(p->students, size * sizeof *a);
+                        if (!a)
+                                return NULL;
+                        p->students = a;
+                        p->students_size = size;
+                }
+                sf = &p->students[p->n_students++];
+        }
+        snprintf(path, sizeof path, "/students/%ld", id);
+        *sf = (struct student_flight) { .id = id, .used_usec = now };
+        if (flight_new(p->service.event, p->grading, path, &sf->flight) < 0) {
+                *sf = p->students[--p->n_students];     /* the last one fills the hole */
+                return NULL;
+        }
+        return sf->flight;
+}
+
+void portal_flights_free(struct portal *p) {
+        for (size_t i = 0; i < p->n_students; i++)
+                flight_free(p->students[i].flight);
+        free(p->students);
+        p->students = NULL;
+        p->n_students = p->students_size = 0;
+        flight_free(p->list);
+        p->list = NULL;
+}
+
+/* Wait for the student's page: with V's form, if it has one. */
+static int join_student(struct view_req *v) {
+        struct flight *f = portal_student_flight(v->p, v->id);
+
+        return f ? flight_join(f, &v->waiter, on_student, v) : -ENOMEM;
+}
+
+int portal_handle_student(struct dgo_request *req, void *userdata) {
+        struct portal *p = userdata;
+        struct view_req *v = view_req_new(p, req);
+        int r;
+
+        if (!v)
+                return -ENOMEM;
+        v->id = student_id_parse(http_request_param(req, 0));
+        if (v->id < 0) {
+                reply_no_student(v, http_request_param(req, 0));
+                view_req_free(v);
+                return 0;
+        }
+        r = join_student(v);
+        if (r < 0) {
+                view_req_free(v);
+                return r;
+        }
+        return HTTP_LATER;
+}
+
+/* ---- the forms ---- */
+
+/* Checks shared by both forms; false when the reply is made. */
+static bool form_acceptable(struct view_req *v, const char *csrf, int csrf_len) {
+        char media[64];
+
+        http_request_media_type(v->req, media, sizeof media);
+        if (strcmp(media, FORM_MEDIA_TYPE) != 0) {
+                reply_error(v, 415, "Not a form", "The portal takes forms as " FORM_MEDIA_TYPE ".");
+                return false;
+        }
+        if (csrf_len < 0 || !csrf_check(http_request_header(v->req, "Cookie"), csrf, (size_t) csrf_len)) {
+                reply_error(v, 403, "Form expired",
+                            "The form did not come with this browser's security token (it may be from an "
+                            "older page, or from another site). Open the page again and send the form from there.");
+                return false;
+        }
+        return true;
+}
+
+/* The message of a {"error": ...} answer, or a general one. */
+static char *answer_error(const struct upstream_response *r) {
+        json_t *j = answer_json(r);
+        const char *text = json_string_value(json_object_get(j, "error"));
+        char *message = NULL;
+
+        if (text && asprintf(&message, "The grading service refused it: %s.", text) < 0)
+                message = NULL;
+        if (!text && asprintf(&message, "The grading service refused it (HTTP status %u).", r->status) < 0)
+                message = NULL;
+        json_decref(j);
+        return message;
+}
+
+/* A form refused (by us or the grading service): the page again, with the
+ * error and what was typed, once the page's data is in. */
+static int show_again(struct view_req *v, unsigned status, const char *error, bool student_page) {
+        v->status = status;
+        free(v->error);
+        v->error = strdup(error);
+        if (!v->error)
+                return -ENOMEM;
+        return student_page ? join_student(v) : flight_join(v->p->list, &v->waiter, on_list, v);
+}
+
+static void on_grade_posted(const struct upstream_response *r, void *userdata) {
+        struct view_req *v = userdata;
+        char location[64], *error;
+
+        snprintf(location, sizeof location, "/students/%ld", v->id);
+        if (!r->answered)
+                reply_unavailable(v, r);
+        else if (r->status >= 200 && r->status < 300) {
+                if (http_reply_redirect(v->req, 303, location) >= 0)
+                        v->p->pages++;
+        } else if (r->status == 404)
+                reply_no_student(v, location + strlen("/students/"));
+        else if (r->status >= 400 && r->status < 500) {
+                error = answer_error(r);
+                int k = error ? show_again(v, r->status, error, true) : -ENOMEM;
+                free(error);
+                if (k >= 0)
+                        return;                 /* answered when the page is */
+        } else
+                reply_bad_answer(v, "an error", r->status);
+        finish(v);
+}
+
+int portal_handle_add_grade(struct dgo_request *req, void *userdata) {
+        struct portal *p = userdata;
+        struct view_req *v = view_req_new(p, req);
+        char error[256], path[64], *body = NULL;
+        json_t *grade = NULL;
+        size_t len;
+        const char *form;
+        int r;
+
+        if (!v)
+                return -ENOMEM;
+        v->id = student_id_parse(http_request_param(req, 0));
+        if (v->id < 0) {
+                reply_no_student(v, http_request_param(req, 0));
+                view_req_free(v);
+                return 0;
+        }
+        v->grade = calloc(1, sizeof *v->grade);
+        if (!v->grade) {
+                view_req_free(v);
+                return -ENOMEM;
+        }
+        form = http_request_body(req, &len);
+        r = grade_input_parse(form, len, v->grade, &grade, error, sizeof error);
+        if (!form_acceptable(v, v->grade->csrf, v->grade->csrf_len)) {
+                json_decref(grade);
+                view_req_free(v);
+                return 0;
+        }
+        if (r == -EINVAL)
+                r = show_again(v, 400, error, true);
+        else if (r >= 0) {
+                body = json_dumps(grade, JSON_COMPACT);
+                snprintf(path, sizeof path, "/students/%ld/grades", v->id);
+                r = body ? upstream_request(p->grading, "POST", path, "application/json", body, strlen(body),
+                                            on_grade_posted, v) : -ENOMEM;
+        }
+        json_decref(grade);
+        free(body);
+        if (r < 0) {
+                view_req_free(v);
+                return r;
+        }
+        return HTTP_LATER;
+}
+
+static void on_student_posted(const struct upstream_response *r, void *userdata) {
+        struct view_req *v = userdata;
+        char location[64], *error;
+
+        if (!r->answered)
+                reply_unavailable(v, r);
+        else if (r->status >= 200 && r->status < 300) {
+                json_t *j = answer_json(r);
+                json_t *id = json_object_get(j, "ID");
+                /* To the new student's page; to the list if the answer does not say which. */
+                if (json_is_integer(id))
+                        snprintf(location, sizeof location, "/students/%lld", (long long) json_integer_value(id));
+                else
+                        snprintf(location, sizeof location, "/students");
+                json_decref(j);
+                if (http_reply_redirect(v->req, 303, location) >= 0)
+                        v->p->pages++;
+        } else if (r->status >= 400 && r->status < 500) {
+                error = answer_error(r);
+                int k = error ? show_again(v, r->status, error, false) : -ENOMEM;
+                free(error);
+                if (k >= 0)
+                        return;
+        } else
+                reply_bad_answer(v, "an error", r->status);
+        finish(v);
+}
+
+int portal_handle_add_student(struct dgo_request *req, void *userdata) {
+        struct portal *p = userdata;
+        struct view_req *v = view_req_new(p, req);
+        char error[256], *body = NULL;
+        json_t *student = NULL;
+        size_t len;
+        const char *form;
+        int r;
+
+        if (!v)
+                return -ENOMEM;
+        v->student = calloc(1, sizeof *v->student);
+        if (!v->student) {
+                view_req_free(v);
+                return -ENOMEM;
+        }
+        form = http_request_body(req, &len);
+        r = student_input_parse(form, len, v->student, &student, error, sizeof error);
+        if (!form_acceptable(v, v->student->csrf, v->student->csrf_len)) {
+                json_decref(student);
+                view_req_free(v);
+                return 0;
+        }
+        if (r == -EINVAL)
+                r = show_again(v, 400, error, false);
+        else if (r >= 0) {
+                body = json_dumps(student, JSON_COMPACT);
+                r = body ? upstream_request(p->grading, "POST", "/students", "application/json", body, strlen(body),
+                                            on_student_posted, v) : -ENOMEM;
+        }
+        json_decref(student);
+        free(body);
+        if (r < 0) {
+                view_req_free(v);
+                return r;
+        }
+        return HTTP_LATER;
+}
+
+/* ---- GET /status ---- */
+
+static void on_services(const struct http_client_response *resp, void *userdata) {
+        struct view_req *v = userdata;
+        struct page *pg = NULL;
+        char message[768];
+        json_t *j;
+        int k;
+
+        if (resp->status != 200) {
+                if (resp->status == 0)
+                        snprintf(message, sizeof message, "The registry at %s did not answer (%s).",
+                                 registry_client_url(v->p->service.registry), resp->error);
+                else
+                        snprintf(message, sizeof message, "The registry at %s answered with HTTP status %ld.",
+                                 registry_client_url(v->p->service.registry), resp->status);
+                reply_error(v, 502, "Registry not answering", message);
+                finish(v);
+                return;
+        }
+        j = json_loadb(resp->body, resp->body_len, 0, NULL);
+        k = view_status(&v->p->templates, j, registry_client_url(v->p->service.registry), &pg);
+        json_decref(j);
+        if (k == -EINVAL)
+                reply_error(v, 502, "Unexpected answer from the registry",
+                            "The registry's list of services is not a JSON list.");
+        else if (k < 0)
+                log_error_errno(k, "Cannot render the status page");
+        else
+                reply_page(v, 200, pg);
+        page_free(pg);
+        finish(v);
+}
+
+int portal_handle_status(struct dgo_request *req, void *userdata) {
+        struct portal *p = userdata;
+        struct view_req *v = view_req_new(p, req);
+        int r;
+
+        if (!v)
+                return -ENOMEM;
+        r = http_client_request(p->service.client, "GET", registry_client_url(p->service.registry), NULL, NULL, 0,
+                                REGISTRY_TIMEOUT_MS, on_services, v);
+        if (r < 0) {
+                view_req_free(v);
+                return r;
+        }
+        return HTTP_LATER;
+}
+
+/* ---- the rest ---- */
+
+int portal_handle_root(struct dgo_request *req, void *userdata) {
+        return http_reply_redirect(req, 302, "/students");
+}
+
+int portal_handle_style(struct dgo_request *req, void *userdata) {
+        struct portal *p = userdata;
+        int r = http_reply(req, 200, "text/css; charset=utf-8", p->style, p->style_len);
+
+        if (r >= 0)
+                http_reply_header(req, "Cache-Control", "max-age=300");
+        return r;
+}

@@ -1,0 +1,381 @@
+/* The portal's fetches (upstream.h, flight.h) against an in-process grading
+ * service on loopback whose GET /students answers 30 ms late, all in one
+ * sd-event loop. The provider table is a real registry client's, fed with
+ * patches (its registry is a closed port: it only retries, harmlessly).
+ *
+ *  1. no provider yet (the portal just started): views wait for one, and
+ *     are served once a patch brings it;
+ *  2. single flight: 20 views at once make one fetch; 20 more that come
+ *     while it is under way, after a change, wait for the next fetch (one
+ *     for all of them) and see the change; a rendering kept for an answer
+ *     is dropped when the answer changes, kept when it does not; a view
+ *     that comes after the fetch was sent never rides it;
+ *  3. failover: the first provider refuses, the second answers;
+ *  4. the only provider refuses: 502, at once;
+ *  5. no provider any more: 503, at once, but never from inside the call;
+ *  6. a provider that never answers: 502 within the attempt timeout. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "flight.h"
+#include "http.h"
+#include "http_client.h"
+#include "http_server.h"
+#include "registry_client.h"
+#include "upstream.h"
+
+#define VIEWS 20
+#define SERVER_DELAY_USEC (30 * 1000ULL)
+
+static sd_event *event;
+static struct http_client *client;
+static struct registry_client *rc;
+static struct upstream *up;
+static struct flight *list;
+static sd_event_source *next_phase;
+static unsigned phase, outstanding;
+static bool in_call;                    /* inside flight_join() or upstream_request() */
+static char good_url[64], refused_url[64], silent_url[64];
+static uint64_t phase_start;
+
+/* The fake grading service. */
+static unsigned version, server_gets;
+
+struct view {
+        bool done;
+        unsigned status;
+        bool answered;
+        char body[64];
+        uint64_t usec;
+        struct flight_waiter w;
+};
+static struct view views[2 * VIEWS];
+static struct view single;
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+/* ---- the grading service: the data as it was when asked, 30 ms later ---- */
+
+struct pending {
+        struct dgo_request *req;
+        char body[64];
+};
+
+static int on_answer_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct pending *p = userdata;
+
+        http_reply(p->req, 200, "application/json", p->body, strlen(p->body));
+        http_request_resume(p->req);
+        sd_event_source_disable_unref(s);
+        free(p);
+        return 0;
+}
+
+static int handle_students(struct dgo_request *req, void *userdata) {
+        struct pending *p = calloc(1, sizeof *p);
+
+        if (!p)
+                return -ENOMEM;
+        server_gets++;
+        p->req = req;
+        snprintf(p->body, sizeof p->body, "[{\"version\":%u}]", version);
+        if (sd_event_add_time_relative(event, NULL, CLOCK_MONOTONIC, SERVER_DELAY_USEC, 1, on_answer_timer, p) < 0) {
+                free(p);
+                return -EIO;
+        }
+        return HTTP_LATER;
+}
+
+static const struct dgo_route routes[] = {
+        { "GET", "/students", handle_students, 0 },
+};
+
+static int listen_loopback(unsigned *port) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof sa;
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+        if (fd < 0)
+                return -errno;
+        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0 || listen(fd, 128) < 0 ||
+            getsockname(fd, (struct sockaddr *) &sa, &len) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        *port = ntohs(sa.sin_port);
+        return fd;
+}
+
+static void patch(const char *verb, const char *url) {
+        char body[256], error[160];
+
+        snprintf(body, sizeof body, "{\"%s\":[{\"Name\":\"GradingService\",\"URL\":\"%s\"}]}", verb, url);
+        CHECK(registry_client_apply_patch(rc, body, strlen(body), error, sizeof error) == 0);
+}
+
+/* ---- the views ---- */
+
+static void phase_done(void) {
+        if (--outstanding == 0)
+                sd_event_source_set_enabled(next_phase, SD_EVENT_ONESHOT);
+}
+
+static void record(struct view *v, const struct upstream_response *r) {
+        CHECK(!in_call);                        /* always from the loop */
+        CHECK(!v->done);                        /* exactly once */
+        v->done = true;
+        v->status = r->status;
+        v->answered = r->answered;
+        snprintf(v->body, sizeof v->body, "%s", r->answered ? r->body : r->error);
+        v->usec = now_usec() - phase_start;
+}
+
+static void on_view(struct flight *f, const struct upstream_response *r, void *userdata) {
+        record(userdata, r);
+        phase_done();
+}
+
+static void join(struct view *v) {
+        memset(v, 0, sizeof *v);
+        in_call = true;
+        int r = flight_join(list, &v->w, on_view, v);
+        in_call = false;
+        CHECK(r == 0);
+        if (r == 0)
+                outstanding++;
+}
+
+static void on_single(const struct upstream_response *r, void *userdata) {
+        record(userdata, r);
+        phase_done();
+}
+
+static void request_single(void) {
+        memset(&single, 0, sizeof single);
+        in_call = true;
+        int r = upstream_request(up, "GET", "/students", NULL, NULL, 0, on_single, &single);
+        in_call = false;
+        CHECK(r == 0);
+        if (r == 0)
+                outstanding++;
+}
+
+/* 1: no provider yet; one arrives 100 ms later. */
+static int on_provider_arrives(sd_event_source *s, uint64_t usec, void *userdata) {
+        patch("Added", good_url);
+        return 0;
+}
+
+static void phase_startup(void) {
+        for (unsigned i = 0; i < 5; i++)
+                join(&views[i]);
+        CHECK(sd_event_add_time_relative(event, NULL, CLOCK_MONOTONIC, 100 * 1000ULL, 1, on_provider_arrives, NULL) >= 0);
+}
+
+static void check_startup(void) {
+        for (unsigned i = 0; i < 5; i++) {
+                CHECK(views[i].status == 200 && views[i].answered);
+                CHECK_STR(views[i].body, "[{\"version\":0}]");
+                CHECK(views[i].usec >= 100 * 1000ULL);          /* they waited for the provider */
+        }
+        CHECK(server_gets == 1);                                /* one fetch for the five */
+}
+
+/* 2: single flight, read after write, the kept rendering. */
+static unsigned cache_frees;
+static void cache_free(void *p) {
+        cache_frees++;
+        free(p);
+}
+
+static int on_change_and_more_views(sd_event_source *s, uint64_t usec, void *userdata) {
+        /* A change acknowledged now must be seen by every view that comes now. */
+        version++;
+        for (unsigned i = VIEWS; i < 2 * VIEWS; i++)
+                join(&views[i]);
+        return 0;
+}
+
+static void phase_single_flight(void) {
+        server_gets = 0;
+        flight_set_cache(list, strdup("rendering of version 0"), cache_free);
+        for (unsigned i = 0; i < VIEWS; i++)
+                join(&views[i]);
+        CHECK(sd_event_add_time_relative(event, NULL, CLOCK_MONOTONIC, 10 * 1000ULL, 1,
+                                         on_change_and_more_views, NULL) >= 0);
+}
+
+static void check_single_flight(void) {
+        struct flight_stats st;
+
+        for (unsigned i = 0; i < VIEWS; i++)
+                CHECK_STR(views[i].body, "[{\"version\":0}]");
+        for (unsigned i = VIEWS; i < 2 * VIEWS; i++) {
+                CHECK(views[i].status == 200);
+                CHECK_STR(views[i].body, "[{\"version\":1}]");  /* never the older answer */
+        }
+        CHECK(server_gets == 2);                                /* 40 views, 2 fetches */
+        /* The first answer was the same as before: the rendering stayed; the second differed. */
+        CHECK(cache_frees == 1);
+        CHECK(flight_cache(list) == NULL);
+        flight_get_stats(list, &st);
+        CHECK(st.renders_saved >= 1);
+        CHECK(flight_idle(list));
+}
+
+/* 3: failover from a refusing provider to a good one. */
+static void phase_failover(void) {
+        struct upstream_stats st;
+
+        patch("Removed", good_url);
+        patch("Added", refused_url);
+        patch("Added", good_url);
+        CHECK_STR(registry_client_provider(rc, "GradingService"), refused_url);
+        upstream_get_stats(up, &st);
+        CHECK(st.failovers == 0);
+        request_single();
+}
+
+static void check_failover(void) {
+        struct upstream_stats st;
+
+        CHECK(single.status == 200 && single.answered);
+        CHECK_STR(registry_client_provider(rc, "GradingService"), good_url);    /* it stays there */
+        upstream_get_stats(up, &st);
+        CHECK(st.failovers == 1);
+}
+
+/* 4: the only provider refuses. */
+static void phase_refused(void) {
+        patch("Removed", good_url);
+        request_single();
+}
+
+static void check_refused(void) {
+        CHECK(single.status == 502 && !single.answered);
+        CHECK(strstr(single.body, refused_url) != NULL);
+        CHECK(single.usec < 500 * 1000ULL);
+}
+
+/* 5: no provider any more (the portal is not new): 503 at once. */
+static void phase_none(void) {
+        patch("Removed", refused_url);
+        CHECK(registry_client_provider(rc, "GradingService") == NULL);
+        request_single();
+        join(&views[0]);                        /* a view too */
+}
+
+static void check_none(void) {
+        CHECK(single.status == 503 && !single.answered);
+        CHECK(strstr(single.body, "no provider") != NULL);
+        CHECK(single.usec < 100 * 1000ULL);
+        CHECK(views[0].status == 503);
+}
+
+/* 6: a provider that accepts and never answers. */
+static void phase_silent(void) {
+        patch("Added", silent_url);
+        request_single();
+}
+
+static void check_silent(void) {
+        CHECK(single.status == 502 && !single.answered);
+        CHECK(single.usec >= (UPSTREAM_ATTEMPT_TIMEOUT_MS - 50) * 1000ULL);
+        CHECK(single.usec < (UPSTREAM_BUDGET_MS + 500) * 1000ULL);
+        printf("a silent provider: 502 after %.0f ms\n", single.usec / 1000.0);
+}
+
+static const struct {
+        void (*start)(void);
+        void (*check)(void);
+} phases[] = {
+        { phase_startup, check_startup },
+        { phase_single_flight, check_single_flight },
+        { phase_failover, check_failover },
+        { phase_refused, check_refused },
+        { phase_none, check_none },
+        { phase_silent, check_silent },
+};
+
+static int on_next_phase(sd_event_source *s, void *userdata) {
+        if (phase > 0)
+                phases[phase - 1].check();
+        if (phase == sizeof phases / sizeof phases[0])
+                return sd_event_exit(event, 0);
+        phase_start = now_usec();
+        phases[phase++].start();
+        if (outstanding == 0)
+                sd_event_source_set_enabled(next_phase, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
+        fprintf(stderr, "deadline hit in phase %u with %u requests outstanding\n", phase, outstanding);
+        check_failures++;
+        return sd_event_exit(event, 0);
+}
+
+int main(void) {
+        struct http_server *server = NULL;
+        unsigned port = 0, refused_port = 0, silent_port = 0, registry_port = 0;
+        int fd, refused_fd, silent_fd, registry_fd;
+        static const char *const required[] = { "GradingService", NULL };
+
+        CHECK(sd_event_new(&event) >= 0);
+        fd = listen_loopback(&port);
+        refused_fd = listen_loopback(&refused_port);
+        silent_fd = listen_loopback(&silent_port);
+        registry_fd = listen_loopback(&registry_port);
+        CHECK(fd >= 0 && refused_fd >= 0 && silent_fd >= 0 && registry_fd >= 0);
+        close(refused_fd);                      /* nobody listens there now */
+        close(registry_fd);
+        snprintf(good_url, sizeof good_url, "http://127.0.0.1:%u", port);
+        snprintf(refused_url, sizeof refused_url, "http://127.0.0.1:%u", refused_port);
+        snprintf(silent_url, sizeof silent_url, "http://127.0.0.1:%u", silent_port);
+        char registry_url[64];
+        snprintf(registry_url, sizeof registry_url, "http://127.0.0.1:%u/services", registry_port);
+
+        struct http_server_config config = { .routes = routes, .n_routes = 1 };
+        CHECK(http_server_start(event, fd, &config, &server) == 0);
+        CHECK(http_client_new(event, &client) == 0);
+        struct registry_client_config rcc = {
+                .registry_url = registry_url,
+                .service_name = "TeacherPortal",
+                .service_url = "http://127.0.0.1:9",
+                .required = required,
+        };
+        CHECK(registry_client_new(event, client, &rcc, &rc) == 0);
+        CHECK(upstream_new(event, client, rc, "GradingService", &up) == 0);
+        CHECK(flight_new(event, up, "/students", &list) == 0);
+
+        CHECK(sd_event_add_defer(event, &next_phase, on_next_phase, NULL) >= 0);
+        CHECK(sd_event_add_time_relative(event, NULL, CLOCK_MONOTONIC, 15 * 1000000ULL, 0, on_deadline, NULL) >= 0);
+        CHECK(sd_event_loop(event) >= 0);
+        CHECK(phase == sizeof phases / sizeof phases[0]);
+
+        upstream_shutdown(up);
+        http_client_free(client);
+        flight_free(list);
+        upstream_free(up);
+        registry_client_free(rc);
+        http_server_free(server);
+        sd_event_source_disable_unref(next_phase);
+        sd_event_unref(event);
+        close(silent_fd);
+        return check_finish("portal-flight");
+}

@@ -1,0 +1,234 @@
+/* The portal's pages from JSON (view.h), rendered with the real templates
+ * (argv[1]: data/templates): the structure the browser tests rely on, the
+ * averages, and that every value from the data is escaped. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "view.h"
+
+static struct templates templates;
+
+static int count(const char *haystack, const char *needle) {
+        int n = 0;
+
+        for (const char *p = haystack; (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
+
+#define CHECK_HAS(page, s) do {                                                 \
+        check_count++;                                                          \
+        if (!(page) || !strstr((page), (s))) {                                  \
+                check_failures++;                                               \
+                fprintf(stderr, "%s:%d: page lacks: %s\n", __FILE__, __LINE__, (s)); \
+        }                                                                       \
+} while (0)
+
+static json_t *load(const char *text) {
+        json_t *j = json_loads(text, 0, NULL);
+        CHECK(j != NULL);
+        return j;
+}
+
+static void average_of(const char *grades, const char *want) {
+        json_t *j = load(grades);
+        char buf[32];
+
+        view_format_average(j, buf, sizeof buf);
+        CHECK_STR(buf, want);
+        json_decref(j);
+}
+
+static void test_formats(void) {
+        char buf[32];
+
+        average_of("[]", "\xe2\x80\x93");
+        average_of("[{\"Score\":85},{\"Score\":94},{\"Score\":82}]", "87.0%");
+        average_of("[{\"Score\":100},{\"Score\":97.5}]", "98.8%");
+        average_of("[{\"Score\":91},{\"Score\":88},{\"Score\":95}]", "91.3%");
+        average_of("[{\"Score\":80},{\"Score\":90},{\"Score\":90}]", "86.7%");
+        average_of("[{\"Score\":85},{\"Score\":94},{\"Score\":82},{\"Score\":100}]", "90.3%");   /* 90.25: half up */
+        average_of("[{\"Score\":88.45}]", "88.5%");                   /* 88.4499... in binary */
+        average_of("[{\"Score\":88.44}]", "88.4%");
+        average_of("[{\"Score\":0.05}]", "0.1%");
+        average_of("[{\"Score\":99.95}]", "100.0%");
+        average_of("[{\"Score\":0}]", "0.0%");
+        average_of("[{\"Score\":100}]", "100.0%");
+        average_of("[{\"Score\":\"x\"},{\"Title\":\"no score\"},{\"Score\":50}]", "50.0%");   /* only numbers count */
+        view_format_average(NULL, buf, sizeof buf);
+        CHECK_STR(buf, "\xe2\x80\x93");
+
+        view_format_score(85, buf, sizeof buf);
+        CHECK_STR(buf, "85");
+        view_format_score(97.5, buf, sizeof buf);
+        CHECK_STR(buf, "97.5");
+        view_format_score(100.0 / 3, buf, sizeof buf);
+        CHECK_STR(buf, "33.33");
+        view_format_score(0, buf, sizeof buf);
+        CHECK_STR(buf, "0");
+        view_format_score(100, buf, sizeof buf);
+        CHECK_STR(buf, "100");
+        view_format_score(70.10, buf, sizeof buf);
+        CHECK_STR(buf, "70.1");
+}
+
+static const char students_json[] =
+        "[{\"ID\":1,\"FirstName\":\"Nick\",\"LastName\":\"Carter\",\"Grades\":"
+        "[{\"Title\":\"Quiz 1\",\"Type\":\"Quiz\",\"Score\":85},{\"Title\":\"W1\",\"Type\":\"Homework\",\"Score\":94},"
+        "{\"Title\":\"Quiz 2\",\"Type\":\"Quiz\",\"Score\":82}]},"
+        "{\"ID\":5,\"FirstName\":\"Marie\",\"LastName\":\"Curie\",\"Grades\":[]},"
+        "{\"ID\":6,\"FirstName\":\"<script>alert(1)</script>\",\"LastName\":\"\\\"O'Neil & Co\\\"\",\"Grades\":[]},"
+        "{\"ID\":\"7\",\"FirstName\":\"no\",\"LastName\":\"link\"}]";
+
+static void test_students(void) {
+        json_t *j = load(students_json);
+        struct page *p = NULL;
+
+        CHECK(view_students(&templates, j, NULL, &p) == 0);
+        const char *t = p ? p->text : NULL;
+        CHECK(t && strncmp(t, "<!DOCTYPE html>\n<html lang=\"en\">", 32) == 0);
+        CHECK(t && strstr(t, "</html>") && strcmp(strstr(t, "</html>"), "</html>\n") == 0);
+        CHECK_HAS(t, "<table id=\"students\">");
+        CHECK_HAS(t, "<tr data-student-id=\"1\"><td class=\"name\"><a href=\"/students/1\">Nick Carter</a></td>"
+                     "<td class=\"average\">87.0%</td></tr>");
+        CHECK_HAS(t, "<tr data-student-id=\"5\"><td class=\"name\"><a href=\"/students/5\">Marie Curie</a></td>"
+                     "<td class=\"average\">\xe2\x80\x93</td></tr>");
+        CHECK_HAS(t, ">&lt;script&gt;alert(1)&lt;/script&gt; &quot;O&#39;Neil &amp; Co&quot;</a>");
+        CHECK(t && !strstr(t, "<script"));
+        CHECK(t && count(t, "data-student-id=") == 3);                  /* not the one without an ID */
+        CHECK(t && !strstr(t, "no-students"));
+        CHECK_HAS(t, "<form id=\"add-student\" method=\"post\" action=\"/students\">");
+        CHECK_HAS(t, "name=\"FirstName\"");
+        CHECK_HAS(t, "name=\"LastName\"");
+        CHECK_HAS(t, "<input type=\"hidden\" name=\"csrf\" value=\"\">");
+        CHECK(p && p->n_slots == 1);
+        CHECK(t && !strstr(t, "class=\"error\""));
+        CHECK(t && !strstr(t, "{{"));
+        page_free(p);
+
+        /* shown again with an error and what was typed */
+        struct student_form form = { .first_name = "\"><b>", .last_name = "L", .error = "First name <is> wrong." };
+        CHECK(view_students(&templates, j, &form, &p) == 0);
+        t = p ? p->text : NULL;
+        CHECK_HAS(t, "<p class=\"error\" role=\"alert\">First name &lt;is&gt; wrong.</p>");
+        CHECK_HAS(t, "value=\"&quot;&gt;&lt;b&gt;\"");
+        CHECK_HAS(t, "value=\"L\"");
+        page_free(p);
+        json_decref(j);
+
+        j = load("[]");
+        CHECK(view_students(&templates, j, NULL, &p) == 0);
+        t = p ? p->text : NULL;
+        CHECK_HAS(t, "<p id=\"no-students\">No students found</p>");
+        CHECK(t && !strstr(t, "id=\"students\""));
+        CHECK_HAS(t, "id=\"add-student\"");
+        page_free(p);
+        json_decref(j);
+
+        j = load("{\"error\":\"x\"}");
+        CHECK(view_students(&templates, j, NULL, &p) == -EINVAL);
+        json_decref(j);
+        CHECK(view_students(&templates, NULL, NULL, &p) == -EINVAL);
+}
+
+static void test_student(void) {
+        json_t *j = load("{\"ID\":2,\"FirstName\":\"Ada\",\"LastName\":\"<i>Lovelace</i>\",\"Grades\":"
+                         "[{\"Title\":\"Quiz 1\",\"Type\":\"Quiz\",\"Score\":100},"
+                         "{\"Title\":\"<img src=x onerror=alert(1)>\",\"Type\":\"Test\",\"Score\":97.5}]}");
+        struct page *p = NULL;
+
+        CHECK(view_student(&templates, j, NULL, &p) == 0);
+        const char *t = p ? p->text : NULL;
+        CHECK_HAS(t, "<h1>Ada &lt;i&gt;Lovelace&lt;/i&gt;</h1>");
+        CHECK_HAS(t, "<title>Ada &lt;i&gt;Lovelace&lt;/i&gt; ");
+        CHECK_HAS(t, "<table id=\"grades\">");
+        CHECK_HAS(t, "<tr><td class=\"title\">Quiz 1</td><td class=\"type\">Quiz</td><td class=\"score\">100</td></tr>");
+        CHECK_HAS(t, "<tr><td class=\"title\">&lt;img src=x onerror=alert(1)&gt;</td><td class=\"type\">Test</td>"
+                     "<td class=\"score\">97.5</td></tr>");
+        CHECK(t && count(t, "<td class=\"score\">") == 2);
+        CHECK_HAS(t, "<p id=\"average\">Average: 98.8%</p>");
+        CHECK_HAS(t, "<form id=\"add-grade\" method=\"post\" action=\"/students/2/grades\">");
+        CHECK_HAS(t, "name=\"Title\"");
+        CHECK_HAS(t, "<select id=\"type\" name=\"Type\"><option value=\"Quiz\">Quiz</option>"
+                     "<option value=\"Test\">Test</option><option value=\"Exam\">Exam</option>"
+                     "<option value=\"Homework\">Homework</option></select>");
+        CHECK_HAS(t, "name=\"Score\" type=\"number\" min=\"0\" max=\"100\" step=\"any\"");
+        CHECK_HAS(t, "<input type=\"hidden\" name=\"csrf\" value=\"\">");
+        CHECK(t && !strstr(t, "no-grades"));
+        CHECK(t && !strstr(t, "<img"));
+        page_free(p);
+
+        struct grade_form form = { .title = "a\"b", .type = "Exam", .score = "150", .error = "Score must be <100." };
+        CHECK(view_student(&templates, j, &form, &p) == 0);
+        t = p ? p->text : NULL;
+        CHECK_HAS(t, "<p class=\"error\" role=\"alert\">Score must be &lt;100.</p>");
+        CHECK_HAS(t, "name=\"Title\" value=\"a&quot;b\"");
+        CHECK_HAS(t, "<option value=\"Exam\" selected>Exam</option>");
+        CHECK_HAS(t, "value=\"150\"");
+        page_free(p);
+        json_decref(j);
+
+        j = load("{\"ID\":5,\"FirstName\":\"Marie\",\"LastName\":\"Curie\",\"Grades\":[]}");
+        CHECK(view_student(&templates, j, NULL, &p) == 0);
+        t = p ? p->text : NULL;
+        CHECK_HAS(t, "<p id=\"no-grades\">No grades available</p>");
+        CHECK_HAS(t, "<p id=\"average\">Average: \xe2\x80\x93</p>");
+        CHECK(t && !strstr(t, "id=\"grades\""));
+        page_free(p);
+        json_decref(j);
+
+        j = load("[]");
+        CHECK(view_student(&templates, j, NULL, &p) == -EINVAL);
+        json_decref(j);
+}
+
+static void test_status_and_error(void) {
+        json_t *j = load("[{\"ServiceName\":\"LogService\",\"ServiceURL\":\"http://127.0.0.1:4000\","
+                         "\"Unit\":\"dgo-log.service\",\"Health\":\"up\",\"Since\":\"2026-11-28T07:10:00Z\","
+                         "\"Reason\":\"socket listening, starts on demand\"},"
+                         "{\"ServiceName\":\"Foreign\",\"ServiceURL\":\"http://x/<b>\",\"Unit\":null,"
+                         "\"Health\":\"down\\\" onclick=\\\"x\",\"Since\":\"\",\"Reason\":\"<stopped>\"}]");
+        struct page *p = NULL;
+
+        CHECK(view_status(&templates, j, "http://127.0.0.1:3000/services", &p) == 0);
+        const char *t = p ? p->text : NULL;
+        CHECK_HAS(t, "<table id=\"services\">");
+        CHECK_HAS(t, "<tr class=\"up\"><td class=\"name\">LogService</td><td class=\"url\">http://127.0.0.1:4000</td>"
+                     "<td class=\"unit\">dgo-log.service</td><td class=\"health\">up</td>"
+                     "<td class=\"since\">2026-11-28T07:10:00Z</td><td class=\"reason\">socket listening, starts on demand</td></tr>");
+        CHECK_HAS(t, "<tr class=\"unknown\"><td class=\"name\">Foreign</td><td class=\"url\">http://x/&lt;b&gt;</td>"
+                     "<td class=\"unit\"></td><td class=\"health\">down&quot; onclick=&quot;x</td>");
+        CHECK_HAS(t, "<td class=\"reason\">&lt;stopped&gt;</td>");
+        CHECK_HAS(t, "<code>http://127.0.0.1:3000/services</code>");
+        CHECK_HAS(t, "<tr class=\"up registry\"><td class=\"name\">Registry</td>"
+                     "<td class=\"url\">http://127.0.0.1:3000/services</td>");
+        CHECK(t && count(t, "<td class=\"name\">") == 3);
+        page_free(p);
+        json_decref(j);
+
+        CHECK(view_error(&templates, 503, "Grading <service> unavailable", "No provider & no luck.", &p) == 0);
+        t = p ? p->text : NULL;
+        CHECK_HAS(t, "<h1>Grading &lt;service&gt; unavailable</h1>");
+        CHECK_HAS(t, "<p class=\"error\" role=\"alert\" id=\"error-message\">No provider &amp; no luck.</p>");
+        CHECK_HAS(t, "HTTP status 503.");
+        CHECK(p && p->n_slots == 0);
+        page_free(p);
+}
+
+int main(int argc, char **argv) {
+        if (argc < 2) {
+                fprintf(stderr, "usage: %s TEMPLATE-DIR\n", argv[0]);
+                return 2;
+        }
+        CHECK(templates_load(&templates, argv[1]) == 0);
+        if (check_failures)
+                return check_finish("portal-view");
+        test_formats();
+        test_students();
+        test_student();
+        test_status_and_error();
+        templates_free(&templates);
+        return check_finish("portal-view");
+}
