@@ -21,7 +21,10 @@ R=/proc/$CT_PID1/root
 ct_install "$BUILD"
 . tests/box/lib.sh
 
-vmrss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$(box_main_pid "$1")/status"; }
+# VmRSS in kB, and in brackets the private part (RssAnon): the rest is pages
+# of shared libraries (libcurl, libcrypto, gnutls, libc), shared with others.
+vmrss_kb() { awk '/^VmRSS:/ { v = $2 } /^RssAnon:/ { a = $2 } END { print v " (private " a ")" }' \
+                 "/proc/$(box_main_pid "$1")/status"; }
 
 # wrk_run URL LUA-SCRIPT: wrk -t2 -c50 -d10s; sets RPS, P99_MS, REQUESTS, NON2XX
 wrk_run() {

@@ -351,7 +351,8 @@ int http_client_new(sd_event *e, struct http_client **ret) {
         /* curl_global_init() is not thread-safe and must run once; dgo
          * services are single-threaded, and never clean it up. */
         if (!curl_ready) {
-                CURLcode cr = curl_global_init(CURL_GLOBAL_DEFAULT);
+                /* Plain http only: no TLS library to set up. */
+                CURLcode cr = curl_global_init(CURL_GLOBAL_NOTHING);
                 if (cr != CURLE_OK) {
                         log_error("Cannot initialize libcurl: %s", curl_easy_strerror(cr));
                         return -EIO;
