@@ -147,6 +147,6 @@ ct_stop() {    # poweroff, bounded; then SIGKILL PID 1 (kills the whole pid ns),
 # daemon-reload. Quiet; non-zero on the first step that fails.
 ct_install() {
     meson install -C "$1" --no-rebuild --quiet --destdir "/proc/$CT_PID1/root" >/dev/null &&
-        ct_exec systemd-sysusers >/dev/null &&
+        ct_exec systemd-sysusers >/dev/null 2>&1 &&
         ct_exec systemctl daemon-reload
 }
