@@ -234,22 +234,7 @@ static int on_option(int opt, const char *arg, void *userdata) {
         struct grading *g = userdata;
         char **field = opt == OPT_STORE ? &g->path : opt == OPT_SEED ? &g->seed : NULL;
 
-        if (!field)
-                return -EINVAL;
-        free(*field);
-        *field = strdup(arg);
-        return *field ? 0 : -ENOMEM;
-}
-
-static char *default_store(void) {
-        const char *dirs = getenv("STATE_DIRECTORY");
-        char *path;
-
-        if (!dirs || !*dirs)
-                return strdup("students.json");
-        if (asprintf(&path, "%.*s/students.json", (int) strcspn(dirs, ":"), dirs) < 0)
-                return NULL;
-        return path;
+        return field ? service_set_string(field, arg) : -EINVAL;
 }
 
 int main(int argc, char **argv) {
@@ -269,7 +254,7 @@ int main(int argc, char **argv) {
         r = service_open(&g.service, "dgo-grading", &args);
         if (r < 0)
                 goto out;
-        if ((!g.path && !(g.path = default_store())) || (!g.seed && !(g.seed = strdup(DGO_DATADIR "/students.json")))) {
+        if ((!g.path && !(g.path = service_dir_file("STATE_DIRECTORY", "students.json", "students.json"))) || (!g.seed && !(g.seed = strdup(DGO_DATADIR "/students.json")))) {
                 r = -ENOMEM;
                 goto out;
         }

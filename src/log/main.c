@@ -84,17 +84,6 @@ static void usage(FILE *f) {
                 "SIGHUP reopens the log file (after logrotate).\n");
 }
 
-static char *default_log_file(void) {
-        const char *dirs = getenv("LOGS_DIRECTORY");    /* set by LogsDirectory=; may list several */
-        char *path;
-
-        if (!dirs || !*dirs)
-                return strdup("dgo.log");
-        if (asprintf(&path, "%.*s/dgo.log", (int) strcspn(dirs, ":"), dirs) < 0)
-                return NULL;
-        return path;
-}
-
 enum { OPT_LOG_FILE = SERVICE_OPT_FIRST, OPT_NO_JOURNAL };
 
 struct log_options {
@@ -108,9 +97,7 @@ static int on_option(int opt, const char *arg, void *userdata) {
         switch (opt) {
         case 'f':
         case OPT_LOG_FILE:
-                free(o->log_file);
-                o->log_file = strdup(arg);
-                return o->log_file ? 0 : -ENOMEM;
+                return service_set_string(&o->log_file, arg);
         case OPT_NO_JOURNAL:
                 o->journal = false;
                 return 0;
@@ -142,7 +129,7 @@ int main(int argc, char **argv) {
                 log_notice("No journald here: writing the log file only");
                 opts.journal = false;
         }
-        if (!opts.log_file && !(opts.log_file = default_log_file())) {
+        if (!opts.log_file && !(opts.log_file = service_dir_file("LOGS_DIRECTORY", "dgo.log", "dgo.log"))) {
                 r = -ENOMEM;
                 goto out;
         }

@@ -70,11 +70,7 @@ static int on_option(int opt, const char *arg, void *userdata) {
         struct portal *p = userdata;
         char **field = opt == OPT_TEMPLATES ? &p->templates_dir : opt == OPT_STATIC ? &p->static_dir : NULL;
 
-        if (!field)
-                return -EINVAL;
-        free(*field);
-        *field = strdup(arg);
-        return *field ? 0 : -ENOMEM;
+        return field ? service_set_string(field, arg) : -EINVAL;
 }
 
 static int load_style(struct portal *p) {

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "loop.h"
 #include "registry.h"
+#include "service.h"
 #include "unit_watch.h"
 
 #define REGISTRATION_BODY_MAX (16 * 1024)
@@ -216,7 +217,7 @@ int main(int argc, char **argv) {
                 .notify_attempts = 4,
                 .descriptor_dir = DGO_DATADIR "/services",
         };
-        const char *listen_addr = NULL, *state_dir = getenv("STATE_DIRECTORY");
+        const char *listen_addr = NULL;
         char *state_path = NULL;
         bool watch_units = true;
         unsigned long v;
@@ -227,7 +228,10 @@ int main(int argc, char **argv) {
         while ((c = getopt_long(argc, argv, "l:h", options, NULL)) >= 0) {
                 switch (c) {
                 case 'l': listen_addr = optarg; break;
-                case OPT_STATE: free(state_path); state_path = strdup(optarg); break;
+                case OPT_STATE:
+                        if (service_set_string(&state_path, optarg) < 0)
+                                return 1;
+                        break;
                 case OPT_DESCRIPTORS: config.descriptor_dir = optarg; break;
                 case OPT_NO_UNITS: watch_units = false; break;
                 case OPT_HB_INTERVAL:
@@ -258,9 +262,8 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "dgo-registry: unexpected argument '%s'\n", argv[optind]);
                 return 1;
         }
-        if (!state_path && state_dir && *state_dir &&
-            asprintf(&state_path, "%.*s/registry.json", (int) strcspn(state_dir, ":"), state_dir) < 0)
-                return 1;
+        if (!state_path)        /* none by hand: nothing persisted */
+                state_path = service_dir_file("STATE_DIRECTORY", "registry.json", NULL);
         config.state_path = state_path;
 
         fd = listen_socket_get(listen_addr, svc.address, sizeof svc.address);

@@ -57,6 +57,27 @@ int service_parse_args(int argc, char **argv, const char *ident, const struct op
         return 0;
 }
 
+char *service_dir_file(const char *env, const char *name, const char *fallback) {
+        const char *dirs = getenv(env);
+        char *path;
+
+        if (!dirs || !*dirs)
+                return fallback ? strdup(fallback) : NULL;
+        if (asprintf(&path, "%.*s/%s", (int) strcspn(dirs, ":"), dirs, name) < 0)
+                return NULL;
+        return path;
+}
+
+int service_set_string(char **field, const char *value) {
+        char *copy = strdup(value);
+
+        if (!copy)
+                return -ENOMEM;
+        free(*field);
+        *field = copy;
+        return 0;
+}
+
 int service_open(struct service *s, const char *ident, const struct service_args *args) {
         int r;
 

@@ -49,6 +49,15 @@ int service_register(struct service *s, const struct service_args *args, const c
 /* Serve ROUTES, plus the registry client's /heartbeat and /services. */
 int service_serve(struct service *s, const struct dgo_route *routes, size_t n_routes, void *userdata);
 
+/* NAME in the first directory of the environment variable ENV (systemd sets
+ * STATE_DIRECTORY=, LOGS_DIRECTORY=, ... from StateDirectory= and the like,
+ * possibly a ':'-separated list); FALLBACK when ENV is unset or empty (may be
+ * NULL). A malloc'd string, NULL when none or out of memory. */
+char *service_dir_file(const char *env, const char *name, const char *fallback);
+
+/* Replace *FIELD with a copy of VALUE (for string options). 0 or -ENOMEM. */
+int service_set_string(char **field, const char *value);
+
 /* Run until SIGTERM/SIGINT; says STOPPING=1. */
 int service_run(struct service *s);
 void service_close(struct service *s);

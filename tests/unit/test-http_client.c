@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "loopback.h"
 #include "http.h"
 #include "http_client.h"
 #include "http_server.h"
@@ -104,23 +105,6 @@ static const struct dgo_route routes[] = {
         { "GET", "/big", handle_big, 0 },
         { "GET", "/exact", handle_exact, 0 },
 };
-
-static int listen_loopback(unsigned *port) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        socklen_t len = sizeof sa;
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-
-        if (fd < 0)
-                return -errno;
-        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0 || listen(fd, 128) < 0 ||
-            getsockname(fd, (struct sockaddr *) &sa, &len) < 0) {
-                int r = -errno;
-                close(fd);
-                return r;
-        }
-        *port = ntohs(sa.sin_port);
-        return fd;
-}
 
 /* The raw server, for what the real one will not do. Per mode:
  * RAW_BIG answers with a body over the limit and no Content-Length (so only

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "loopback.h"
 #include "flight.h"
 #include "http.h"
 #include "http_client.h"
@@ -103,23 +104,6 @@ static int handle_students(struct dgo_request *req, void *userdata) {
 static const struct dgo_route routes[] = {
         { "GET", "/students", handle_students, 0 },
 };
-
-static int listen_loopback(unsigned *port) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        socklen_t len = sizeof sa;
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-
-        if (fd < 0)
-                return -errno;
-        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0 || listen(fd, 128) < 0 ||
-            getsockname(fd, (struct sockaddr *) &sa, &len) < 0) {
-                int r = -errno;
-                close(fd);
-                return r;
-        }
-        *port = ntohs(sa.sin_port);
-        return fd;
-}
 
 static void patch(const char *verb, const char *url) {
         char body[256], error[160];
