@@ -145,13 +145,57 @@ static void page_free_cache(void *pg) {
         page_free(pg);
 }
 
-/* ---- GET /students, and POST /students shown again ---- */
+/* What the list and a student page share once the answer is a 200: the
+ * cached page when no form is shown again, or RENDER the answer (WHAT it
+ * should be, for messages) and keep the page until the data changes. */
+typedef int (*render_fn)(struct view_req *v, json_t *answer, struct page **ret);
 
-static void on_list(struct flight *f, const struct upstream_response *r, void *userdata) {
-        struct view_req *v = userdata;
+static void serve_view(struct flight *f, const struct upstream_response *r, struct view_req *v,
+                       bool form_again, render_fn render, const char *what) {
         struct page *pg = NULL;
         json_t *j;
         int k;
+
+        if (!form_again && (pg = flight_cache(f))) {
+                reply_page(v, 200, pg);
+                finish(v);
+                return;
+        }
+        j = answer_json(r);
+        k = render(v, j, &pg);
+        json_decref(j);
+        if (k == -EINVAL)
+                reply_bad_answer(v, what, r->status);
+        else if (k < 0)
+                log_error_errno(k, "Cannot render %s", what);
+        else {
+                reply_page(v, form_again ? v->status : 200, pg);
+                if (!form_again) {
+                        flight_set_cache(f, pg, page_free_cache);      /* until the data changes */
+                        pg = NULL;
+                }
+        }
+        page_free(pg);
+        finish(v);
+}
+
+/* ---- GET /students, and POST /students shown again ---- */
+
+static int render_list(struct view_req *v, json_t *answer, struct page **ret) {
+        struct student_form form;
+
+        if (!v->student)
+                return view_students(&v->p->templates, answer, NULL, ret);
+        form = (struct student_form) {
+                .first_name = v->student->first_name,
+                .last_name = v->student->last_name,
+                .error = v->error,
+        };
+        return view_students(&v->p->templates, answer, &form, ret);
+}
+
+static void on_list(struct flight *f, const struct upstream_response *r, void *userdata) {
+        struct view_req *v = userdata;
 
         if (!r->answered || r->status != 200) {
                 if (!r->answered)
@@ -161,35 +205,7 @@ static void on_list(struct flight *f, const struct upstream_response *r, void *u
                 finish(v);
                 return;
         }
-        if (!v->student && (pg = flight_cache(f))) {
-                reply_page(v, 200, pg);
-                finish(v);
-                return;
-        }
-        j = answer_json(r);
-        if (v->student) {
-                struct student_form form = {
-                        .first_name = v->student->first_name,
-                        .last_name = v->student->last_name,
-                        .error = v->error,
-                };
-                k = view_students(&v->p->templates, j, &form, &pg);
-        } else
-                k = view_students(&v->p->templates, j, NULL, &pg);
-        json_decref(j);
-        if (k == -EINVAL)
-                reply_bad_answer(v, "a list of students", r->status);
-        else if (k < 0)
-                log_error_errno(k, "Cannot render the student list");
-        else {
-                reply_page(v, v->student ? v->status : 200, pg);
-                if (!v->student) {
-                        flight_set_cache(f, pg, page_free_cache);      /* until the data changes */
-                        pg = NULL;
-                }
-        }
-        page_free(pg);
-        finish(v);
+        serve_view(f, r, v, v->student != NULL, render_list, "a list of students");
 }
 
 int portal_handle_list(struct dgo_request *req, void *userdata) {
@@ -209,12 +225,23 @@ int portal_handle_list(struct dgo_request *req, void *userdata) {
 
 /* ---- GET /students/{id}, and the grade form shown again ---- */
 
+static int render_student(struct view_req *v, json_t *answer, struct page **ret) {
+        struct grade_form form;
+
+        if (!v->grade)
+                return view_student(&v->p->templates, answer, NULL, ret);
+        form = (struct grade_form) {
+                .title = v->grade->title,
+                .type = v->grade->type,
+                .score = v->grade->score,
+                .error = v->error,
+        };
+        return view_student(&v->p->templates, answer, &form, ret);
+}
+
 static void on_student(struct flight *f, const struct upstream_response *r, void *userdata) {
         struct view_req *v = userdata;
-        struct page *pg = NULL;
         char id[32];
-        json_t *j;
-        int k;
 
         snprintf(id, sizeof id, "%ld", v->id);
         if (!r->answered || r->status != 200) {
@@ -227,36 +254,7 @@ static void on_student(struct flight *f, const struct upstream_response *r, void
                 finish(v);
                 return;
         }
-        if (!v->grade && (pg = flight_cache(f))) {
-                reply_page(v, 200, pg);
-                finish(v);
-                return;
-        }
-        j = answer_json(r);
-        if (v->grade) {
-                struct grade_form form = {
-                        .title = v->grade->title,
-                        .type = v->grade->type,
-                        .score = v->grade->score,
-                        .error = v->error,
-                };
-                k = view_student(&v->p->templates, j, &form, &pg);
-        } else
-                k = view_student(&v->p->templates, j, NULL, &pg);
-        json_decref(j);
-        if (k == -EINVAL)
-                reply_bad_answer(v, "a student", r->status);
-        else if (k < 0)
-                log_error_errno(k, "Cannot render the page of student %s", id);
-        else {
-                reply_page(v, v->grade ? v->status : 200, pg);
-                if (!v->grade) {
-                        flight_set_cache(f, pg, page_free_cache);
-                        pg = NULL;
-                }
-        }
-        page_free(pg);
-        finish(v);
+        serve_view(f, r, v, v->grade != NULL, render_student, "a student");
 }
 
 struct flight *portal_student_flight(struct portal *p, long id) {
