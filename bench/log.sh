@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/box-common.sh
 
-ct_exec systemctl start dgo-log.socket
+# With the registry there, as in the real system, dgo-register is done at once.
+ct_exec systemctl start dgo-registry.socket dgo-log.socket
 wait_until 5 ss -Hltn "sport = :4000"
 curl -s -o /dev/null --data-binary '[Warmup] - start' http://127.0.0.1:4000/log
 
@@ -27,5 +28,6 @@ lost=0
 echo "log ingestion: $RPS messages/s (target >= 35000)"
 echo "log p99 latency: $P99_MS ms"
 echo "log VmRSS after the run: $rss kB (target < 8192)"
+echo "log processes in dgo-log.service: $(ct_exec systemd-cgls --no-pager -u dgo-log.service | grep -c '[0-9] /')"
 echo "log answered 200: $REQUESTS, non-2xx: $NON2XX; lines in the file: $lines; journal entries: $journal; journald suppressed: $suppressed"
 echo "log loss: $([ $lost = 0 ] && echo none || echo YES)"

@@ -17,6 +17,7 @@
 #include "log_message.h"
 #include "log_sink.h"
 #include "loop.h"
+#include "register_helper.h"
 #include "service.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -75,7 +76,9 @@ static void usage(FILE *f) {
                 "                        or ./dgo.log outside systemd)\n"
                 "      --no-journal      write only the file, not journald\n"
                 "      --registry URL    register there (default: $DGO_REGISTRY or\n"
-                "                        " REGISTRY_URL_DEFAULT ")\n"
+                "                        " REGISTRY_URL_DEFAULT "),\n"
+                "                        by running " DGO_LIBEXECDIR "/dgo-register\n"
+                "                        (or $DGO_REGISTER_HELPER)\n"
                 "  -h, --help            show this help\n"
                 "      --version         show the version\n"
                 "\n"
@@ -137,12 +140,18 @@ int main(int argc, char **argv) {
         if (r < 0)
                 goto out;
 
-        r = service_register(&svc.service, &args, "LogService", NULL);
+        /* Patches and /heartbeat served here; the registration itself by
+         * dgo-register, so that libcurl stays out of this process (it
+         * would more than double its memory: see register_helper.h). */
+        r = service_accept_patches(&svc.service, &args, "LogService");
         if (r < 0)
                 goto out;
         r = service_serve(&svc.service, routes, sizeof routes / sizeof routes[0], &svc);
         if (r < 0)
                 goto out;
+        /* Not fatal: the messages matter more than being listed (and the
+         * registry lists dgo-log from its descriptor anyway). */
+        (void) service_register_by_helper(&svc.service, &args, "LogService");
         sigset_t hup;
         sigemptyset(&hup);
         sigaddset(&hup, SIGHUP);

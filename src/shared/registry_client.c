@@ -1,5 +1,6 @@
 /* registry_client.c - see registry_client.h. */
 #include "registry_client.h"
+#include "registry_client_internal.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -10,32 +11,6 @@
 
 #include "http.h"
 #include "log.h"
-
-#define RETRY_FIRST_USEC (200 * 1000ULL)
-#define RETRY_MAX_USEC (5 * 1000000ULL)
-#define REGISTER_TIMEOUT_MS 3000
-#define LOG_FORWARD_MAX_PENDING 64
-
-struct provider_list {
-        char name[65];
-        char *urls[PROVIDERS_PER_NAME_MAX];
-        size_t n, current;
-};
-
-struct registry_client {
-        sd_event *event;
-        struct http_client *http;
-        char *registry_url, *service_name;
-        char *registration;                     /* the JSON we POST */
-        sd_event_source *retry;
-        uint64_t retry_usec;
-        unsigned attempts;
-        int registered;
-        struct provider_list providers[PROVIDER_NAMES_MAX];
-        size_t n_providers;
-        unsigned forward_pending;
-        unsigned long long forward_dropped;
-};
 
 static struct provider_list *providers_of(struct registry_client *c, const char *name, bool create) {
         for (size_t i = 0; i < c->n_providers; i++)
@@ -208,77 +183,6 @@ const struct dgo_route registry_client_routes[] = {
 };
 const size_t registry_client_n_routes = sizeof registry_client_routes / sizeof registry_client_routes[0];
 
-static void on_forwarded(const struct http_client_response *resp, void *userdata) {
-        struct registry_client *c = userdata;
-        c->forward_pending--;
-}
-
-/* The original's client logger: a service's own lines go to the LogService
- * too, as "[ServiceName] - text". Bounded: beyond LOG_FORWARD_MAX_PENDING
- * requests in flight, lines are only in the journal. */
-static void forward_log(int priority, const char *text, void *userdata) {
-        struct registry_client *c = userdata;
-        const char *provider = registry_client_provider(c, "LogService");
-        char url[600], *body;
-
-        if (!provider || c->forward_pending >= LOG_FORWARD_MAX_PENDING) {
-                c->forward_dropped += provider != NULL;
-                return;
-        }
-        if (asprintf(&body, "[%s] - %s", c->service_name, text) < 0)
-                return;
-        snprintf(url, sizeof url, "%s/log", provider);
-        if (http_client_request(c->http, "POST", url, "text/plain", body, strlen(body), 2000, on_forwarded, c) >= 0)
-                c->forward_pending++;
-        free(body);
-}
-
-void registry_client_forward_logs(struct registry_client *c) {
-        log_set_forward(forward_log, c);
-}
-
-static void send_registration(struct registry_client *c);
-
-static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
-        struct registry_client *c = userdata;
-
-        c->retry = sd_event_source_disable_unref(c->retry);
-        send_registration(c);
-        return 0;
-}
-
-static void on_registered(const struct http_client_response *resp, void *userdata) {
-        struct registry_client *c = userdata;
-
-        if (resp->status == 200) {
-                c->registered = 1;
-                log_info("Registered as %s with %s", c->service_name, c->registry_url);
-                return;
-        }
-        if (resp->error && strcmp(resp->error, "cancelled") == 0)
-                return;
-        if (resp->status >= 400 && resp->status < 500) {
-                /* The registry rejected what we sent: retrying will not help. */
-                log_error("The registry refused our registration: %ld %s", resp->status, resp->body);
-                return;
-        }
-        /* Say so on the first failures, then only now and then. */
-        if (c->attempts <= 3 || c->attempts % 20 == 0)
-                log_notice("Registry at %s not reachable (%s), retrying in %llu ms", c->registry_url,
-                           resp->status ? "HTTP error" : resp->error, (unsigned long long) c->retry_usec / 1000);
-        if (sd_event_add_time_relative(c->event, &c->retry, CLOCK_MONOTONIC, c->retry_usec, 0, on_retry, c) < 0)
-                log_error("Cannot schedule another registration attempt");
-        c->retry_usec = c->retry_usec * 2 > RETRY_MAX_USEC ? RETRY_MAX_USEC : c->retry_usec * 2;
-}
-
-static void send_registration(struct registry_client *c) {
-        c->attempts++;
-        int r = http_client_request(c->http, "POST", c->registry_url, "application/json", c->registration,
-                                    strlen(c->registration), REGISTER_TIMEOUT_MS, on_registered, c);
-        if (r < 0)
-                log_error_errno(r, "Cannot send the registration");
-}
-
 static char *registration_json(const struct registry_client_config *config) {
         json_t *required = json_array(), *j;
         char *text, update[600], heartbeat[600];
@@ -300,16 +204,13 @@ static char *registration_json(const struct registry_client_config *config) {
         return text;
 }
 
-int registry_client_new(sd_event *e, struct http_client *http, const struct registry_client_config *config,
-                        struct registry_client **ret) {
+int registry_client_new(sd_event *e, const struct registry_client_config *config, struct registry_client **ret) {
         struct registry_client *c = calloc(1, sizeof *c);
         const char *url = config->registry_url ? config->registry_url : getenv("DGO_REGISTRY");
 
         if (!c)
                 return -ENOMEM;
         c->event = sd_event_ref(e);
-        c->http = http;
-        c->retry_usec = RETRY_FIRST_USEC;
         c->registry_url = strdup(url && *url ? url : REGISTRY_URL_DEFAULT);
         c->service_name = strdup(config->service_name);
         c->registration = registration_json(config);
@@ -317,7 +218,6 @@ int registry_client_new(sd_event *e, struct http_client *http, const struct regi
                 registry_client_free(c);
                 return -ENOMEM;
         }
-        send_registration(c);
         *ret = c;
         return 0;
 }

@@ -28,12 +28,23 @@ struct registry_client_config {
         const char *const *required;            /* NULL-terminated names; may be NULL */
 };
 
-int registry_client_new(sd_event *e, struct http_client *http, const struct registry_client_config *config,
-                        struct registry_client **ret);
+/* The provider table and the routes; no HTTP client yet, nothing sent. */
+int registry_client_new(sd_event *e, const struct registry_client_config *config, struct registry_client **ret);
 /* Free the http_client first: its pending requests call back into this. */
 void registry_client_free(struct registry_client *c);
 
-/* From now on the service's own log lines also go to a LogService provider. */
+/* Called once the registration is settled: 0 registered, -EINVAL refused
+ * by the registry (not retried). While it cannot be reached it is retried,
+ * so this may never be called. */
+typedef void (*registry_client_done_fn)(int result, void *userdata);
+
+/* Register through HTTP (kept; must outlive C), retrying with backoff;
+ * DONE may be NULL. In registry_register.c, which needs libcurl. */
+int registry_client_register(struct registry_client *c, struct http_client *http, registry_client_done_fn done,
+                             void *userdata);
+
+/* From now on the service's own log lines also go to a LogService provider
+ * (once registering, since that needs the HTTP client). */
 void registry_client_forward_logs(struct registry_client *c);
 
 /* GET /heartbeat and POST /services, with the client as their userdata: give

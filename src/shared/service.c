@@ -79,8 +79,6 @@ int service_set_string(char **field, const char *value) {
 }
 
 int service_open(struct service *s, const char *ident, const struct service_args *args) {
-        int r;
-
         *s = (struct service) { .ident = ident, .listen_fd = -1 };
         log_setup(ident);
         s->listen_fd = listen_socket_get(args->listen, s->address, sizeof s->address);
@@ -93,28 +91,20 @@ int service_open(struct service *s, const char *ident, const struct service_args
         snprintf(s->url, sizeof s->url, "http://%s", s->address);
         s->unit = own_service_unit();
 
-        r = loop_new(&s->event);
-        if (r < 0)
-                return r;
-        r = http_client_new(s->event, &s->client);
-        if (r < 0)
-                return log_error_errno(r, "Cannot create the HTTP client");
-        return 0;
+        return loop_new(&s->event);
 }
 
-int service_register(struct service *s, const struct service_args *args, const char *name,
-                     const char *const *required) {
+int service_accept_patches(struct service *s, const struct service_args *args, const char *name) {
         struct registry_client_config rc = {
                 .registry_url = args->registry,
                 .service_name = name,
                 .service_url = s->url,
                 .unit = s->unit,
-                .required = required,
         };
-        int r = registry_client_new(s->event, s->client, &rc, &s->registry);
+        int r = s->registry ? 0 : registry_client_new(s->event, &rc, &s->registry);
 
         if (r < 0)
-                return log_error_errno(r, "Cannot set up the registration");
+                return log_error_errno(r, "Cannot set up the registry client");
         return 0;
 }
 
@@ -139,8 +129,12 @@ int service_run(struct service *s) {
 void service_close(struct service *s) {
         /* The HTTP client first: its pending requests call back as they are
          * cancelled, into the registry client, or to answer and resume
-         * suspended requests of the server. */
-        http_client_free(s->client);
+         * suspended requests of the server. Through a hook, so that a
+         * process without a client does not link libcurl. */
+        if (s->release_client)
+                s->release_client(s);
+        if (s->release_helper)
+                s->release_helper(s);
         http_server_free(s->http);
         registry_client_free(s->registry);
         sd_event_unref(s->event);

@@ -23,9 +23,12 @@ struct service {
         char address[128];              /* "127.0.0.1:6000" */
         char url[160];                  /* "http://127.0.0.1:6000" */
         char *unit;                     /* from DGO_UNIT, or NULL */
-        struct http_client *client;
+        struct http_client *client;     /* from service_register() */
+        void (*release_client)(struct service *s);
         struct registry_client *registry;
         struct http_server *http;
+        struct register_helper *register_helper;        /* from service_register_by_helper() */
+        void (*release_helper)(struct service *s);
 };
 
 /* Service-specific option values get IDs from here on. */
@@ -39,12 +42,18 @@ int service_parse_args(int argc, char **argv, const char *ident, const struct op
                        const char *extra_short, int (*on_option)(int opt, const char *arg, void *userdata),
                        void *userdata, void (*usage)(FILE *f), struct service_args *args);
 
-/* The socket (socket activation or --listen), the loop, the HTTP client. */
+/* The socket (socket activation or --listen) and the loop. */
 int service_open(struct service *s, const char *ident, const struct service_args *args);
 
-/* Register as NAME requiring REQUIRED (NULL-terminated, may be NULL). */
+/* The HTTP client, and registering as NAME requiring REQUIRED
+ * (NULL-terminated, may be NULL). In service_register.c (libcurl). */
 int service_register(struct service *s, const struct service_args *args, const char *name,
                      const char *const *required);
+
+/* Only the registry client's routes (GET /heartbeat, POST /services for
+ * patches), without an HTTP client: for a service that requires nothing and
+ * registers by helper (service_register_by_helper(), register_helper.h). */
+int service_accept_patches(struct service *s, const struct service_args *args, const char *name);
 
 /* Serve ROUTES, plus the registry client's /heartbeat and /services. */
 int service_serve(struct service *s, const struct dgo_route *routes, size_t n_routes, void *userdata);

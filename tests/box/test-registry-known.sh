@@ -37,6 +37,12 @@ check "dgo-log registered itself as LogService" \
 check "it is listed once, now running" eventually 5 '[ "$(reg_field $LOG_URL Reason)" = running ]'
 check_eq "... with its unit" dgo-log.service "$(reg_field $LOG_URL Unit)"
 check_eq "... once" 1 "$(json_get "$(services_json)" 'sum(r["ServiceURL"] == "'$LOG_URL'" for r in d)')"
+# It registered through dgo-register, which is gone once done: what
+# `systemctl status` shows in the unit's CGroup is dgo-log alone.
+log_cgroup() { ct_exec systemd-cgls --no-pager -u dgo-log.service; }
+check "dgo-register has exited: dgo-log.service runs dgo-log alone" \
+        eventually 5 '! grep -q dgo-register <<<"$(log_cgroup)" && grep -q /usr/libexec/dgo/dgo-log <<<"$(log_cgroup)"'
+check_eq "dgo-log.service does not map libcurl" 0 "$(grep -c libcurl "/proc/$(box_main_pid dgo-log.service)/maps")"
 
 # A service that stops while its socket listens is not announced as gone.
 ct_exec systemctl stop dgo-log.service

@@ -343,7 +343,8 @@ int main(void) {
                 .service_url = "http://127.0.0.1:9",
                 .required = required,
         };
-        CHECK(registry_client_new(event, client, &rcc, &rc) == 0);
+        CHECK(registry_client_new(event, &rcc, &rc) == 0);
+        CHECK(registry_client_register(rc, client, NULL, NULL) == 0);
         CHECK(upstream_new(event, client, rc, "GradingService", &up) == 0);
         CHECK(flight_new(event, up, "/students", &list) == 0);
 

@@ -27,7 +27,9 @@ int main(void) {
 
         CHECK(sd_event_new(&e) >= 0);
         CHECK(http_client_new(e, &http) >= 0);
-        CHECK(registry_client_new(e, http, &config, &c) >= 0);
+        CHECK(registry_client_new(e, &config, &c) >= 0);
+        CHECK(registry_client_register(c, http, NULL, NULL) >= 0);
+        CHECK(registry_client_register(c, http, NULL, NULL) == -EALREADY);
         CHECK(!registry_client_registered(c));
         CHECK(registry_client_provider(c, "LogService") == NULL);
 

@@ -1,0 +1,134 @@
+/* dgo-register - register a service with the dgo registry, then exit.
+ *
+ * dgo-log runs it at start so that it needs no HTTP client of its own (see
+ * src/shared/register_helper.h); it serves as well to register a foreign
+ * service from a shell script. It retries with backoff while the registry
+ * cannot be reached, as every dgo service does, and exits 0 once the
+ * registry has answered 200. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "http_client.h"
+#include "log.h"
+#include "loop.h"
+#include "registry_client.h"
+
+#define REQUIRED_MAX 16
+
+static void usage(FILE *f) {
+        fprintf(f,
+                "Usage: dgo-register --name NAME --url URL [OPTIONS]\n"
+                "\n"
+                "Register a service with the dgo registry, retrying with backoff while the\n"
+                "registry cannot be reached, and exit once it has the registration.\n"
+                "\n"
+                "  -n, --name NAME       the service's name (\"LogService\")\n"
+                "  -u, --url URL         where it serves (\"http://127.0.0.1:4000\"); its\n"
+                "                        ServiceUpdateURL and HeartbeatURL are URL/services\n"
+                "                        and URL/heartbeat\n"
+                "      --unit UNIT       its systemd unit (\"dgo-log.service\"); without it the\n"
+                "                        registry treats it as foreign and polls its heartbeat\n"
+                "  -r, --requires NAME   a service it requires (repeatable, at most %d)\n"
+                "      --registry URL    the registry (default: $DGO_REGISTRY or\n"
+                "                        " REGISTRY_URL_DEFAULT ")\n"
+                "  -h, --help            show this help\n"
+                "      --version         show the version\n"
+                "\n"
+                "Exit status: 0 registered; 1 the registry refused the registration, or an\n"
+                "error; 2 bad usage.\n", REQUIRED_MAX);
+}
+
+struct outcome {
+        sd_event *event;
+        int result;
+};
+
+static void on_done(int result, void *userdata) {
+        struct outcome *o = userdata;
+
+        o->result = result;
+        sd_event_exit(o->event, 0);
+}
+
+static bool http_url(const char *s) {
+        return strncmp(s, "http://", 7) == 0 && strlen(s) > 7 && strlen(s) <= 512;
+}
+
+int main(int argc, char **argv) {
+        enum { OPT_UNIT = 0x100, OPT_REGISTRY, OPT_VERSION };
+        static const struct option options[] = {
+                { "name", required_argument, NULL, 'n' },
+                { "url", required_argument, NULL, 'u' },
+                { "unit", required_argument, NULL, OPT_UNIT },
+                { "requires", required_argument, NULL, 'r' },
+                { "registry", required_argument, NULL, OPT_REGISTRY },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, OPT_VERSION },
+                { NULL, 0, NULL, 0 }
+        };
+        const char *required[REQUIRED_MAX + 1] = { NULL };
+        size_t n_required = 0;
+        struct registry_client_config config = { 0 };
+        struct outcome outcome = { .result = -ETIMEDOUT };
+        struct http_client *http = NULL;
+        struct registry_client *rc = NULL;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "n:u:r:h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'n': config.service_name = optarg; break;
+                case 'u': config.service_url = optarg; break;
+                case OPT_UNIT: config.unit = optarg; break;
+                case OPT_REGISTRY: config.registry_url = optarg; break;
+                case 'r':
+                        if (n_required == REQUIRED_MAX) {
+                                fprintf(stderr, "dgo-register: at most %d --requires\n", REQUIRED_MAX);
+                                return 2;
+                        }
+                        required[n_required++] = optarg;
+                        break;
+                case 'h': usage(stdout); return 0;
+                case OPT_VERSION: printf("dgo-register %s\n", DGO_VERSION); return 0;
+                default: usage(stderr); return 2;
+                }
+        }
+        if (optind < argc || !config.service_name || !*config.service_name || strlen(config.service_name) > 64 ||
+            !config.service_url || !http_url(config.service_url) ||
+            (config.registry_url && !http_url(config.registry_url))) {
+                fprintf(stderr, "dgo-register: needs --name NAME (1 to 64 characters) and an http:// --url "
+                                "(see --help)\n");
+                return 2;
+        }
+        config.required = required;
+
+        /* Run by a service, we inherit its notification and activation
+         * variables; they are the service's, not ours. */
+        unsetenv("NOTIFY_SOCKET");
+        unsetenv("WATCHDOG_USEC");
+        unsetenv("WATCHDOG_PID");
+        unsetenv("LISTEN_FDS");
+        unsetenv("LISTEN_PID");
+        unsetenv("LISTEN_FDNAMES");
+        log_setup("dgo-register");
+
+        r = loop_new(&outcome.event);
+        if (r >= 0)
+                r = http_client_new(outcome.event, &http);
+        if (r >= 0)
+                r = registry_client_new(outcome.event, &config, &rc);
+        if (r >= 0)
+                r = registry_client_register(rc, http, on_done, &outcome);
+        if (r >= 0)
+                r = loop_run(outcome.event);
+        if (r < 0)
+                log_error_errno(r, "Cannot register %s", config.service_name);
+        http_client_free(http);
+        registry_client_free(rc);
+        sd_event_unref(outcome.event);
+        return r >= 0 && outcome.result == 0 ? 0 : 1;
+}

@@ -1,0 +1,18 @@
+/* register_helper.h - registering through a short-lived child process.
+ *
+ * A service that needs no HTTP client of its own (dgo-log: it requires
+ * nothing, and is where the others' log lines go) registers by running
+ * dgo-register, which retries until the registry has the registration and
+ * exits. libcurl and what it pulls in (libcrypto among them, several MB of
+ * pages) then never enter the service's own address space. */
+#pragma once
+
+#include "service.h"
+
+/* Start dgo-register for S as NAME ($DGO_REGISTER_HELPER overrides the
+ * program's path, for running from a build tree). Its exit is logged; it
+ * is stopped by service_close() if still retrying then. */
+int service_register_by_helper(struct service *s, const struct service_args *args, const char *name);
+
+/* The pid of the helper while it runs, else 0 (for tests and STATUS=). */
+int register_helper_pid(const struct register_helper *h);
