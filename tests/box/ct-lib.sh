@@ -15,7 +15,13 @@
 #   ct_foreign            host PIDs that ct_exec left in the box (parent outside it)
 #   ct_stop [SECS]        kill ct_foreign ones; poweroff; SIGKILL PID 1 after SECS;
 #                         remove our cgroups and dir
+#   ct_reboot [SECS]      reboot the box (CT_REBOOT=1 boxes only): same root, new PID 1;
+#                         sets CT_PID1 and waits until it runs
+#   ct_install_deb DEB    apt-get install a .deb in the running box
 # Globals set: CT_NSPAWN (PID of the unshare/nspawn process), CT_PID1, CT_DIR, CT_CG.
+# CT_REBOOT=1 (env of ct_start): the box survives `systemctl reboot` (nspawn exits 133 on a
+# reboot; a loop around it boots the same overlay again). CT_NSPAWN is then the loop's shell,
+# the nspawn process its child.
 
 CT_ROOT=${CT_ROOT:-/var/tmp/dgo-box}
 CT_BASE=${CT_BASE:-$CT_ROOT/ct} CT_LOGS=${CT_LOGS:-$CT_ROOT/logs}
@@ -57,7 +63,7 @@ ct_start() {   # ct_start NAME [args for the container's systemd]; env CT_NSPAWN
     # Fix 3: delete both machine-id files (else the host's ID is copied); --link-journal=no.
     # shellcheck disable=SC2016  # the script below expands its own positional args
     unshare -m --propagation private bash -ec '
-        B=$1 name=$2 seed=$3 cg=$4 xargs=$5; shift 5
+        B=$1 name=$2 seed=$3 cg=$4 xargs=$5 reboot=$6; shift 6
         echo $$ > "$cg/cgroup.procs"
         mount -t tmpfs -o mode=0755 tmpfs /run
         mount -t tmpfs -o mode=0755 tmpfs "$B"
@@ -67,9 +73,19 @@ ct_start() {   # ct_start NAME [args for the container's systemd]; env CT_NSPAWN
         systemd-machine-id-setup --root="$B/merged" >/dev/null 2>&1
         [ ! -d "$seed" ] || cp -a "$seed/." "$B/merged/"
         # $xargs (CT_NSPAWN_ARGS) is word-split on purpose.
-        exec systemd-nspawn -q -D "$B/merged" --boot --register=no --keep-unit \
+        set -- systemd-nspawn -q -D "$B/merged" --boot --register=no --keep-unit \
              --link-journal=no --console=read-only --machine="$name" $xargs -- "$@"
-    ' ct-"$name" "$CT_DIR" "$name" "$CT_SEED" "$CT_CG" "${CT_NSPAWN_ARGS:-}" "$@" \
+        [ -n "$reboot" ] || exec "$@"
+        # CT_REBOOT: boot again while nspawn reports a reboot (exit status 133). TERM is
+        # passed on to nspawn, which halts the box.
+        while :; do
+            "$@" & child=$!
+            trap "kill -TERM $child 2>/dev/null || true" TERM
+            while kill -0 $child 2>/dev/null; do wait $child || true; done
+            rc=0; wait $child || rc=$?
+            [ $rc -eq 133 ] || exit $rc
+        done
+    ' ct-"$name" "$CT_DIR" "$name" "$CT_SEED" "$CT_CG" "${CT_NSPAWN_ARGS:-}" "${CT_REBOOT:-}" "$@" \
         </dev/null >"$CT_LOGS/$name.console" 2>&1 &
     CT_NSPAWN=$!
 }
@@ -77,13 +93,40 @@ ct_start() {   # ct_start NAME [args for the container's systemd]; env CT_NSPAWN
 ct_pid1() {    # container PID 1 = child of nspawn whose NSpid ends in 1; <= 20 s
     local c
     for _ in $(seq 200); do
-        for c in $(ps -o pid= --ppid "$CT_NSPAWN"); do
+        for c in $(ct__nspawn_children); do
             if grep -qE '^NSpid:.*[[:space:]]1$' /proc/"$c"/status 2>/dev/null &&
                [ "$(cat /proc/"$c"/comm 2>/dev/null)" = systemd ]; then CT_PID1=$c; return 0; fi
         done
         kill -0 "$CT_NSPAWN" 2>/dev/null || return 1
         sleep 0.1
     done; return 1
+}
+
+# Children of nspawn; with CT_REBOOT nspawn is a child of $CT_NSPAWN (see ct_start).
+ct__nspawn_children() {
+    local c
+    for c in $(ps -o pid=,comm= --ppid "$CT_NSPAWN" | awk '$2 == "systemd-nspawn" { print $1 }'); do
+        ps -o pid= --ppid "$c"
+    done
+    ps -o pid= --ppid "$CT_NSPAWN"
+}
+
+# CT_PID1 is still the box's PID 1 (not so after a reboot from inside, e.g. by a test).
+ct_pid1_current() {
+    local c
+    [ -n "${CT_PID1:-}" ] && [ "$(cat /proc/"$CT_PID1"/comm 2>/dev/null)" = systemd ] || return 1
+    for c in $(ct__nspawn_children); do [ "$c" != "$CT_PID1" ] || return 0; done
+    return 1
+}
+
+# ct_reboot [SECS]: reboot a CT_REBOOT=1 box from inside and wait for the new PID 1 to run.
+ct_reboot() {
+    local old=$CT_PID1 end=$((SECONDS + ${1:-60}))
+    ct_exec systemctl reboot --no-block >/dev/null 2>&1 || return 1
+    while [ -d "/proc/$old" ] && [ $SECONDS -lt $end ]; do sleep 0.1; done
+    [ ! -d "/proc/$old" ] || { echo "ct_reboot: old PID 1 $old still there" >&2; return 1; }
+    CT_PID1=''
+    ct_pid1 && ct_wait $((end - SECONDS > 5 ? end - SECONDS : 5)) >/dev/null
 }
 
 # nsenter -a inherits the host environment (CI=true etc. leak in) and runs outside the box's
@@ -116,6 +159,8 @@ ct_foreign() {
 ct_stop() {    # poweroff, bounded; then SIGKILL PID 1 (kills the whole pid ns), then nspawn
     local t=${1:-20} d pids
     [ -n "${CT_NSPAWN:-}" ] || return 0
+    # After a reboot from inside (CT_REBOOT) the caller's CT_PID1 is stale: find the new one.
+    if [ -n "${CT_PID1:-}" ] && ! ct_pid1_current; then CT_PID1=''; ct_pid1 || true; fi
     # systemd-shutdown sees a non-child (see ct_foreign) go away only at its 10 s timeout, and
     # the host's PID 1 here reaps orphans ~1.5 s late: kill them, let them be reaped (<= 3 s).
     if [ -n "${CT_PID1:-}" ] && pids=$(ct_foreign) && [ -n "$pids" ]; then
@@ -140,6 +185,17 @@ ct_stop() {    # poweroff, bounded; then SIGKILL PID 1 (kills the whole pid ns),
     done
     rmdir "$CT_DIR" 2>/dev/null || true
     CT_NSPAWN='' CT_PID1=''
+}
+
+# ct_install_deb DEB: install a package into the running box with apt-get, as an
+# administrator would (`apt-get install ./dgo_*.deb`). The box's root is an overlay of the
+# host's, so the dependencies are already there and apt needs no network.
+ct_install_deb() {
+    local deb=$1 base
+    base=$(basename "$deb")
+    cp "$deb" "/proc/$CT_PID1/root/var/tmp/$base" &&
+        ct_exec env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+            -o Dpkg::Use-Pty=0 "/var/tmp/$base"
 }
 
 # ct_install BUILD_DIR: install a meson build into the running box the way a

@@ -12,6 +12,11 @@
 # Exported to tests: CT_PID1 (host PID of the box's systemd), CT_NSPAWN, R=/proc/$CT_PID1/root,
 # BOX_NAME, REPO (repo root, also the cwd), BUILD_DIR (absolute, or "-").
 # BOX_SANITIZED=1: the build has ASan/UBSan; sanitizer reports in the box's journal fail the test.
+# BOX_PACKAGE=path/to/dgo_*.deb (with BUILD_DIR "-"): test the package instead of a meson build:
+# each box must hold no dgo file before, then gets `apt-get install ./dgo_*.deb` and the README's
+# `systemctl start dgo.target`; boxes survive `systemctl reboot` (CT_REBOOT=1, see ct-lib.sh).
+# BOX_PACKAGE (absolute) and BOX_PKG_STARTED (`systemctl is-active dgo.target` and the sockets
+# right after the install) are exported to the tests.
 # Logs in $CT_LOGS (default /var/tmp/dgo-box/logs): <test>.out, <test>.journal, <box>.console.
 # Other env: CT_ROOT (default /var/tmp/dgo-box; lock, seed, boxes, logs under it),
 # BOX_LOCK_TIMEOUT (s to wait for another runner's lock, default 1800).
@@ -28,6 +33,12 @@ die() { echo "run.sh: $*" >&2; exit 2; }
 BUILD_DIR=$1; shift
 if [ "$BUILD_DIR" != - ]; then
     BUILD_DIR=$(cd "$BUILD_DIR" 2>/dev/null && pwd) || die "no build dir: $1"
+fi
+if [ -n "${BOX_PACKAGE:-}" ]; then
+    [ "$BUILD_DIR" = - ] || die "BOX_PACKAGE needs BUILD_DIR - (the package replaces the build)"
+    BOX_PACKAGE=$(cd "$(dirname "$BOX_PACKAGE")" 2>/dev/null && pwd)/$(basename "$BOX_PACKAGE")
+    [ -f "$BOX_PACKAGE" ] || die "no package: $BOX_PACKAGE"
+    export BOX_PACKAGE CT_REBOOT=1
 fi
 TIMEOUT=${BOX_TEST_TIMEOUT:-300}
 LC_COLLATE=C   # sorted order of the default glob
@@ -58,6 +69,8 @@ teardown() {   # idempotent; used on every path
     [ -z "$LOCK_PID" ] || kill "$LOCK_PID" 2>/dev/null || true
     end_test TERM
     if [ -n "${CT_NSPAWN:-}" ]; then
+        # A test may have rebooted the box (CT_REBOOT): its PID 1 is then another one.
+        [ -z "${CT_PID1:-}" ] || ct_pid1_current || { CT_PID1=''; ct_pid1 || true; }
         [ -z "${CT_PID1:-}" ] || [ -z "${JOURNAL:-}" ] ||
             SYSTEMD_COLORS=0 timeout 30 nsenter -t "$CT_PID1" -a journalctl -b --no-pager \
                 >"$JOURNAL" 2>&1 || true
@@ -118,6 +131,33 @@ run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
             teardown; TOTAL_FAIL=$((TOTAL_FAIL + 1)); return 0
         fi
         echo "--- installed in $(elapsed "$tb") s"
+    fi
+    if [ -n "${BOX_PACKAGE:-}" ]; then
+        tb=$(now)
+        # Nothing of dgo may be in the box before: no meson install leaking in from the host.
+        leak=$(ct_exec sh -c 'ls -d /usr/libexec/dgo /usr/share/dgo /lib/systemd/system/dgo* \
+                   /etc/systemd/system/dgo* /usr/lib/sysusers.d/dgo.conf 2>/dev/null' || true)
+        if [ -n "$leak" ]; then
+            echo "FAIL: $name: dgo files in the box before the package was installed: $leak"
+            teardown; TOTAL_FAIL=$((TOTAL_FAIL + 1)); return 0
+        fi
+        # This host is a container image whose /usr/sbin/policy-rc.d (exit 101) forbids
+        # maintainer scripts to start or stop anything; a booted Debian system has none.
+        rm -f "/proc/$CT_PID1/root/usr/sbin/policy-rc.d"
+        BOX_PKG_STARTED=''
+        if ct_install_deb "$BOX_PACKAGE" >"$CT_LOGS/$name.install" 2>&1; then
+            # What the package itself started, before the README's command (for pkg-lifecycle.sh).
+            BOX_PKG_STARTED=$(ct_exec systemctl is-active dgo.target dgo-registry.socket dgo-log.socket \
+                dgo-grading.socket dgo-portal.socket | tr '\n' ' ') || true
+            export BOX_PKG_STARTED
+        fi
+        if [ -z "$BOX_PKG_STARTED" ] || ! ct_exec systemctl start dgo.target; then
+            echo "FAIL: $name: apt-get install ./$(basename "$BOX_PACKAGE") or systemctl start dgo.target failed;" \
+                 "$CT_LOGS/$name.install ends:"
+            tail -n 15 "$CT_LOGS/$name.install" | sed 's/^/    | /'
+            teardown; TOTAL_FAIL=$((TOTAL_FAIL + 1)); return 0
+        fi
+        echo "--- package installed, dgo.target started in $(elapsed "$tb") s"
     fi
     if [ -n "${BOX_SANITIZED:-}" ]; then
         # A sanitizer build: its reports go to stderr, i.e. the journal, and

@@ -1,0 +1,111 @@
+#!/bin/bash
+# The Debian package's life in a box: what `apt-get install ./dgo_*.deb` enables
+# and starts, the README's start command serving the portal, the enabled sockets
+# coming up by themselves after a reboot, then `apt-get remove` and `apt-get
+# purge`: units, binaries, data and the log go, the grade book and registrations
+# in /var/lib stay (README, "Install from the package").
+# Run by tests/box/run.sh with BOX_PACKAGE=path/to/dgo_*.deb (run.sh has installed
+# the package and run `systemctl start dgo.target` already).
+set -uo pipefail
+. "$REPO/tests/box/lib.sh"
+. "$REPO/tests/box/dgo-lib.sh"
+
+[ -n "${BOX_PACKAGE:-}" ] || { echo "FAIL: pkg-lifecycle needs BOX_PACKAGE (run.sh sets it)"; finish; }
+
+SOCKETS="dgo-registry.socket dgo-log.socket dgo-grading.socket dgo-portal.socket"
+SERVICES="dgo-registry.service dgo-log.service dgo-grading.service dgo-portal.service"
+PORTS="3000 4000 5000 6000"
+P=http://127.0.0.1:5000
+G=http://127.0.0.1:6000
+
+states() {   # states PROP UNIT... -> the values, space-separated
+    local prop=$1 u out=''; shift
+    for u in "$@"; do out+="$(box_unit_prop "$u" "$prop") "; done
+    echo "${out% }"
+}
+repeat() { local n=$1 w=$2 out=''; for _ in $(seq "$n"); do out+="$w "; done; echo "${out% }"; }
+all_listen() { local p; for p in $PORTS; do port_listens "$p" || return 1; done; }
+none_listen() { local p; for p in $PORTS; do ! port_listens "$p" || return 1; done; }
+in_box() { ct_exec sh -c "$1"; }
+
+# --- what the installation did
+check_eq "dpkg: dgo is installed" "install ok installed" \
+    "$(ct_exec dpkg-query -W -f='${Status}' dgo 2>&1)"
+check_eq "the sockets and dgo.target are enabled" "$(repeat 5 enabled)" \
+    "$(ct_exec systemctl is-enabled $SOCKETS dgo.target | tr '\n' ' ' | sed 's/ $//')"
+check "the sockets are linked into sockets.target.wants" in_box \
+    'for s in dgo-registry dgo-log dgo-grading dgo-portal; do test -L /etc/systemd/system/sockets.target.wants/$s.socket || exit 1; done'
+check_eq "the services are not enabled on their own (socket-activated; Also= their socket)" "$(repeat 4 indirect)" \
+    "$(ct_exec systemctl is-enabled $SERVICES | tr '\n' ' ' | sed 's/ $//')"
+check_eq "the package started dgo.target and the sockets (before systemctl start dgo.target)" \
+    "$(repeat 5 active)" "${BOX_PKG_STARTED% }"
+check_eq "the sockets listen" "$(repeat 4 active)" "$(states ActiveState $SOCKETS)"
+check "ports 3000 4000 5000 6000 listen" wait_until 5 all_listen
+check_eq "the package started no service (they start on demand)" "$(repeat 4 inactive)" \
+    "$(states ActiveState $SERVICES)"
+check "the system user dgo-registry exists (sysusers)" ct_exec getent passwd dgo-registry
+check "the binaries are the package's (dpkg -S)" ct_exec dpkg -S /usr/libexec/dgo/dgo-log \
+    /usr/libexec/dgo/dgo-registry /usr/libexec/dgo/dgo-grading /usr/libexec/dgo/dgo-portal
+
+# --- the README's start command serves the portal; leave state and a log line behind
+code=$(curl -s -o "$BOX_TMP/pkg-body" -w '%{http_code}' --max-time 10 "$P/students" || true)
+check_eq "GET /students on the portal: 200" 200 "$code"
+check_match "the portal lists the sample students" 'Nick|Carter' "$(cat "$BOX_TMP/pkg-body" 2>/dev/null)"
+grade='{"Title":"Package Quiz","Type":"Quiz","Score":77}'
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
+    --data "$grade" "$G/students/1/grades" || true)
+check_eq "a grade POSTed to the grading service: 201" 201 "$code"
+check_eq "POST /log: 200" 200 "$(post_log "[PackageTest] - before the reboot")"
+check "registry.json saved (a registration reached the registry)" \
+    wait_until 10 test -s "$R/var/lib/dgo-registry/registry.json"
+
+# --- reboot: the enabled sockets come up by themselves, nothing else starts
+t0=${EPOCHREALTIME/,/.}
+if ct_reboot 60; then
+    box__pass "the box rebooted ($(awk -v a="$t0" -v b="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.1f", b - a }') s)"
+    R=/proc/$CT_PID1/root
+    check_eq "after the reboot: the sockets are active" "$(repeat 4 active)" "$(states ActiveState $SOCKETS)"
+    # The box boots box.target, not multi-user.target, so dgo.target (WantedBy=multi-user.target)
+    # is not started here: check its link instead. The sockets come from sockets.target.
+    check "after the reboot: dgo.target is linked into multi-user.target.wants" \
+        test -L "$R/etc/systemd/system/multi-user.target.wants/dgo.target"
+    check "after the reboot: the ports listen" wait_until 5 all_listen
+    check_eq "after the reboot: no service started before a connection" "$(repeat 4 inactive)" \
+        "$(states ActiveState $SERVICES)"
+    body=$(curl -s --max-time 10 "$P/students/1" || true)
+    check_match "after the reboot: the portal serves the grade from before it" 'Package Quiz' "$body"
+    check_eq "after the reboot: dgo-portal.service was started by that connection" active \
+        "$(box_unit_prop dgo-portal.service ActiveState)"
+else
+    box__fail "the box rebooted (ct_reboot)"
+fi
+
+# --- remove: everything stops; conffiles (none) and state stay
+check "apt-get remove dgo" ct_exec env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q -o Dpkg::Use-Pty=0 dgo
+check "after remove: no port listens" wait_until 5 none_listen
+check_eq "after remove: no dgo process" "" "$(ct_exec pgrep -f /usr/libexec/dgo/ || true)"
+check_eq "after remove: systemd knows no dgo unit file" "" \
+    "$(ct_exec systemctl list-unit-files --no-legend 'dgo*' 2>&1)"
+
+# --- purge
+check "apt-get purge dgo" ct_exec env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q -o Dpkg::Use-Pty=0 dgo
+check_match "dpkg knows dgo no more (not even as rc)" 'no packages found|not-installed|^$' \
+    "$(ct_exec dpkg-query -W -f='${Status}' dgo 2>&1 || true)"
+gone=$(in_box 'ls -d /usr/libexec/dgo /usr/share/dgo /usr/share/doc/dgo /lib/systemd/system/dgo* \
+    /usr/lib/systemd/system/dgo* /usr/lib/sysusers.d/dgo.conf /etc/systemd/system/*/dgo* \
+    /var/lib/systemd/deb-systemd-helper-enabled/dgo* \
+    /var/lib/systemd/deb-systemd-helper-enabled/*/dgo* 2>/dev/null' || true)
+check_eq "after purge: no binary, unit, data, doc, sysusers file or enablement link" "" "$gone"
+check_eq "after purge: the central log is gone (Policy 10.8)" "" \
+    "$(in_box 'ls -d /var/log/dgo /var/log/private/dgo 2>/dev/null' || true)"
+check "after purge: the grade book stays in /var/lib/dgo-grading" \
+    grep -q 'Package Quiz' "$R/var/lib/private/dgo-grading/students.json"
+check "after purge: the registry's state stays in /var/lib/dgo-registry" \
+    test -s "$R/var/lib/dgo-registry/registry.json"
+check "after purge: the system user dgo-registry stays (owner of that state)" \
+    ct_exec getent passwd dgo-registry
+check "after purge: systemctl daemon-reload" ct_exec systemctl daemon-reload
+check_eq "after purge: systemd has no dgo unit loaded" "" \
+    "$(ct_exec systemctl list-units --all --no-legend 'dgo*' 2>&1)"
+
+finish
