@@ -1,0 +1,120 @@
+/* http.c - dgoctl's requests: libcurl's easy interface, bounded. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "http.h"
+
+struct sink {
+        char *data;
+        size_t len, size;
+        int error;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        struct sink *s = userdata;
+        size_t n = size * nmemb;
+
+        if (s->len + n > DGOCTL_BODY_MAX) {
+                s->error = -EFBIG;
+                return 0;       /* libcurl ends the transfer */
+        }
+        if (s->len + n + 1 > s->size) {
+                size_t want = s->size ? s->size : 4096;
+                while (want < s->len + n + 1)
+                        want *= 2;
+                char *d = realloc(s->data, want);
+                if (!d) {
+                        s->error = -ENOMEM;
+                        return 0;
+                }
+                s->data = d;
+                s->size = want;
+        }
+        memcpy(s->data + s->len, ptr, n);
+        s->len += n;
+        s->data[s->len] = '\0';
+        return n;
+}
+
+void http_answer_clear(struct http_answer *a) {
+        free(a->body);
+        *a = (struct http_answer) { 0 };
+}
+
+#define SET(h, opt, val) do { if (curl_easy_setopt(h, opt, val) != CURLE_OK) goto setup_failed; } while (0)
+
+int http_request(const char *method, const char *url, const char *json_body, double timeout_sec,
+                 struct http_answer *answer) {
+        struct curl_slist *headers = NULL;
+        struct sink sink = { 0 };
+        long timeout_ms = (long) (timeout_sec * 1000.0);
+        CURLcode c;
+        CURL *h;
+        int r = 0;
+
+        *answer = (struct http_answer) { 0 };
+        if (timeout_ms < 1)
+                timeout_ms = 1;
+        h = curl_easy_init();
+        if (!h) {
+                snprintf(answer->error, sizeof answer->error, "libcurl could not be set up");
+                return -ENOMEM;
+        }
+        SET(h, CURLOPT_URL, url);
+        SET(h, CURLOPT_CUSTOMREQUEST, method);
+        SET(h, CURLOPT_PROTOCOLS_STR, "http");
+        SET(h, CURLOPT_REDIR_PROTOCOLS_STR, "http");
+        SET(h, CURLOPT_PROXY, "");                      /* dgo's services are reached directly */
+        SET(h, CURLOPT_NOSIGNAL, 1L);
+        SET(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+        SET(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+        SET(h, CURLOPT_USERAGENT, "dgoctl/" DGO_VERSION);
+        SET(h, CURLOPT_WRITEFUNCTION, on_data);
+        SET(h, CURLOPT_WRITEDATA, &sink);
+        headers = curl_slist_append(headers, "Accept: application/json");
+        if (json_body) {
+                struct curl_slist *more = curl_slist_append(headers, "Content-Type: application/json");
+                if (!more)
+                        goto setup_failed;
+                headers = more;
+                SET(h, CURLOPT_POSTFIELDS, json_body);
+                SET(h, CURLOPT_POSTFIELDSIZE, (long) strlen(json_body));
+        }
+        if (!headers)
+                goto setup_failed;
+        SET(h, CURLOPT_HTTPHEADER, headers);
+
+        c = curl_easy_perform(h);
+        if (c != CURLE_OK) {
+                if (sink.error == -EFBIG)
+                        snprintf(answer->error, sizeof answer->error, "the answer is larger than %u MiB",
+                                 DGOCTL_BODY_MAX >> 20);
+                else if (c == CURLE_OPERATION_TIMEDOUT)
+                        snprintf(answer->error, sizeof answer->error, "no answer within %g s", timeout_sec);
+                else
+                        snprintf(answer->error, sizeof answer->error, "%s", curl_easy_strerror(c));
+                r = sink.error < 0 ? sink.error : -EHOSTUNREACH;
+                free(sink.data);
+                goto done;
+        }
+        (void) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &answer->status);
+        answer->body = sink.data ? sink.data : strdup("");
+        answer->len = sink.len;
+        if (!answer->body) {
+                snprintf(answer->error, sizeof answer->error, "out of memory");
+                r = -ENOMEM;
+        }
+        goto done;
+
+setup_failed:
+        snprintf(answer->error, sizeof answer->error, "libcurl could not be set up");
+        r = -ENOMEM;
+done:
+        curl_slist_free_all(headers);
+        curl_easy_cleanup(h);
+        return r;
+}
