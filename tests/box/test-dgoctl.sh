@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016  # the conditions of `eventually` are expanded when evaluated
 # dgoctl against a running dgo: installed with its man pages; status,
 # services, students, student, grade add and logs say what the services and
 # systemd say, with the documented exit codes; bad arguments exit 2 before
@@ -6,7 +7,6 @@
 # registry down still gives the status table from systemd, a warning and 3;
 # colours only on a terminal and without NO_COLOR.
 set -uo pipefail
-# shellcheck disable=SC2016  # eventually's conditions are expanded when evaluated
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"
 
