@@ -78,6 +78,11 @@ check_match "the portal likewise" \
     "$(row TeacherPortal)"
 check_eq "asking did not start the grading service" inactive "$(box_unit_prop dgo-grading.service ActiveState)"
 check_eq "no escape sequences when stdout is no terminal" 0 "$(grep -c $'\033' <<<"$OUT")"
+root_status=$OUT
+# An operator need not be root: GetUnit/LoadUnit and the properties are open to everyone.
+user_status=$(ct_exec setpriv --reuid=65534 --regid=65534 --clear-groups dgoctl status 2>&1) && rc=0 || rc=$?
+check_eq "status as user nobody: exit 0" 0 "$rc"
+check_eq "... the same unit states as root's" "$(cut -c1-70 <<<"$root_status")" "$(cut -c1-70 <<<"$user_status")"
 
 echo "--- colours only on a terminal"
 tty_out=$(ct_exec env -u NO_COLOR TERM=xterm script -qec "dgoctl status" /dev/null 2>&1 || true)
