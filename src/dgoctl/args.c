@@ -1,4 +1,4 @@
-/* args.c - dgoctl's checks of what the user typed, and shared formatting. */
+/* args.c - dgoctl's checks of what the user typed. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -137,43 +137,4 @@ const char *parse_base_url(const char *s, bool strip_services, char **ret) {
         }
         *ret = url;
         return NULL;
-}
-
-void format_average(const json_t *grades, char *buf, size_t size) {
-        const json_t *g;
-        double sum = 0;
-        size_t i, n = 0;
-
-        json_array_foreach(grades, i, g) {
-                const json_t *score = json_object_get(g, "Score");
-                if (json_is_number(score)) {
-                        sum += json_number_value(score);
-                        n++;
-                }
-        }
-        if (n == 0) {
-                snprintf(buf, size, "\xe2\x80\x93");        /* U+2013 EN DASH, as the portal */
-                return;
-        }
-        /* Rounded half up as the portal rounds (90.25 is 90.3, where "%.1f"
-         * says 90.2); the 1e-9 keeps 88.45, held as 88.4499..., from going down. */
-        double tenths = floor(sum * 10.0 / (double) n + 1e-9 + 0.5);
-        snprintf(buf, size, "%.1f%%", tenths / 10.0);
-}
-
-void format_score(double score, char *buf, size_t size) {
-        size_t n;
-
-        if (!isfinite(score)) {
-                snprintf(buf, size, "?");
-                return;
-        }
-        snprintf(buf, size, "%.2f", score);
-        if (!strchr(buf, '.'))
-                return;
-        n = strlen(buf);
-        while (n > 0 && buf[n - 1] == '0')
-                buf[--n] = '\0';
-        if (n > 0 && buf[n - 1] == '.')
-                buf[--n] = '\0';
 }

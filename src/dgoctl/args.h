@@ -3,7 +3,9 @@
  *
  * Pure code, unit-tested. Each parse_* function returns NULL when the text
  * is good (the value in *RET), or a sentence saying what is wrong, meant to
- * follow the option's name ("--score: must be ..."). */
+ * follow the option's name ("--score: must be ..."). Averages and scores
+ * are formatted by the portal's own view_format_average() and
+ * view_format_score() (src/portal/view.h), so both show the same. */
 #pragma once
 
 #include <jansson.h>
@@ -38,9 +40,3 @@ const char *parse_lines(const char *s, unsigned *ret);
  * without a trailing "/services": DGO_REGISTRY as the services take it
  * ("http://127.0.0.1:3000/services") works here too. */
 const char *parse_base_url(const char *s, bool strip_services, char **ret);
-
-/* A student's average as the portal shows it: one decimal, rounded half
- * up, with "%"; an en dash when there are no grades. */
-void format_average(const json_t *grades, char *buf, size_t size);
-/* A score without needless decimals: 85, 97.5, 66.67. */
-void format_score(double score, char *buf, size_t size);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dgoctl.h"
+#include "view.h"
 #include "views.h"
 
 static const char students_help[] =
@@ -85,7 +86,7 @@ static int print_student(const struct dgoctl *ctl, const json_t *s) {
 
         if (!name)
                 return dgoctl_error(DGOCTL_EXIT_FAILED, "out of memory");
-        format_average(grades, average, sizeof average);
+        view_format_average(grades, average, sizeof average);
         printf("Student %lld: ", (long long) json_integer_value(json_object_get(s, "ID")));
         dgoctl_put_clean(name);
         printf("\nGrades:  %zu\n", json_array_size(grades));
@@ -204,7 +205,7 @@ int cmd_grade(struct dgoctl *ctl, int argc, char **argv) {
                 code = dgoctl_print_json(stored);
         } else {
                 const json_t *s = json_object_get(stored, "Score");
-                format_score(json_is_number(s) ? json_number_value(s) : score, score_text, sizeof score_text);
+                view_format_score(json_is_number(s) ? json_number_value(s) : score, score_text, sizeof score_text);
                 /* What the service stored, which may differ from what we sent. */
                 const char *title = json_string_value(json_object_get(stored, "Title"));
                 const char *stype = json_string_value(json_object_get(stored, "Type"));

@@ -1,5 +1,5 @@
-/* test-dgoctl-args.c - dgoctl's argument checks, averages, service names
- * and the journalctl command lines. */
+/* test-dgoctl-args.c - dgoctl's argument checks, service names and the
+ * journalctl command lines. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,43 +117,6 @@ static void test_base_url(void) {
         CHECK(u == NULL);
 }
 
-static void test_average(void) {
-        char buf[32];
-        json_t *g;
-
-        g = json_loads("[{\"Score\":85},{\"Score\":94},{\"Score\":82}]", 0, NULL);
-        format_average(g, buf, sizeof buf);
-        CHECK_STR(buf, "87.0%");
-        json_decref(g);
-        g = json_loads("[{\"Score\":100},{\"Score\":97.5}]", 0, NULL);      /* 98.75 -> 98.8 */
-        format_average(g, buf, sizeof buf);
-        CHECK_STR(buf, "98.8%");
-        json_decref(g);
-        g = json_loads("[{\"Score\":90},{\"Score\":90.5}]", 0, NULL);       /* 90.25 -> 90.3 */
-        format_average(g, buf, sizeof buf);
-        CHECK_STR(buf, "90.3%");
-        json_decref(g);
-        g = json_loads("[{\"Score\":88.45}]", 0, NULL);
-        format_average(g, buf, sizeof buf);
-        CHECK_STR(buf, "88.5%");
-        json_decref(g);
-        g = json_loads("[]", 0, NULL);
-        format_average(g, buf, sizeof buf);
-        CHECK_STR(buf, "\xe2\x80\x93");
-        json_decref(g);
-        format_average(NULL, buf, sizeof buf);
-        CHECK_STR(buf, "\xe2\x80\x93");
-
-        format_score(85, buf, sizeof buf);
-        CHECK_STR(buf, "85");
-        format_score(97.5, buf, sizeof buf);
-        CHECK_STR(buf, "97.5");
-        format_score(66.666, buf, sizeof buf);
-        CHECK_STR(buf, "66.67");
-        format_score(0, buf, sizeof buf);
-        CHECK_STR(buf, "0");
-}
-
 static void test_names(void) {
         const struct dgo_service *d;
         char buf[64];
@@ -251,7 +214,6 @@ int main(void) {
         test_type_title();
         test_timeout_lines();
         test_base_url();
-        test_average();
         test_names();
         test_journal_args();
         return check_finish("dgoctl-args");
