@@ -120,11 +120,28 @@ ct_pid1_current() {
 }
 
 # ct_reboot [SECS]: reboot a CT_REBOOT=1 box from inside and wait for the new PID 1 to run.
+# Like ct_stop, it first kills what ct_exec left in the box (systemd-shutdown would wait for
+# it). On failure CT_PID1 is empty (ct_exec then fails at once) and the box's processes are
+# listed on stderr.
 ct_reboot() {
-    local old=$CT_PID1 end=$((SECONDS + ${1:-60}))
-    ct_exec systemctl reboot --no-block >/dev/null 2>&1 || return 1
+    local old=$CT_PID1 end=$((SECONDS + ${1:-60})) pids p
+    if pids=$(ct_foreign) && [ -n "$pids" ]; then
+        # shellcheck disable=SC2086  # one PID per word
+        kill -KILL $pids 2>/dev/null || true
+        # shellcheck disable=SC2086
+        for _ in $(seq 30); do kill -0 $pids 2>/dev/null || break; sleep 0.1; done
+    fi
+    ct_exec systemctl reboot --no-block >/dev/null 2>&1 || { CT_PID1=''; return 1; }
     while [ -d "/proc/$old" ] && [ $SECONDS -lt $end ]; do sleep 0.1; done
-    [ ! -d "/proc/$old" ] || { echo "ct_reboot: old PID 1 $old still there" >&2; return 1; }
+    if [ -d "/proc/$old" ]; then
+        echo "ct_reboot: old PID 1 $old still there; processes in the box:" >&2
+        for p in /proc/[0-9]*; do
+            [ "$p/ns/pid" -ef "/proc/$old/ns/pid" ] || continue
+            { echo "    ${p#/proc/} $(cat "$p/comm") $(grep -E '^(State|PPid|NSpid):' "$p/status" | tr -s '\t\n' '  ')"; } 2>/dev/null || true
+        done >&2
+        CT_PID1=''
+        return 1
+    fi
     CT_PID1=''
     ct_pid1 && ct_wait $((end - SECONDS > 5 ? end - SECONDS : 5)) >/dev/null
 }

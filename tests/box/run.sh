@@ -144,6 +144,9 @@ run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
         # This host is a container image whose /usr/sbin/policy-rc.d (exit 101) forbids
         # maintainer scripts to start or stop anything; a booted Debian system has none.
         rm -f "/proc/$CT_PID1/root/usr/sbin/policy-rc.d"
+        # man-db's trigger rebuilds the whole index after every install and removal (~4 s
+        # here); `man` finds pages without it.
+        rm -f "/proc/$CT_PID1/root/var/lib/man-db/auto-update"
         BOX_PKG_STARTED=''
         if ct_install_deb "$BOX_PACKAGE" >"$CT_LOGS/$name.install" 2>&1; then
             # What the package itself started, before the README's command (for pkg-lifecycle.sh).
