@@ -10,7 +10,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "http_client.h"
@@ -36,6 +39,9 @@ static void usage(FILE *f) {
                 "  -r, --requires NAME   a service it requires (repeatable, at most %d)\n"
                 "      --registry URL    the registry (default: $DGO_REGISTRY or\n"
                 "                        " REGISTRY_URL_DEFAULT ")\n"
+                "      --exit-with-parent PID\n"
+                "                        stop when process PID, our parent, ends (a service\n"
+                "                        that runs us: we must not outlive it)\n"
                 "  -h, --help            show this help\n"
                 "      --version         show the version\n"
                 "\n"
@@ -60,13 +66,14 @@ static bool http_url(const char *s) {
 }
 
 int main(int argc, char **argv) {
-        enum { OPT_UNIT = 0x100, OPT_REGISTRY, OPT_VERSION };
+        enum { OPT_UNIT = 0x100, OPT_REGISTRY, OPT_VERSION, OPT_PARENT };
         static const struct option options[] = {
                 { "name", required_argument, NULL, 'n' },
                 { "url", required_argument, NULL, 'u' },
                 { "unit", required_argument, NULL, OPT_UNIT },
                 { "requires", required_argument, NULL, 'r' },
                 { "registry", required_argument, NULL, OPT_REGISTRY },
+                { "exit-with-parent", required_argument, NULL, OPT_PARENT },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, OPT_VERSION },
                 { NULL, 0, NULL, 0 }
@@ -77,6 +84,7 @@ int main(int argc, char **argv) {
         struct outcome outcome = { .result = -ETIMEDOUT };
         struct http_client *http = NULL;
         struct registry_client *rc = NULL;
+        long parent = 0;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "n:u:r:h", options, NULL)) >= 0) {
@@ -85,6 +93,13 @@ int main(int argc, char **argv) {
                 case 'u': config.service_url = optarg; break;
                 case OPT_UNIT: config.unit = optarg; break;
                 case OPT_REGISTRY: config.registry_url = optarg; break;
+                case OPT_PARENT:
+                        parent = strtol(optarg, NULL, 10);
+                        if (parent < 2) {
+                                fprintf(stderr, "dgo-register: --exit-with-parent needs a PID\n");
+                                return 2;
+                        }
+                        break;
                 case 'r':
                         if (n_required == REQUIRED_MAX) {
                                 fprintf(stderr, "dgo-register: at most %d --requires\n", REQUIRED_MAX);
@@ -105,6 +120,11 @@ int main(int argc, char **argv) {
                 return 2;
         }
         config.required = required;
+
+        /* A helper must not outlive its service: were dgo-log killed, systemd
+         * would otherwise have to stop us too before it can start it again. */
+        if (parent && (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != (pid_t) parent))
+                return 1;
 
         /* Run by a service, we inherit its notification and activation
          * variables; they are the service's, not ours. */

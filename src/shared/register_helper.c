@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -60,7 +61,8 @@ int register_helper_pid(const struct register_helper *h) {
 
 int service_register_by_helper(struct service *s, const struct service_args *args, const char *name) {
         const char *program = getenv("DGO_REGISTER_HELPER");
-        const char *argv[12];
+        const char *argv[14];
+        char parent[32];
         size_t n = 0;
         posix_spawn_file_actions_t actions;
         posix_spawnattr_t attr;
@@ -83,6 +85,9 @@ int service_register_by_helper(struct service *s, const struct service_args *arg
                 argv[n++] = "--registry";
                 argv[n++] = args->registry;
         }
+        snprintf(parent, sizeof parent, "%d", (int) getpid());
+        argv[n++] = "--exit-with-parent";
+        argv[n++] = parent;
         argv[n] = NULL;
 
         struct register_helper *h = calloc(1, sizeof *h);
