@@ -46,8 +46,9 @@ int http_reply_redirect(struct dgo_request *req, unsigned status, const char *lo
 /* Adds a header to the reply made before. */
 int http_reply_header(struct dgo_request *req, const char *name, const char *value);
 
-/* A reply made once and sent many times (a cached document): libmicrohttpd
- * counts its users, so freeing it while connections still send it is safe. */
+/* A reply made once and sent many times (a cached document). Counted: freeing
+ * it while requests (in any thread) still send it is safe; it goes when the
+ * last of them is done. */
 struct http_shared;
 /* Takes BODY (from malloc). NULL on failure. */
 struct http_shared *http_shared_new(const char *content_type, char *body, size_t len);

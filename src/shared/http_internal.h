@@ -2,8 +2,10 @@
 #pragma once
 
 #include <microhttpd.h>
+#include <systemd/sd-event.h>
 #include <stdbool.h>
 
+#include "http_server.h"
 #include "router.h"
 
 struct http_server;
@@ -22,10 +24,16 @@ struct dgo_request {
         size_t body_len, body_size;
         size_t received;                        /* body bytes seen, kept or not */
         struct MHD_Response *response;          /* set by http_reply*() */
-        bool response_shared;                   /* not ours to destroy (http_reply_empty) */
+        struct http_shared *shared;             /* RESPONSE belongs to this shared reply (a reference) */
         bool suspended;                         /* the handler said HTTP_LATER */
         unsigned status;
 };
+
+/* A server for a worker thread of http_workers.c: no listening socket, no
+ * threads of its own, and its handlers must not suspend. */
+int http_server_start_worker(sd_event *e, const struct http_server_config *config, struct http_server **ret);
+/* Serve the accepted connection FD (closed on failure); in the server's thread. */
+void http_server_add_connection(struct http_server *s, int fd, const struct sockaddr *addr, socklen_t len);
 
 /* Drop the request's reply, unless it is shared. */
 void http_request_drop_response(struct dgo_request *req);

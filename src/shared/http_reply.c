@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,34 +62,72 @@ static int set_response(struct dgo_request *req, unsigned status, struct MHD_Res
         return 0;
 }
 
-void http_request_drop_response(struct dgo_request *req) {
-        if (req->response && !req->response_shared)
-                MHD_destroy_response(req->response);
-        req->response = NULL;
-        req->response_shared = false;
+/* A reply sent many times. libmicrohttpd counts the connections sending it;
+ * REFS counts the holders that may still hand it to one (a cache, a request
+ * between its handler and MHD_queue_response()), across threads. The last
+ * of those gives it back to libmicrohttpd, which frees it once sent. */
+struct http_shared {
+        atomic_uint refs;
+        struct MHD_Response *response;
+};
+
+static struct http_shared *shared_ref(struct http_shared *r) {
+        atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+        return r;
 }
 
-/* One empty reply for the whole process: a hot path such as POST /log then
- * allocates no response at all. */
-static struct MHD_Response *empty_response;
-
-int http_reply_empty(struct dgo_request *req, unsigned status) {
-        if (!empty_response) {
-                empty_response = MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT);
-                if (!empty_response)
-                        return -ENOMEM;
+static void shared_unref(struct http_shared *r) {
+        if (r && atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1) {
+                MHD_destroy_response(r->response);
+                free(r);
         }
+}
+
+void http_request_drop_response(struct dgo_request *req) {
+        if (req->shared)
+                shared_unref(req->shared);
+        else if (req->response)
+                MHD_destroy_response(req->response);
+        req->response = NULL;
+        req->shared = NULL;
+}
+
+/* One empty reply per thread that serves: a hot path such as POST /log
+ * then allocates no response at all. */
+static _Thread_local struct http_shared *empty_reply;
+
+static struct http_shared *shared_wrap(struct MHD_Response *resp) {
+        struct http_shared *r = resp ? malloc(sizeof *r) : NULL;
+
+        if (!r) {
+                if (resp)
+                        MHD_destroy_response(resp);
+                return NULL;
+        }
+        atomic_init(&r->refs, 1);
+        r->response = resp;
+        return r;
+}
+
+int http_reply_shared(struct dgo_request *req, unsigned status, struct http_shared *r) {
+        shared_ref(r);                  /* first: R may be the request's own reply */
         http_request_drop_response(req);
-        req->response = empty_response;
-        req->response_shared = true;
+        req->response = r->response;
+        req->shared = r;
         req->status = status;
         return 0;
 }
 
+int http_reply_empty(struct dgo_request *req, unsigned status) {
+        if (!empty_reply &&
+            !(empty_reply = shared_wrap(MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT))))
+                return -ENOMEM;
+        return http_reply_shared(req, status, empty_reply);
+}
+
 void http_reply_cleanup(void) {
-        if (empty_response)
-                MHD_destroy_response(empty_response);
-        empty_response = NULL;
+        shared_unref(empty_reply);
+        empty_reply = NULL;
 }
 
 struct http_shared *http_shared_new(const char *content_type, char *body, size_t len) {
@@ -99,20 +138,11 @@ struct http_shared *http_shared_new(const char *content_type, char *body, size_t
                 return NULL;
         }
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-        return (struct http_shared *) resp;
+        return shared_wrap(resp);
 }
 
 void http_shared_free(struct http_shared *r) {
-        if (r)
-                MHD_destroy_response((struct MHD_Response *) r);
-}
-
-int http_reply_shared(struct dgo_request *req, unsigned status, struct http_shared *r) {
-        http_request_drop_response(req);
-        req->response = (struct MHD_Response *) r;
-        req->response_shared = true;
-        req->status = status;
-        return 0;
+        shared_unref(r);
 }
 
 int http_reply(struct dgo_request *req, unsigned status, const char *content_type,
@@ -176,7 +206,7 @@ int http_reply_redirect(struct dgo_request *req, unsigned status, const char *lo
 }
 
 int http_reply_header(struct dgo_request *req, const char *name, const char *value) {
-        if (!req->response || req->response_shared)
+        if (!req->response || req->shared)
                 return -EINVAL;
         return MHD_add_response_header(req->response, name, value) == MHD_YES ? 0 : -EINVAL;
 }

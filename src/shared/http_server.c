@@ -7,16 +7,20 @@
 #include "http_server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "http.h"
 #include "http_internal.h"
+#include "http_workers.h"
 #include "log.h"
 #include "loop.h"
 
@@ -24,9 +28,14 @@ struct http_server {
         struct MHD_Daemon *mhd;
         sd_event *event;
         sd_event_source *io, *timer;
+        sd_event_source *accept_io, *accept_retry;      /* threads > 1: we accept, not libmicrohttpd */
+        int listen_fd;
+        unsigned next_thread;                           /* whose turn the next connection is */
         struct http_server_config config;
-        unsigned long long requests;
+        atomic_ullong requests;                 /* read by the main thread's STATUS= */
         bool stopping;                          /* in http_server_free(): start no handler */
+        bool in_worker;                         /* runs in a worker thread: no HTTP_LATER */
+        struct http_workers *workers;           /* threads > 1: the other threads */
         /* libmicrohttpd's own error messages, bounded: a burst of refused
          * connections must not flood the journal. */
         time_t log_window;
@@ -89,7 +98,7 @@ static enum MHD_Result queue_reply(struct http_server *s, struct dgo_request *re
                 return MHD_NO;                          /* out of memory: drop the connection */
         ret = MHD_queue_response(req->connection, req->status, req->response);
         http_request_drop_response(req);
-        s->requests++;
+        atomic_fetch_add_explicit(&s->requests, 1, memory_order_relaxed);
         return ret;
 }
 
@@ -228,6 +237,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         }
 
         int r = req->route->handler(req, req->userdata);
+        if (r == HTTP_LATER && s->in_worker) {
+                log_error("%s %s: a handler in a worker thread cannot answer later", method, url);
+                http_reply_error(req, 500, "internal error");
+                r = 0;
+        }
         if (r == HTTP_LATER && !req->response) {
                 req->suspended = true;
                 MHD_suspend_connection(c);
@@ -252,8 +266,49 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         *con_cls = NULL;
 }
 
-int http_server_start(sd_event *e, int listen_fd, const struct http_server_config *config,
-                      struct http_server **ret) {
+void http_server_add_connection(struct http_server *s, int fd, const struct sockaddr *addr, socklen_t len) {
+        if (MHD_add_connection(s->mhd, fd, addr, len) != MHD_YES)
+                return;                         /* closed by libmicrohttpd; it logged why */
+        run_mhd(s);                             /* without threads of its own, it starts on it in MHD_run() */
+}
+
+static int on_accept_retry(sd_event_source *src, uint64_t usec, void *userdata) {
+        struct http_server *s = userdata;
+
+        s->accept_retry = sd_event_source_disable_unref(s->accept_retry);
+        return sd_event_source_set_enabled(s->accept_io, SD_EVENT_ON);
+}
+
+/* Accept what is waiting (a bounded batch: the loop has other work) and
+ * deal it out in turn: 0 is our own daemon, 1.. the workers. */
+static int on_accept(sd_event_source *src, int listen_fd, uint32_t revents, void *userdata) {
+        struct http_server *s = userdata;
+
+        for (int i = 0; i < 64; i++) {
+                struct sockaddr_storage addr;
+                socklen_t len = sizeof addr;
+                int fd = accept4(listen_fd, (struct sockaddr *) &addr, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+                if (fd < 0) {
+                        if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+                                return 0;
+                        /* Out of descriptors or memory: pause instead of spinning. */
+                        log_warning_errno(-errno, "Cannot accept a connection; pausing for 100 ms");
+                        sd_event_source_set_enabled(src, SD_EVENT_OFF);
+                        return sd_event_add_time_relative(s->event, &s->accept_retry, CLOCK_MONOTONIC,
+                                                          100 * 1000, 0, on_accept_retry, s);
+                }
+                unsigned turn = s->next_thread++ % s->config.threads;
+                if (turn == 0 || http_workers_hand(s->workers, turn - 1, fd, (struct sockaddr *) &addr, len) < 0)
+                        http_server_add_connection(s, fd, (struct sockaddr *) &addr, len);
+        }
+        return 0;
+}
+
+static int server_start(sd_event *e, int listen_fd, const struct http_server_config *config, bool in_worker,
+                        struct http_server **ret) {
+        /* With more threads, or in one of them, connections come from on_accept(). */
+        bool listens = !in_worker && config->threads <= 1;
         struct http_server *s = calloc(1, sizeof *s);
         const union MHD_DaemonInfo *info;
         int r;
@@ -267,12 +322,23 @@ int http_server_start(sd_event *e, int listen_fd, const struct http_server_confi
                 s->config.connection_limit = 1024;
         if (!s->config.idle_timeout_sec)
                 s->config.idle_timeout_sec = 30;
+        if (!in_worker && s->config.threads > 1)        /* each daemon a share: the fd limit is for all */
+                s->config.connection_limit = s->config.connection_limit / s->config.threads > 64 ?
+                                             s->config.connection_limit / s->config.threads : 64;
+        s->in_worker = in_worker;
         s->event = sd_event_ref(e);
 
-        s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME, 0,
+        /* libmicrohttpd refuses MHD_OPTION_LISTEN_SOCKET with MHD_USE_NO_LISTEN_SOCKET. */
+        struct MHD_OptionItem listen_option[] = {
+                { listens ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_END, listen_fd, NULL },
+                { MHD_OPTION_END, 0, NULL },
+        };
+        s->listen_fd = listen_fd;
+        s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME |
+                                  (listens ? 0 : MHD_USE_NO_LISTEN_SOCKET), 0,
                                   NULL, NULL, on_access, s,
                                   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,     /* first, to catch all */
-                                  MHD_OPTION_LISTEN_SOCKET, (MHD_socket) listen_fd,
+                                  MHD_OPTION_ARRAY, listen_option,
                                   MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                                   MHD_OPTION_CONNECTION_LIMIT, s->config.connection_limit,
                                   MHD_OPTION_CONNECTION_TIMEOUT, s->config.idle_timeout_sec,
@@ -296,6 +362,19 @@ int http_server_start(sd_event *e, int listen_fd, const struct http_server_confi
                 log_error_errno(r, "Cannot add the HTTP server to the event loop");
                 goto fail;
         }
+        if (!in_worker && s->config.threads > 1) {
+                /* systemd passes the socket blocking: on_accept() must see EAGAIN. */
+                int flags = fcntl(listen_fd, F_GETFL);
+                if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+                        r = log_error_errno(-errno, "Cannot make the listening socket non-blocking");
+                        goto fail;
+                }
+                r = http_workers_start(e, &s->config, s->config.threads - 1, &s->workers);
+                if (r >= 0)
+                        r = sd_event_add_io(e, &s->accept_io, listen_fd, EPOLLIN, on_accept, s);
+                if (r < 0)
+                        goto fail;
+        }
         *ret = s;
         return 0;
 fail:
@@ -303,9 +382,24 @@ fail:
         return r;
 }
 
+int http_server_start(sd_event *e, int listen_fd, const struct http_server_config *config,
+                      struct http_server **ret) {
+        return server_start(e, listen_fd, config, false, ret);
+}
+
+int http_server_start_worker(sd_event *e, const struct http_server_config *config, struct http_server **ret) {
+        return server_start(e, -1, config, true, ret);
+}
+
 void http_server_free(struct http_server *s) {
         if (!s)
                 return;
+        /* We stop accepting (the backlog stays for the next process); then
+         * the workers finish their connections while what their handlers use
+         * still exists. */
+        sd_event_source_disable_unref(s->accept_io);
+        sd_event_source_disable_unref(s->accept_retry);
+        http_workers_free(s->workers);
         sd_event_source_disable_unref(s->io);
         sd_event_source_disable_unref(s->timer);
         if (s->mhd) {
@@ -345,5 +439,5 @@ void http_request_resume(struct dgo_request *req) {
 }
 
 unsigned long long http_server_requests(const struct http_server *s) {
-        return s->requests;
+        return atomic_load_explicit(&s->requests, memory_order_relaxed) + http_workers_requests(s->workers);
 }

@@ -23,6 +23,9 @@ struct http_server_config {
         size_t max_body;                /* default for routes that set none; 0: HTTP_MAX_BODY_DEFAULT */
         unsigned connection_limit;      /* 0: 1024 */
         unsigned idle_timeout_sec;      /* 0: 30 */
+        /* Threads serving the socket, the loop's own included; 0 or 1: the
+         * loop alone. Handlers then run in any of them: see http_workers.h. */
+        unsigned threads;
 };
 
 int http_server_start(sd_event *e, int listen_fd, const struct http_server_config *config,

@@ -51,7 +51,7 @@ int log_full(int priority, int error, const char *file, int line, const char *fu
                 snprintf(text + n, sizeof text - (size_t) n, ": %s", strerror(error < 0 ? -error : error));
 
         if (forward && priority <= LOG_INFO) {
-                static bool forwarding;         /* a forwarder that logs must not loop */
+                static _Thread_local bool forwarding;   /* a forwarder that logs must not loop */
                 if (!forwarding) {
                         forwarding = true;
                         forward(priority, text, forward_userdata);

@@ -12,7 +12,8 @@ void log_setup(const char *identifier);
 const char *log_identifier(void);
 
 /* Also hand every message of priority info or more urgent to FN (the
- * registry client forwards them to the LogService). FN must not log. */
+ * registry client forwards them to the LogService). FN must not log. It is
+ * called in the thread that logs. */
 typedef void (*log_forward_fn)(int priority, const char *text, void *userdata);
 void log_set_forward(log_forward_fn fn, void *userdata);
 

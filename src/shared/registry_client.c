@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "log.h"
@@ -57,15 +58,31 @@ static void provider_remove(struct registry_client *c, const char *name, const c
 }
 
 const char *registry_client_provider(struct registry_client *c, const char *name) {
+        pthread_mutex_lock(&c->lock);
         struct provider_list *p = providers_of(c, name, false);
-        return p && p->n ? p->urls[p->current % p->n] : NULL;
+        const char *url = p && p->n ? p->urls[p->current % p->n] : NULL;
+        pthread_mutex_unlock(&c->lock);
+        return url;
+}
+
+int registry_client_provider_copy(struct registry_client *c, const char *name, char *buf, size_t size) {
+        int r = -ENOENT;
+
+        pthread_mutex_lock(&c->lock);
+        const char *url = registry_client_provider(c, name);
+        if (url)
+                r = snprintf(buf, size, "%s", url) < (int) size ? 0 : -ENAMETOOLONG;
+        pthread_mutex_unlock(&c->lock);
+        return r;
 }
 
 void registry_client_provider_failed(struct registry_client *c, const char *name, const char *url) {
+        pthread_mutex_lock(&c->lock);
         struct provider_list *p = providers_of(c, name, false);
 
         if (p && p->n > 1 && strcmp(p->urls[p->current % p->n], url) == 0)
                 p->current = (p->current + 1) % p->n;
+        pthread_mutex_unlock(&c->lock);
 }
 
 const char *registry_client_url(const struct registry_client *c) {
@@ -155,8 +172,10 @@ int registry_client_apply_patch(struct registry_client *c, const char *body, siz
         if (r >= 0)
                 r = check_list(removed, "Removed", error, error_size);
         if (r >= 0) {
+                pthread_mutex_lock(&c->lock);
                 apply_list(c, removed, false);
                 apply_list(c, added, true);
+                pthread_mutex_unlock(&c->lock);
         }
         json_decref(j);
         return r;
@@ -208,8 +227,15 @@ int registry_client_new(sd_event *e, const struct registry_client_config *config
         struct registry_client *c = calloc(1, sizeof *c);
         const char *url = config->registry_url ? config->registry_url : getenv("DGO_REGISTRY");
 
+        pthread_mutexattr_t recursive;
+
         if (!c)
                 return -ENOMEM;
+        pthread_mutexattr_init(&recursive);
+        pthread_mutexattr_settype(&recursive, PTHREAD_MUTEX_RECURSIVE);
+        pthread_mutex_init(&c->lock, &recursive);
+        pthread_mutexattr_destroy(&recursive);
+        c->mailbox[0] = c->mailbox[1] = -1;
         c->event = sd_event_ref(e);
         c->registry_url = strdup(url && *url ? url : REGISTRY_URL_DEFAULT);
         c->service_name = strdup(config->service_name);
@@ -227,6 +253,15 @@ void registry_client_free(struct registry_client *c) {
                 return;
         log_set_forward(NULL, NULL);
         sd_event_source_disable_unref(c->retry);
+        sd_event_source_disable_unref(c->mailbox_source);
+        if (c->mailbox[0] >= 0) {
+                struct forwarded_line *line;
+                while (read(c->mailbox[0], &line, sizeof line) == sizeof line)
+                        free(line);
+                close(c->mailbox[0]);
+                close(c->mailbox[1]);
+        }
+        pthread_mutex_destroy(&c->lock);
         for (size_t i = 0; i < c->n_providers; i++)
                 for (size_t k = 0; k < c->providers[i].n; k++)
                         free(c->providers[i].urls[k]);

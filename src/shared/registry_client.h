@@ -56,8 +56,12 @@ extern const size_t registry_client_n_routes;
  * file says in DGO_UNIT=%n; NULL when run by hand. Free it. */
 char *own_service_unit(void);
 
-/* The provider of NAME to use now, or NULL when none is known. */
+/* The provider of NAME to use now, or NULL when none is known. The string
+ * lasts until the next patch: where patches may arrive on another thread
+ * (http_workers.h), use the copy. */
 const char *registry_client_provider(struct registry_client *c, const char *name);
+/* The same into BUF: 0, -ENOENT when none is known, -ENAMETOOLONG. */
+int registry_client_provider_copy(struct registry_client *c, const char *name, char *buf, size_t size);
 /* A request to URL failed: prefer the next provider of NAME from now on. */
 void registry_client_provider_failed(struct registry_client *c, const char *name, const char *url);
 /* The registry's URL we register at (GET there lists the services). */

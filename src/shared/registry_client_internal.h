@@ -4,6 +4,7 @@
  * which need libcurl). A process that only takes patches links the first. */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "registry_client.h"
@@ -25,8 +26,23 @@ struct registry_client {
         uint64_t retry_usec;
         unsigned attempts;
         int registered;
+        /* Patches may come in on any thread serving HTTP (http_workers.h):
+         * the table is guarded. Recursive, as changing it logs, and logging
+         * forwards, which looks a provider up. */
+        pthread_mutex_t lock;
         struct provider_list providers[PROVIDER_NAMES_MAX];
         size_t n_providers;
+        /* Log forwarding, in the loop's thread only (libcurl): lines logged
+         * in other threads come through this pipe, one pointer each. */
+        pthread_t loop_thread;
+        int mailbox[2];
+        sd_event_source *mailbox_source;
         unsigned forward_pending;
         unsigned long long forward_dropped;
+};
+
+/* A line logged in another thread, on its way to the loop's. */
+struct forwarded_line {
+        int priority;
+        char text[];
 };

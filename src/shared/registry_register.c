@@ -2,9 +2,12 @@
  * service's own log lines to the LogService: the half of the registry
  * client that talks HTTP (libcurl). See registry_client.h. */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "http_client.h"
 #include "log.h"
@@ -23,27 +26,73 @@ static void on_forwarded(const struct http_client_response *resp, void *userdata
 
 /* The original's client logger: a service's own lines go to the LogService
  * too, as "[ServiceName] - text". Bounded: beyond LOG_FORWARD_MAX_PENDING
- * requests in flight, lines are only in the journal. */
-static void forward_log(int priority, const char *text, void *userdata) {
-        struct registry_client *c = userdata;
-        const char *provider = registry_client_provider(c, "LogService");
+ * requests in flight, lines are only in the journal. In the loop's thread. */
+static void forward_now(struct registry_client *c, const char *text) {
         char url[600], *body;
 
-        if (!provider || c->forward_pending >= LOG_FORWARD_MAX_PENDING) {
-                c->forward_dropped += provider != NULL;
+        if (registry_client_provider_copy(c, "LogService", url, sizeof url - 4) < 0)
+                return;
+        if (c->forward_pending >= LOG_FORWARD_MAX_PENDING) {
+                c->forward_dropped++;
                 return;
         }
         if (asprintf(&body, "[%s] - %s", c->service_name, text) < 0)
                 return;
-        snprintf(url, sizeof url, "%s/log", provider);
+        strcat(url, "/log");
         if (http_client_request(c->http, "POST", url, "text/plain", body, strlen(body), 2000, on_forwarded, c) >= 0)
                 c->forward_pending++;
         free(body);
 }
 
+static int on_mailbox(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct registry_client *c = userdata;
+        struct forwarded_line *line;
+
+        for (int i = 0; i < 256 && read(fd, &line, sizeof line) == sizeof line; i++) {
+                forward_now(c, line->text);
+                free(line);
+        }
+        return 0;
+}
+
+/* Another thread: hand the line over (a pointer written to a pipe is one
+ * atomic write); when the pipe is full the line is only in the journal. */
+static void post_to_loop(struct registry_client *c, int priority, const char *text) {
+        size_t len = strlen(text);
+        struct forwarded_line *line = malloc(sizeof *line + len + 1);
+
+        if (!line)
+                return;
+        line->priority = priority;
+        memcpy(line->text, text, len + 1);
+        if (write(c->mailbox[1], &line, sizeof line) != sizeof line)
+                free(line);
+}
+
+static void forward_log(int priority, const char *text, void *userdata) {
+        struct registry_client *c = userdata;
+
+        if (pthread_equal(pthread_self(), c->loop_thread))
+                forward_now(c, text);
+        else
+                post_to_loop(c, priority, text);
+}
+
 void registry_client_forward_logs(struct registry_client *c) {
-        if (c->http)
-                log_set_forward(forward_log, c);
+        if (!c->http)
+                return;
+        if (c->mailbox[0] < 0) {
+                if (pipe2(c->mailbox, O_CLOEXEC | O_NONBLOCK) < 0) {
+                        log_error_errno(-errno, "Cannot forward log lines");
+                        return;
+                }
+                if (sd_event_add_io(c->event, &c->mailbox_source, c->mailbox[0], EPOLLIN, on_mailbox, c) < 0) {
+                        log_error("Cannot forward log lines: no event source");
+                        return;
+                }
+        }
+        c->loop_thread = pthread_self();
+        log_set_forward(forward_log, c);
 }
 
 static void send_registration(struct registry_client *c);

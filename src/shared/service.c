@@ -116,6 +116,7 @@ int service_serve(struct service *s, const struct dgo_route *routes, size_t n_ro
                 .core_routes = s->registry ? registry_client_routes : NULL,
                 .n_core_routes = s->registry ? registry_client_n_routes : 0,
                 .core_userdata = s->registry,
+                .threads = s->threads,
         };
         return http_server_start(s->event, s->listen_fd, &config, &s->http);
 }

@@ -23,6 +23,7 @@ struct service {
         char address[128];              /* "127.0.0.1:6000" */
         char url[160];                  /* "http://127.0.0.1:6000" */
         char *unit;                     /* from DGO_UNIT, or NULL */
+        unsigned threads;               /* serving threads for service_serve(); 0: the loop alone */
         struct http_client *client;     /* from service_register() */
         void (*release_client)(struct service *s);
         struct registry_client *registry;

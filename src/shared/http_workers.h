@@ -1,0 +1,33 @@
+/* http_workers.h - more threads serving the same listening socket.
+ *
+ * One loop thread serves about 60,000 small replies a second here. A service
+ * whose handlers are short and guard their own data with a lock (dgo-grading)
+ * can serve its socket from more threads: http_server_config.threads > 1.
+ * Each worker is a thread with its own sd-event loop and its own
+ * libmicrohttpd daemon without a listening socket. The main loop accepts
+ * every connection and deals them out in turn, to its own daemon and to the
+ * workers (MHD_add_connection(), in the thread of the daemon that takes it):
+ * left to the kernel, a burst of connections lands unevenly, and a few
+ * long-lived ones may all end up in one thread. The main loop (still sending
+ * WATCHDOG=1 itself) checks that every
+ * worker's loop turns; when one has not for half the watchdog interval it
+ * says WATCHDOG=trigger, and systemd kills and restarts the service exactly
+ * as for a hung main loop. Handlers in workers must not return HTTP_LATER. */
+#pragma once
+
+#include <sys/socket.h>
+#include <systemd/sd-event.h>
+
+#include "http_server.h"
+
+struct http_workers;
+
+/* N worker threads serving what they are handed with CONFIG (its threads ignored). */
+int http_workers_start(sd_event *main_loop, const struct http_server_config *config, unsigned n,
+                       struct http_workers **ret);
+/* Hand the accepted connection FD (from ADDR) to worker I: 0, or -EAGAIN
+ * when its queue is full (FD is then still the caller's). */
+int http_workers_hand(struct http_workers *w, unsigned i, int fd, const struct sockaddr *addr, socklen_t len);
+/* Stops the workers (each finishes its server as http_server_free() does) and joins them. */
+void http_workers_free(struct http_workers *w);
+unsigned long long http_workers_requests(const struct http_workers *w);

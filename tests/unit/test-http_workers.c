@@ -1,0 +1,214 @@
+/* Serving one socket from more threads (http_server_config.threads,
+ * http_workers.c): an in-process server with 3 threads on an ephemeral
+ * loopback port, and a client thread with plain blocking sockets.
+ *  - connections are dealt out in turn: 6 connections land on 3 threads,
+ *    two each, and every request of a connection is served by its thread;
+ *  - a handler in a worker cannot answer later: HTTP_LATER gives a 500;
+ *  - a worker whose loop hangs makes the main loop say WATCHDOG=trigger;
+ *  - stopping joins the workers (ASan/LSan see nothing left). */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "http.h"
+#include "http_server.h"
+#include "loopback.h"
+
+#define THREADS 3
+#define CONNECTIONS 6
+#define ROUNDS 10
+
+static pthread_t main_thread;
+static unsigned port;
+static atomic_bool client_done;
+
+/* ---- the server ---- */
+
+static int handle_who(struct dgo_request *req, void *userdata) {
+        char text[64];
+        int n = snprintf(text, sizeof text, "%lu", (unsigned long) pthread_self());
+        return http_reply(req, 200, "text/plain", text, (size_t) n);
+}
+
+static int handle_later(struct dgo_request *req, void *userdata) {
+        if (pthread_equal(pthread_self(), main_thread))
+                return http_reply(req, 200, "text/plain", "main", 4);
+        return HTTP_LATER;
+}
+
+static int handle_hang(struct dgo_request *req, void *userdata) {
+        if (!pthread_equal(pthread_self(), main_thread))
+                usleep(700 * 1000);             /* this worker's loop stands still */
+        return http_reply(req, 200, "text/plain", "done", 4);
+}
+
+static const struct dgo_route routes[] = {
+        { "GET", "/who", handle_who, 0 },
+        { "GET", "/later", handle_later, 0 },
+        { "GET", "/hang", handle_hang, 0 },
+};
+
+/* ---- the client: HTTP/1.1 keep-alive over blocking sockets ---- */
+
+static int connect_server(void) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct timeval tv = { .tv_sec = 5 };
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                return -1;
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+/* One GET; the status, and the body into BODY. -1 when the exchange fails. */
+static int get(int fd, const char *path, char *body, size_t size) {
+        char req[128], buf[2048];
+        size_t have = 0;
+        int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: test\r\n\r\n", path);
+
+        if (write(fd, req, (size_t) n) != n)
+                return -1;
+        for (;;) {
+                char *end = memmem(buf, have, "\r\n\r\n", 4);
+                if (end) {
+                        const char *cl = strcasestr(buf, "Content-Length:");
+                        size_t len = cl ? strtoul(cl + 15, NULL, 10) : 0, head = (size_t) (end + 4 - buf);
+                        if (have >= head + len) {
+                                snprintf(body, size, "%.*s", (int) len, end + 4);
+                                return atoi(buf + 9);
+                        }
+                }
+                if (have + 1 >= sizeof buf)
+                        return -1;
+                ssize_t k = read(fd, buf + have, sizeof buf - 1 - have);
+                if (k <= 0)
+                        return -1;
+                have += (size_t) k;
+                buf[have] = '\0';
+        }
+}
+
+static char served_by[CONNECTIONS][64];
+static bool stable[CONNECTIONS];
+static int later_500, later_main, hang_ok;
+
+static void *client_main(void *unused) {
+        int fds[CONNECTIONS];
+        char body[64];
+
+        /* One at a time, so that the order of accepting is the order here. */
+        for (int i = 0; i < CONNECTIONS; i++) {
+                fds[i] = connect_server();
+                stable[i] = fds[i] >= 0 && get(fds[i], "/who", served_by[i], sizeof served_by[i]) == 200;
+        }
+        for (int round = 0; round < ROUNDS; round++)
+                for (int i = 0; i < CONNECTIONS; i++)
+                        if (fds[i] < 0 || get(fds[i], "/who", body, sizeof body) != 200 ||
+                            strcmp(body, served_by[i]) != 0)
+                                stable[i] = false;
+        for (int i = 0; i < CONNECTIONS; i++) {
+                int status = fds[i] >= 0 ? get(fds[i], "/later", body, sizeof body) : -1;
+                later_500 += status == 500;
+                later_main += status == 200 && strcmp(body, "main") == 0;
+        }
+        /* A worker's connection: the second one. */
+        hang_ok = fds[1] >= 0 && get(fds[1], "/hang", body, sizeof body) == 200;
+        for (int i = 0; i < CONNECTIONS; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        atomic_store(&client_done, true);
+        return NULL;
+}
+
+/* ---- systemd's side of sd_notify(): a datagram socket ---- */
+
+static int notify_socket(char *path, size_t size) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+        snprintf(path, size, "/tmp/test-http_workers-%d.sock", (int) getpid());
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+        unlink(path);
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+                return -1;
+        return fd;
+}
+
+int main(void) {
+        sd_event *event = NULL;
+        struct http_server *server = NULL;
+        pthread_t client;
+        char notify_path[108], pid[32], message[256];
+        bool triggered = false;
+        int notify_fd = notify_socket(notify_path, sizeof notify_path);
+
+        CHECK(notify_fd >= 0);
+        snprintf(pid, sizeof pid, "%d", (int) getpid());
+        setenv("NOTIFY_SOCKET", notify_path, 1);
+        setenv("WATCHDOG_USEC", "300000", 1);   /* a worker quiet for 150 ms is stuck */
+        setenv("WATCHDOG_PID", pid, 1);
+
+        main_thread = pthread_self();
+        int fd = listen_loopback(&port);
+        CHECK(fd >= 0);
+        /* Blocking, as systemd passes it: accepting must not hang the loop. */
+        CHECK(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0);
+        CHECK(sd_event_new(&event) >= 0);
+        struct http_server_config config = {
+                .routes = routes, .n_routes = sizeof routes / sizeof routes[0], .threads = THREADS,
+        };
+        CHECK(http_server_start(event, fd, &config, &server) == 0);
+        CHECK(pthread_create(&client, NULL, client_main, NULL) == 0);
+        for (int i = 0; i < 400 && !atomic_load(&client_done); i++) {
+                CHECK(sd_event_run(event, 20 * 1000) >= 0);
+                ssize_t n;
+                while ((n = recv(notify_fd, message, sizeof message - 1, 0)) > 0) {
+                        message[n] = '\0';
+                        triggered |= strstr(message, "WATCHDOG=trigger") != NULL;
+                }
+        }
+        CHECK(atomic_load(&client_done));
+        pthread_join(client, NULL);
+
+        /* Dealt out in turn: connection i on thread i % 3, for all its requests. */
+        for (int i = 0; i < CONNECTIONS; i++) {
+                CHECK(stable[i]);
+                CHECK(strcmp(served_by[i], served_by[(i + THREADS) % CONNECTIONS]) == 0);
+                for (int k = 1; k < THREADS; k++)
+                        CHECK(strcmp(served_by[i], served_by[(i + k) % CONNECTIONS]) != 0);
+        }
+        CHECK(strcmp(served_by[0], "") != 0);
+        char own[64];
+        snprintf(own, sizeof own, "%lu", (unsigned long) pthread_self());
+        CHECK_STR(served_by[0], own);           /* turn 0 is the loop's own daemon */
+
+        /* Answering later is for the loop's thread only. */
+        CHECK(later_main == CONNECTIONS / THREADS);
+        CHECK(later_500 == CONNECTIONS - CONNECTIONS / THREADS);
+
+        /* The stuck worker was noticed, and its request still answered. */
+        CHECK(hang_ok);
+        CHECK(triggered);
+
+        CHECK(http_server_requests(server) == CONNECTIONS * (ROUNDS + 2) + 1);
+        http_server_free(server);               /* joins the workers */
+        sd_event_unref(event);
+        close(notify_fd);
+        unlink(notify_path);
+        return check_finish("http_workers");
+}
