@@ -69,6 +69,18 @@ check_eq "POST /log: 200" 200 "$(post_log "[PackageTest] - before the reboot")"
 check "registry.json saved (a registration reached the registry)" \
     wait_until 10 test -s "$R/var/lib/dgo-registry/registry.json"
 
+# --- an upgrade (the same package again: the maintainer scripts take the upgrade path): the
+# sockets keep listening, untouched; a running service is restarted with the new files
+sock_since=$(states ActiveEnterTimestampMonotonic $SOCKETS)
+portal_pid=$(box_unit_prop dgo-portal.service MainPID)
+check "dpkg -i the package again (upgrade path)" ct_exec dpkg -i "/var/tmp/$(basename "$BOX_PACKAGE")"
+check_eq "upgrade: the sockets were not restarted" "$sock_since" "$(states ActiveEnterTimestampMonotonic $SOCKETS)"
+new_pid=$(box_unit_prop dgo-portal.service MainPID)
+check "upgrade: the running dgo-portal.service was restarted (MainPID $portal_pid -> $new_pid)" \
+    test "$portal_pid" != 0 -a "$new_pid" != 0 -a "$new_pid" != "$portal_pid"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$P/students" || true)
+check_eq "upgrade: the portal serves" 200 "$code"
+
 # --- reboot: the enabled sockets come up by themselves, nothing else starts
 t0=${EPOCHREALTIME/,/.}
 if ct_reboot 60; then
