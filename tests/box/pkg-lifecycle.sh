@@ -6,6 +6,7 @@
 # in /var/lib stay (README, "Install from the package").
 # Run by tests/box/run.sh with BOX_PACKAGE=path/to/dgo_*.deb (run.sh has installed
 # the package and run `systemctl start dgo.target` already).
+# shellcheck disable=SC2016,SC2317,SC2086  # SOCKETS/SERVICES split on purpose; dpkg-query formats and box commands in single quotes; helpers called through check/wait_until
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"
