@@ -31,3 +31,21 @@ echo "log VmRSS after the run: $rss kB (target < 8192)"
 echo "log processes in dgo-log.service: $(ct_exec systemd-cgls --no-pager -u dgo-log.service | grep -c '[0-9] /')"
 echo "log answered 200: $REQUESTS, non-2xx: $NON2XX; lines in the file: $lines; journal entries: $journal; journald suppressed: $suppressed"
 echo "log loss: $([ $lost = 0 ] && echo none || echo YES)"
+
+# The same load, at the same moment, on a stand-in for the original's log
+# service (bench/reference/gologservice.go: net/http, appends to a file,
+# nothing else): these shared machines vary by a third from hour to hour,
+# more than the target's margin. Skipped without Go (apt-get install golang-go).
+if command -v go >/dev/null; then
+    ref_dir=$(mktemp -d)
+    if GOCACHE=$ref_dir/cache go build -o "$ref_dir/gologservice" bench/reference/gologservice.go; then
+        "$ref_dir/gologservice" 127.0.0.1:4099 "$ref_dir/go.log" & ref_pid=$!
+        wait_until 5 ss -Hltn "sport = :4099"
+        wrk_run http://127.0.0.1:4099/log bench/log-post.lua 2>/dev/null
+        kill "$ref_pid"; wait "$ref_pid" 2>/dev/null || true
+        echo "log reference, original-style Go service (file only), same load now: $RPS messages/s, p99 $P99_MS ms"
+    fi
+    rm -rf "$ref_dir"
+else
+    echo "log reference: skipped (no go; apt-get install golang-go)"
+fi
