@@ -13,10 +13,34 @@ ct_exec systemctl start dgo-registry.socket dgo-log.socket dgo-grading.socket
 wait_until 5 ss -Hltn "sport = :6000"
 curl -s -o /dev/null http://127.0.0.1:6000/students
 
+declare -A dgo_rps
 for path in /students /students/1; do
     wrk_run "http://127.0.0.1:6000$path" ""
+    dgo_rps[$path]=$RPS
     echo "grading GET $path: $RPS requests/s, p99 $P99_MS ms, non-2xx $NON2XX (target >= 84000/s)"
 done
+
+# The same load, at the same moment, on a stand-in for the original's grading
+# service (bench/reference/gogradingservice.go: net/http, the students
+# encoded with encoding/json on every GET): the target is twice the
+# original's rate, and these machines vary by a third from hour to hour.
+# Skipped without Go (apt-get install golang-go).
+if command -v go >/dev/null; then
+    ref_dir=$(mktemp -d)
+    if GOCACHE=$ref_dir/cache go build -o "$ref_dir/gogradingservice" bench/reference/gogradingservice.go; then
+        "$ref_dir/gogradingservice" 127.0.0.1:4096 data/students.json & ref_pid=$!
+        wait_until 5 ss -Hltn "sport = :4096"
+        for path in /students /students/1; do
+            wrk_run "http://127.0.0.1:4096$path" "" 2>/dev/null
+            echo "grading reference, original-style Go service, GET $path now: $RPS requests/s, p99 $P99_MS ms;" \
+                 "dgo/reference: $(awk -v a="${dgo_rps[$path]}" -v b="$RPS" 'BEGIN { printf "%.2f", a / b }') (target >= 2)"
+        done
+        kill "$ref_pid"; wait "$ref_pid" 2>/dev/null || true
+    fi
+    rm -rf "$ref_dir"
+else
+    echo "grading reference: skipped (no go; apt-get install golang-go)"
+fi
 
 N=900
 out=$(python3 tests/tools/httpload.py post http://127.0.0.1:6000/students/5/grades --count $N --concurrency 20 \
