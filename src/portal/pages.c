@@ -400,10 +400,40 @@ static void on_grade_posted(const struct upstream_response *r, void *userdata) {
         finish(v);
 }
 
+/* What both form POSTs do once the form is parsed (PARSED: its result; DOC:
+ * the JSON to send, taken): refuse it without a valid CSRF token, show the
+ * form again with ERROR when it is invalid, else POST DOC to the grading
+ * service's PATH, answered by DONE. A handler's return value. */
+static int forward_form(struct view_req *v, int parsed, json_t *doc, const char *csrf, int csrf_len,
+                        const char *error, bool student_page, const char *path, upstream_done_fn done) {
+        char *body = NULL;
+        int r = parsed;
+
+        if (!form_acceptable(v, csrf, csrf_len)) {
+                json_decref(doc);
+                view_req_free(v);
+                return 0;
+        }
+        if (r == -EINVAL)
+                r = show_again(v, 400, error, student_page);
+        else if (r >= 0) {
+                body = json_dumps(doc, JSON_COMPACT);
+                r = body ? upstream_request(v->p->grading, "POST", path, "application/json", body, strlen(body),
+                                            done, v) : -ENOMEM;
+        }
+        json_decref(doc);
+        free(body);
+        if (r < 0) {
+                view_req_free(v);
+                return r;
+        }
+        return HTTP_LATER;
+}
+
 int portal_handle_add_grade(struct dgo_request *req, void *userdata) {
         struct portal *p = userdata;
         struct view_req *v = view_req_new(p, req);
-        char error[256], path[64], *body = NULL;
+        char error[256], path[64];
         json_t *grade = NULL;
         size_t len;
         const char *form;
@@ -424,26 +454,8 @@ int portal_handle_add_grade(struct dgo_request *req, void *userdata) {
         }
         form = http_request_body(req, &len);
         r = grade_input_parse(form, len, v->grade, &grade, error, sizeof error);
-        if (!form_acceptable(v, v->grade->csrf, v->grade->csrf_len)) {
-                json_decref(grade);
-                view_req_free(v);
-                return 0;
-        }
-        if (r == -EINVAL)
-                r = show_again(v, 400, error, true);
-        else if (r >= 0) {
-                body = json_dumps(grade, JSON_COMPACT);
-                snprintf(path, sizeof path, "/students/%ld/grades", v->id);
-                r = body ? upstream_request(p->grading, "POST", path, "application/json", body, strlen(body),
-                                            on_grade_posted, v) : -ENOMEM;
-        }
-        json_decref(grade);
-        free(body);
-        if (r < 0) {
-                view_req_free(v);
-                return r;
-        }
-        return HTTP_LATER;
+        snprintf(path, sizeof path, "/students/%ld/grades", v->id);
+        return forward_form(v, r, grade, v->grade->csrf, v->grade->csrf_len, error, true, path, on_grade_posted);
 }
 
 static void on_student_posted(const struct upstream_response *r, void *userdata) {
@@ -477,7 +489,7 @@ static void on_student_posted(const struct upstream_response *r, void *userdata)
 int portal_handle_add_student(struct dgo_request *req, void *userdata) {
         struct portal *p = userdata;
         struct view_req *v = view_req_new(p, req);
-        char error[256], *body = NULL;
+        char error[256];
         json_t *student = NULL;
         size_t len;
         const char *form;
@@ -492,25 +504,8 @@ int portal_handle_add_student(struct dgo_request *req, void *userdata) {
         }
         form = http_request_body(req, &len);
         r = student_input_parse(form, len, v->student, &student, error, sizeof error);
-        if (!form_acceptable(v, v->student->csrf, v->student->csrf_len)) {
-                json_decref(student);
-                view_req_free(v);
-                return 0;
-        }
-        if (r == -EINVAL)
-                r = show_again(v, 400, error, false);
-        else if (r >= 0) {
-                body = json_dumps(student, JSON_COMPACT);
-                r = body ? upstream_request(p->grading, "POST", "/students", "application/json", body, strlen(body),
-                                            on_student_posted, v) : -ENOMEM;
-        }
-        json_decref(student);
-        free(body);
-        if (r < 0) {
-                view_req_free(v);
-                return r;
-        }
-        return HTTP_LATER;
+        return forward_form(v, r, student, v->student->csrf, v->student->csrf_len, error, false, "/students",
+                            on_student_posted);
 }
 
 /* ---- GET /status ---- */

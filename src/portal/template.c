@@ -105,10 +105,10 @@ fail:
         return r;
 }
 
-int tmpl_load(const char *path, struct tmpl **ret) {
-        char error[160], *text = NULL;
-        size_t len = 0;
+/* The file PATH, NUL-terminated, bounded by TMPL_FILE_MAX; logs what was wrong. */
+static int read_template(const char *path, char **ret, size_t *len) {
         FILE *f = fopen(path, "re");
+        char *text;
         int r;
 
         if (!f)
@@ -118,18 +118,85 @@ int tmpl_load(const char *path, struct tmpl **ret) {
                 fclose(f);
                 return -ENOMEM;
         }
-        len = fread(text, 1, TMPL_FILE_MAX + 1, f);
-        r = ferror(f) ? -EIO : len > TMPL_FILE_MAX ? -EFBIG : 0;
+        *len = fread(text, 1, TMPL_FILE_MAX + 1, f);
+        r = ferror(f) ? -EIO : *len > TMPL_FILE_MAX ? -EFBIG : 0;
         fclose(f);
         if (r < 0) {
                 free(text);
                 return log_error_errno(r, "Cannot read the template %s", path);
         }
-        r = tmpl_parse(text, len, ret, error, sizeof error);
-        free(text);
+        text[*len] = '\0';
+        *ret = text;
+        return 0;
+}
+
+static int parse_logged(const char *path, const char *text, size_t len, struct tmpl **ret) {
+        char error[160];
+        int r = tmpl_parse(text, len, ret, error, sizeof error);
+
         if (r < 0)
                 return log_error_errno(r, "Template %s: %s", path, error);
         return 0;
+}
+
+int tmpl_load(const char *path, struct tmpl **ret) {
+        char *text;
+        size_t len;
+        int r = read_template(path, &text, &len);
+
+        if (r < 0)
+                return r;
+        r = parse_logged(path, text, len, ret);
+        free(text);
+        return r;
+}
+
+#define MARK_TITLE "<!--title-->\n"
+#define MARK_MAIN "<!--main-->\n"
+
+int tmpl_compose(const char *layout, const char *page, struct buf *out, char *error, size_t error_size) {
+        const char *title = strstr(layout, MARK_TITLE), *main = strstr(layout, MARK_MAIN);
+        const char *body = strchr(page, '\n');
+
+        if (!title || !main || main < title) {
+                snprintf(error, error_size, "the layout needs the lines " "<!--title-->" " and then " "<!--main-->");
+                return -EINVAL;
+        }
+        if (strncmp(page, "<title>", 7) != 0 || !body) {
+                snprintf(error, error_size, "a page's first line is its <title>");
+                return -EINVAL;
+        }
+        body++;
+        buf_put(out, layout, (size_t) (title - layout));
+        buf_put(out, page, (size_t) (body - page));
+        title += strlen(MARK_TITLE);
+        buf_put(out, title, (size_t) (main - title));
+        buf_puts(out, body);
+        buf_puts(out, main + strlen(MARK_MAIN));
+        return 0;
+}
+
+int tmpl_load_in_layout(const char *layout_path, const char *path, struct tmpl **ret) {
+        char *layout = NULL, *page = NULL, *text = NULL, error[160];
+        struct buf out = { 0 };
+        size_t len;
+        int r;
+
+        if ((r = read_template(layout_path, &layout, &len)) < 0 || (r = read_template(path, &page, &len)) < 0)
+                goto done;
+        r = tmpl_compose(layout, page, &out, error, sizeof error);
+        if (r < 0) {
+                log_error("Template %s in %s: %s", path, layout_path, error);
+                goto done;
+        }
+        text = buf_steal(&out, &len, &r);
+        if (text)
+                r = parse_logged(path, text, len, ret);
+done:
+        free(layout);
+        free(page);
+        free(text);
+        return r;
 }
 
 void tmpl_free(struct tmpl *t) {

@@ -43,6 +43,15 @@ struct tmpl_var {
 int tmpl_parse(const char *text, size_t len, struct tmpl **ret, char *error, size_t error_size);
 /* Read and parse the file PATH; logs what was wrong. */
 int tmpl_load(const char *path, struct tmpl **ret);
+
+/* The pages share one layout (head, navigation): LAYOUT has a line
+ * "<!--title-->" and, after it, a line "<!--main-->"; the first line of
+ * PAGE (its <title> element) takes the place of the first, the rest of PAGE
+ * the place of the second. Appends to OUT; -EINVAL with a sentence in ERROR
+ * when either does not have that shape. Pure. */
+int tmpl_compose(const char *layout, const char *page, struct buf *out, char *error, size_t error_size);
+/* The file PATH in the layout file LAYOUT_PATH, parsed; logs what was wrong. */
+int tmpl_load_in_layout(const char *layout_path, const char *path, struct tmpl **ret);
 void tmpl_free(struct tmpl *t);
 
 /* Append the template to OUT with VARS (the first of a name counts).

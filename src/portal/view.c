@@ -16,13 +16,14 @@ static const char *const grade_types[] = { "Quiz", "Test", "Exam", "Homework" };
 int templates_load(struct templates *t, const char *dir) {
         static const char *const names[] = { "students", "student", "status", "error" };
         struct tmpl **slots[] = { &t->students, &t->student, &t->status, &t->error };
-        char path[4096];
+        char layout[4096], path[4096];
         int r;
 
         *t = (struct templates) { 0 };
+        snprintf(layout, sizeof layout, "%s/layout.html", dir);
         for (size_t i = 0; i < N_VARS(names); i++) {
                 snprintf(path, sizeof path, "%s/%s.html", dir, names[i]);
-                r = tmpl_load(path, slots[i]);
+                r = tmpl_load_in_layout(layout, path, slots[i]);
                 if (r < 0) {
                         templates_free(t);
                         return r;

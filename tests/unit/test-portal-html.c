@@ -157,9 +157,32 @@ static void test_page(void) {
         tmpl_free(t);
 }
 
+/* A page in the shared layout: its first line for <!--title-->, the rest for <!--main-->. */
+static void test_compose(void) {
+        const char *layout = "<head>\n<!--title-->\n</head><main>\n<!--main-->\n</main>\n";
+        struct buf out = { 0 };
+        char error[160], *text;
+        size_t len;
+        int r;
+
+        CHECK(tmpl_compose(layout, "<title>{{t}}</title>\n<h1>A</h1>\n<p>b</p>\n", &out, error, sizeof error) == 0);
+        text = buf_steal(&out, &len, &r);
+        CHECK_STR(text, "<head>\n<title>{{t}}</title>\n</head><main>\n<h1>A</h1>\n<p>b</p>\n</main>\n");
+        free(text);
+
+        CHECK(tmpl_compose(layout, "<h1>no title</h1>\n", &out, error, sizeof error) == -EINVAL);
+        CHECK(strstr(error, "<title>") != NULL);
+        CHECK(tmpl_compose(layout, "<title>x</title>", &out, error, sizeof error) == -EINVAL);     /* no body line */
+        CHECK(tmpl_compose("<!--main-->\n<!--title-->\n", "<title>x</title>\n", &out, error, sizeof error) == -EINVAL);
+        CHECK(tmpl_compose("no marks\n", "<title>x</title>\n", &out, error, sizeof error) == -EINVAL);
+        CHECK(out.len == 0);                    /* a refused page appends nothing */
+        buf_done(&out);
+}
+
 int main(void) {
         test_escape();
         test_template();
+        test_compose();
         test_page();
         return check_finish("portal-html");
 }
