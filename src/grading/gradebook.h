@@ -41,6 +41,8 @@ int gradebook_from_json(const json_t *j, struct gradebook *gb, char *error, size
 json_t *gradebook_to_json(const struct gradebook *gb);
 json_t *student_to_json(const struct student *s);
 json_t *grade_to_json(const struct grade *g);
+/* A score as the original sends it: 85 as 85, 88.5 as 88.5. */
+json_t *score_to_json(double score);
 
 struct student *gradebook_find(struct gradebook *gb, long id);
 /* "42" -> 42; -1 when not a positive decimal number. */

@@ -53,6 +53,20 @@ static int text_check(const char *label, const struct form_field *f, size_t max,
         return 0;
 }
 
+/* Decode the form into FIELDS, the first of them the CSRF token (its length,
+ * or < 0, into *CSRF_LEN: it is checked whatever else is wrong). */
+static int fields_parse(const char *body, size_t len, struct form_field *fields, size_t n, int *csrf_len,
+                        char *error, size_t error_size) {
+        int r = form_parse(body, len, fields, n);
+
+        *csrf_len = fields[0].result;
+        if (r < 0) {
+                snprintf(error, error_size, "The form has too many fields.");
+                return -EINVAL;
+        }
+        return 0;
+}
+
 int grade_input_parse(const char *body, size_t len, struct grade_input *in, json_t **ret,
                       char *error, size_t error_size) {
         struct form_field fields[] = {
@@ -64,13 +78,9 @@ int grade_input_parse(const char *body, size_t len, struct grade_input *in, json
         double score;
         int r;
 
-        r = form_parse(body, len, fields, sizeof fields / sizeof fields[0]);
-        in->csrf_len = fields[0].result;
-        if (r < 0) {
-                snprintf(error, error_size, "The form has too many fields.");
-                return -EINVAL;
-        }
-        if ((r = text_check("Title", &fields[1], GB_TITLE_MAX, error, error_size)) < 0)
+        if ((r = fields_parse(body, len, fields, sizeof fields / sizeof fields[0], &in->csrf_len, error,
+                              error_size)) < 0 ||
+            (r = text_check("Title", &fields[1], GB_TITLE_MAX, error, error_size)) < 0)
                 return r;
         if (fields[2].result < 0 || grade_type_from_string(in->type) < 0) {
                 snprintf(error, error_size, "Type must be one of Quiz, Test, Exam, Homework.");
@@ -80,9 +90,7 @@ int grade_input_parse(const char *body, size_t len, struct grade_input *in, json
                 snprintf(error, error_size, "Score must be a number from 0 to 100.");
                 return -EINVAL;
         }
-        /* 85 goes as 85, as the original's clients send it; 88.5 as 88.5. */
-        *ret = json_pack("{s:s, s:s, s:o}", "Title", in->title, "Type", in->type,
-                         "Score", score == floor(score) ? json_integer((json_int_t) score) : json_real(score));
+        *ret = json_pack("{s:s, s:s, s:o}", "Title", in->title, "Type", in->type, "Score", score_to_json(score));
         return *ret ? 0 : -ENOMEM;
 }
 
@@ -95,13 +103,9 @@ int student_input_parse(const char *body, size_t len, struct student_input *in, 
         };
         int r;
 
-        r = form_parse(body, len, fields, sizeof fields / sizeof fields[0]);
-        in->csrf_len = fields[0].result;
-        if (r < 0) {
-                snprintf(error, error_size, "The form has too many fields.");
-                return -EINVAL;
-        }
-        if ((r = text_check("First name", &fields[1], GB_NAME_MAX, error, error_size)) < 0 ||
+        if ((r = fields_parse(body, len, fields, sizeof fields / sizeof fields[0], &in->csrf_len, error,
+                              error_size)) < 0 ||
+            (r = text_check("First name", &fields[1], GB_NAME_MAX, error, error_size)) < 0 ||
             (r = text_check("Last name", &fields[2], GB_NAME_MAX, error, error_size)) < 0)
                 return r;
         *ret = json_pack("{s:s, s:s}", "FirstName", in->first_name, "LastName", in->last_name);
