@@ -7,6 +7,7 @@
  * registry has answered 200. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,7 @@ int main(int argc, char **argv) {
         struct http_client *http = NULL;
         struct registry_client *rc = NULL;
         long parent = 0;
+        char *end;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "n:u:r:h", options, NULL)) >= 0) {
@@ -94,8 +96,8 @@ int main(int argc, char **argv) {
                 case OPT_UNIT: config.unit = optarg; break;
                 case OPT_REGISTRY: config.registry_url = optarg; break;
                 case OPT_PARENT:
-                        parent = strtol(optarg, NULL, 10);
-                        if (parent < 2) {
+                        parent = strtol(optarg, &end, 10);
+                        if (parent < 2 || *end || parent > INT_MAX) {
                                 fprintf(stderr, "dgo-register: --exit-with-parent needs a PID\n");
                                 return 2;
                         }

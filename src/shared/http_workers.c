@@ -33,7 +33,6 @@ struct worker {
 };
 
 struct http_workers {
-        sd_event *main_loop;
         sd_event_source *check_timer;
         uint64_t stamp_usec, stale_usec;        /* how often workers stamp; when a stamp is too old */
         bool triggered;
@@ -160,7 +159,6 @@ int http_workers_start(sd_event *main_loop, const struct http_server_config *con
 
         if (!ws)
                 return -ENOMEM;
-        ws->main_loop = sd_event_ref(main_loop);
         ws->n = n;
         ws->stamp_usec = STAMP_USEC_DEFAULT;
         if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec / 8 < ws->stamp_usec)
@@ -219,7 +217,6 @@ void http_workers_free(struct http_workers *ws) {
                         close(w->inbox[1]);
                 }
         }
-        sd_event_unref(ws->main_loop);
         free(ws);
 }
 

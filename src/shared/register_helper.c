@@ -55,10 +55,6 @@ static int on_helper_exit(sd_event_source *src, const siginfo_t *si, void *userd
         return 0;
 }
 
-int register_helper_pid(const struct register_helper *h) {
-        return h ? h->pid : 0;
-}
-
 int service_register_by_helper(struct service *s, const struct service_args *args, const char *name) {
         const char *program = getenv("DGO_REGISTER_HELPER");
         const char *argv[14];

@@ -13,6 +13,3 @@
  * program's path, for running from a build tree). Its exit is logged; it
  * is stopped by service_close() if still retrying then. */
 int service_register_by_helper(struct service *s, const struct service_args *args, const char *name);
-
-/* The pid of the helper while it runs, else 0 (for tests and STATUS=). */
-int register_helper_pid(const struct register_helper *h);

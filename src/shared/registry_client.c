@@ -69,9 +69,9 @@ int registry_client_provider_copy(struct registry_client *c, const char *name, c
         int r = -ENOENT;
 
         pthread_mutex_lock(&c->lock);
-        const char *url = registry_client_provider(c, name);
-        if (url)
-                r = snprintf(buf, size, "%s", url) < (int) size ? 0 : -ENAMETOOLONG;
+        struct provider_list *p = providers_of(c, name, false);
+        if (p && p->n)
+                r = snprintf(buf, size, "%s", p->urls[p->current % p->n]) < (int) size ? 0 : -ENAMETOOLONG;
         pthread_mutex_unlock(&c->lock);
         return r;
 }
@@ -255,7 +255,7 @@ void registry_client_free(struct registry_client *c) {
         sd_event_source_disable_unref(c->retry);
         sd_event_source_disable_unref(c->mailbox_source);
         if (c->mailbox[0] >= 0) {
-                struct forwarded_line *line;
+                char *line;
                 while (read(c->mailbox[0], &line, sizeof line) == sizeof line)
                         free(line);
                 close(c->mailbox[0]);

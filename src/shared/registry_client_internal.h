@@ -33,7 +33,7 @@ struct registry_client {
         struct provider_list providers[PROVIDER_NAMES_MAX];
         size_t n_providers;
         /* Log forwarding, in the loop's thread only (libcurl): lines logged
-         * in other threads come through this pipe, one pointer each. */
+         * in other threads come through this pipe, one strdup'd char * each. */
         pthread_t loop_thread;
         int mailbox[2];
         sd_event_source *mailbox_source;
@@ -41,8 +41,3 @@ struct registry_client {
         unsigned long long forward_dropped;
 };
 
-/* A line logged in another thread, on its way to the loop's. */
-struct forwarded_line {
-        int priority;
-        char text[];
-};

@@ -46,26 +46,21 @@ static void forward_now(struct registry_client *c, const char *text) {
 
 static int on_mailbox(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         struct registry_client *c = userdata;
-        struct forwarded_line *line;
+        char *line;
 
         for (int i = 0; i < 256 && read(fd, &line, sizeof line) == sizeof line; i++) {
-                forward_now(c, line->text);
+                forward_now(c, line);
                 free(line);
         }
         return 0;
 }
 
-/* Another thread: hand the line over (a pointer written to a pipe is one
- * atomic write); when the pipe is full the line is only in the journal. */
-static void post_to_loop(struct registry_client *c, int priority, const char *text) {
-        size_t len = strlen(text);
-        struct forwarded_line *line = malloc(sizeof *line + len + 1);
+/* Another thread: hand a copy of the line over (a pointer written to a pipe
+ * is one atomic write); when the pipe is full the line is only in the journal. */
+static void post_to_loop(struct registry_client *c, const char *text) {
+        char *line = strdup(text);
 
-        if (!line)
-                return;
-        line->priority = priority;
-        memcpy(line->text, text, len + 1);
-        if (write(c->mailbox[1], &line, sizeof line) != sizeof line)
+        if (line && write(c->mailbox[1], &line, sizeof line) != sizeof line)
                 free(line);
 }
 
@@ -75,7 +70,7 @@ static void forward_log(int priority, const char *text, void *userdata) {
         if (pthread_equal(pthread_self(), c->loop_thread))
                 forward_now(c, text);
         else
-                post_to_loop(c, priority, text);
+                post_to_loop(c, text);
 }
 
 void registry_client_forward_logs(struct registry_client *c) {
