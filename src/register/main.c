@@ -107,6 +107,10 @@ int main(int argc, char **argv) {
                                 fprintf(stderr, "dgo-register: at most %d --requires\n", REQUIRED_MAX);
                                 return 2;
                         }
+                        if (!*optarg || strlen(optarg) > 64) {
+                                fprintf(stderr, "dgo-register: a --requires name has 1 to 64 characters\n");
+                                return 2;
+                        }
                         required[n_required++] = optarg;
                         break;
                 case 'h': usage(stdout); return 0;
