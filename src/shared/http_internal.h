@@ -35,6 +35,10 @@ int http_server_start_worker(sd_event *e, const struct http_server_config *confi
 /* Serve the accepted connection FD (closed on failure); in the server's thread. */
 void http_server_add_connection(struct http_server *s, int fd, const struct sockaddr *addr, socklen_t len);
 
+/* Connections this server closed, or refused, so far: its open ones are
+ * those handed to it less these. Any thread may ask. */
+unsigned http_server_connections_gone(const struct http_server *s);
+
 /* Drop the request's reply, unless it is shared. */
 void http_request_drop_response(struct dgo_request *req);
 /* Free what http_reply.c keeps for the whole process. */

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "conn_steer.h"
 #include "http.h"
 #include "http_internal.h"
 #include "http_workers.h"
@@ -30,7 +31,10 @@ struct http_server {
         sd_event_source *io, *timer;
         sd_event_source *accept_io, *accept_retry;      /* threads > 1: we accept, not libmicrohttpd */
         int listen_fd;
-        unsigned next_thread;                           /* whose turn the next connection is */
+        unsigned turn;                                  /* conn_steer_pick()'s round robin */
+        unsigned *handed, *load;                        /* threads > 1: per thread, connections handed; scratch */
+        unsigned started;                               /* connections libmicrohttpd took up */
+        atomic_uint gone;                               /* ... and let go, or refused: read by the main loop */
         struct http_server_config config;
         atomic_ullong requests;                 /* read by the main thread's STATUS= */
         bool stopping;                          /* in http_server_free(): start no handler */
@@ -266,9 +270,30 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         *con_cls = NULL;
 }
 
+/* Counts the connections open in this daemon, for conn_steer_pick(). Every
+ * STARTED has its CLOSED, also when MHD_add_connection() fails after it. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+        struct http_server *s = cls;
+
+        if (code == MHD_CONNECTION_NOTIFY_STARTED)
+                s->started++;
+        else
+                atomic_fetch_add_explicit(&s->gone, 1, memory_order_relaxed);
+}
+
+unsigned http_server_connections_gone(const struct http_server *s) {
+        return atomic_load_explicit(&s->gone, memory_order_relaxed);
+}
+
 void http_server_add_connection(struct http_server *s, int fd, const struct sockaddr *addr, socklen_t len) {
-        if (MHD_add_connection(s->mhd, fd, addr, len) != MHD_YES)
+        unsigned started = s->started;
+
+        if (MHD_add_connection(s->mhd, fd, addr, len) != MHD_YES) {
+                if (s->started == started)      /* refused before it counted */
+                        atomic_fetch_add_explicit(&s->gone, 1, memory_order_relaxed);
                 return;                         /* closed by libmicrohttpd; it logged why */
+        }
         run_mhd(s);                             /* without threads of its own, it starts on it in MHD_run() */
 }
 
@@ -279,8 +304,22 @@ static int on_accept_retry(sd_event_source *src, uint64_t usec, void *userdata) 
         return sd_event_source_set_enabled(s->accept_io, SD_EVENT_ON);
 }
 
+/* Which thread serves the accepted connection FD: 0 is our own daemon, 1..
+ * the workers (see conn_steer.h). */
+static unsigned steer(struct http_server *s, int fd) {
+        int cpu = -1;
+        socklen_t cpu_len = sizeof cpu;
+
+        if (getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, &cpu_len) < 0)
+                cpu = -1;
+        s->load[0] = s->handed[0] - http_server_connections_gone(s);
+        for (unsigned t = 1; t < s->config.threads; t++)
+                s->load[t] = s->handed[t] - http_workers_connections_gone(s->workers, t - 1);
+        return conn_steer_pick(s->load, s->config.threads, cpu, &s->turn);
+}
+
 /* Accept what is waiting (a bounded batch: the loop has other work) and
- * deal it out in turn: 0 is our own daemon, 1.. the workers. */
+ * hand each connection to the thread steer() picks. */
 static int on_accept(sd_event_source *src, int listen_fd, uint32_t revents, void *userdata) {
         struct http_server *s = userdata;
 
@@ -298,8 +337,11 @@ static int on_accept(sd_event_source *src, int listen_fd, uint32_t revents, void
                         return sd_event_add_time_relative(s->event, &s->accept_retry, CLOCK_MONOTONIC,
                                                           100 * 1000, 0, on_accept_retry, s);
                 }
-                unsigned turn = s->next_thread++ % s->config.threads;
-                if (turn == 0 || http_workers_hand(s->workers, turn - 1, fd, (struct sockaddr *) &addr, len) < 0)
+                unsigned t = steer(s, fd);
+                if (t > 0 && http_workers_hand(s->workers, t - 1, fd, (struct sockaddr *) &addr, len) < 0)
+                        t = 0;                  /* its queue is full: ours, then */
+                s->handed[t]++;
+                if (t == 0)
                         http_server_add_connection(s, fd, (struct sockaddr *) &addr, len);
         }
         return 0;
@@ -340,6 +382,7 @@ static int server_start(sd_event *e, int listen_fd, const struct http_server_con
                                   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,     /* first, to catch all */
                                   MHD_OPTION_ARRAY, listen_option,
                                   MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                  MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                                   MHD_OPTION_CONNECTION_LIMIT, s->config.connection_limit,
                                   MHD_OPTION_CONNECTION_TIMEOUT, s->config.idle_timeout_sec,
                                   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 8192,
@@ -367,6 +410,12 @@ static int server_start(sd_event *e, int listen_fd, const struct http_server_con
                 int flags = fcntl(listen_fd, F_GETFL);
                 if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0) {
                         r = log_error_errno(-errno, "Cannot make the listening socket non-blocking");
+                        goto fail;
+                }
+                s->handed = calloc(s->config.threads, sizeof *s->handed);
+                s->load = calloc(s->config.threads, sizeof *s->load);
+                if (!s->handed || !s->load) {
+                        r = log_error_errno(-ENOMEM, "Cannot start the HTTP server");
                         goto fail;
                 }
                 r = http_workers_start(e, &s->config, s->config.threads - 1, &s->workers);
@@ -417,6 +466,8 @@ void http_server_free(struct http_server *s) {
         }
         http_reply_cleanup();
         sd_event_unref(s->event);
+        free(s->handed);
+        free(s->load);
         free(s);
 }
 

@@ -227,3 +227,7 @@ unsigned long long http_workers_requests(const struct http_workers *ws) {
                 n += ws->workers[i].server ? http_server_requests(ws->workers[i].server) : 0;
         return n;
 }
+
+unsigned http_workers_connections_gone(const struct http_workers *ws, unsigned i) {
+        return i < ws->n && ws->workers[i].server ? http_server_connections_gone(ws->workers[i].server) : 0;
+}

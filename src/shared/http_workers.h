@@ -5,10 +5,12 @@
  * can serve its socket from more threads: http_server_config.threads > 1.
  * Each worker is a thread with its own sd-event loop and its own
  * libmicrohttpd daemon without a listening socket. The main loop accepts
- * every connection and deals them out in turn, to its own daemon and to the
- * workers (MHD_add_connection(), in the thread of the daemon that takes it):
- * left to the kernel, a burst of connections lands unevenly, and a few
- * long-lived ones may all end up in one thread. The main loop (still sending
+ * every connection and hands it to its own daemon or to a worker
+ * (MHD_add_connection(), in the thread of the daemon that takes it), the one
+ * conn_steer_pick() chooses: preferably the thread of the CPU the client's
+ * packets come in on, within a bound on imbalance. Left to the kernel, a
+ * burst of connections lands unevenly, and a few long-lived ones may all end
+ * up in one thread. The main loop (still sending
  * WATCHDOG=1 itself) checks that every
  * worker's loop turns; when one has not for half the watchdog interval it
  * says WATCHDOG=trigger, and systemd kills and restarts the service exactly
@@ -31,3 +33,5 @@ int http_workers_hand(struct http_workers *w, unsigned i, int fd, const struct s
 /* Stops the workers (each finishes its server as http_server_free() does) and joins them. */
 void http_workers_free(struct http_workers *w);
 unsigned long long http_workers_requests(const struct http_workers *w);
+/* http_server_connections_gone() of worker I's server. */
+unsigned http_workers_connections_gone(const struct http_workers *w, unsigned i);

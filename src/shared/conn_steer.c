@@ -1,0 +1,19 @@
+/* conn_steer.c - see conn_steer.h. */
+#include "conn_steer.h"
+
+unsigned conn_steer_pick(const unsigned *load, unsigned n, int cpu, unsigned *turn) {
+        unsigned least = *turn % n;
+
+        for (unsigned k = 1; k < n; k++) {
+                unsigned t = (*turn + k) % n;
+                if (load[t] < load[least])
+                        least = t;
+        }
+        if (cpu >= 0) {
+                unsigned own = (unsigned) cpu % n;
+                if (load[own] < load[least] + load[least] / 2 + CONN_STEER_SLACK)
+                        return own;
+        }
+        *turn = least + 1;
+        return least;
+}
