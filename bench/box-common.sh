@@ -26,10 +26,16 @@ ct_install "$BUILD"
 vmrss_kb() { awk '/^VmRSS:/ { v = $2 } /^RssAnon:/ { a = $2 } END { print v " (private " a ")" }' \
                  "/proc/$(box_main_pid "$1")/status"; }
 
-# wrk_run URL LUA-SCRIPT: wrk -t2 -c50 -d10s; sets RPS, P99_MS, REQUESTS, NON2XX
+# CPU time (user + system) a process has used so far, in microseconds.
+cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f", ($14 + $15) * 1e6 / hz }' "/proc/$1/stat"; }
+
+# wrk_run URL LUA-SCRIPT: wrk -t2 -c50 -d10s; sets RPS, P99_MS, REQUESTS, NON2XX,
+# and WRK_CPU_US, the CPU time wrk itself used
 wrk_run() {
-    local out
-    out=$(wrk -t2 -c50 -d"${BENCH_SECONDS:-10}"s --latency ${2:+-s "$2"} "$1")
+    local out cpu TIMEFORMAT='%U %S'
+    cpu=$( { time wrk -t2 -c50 -d"${BENCH_SECONDS:-10}"s --latency ${2:+-s "$2"} "$1" >"$R/.wrk.out"; } 2>&1 )
+    out=$(cat "$R/.wrk.out"); rm -f "$R/.wrk.out"
+    WRK_CPU_US=$(awk '{ printf "%.0f", ($1 + $2) * 1e6 }' <<<"$cpu")
     echo "$out" >&2
     RPS=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
     P99_MS=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0;
