@@ -51,21 +51,19 @@ static int handle_register(struct dgo_request *req, void *userdata) {
         if (e < 0)
                 return http_reply_error(req, 400, "%s", error);
         r->over_http = true;
-        char name[REG_NAME_MAX + 1], url[REG_URL_MAX + 1];
-        snprintf(name, sizeof name, "%s", r->name);
-        snprintf(url, sizeof url, "%s", r->url);
-        e = registry_add(&svc->reg, r);
-        if (e == -ENOSPC)
+        if (!registry_find(&svc->reg, r->url) && svc->reg.n_regs >= REGISTRY_MAX) {
+                registration_free(r);
                 return http_reply_error(req, 507, "too many registrations (at most %d)", REGISTRY_MAX);
-        if (e < 0)
-                return e;
-        if (state_save(&svc->reg) < 0) {
-                /* Not acknowledged, so not kept either. */
-                (void) registry_remove(&svc->reg, url);
+        }
+        /* Saved first: a registration that cannot be saved is not acknowledged,
+         * so it must not replace anything or be announced either. */
+        if (state_save_change(&svc->reg, r, NULL) < 0) {
+                registration_free(r);
                 return http_reply_error(req, 500, "the registration could not be saved");
         }
-        log_info("Registered %s at %s", name, url);
-        return http_reply_empty(req, 200);
+        log_info("Registered %s at %s", r->name, r->url);
+        e = registry_add(&svc->reg, r);
+        return e < 0 ? e : http_reply_empty(req, 200);
 }
 
 static int handle_deregister(struct dgo_request *req, void *userdata) {
@@ -85,10 +83,11 @@ static int handle_deregister(struct dgo_request *req, void *userdata) {
                 return http_reply_error(req, 400, "the body must be the ServiceURL to deregister");
         memcpy(url, body, len);
         url[len] = '\0';
-        if (registry_remove(&svc->reg, url) < 0)
+        if (!registry_find(&svc->reg, url))
                 return http_reply_error(req, 404, "no service registered at %s", url);
-        if (state_save(&svc->reg) < 0)
+        if (state_save_change(&svc->reg, NULL, url) < 0)
                 return http_reply_error(req, 500, "the change could not be saved");
+        registry_remove(&svc->reg, url);
         return http_reply_empty(req, 200);
 }
 

@@ -70,8 +70,11 @@ void notify_send(struct registry *reg, const struct registration *r, json_t *pat
 void notify_done(struct registry *reg);
 /* heartbeat.c: poll the foreign services. */
 int heartbeat_start(struct registry *reg);
-/* state.c: save and load what was registered over HTTP; descriptors. */
-int state_save(const struct registry *reg);
+/* state.c: save and load what was registered over HTTP; descriptors.
+ * state_save_change() saves the registrations as they will be once ADD (not
+ * yet in REG) has replaced whatever is at its URL, or once the one at
+ * DROP_URL is gone. */
+int state_save_change(const struct registry *reg, const struct registration *add, const char *drop_url);
 int state_load(struct registry *reg);
 int descriptors_load(struct registry *reg);
 

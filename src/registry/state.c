@@ -7,7 +7,9 @@
  * socket listens, before it ever ran: no service is started just to register.
  *
  * State: every registration that came over HTTP is saved to a JSON file in
- * StateDirectory= (atomically, before the 200), and loaded at start. Health
+ * StateDirectory= (atomically, before the 200: a change is saved first and
+ * made only once saved, so a change that could not be saved is not made at
+ * all), and loaded at start. Health
  * is not saved: units are re-read from systemd, foreign services re-polled. */
 #include <dirent.h>
 #include <errno.h>
@@ -21,23 +23,33 @@
 
 #define DESCRIPTOR_MAX 64
 
-int state_save(const struct registry *reg) {
+static void append_saved(json_t *list, const struct registration *r) {
+        json_t *j;
+
+        if (!r->over_http)
+                return;
+        j = registration_to_json(r);
+        /* Health is re-learned at start, not restored. */
+        json_object_del(j, "Health");
+        json_object_del(j, "Since");
+        json_object_del(j, "Reason");
+        json_array_append_new(list, j);
+}
+
+int state_save_change(const struct registry *reg, const struct registration *add, const char *drop_url) {
         json_t *list = json_array();
         char *text;
         int r;
 
         if (!reg->config.state_path)
                 return 0;
-        for (size_t i = 0; i < reg->n_regs; i++) {
-                if (!reg->regs[i]->over_http)
-                        continue;
-                json_t *j = registration_to_json(reg->regs[i]);
-                /* Health is re-learned at start, not restored. */
-                json_object_del(j, "Health");
-                json_object_del(j, "Since");
-                json_object_del(j, "Reason");
-                json_array_append_new(list, j);
-        }
+        if (add)
+                drop_url = add->url;    /* a registration replaces the one at its URL */
+        for (size_t i = 0; i < reg->n_regs; i++)
+                if (!drop_url || strcmp(reg->regs[i]->url, drop_url) != 0)
+                        append_saved(list, reg->regs[i]);
+        if (add)
+                append_saved(list, add);
         text = json_dumps(list, JSON_INDENT(1));
         json_decref(list);
         if (!text)

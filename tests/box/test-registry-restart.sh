@@ -1,7 +1,7 @@
 #!/bin/bash
 # The registry survives its own restart: registrations come back from its
 # state file, health from systemd and heartbeats, and dependents keep hearing
-# of changes.
+# of changes; a change it cannot save is refused and not made.
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"
@@ -45,5 +45,36 @@ services_json >/dev/null
 check "a provider that went away while the registry was down is reported Removed after its restart" \
         eventually 5 '[ "$(count_patches "$REC" '"'"'any(e["URL"] == "'$LOG_URL'" for e in p["Removed"])'"'"')" -gt '$n' ]'
 check_eq "and is listed as down" down "$(reg_field $LOG_URL Health)"
+
+# A change that cannot be saved is refused and not made: with the state
+# directory read-only, registering, replacing and deregistering answer 500,
+# and GET /services and the file stay as they were.
+PROVIDER=http://127.0.0.1:7002
+mkdir -p "$R/run/systemd/system/dgo-registry.service.d"
+printf '[Service]\nReadOnlyPaths=/var/lib/dgo-registry\n' > "$R/run/systemd/system/dgo-registry.service.d/ro.conf"
+ct_exec systemctl daemon-reload
+ct_exec systemctl restart dgo-registry.service
+eventually 5 '[ "$(reg_field $PROVIDER Health)" = up ]'
+state_before=$(sha256sum < "$R/var/lib/dgo-registry/registry.json")
+post_reg() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'Content-Type: application/json' --data-binary "$1" "$REGISTRY"; }
+check_eq "unsaved: a new registration is refused with 500" 500 \
+        "$(post_reg '{"ServiceName":"Unsaved","ServiceURL":"http://127.0.0.1:7099","HeartbeatURL":"http://127.0.0.1:7099/heartbeat"}')"
+check_eq "unsaved: and is not listed" "" "$(reg_field http://127.0.0.1:7099 ServiceName)"
+check_eq "unsaved: replacing a registration under a new name is refused with 500" 500 \
+        "$(post_reg '{"ServiceName":"Renamed","ServiceURL":"'$PROVIDER'","HeartbeatURL":"'$PROVIDER'/heartbeat"}')"
+check_eq "unsaved: the old registration stays, name and health" "Provider up" \
+        "$(reg_field $PROVIDER ServiceName) $(reg_field $PROVIDER Health)"
+check_eq "unsaved: deregistering is refused with 500" 500 \
+        "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE --data-binary $PROVIDER "$REGISTRY")"
+check_eq "unsaved: and the service stays listed" Provider "$(reg_field $PROVIDER ServiceName)"
+check_eq "unsaved: the state file is unchanged" "$state_before" "$(sha256sum < "$R/var/lib/dgo-registry/registry.json")"
+rm "$R/run/systemd/system/dgo-registry.service.d/ro.conf"
+ct_exec systemctl daemon-reload
+ct_exec systemctl restart dgo-registry.service
+check_eq "saved again: deregistering answers 200" 200 \
+        "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE --data-binary $PROVIDER "$REGISTRY")"
+check_eq "saved again: and the service is gone" "" "$(reg_field $PROVIDER ServiceName)"
+check "saved again: and gone from the state file" \
+        eval '! grep -q "$PROVIDER" "$R/var/lib/dgo-registry/registry.json"'
 
 finish
