@@ -136,6 +136,16 @@ static void log_failure(struct upstream *u, const char *base, const char *error)
         u->fail_suppressed = 0;
 }
 
+/* RFC 9110, 9.2.2: sending these twice has the effect of sending them once. */
+static bool idempotent(const char *method) {
+        static const char *const methods[] = { "GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE" };
+
+        for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+                if (strcmp(method, methods[i]) == 0)
+                        return true;
+        return false;
+}
+
 static void on_response(const struct http_client_response *resp, void *userdata) {
         struct call *c = userdata;
         struct upstream *u = c->u;
@@ -158,6 +168,13 @@ static void on_response(const struct http_client_response *resp, void *userdata)
         }
         log_failure(u, base, resp->error);
         registry_client_provider_failed(u->rc, u->name, base);
+        if (resp->request_sent && !idempotent(c->method)) {
+                /* It may have arrived and been done, only its answer lost:
+                 * sent again elsewhere it could be done twice. */
+                fail(c, 502, "%s: %s (a %s is not sent again elsewhere: it may have arrived)", base, resp->error,
+                     c->method);
+                return;
+        }
         next = registry_client_provider(u->rc, u->name);
         if (next && !tried(c, next)) {
                 u->stats.failovers++;

@@ -5,7 +5,9 @@
  * table. When a provider does not answer (refused, reset, timed out), it is
  * reported failed (registry_client_provider_failed) and the next one is
  * tried, within a time budget; a provider's answer, whatever its status,
- * is relayed as it is. So a caller hears within UPSTREAM_BUDGET_MS either
+ * is relayed as it is. A request that is not idempotent (POST) goes to
+ * another provider only when it surely never reached the first (refused):
+ * after a timeout or a reset it may have been done there, so it fails. So a caller hears within UPSTREAM_BUDGET_MS either
  * an answer or why there was none: 503 when no provider is known, 502 when
  * those tried did not answer.
  *

@@ -126,7 +126,13 @@ static void request_finish(struct http_client *c, struct http_request *req, long
                 .usec = now_usec() - req->start_usec,
         };
         char *content_type = NULL;
+        long request_size = 0;
 
+        /* Bytes of the request written to a connection: none when it could not
+         * be connected (refused, unreachable, or timed out connecting). */
+        if (error && (curl_easy_getinfo(req->easy, CURLINFO_REQUEST_SIZE, &request_size) != CURLE_OK ||
+                      request_size > 0))
+                resp.request_sent = true;
         /* curl keeps the string with the handle, which outlives the callback. */
         if (!error && curl_easy_getinfo(req->easy, CURLINFO_CONTENT_TYPE, &content_type) == CURLE_OK)
                 resp.content_type = content_type;

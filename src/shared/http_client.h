@@ -5,6 +5,8 @@
  * kept and reused (libcurl's connection cache), per host. */
 #pragma once
 
+#include <stdbool.h>
+
 #include <stddef.h>
 #include <systemd/sd-event.h>
 
@@ -19,6 +21,8 @@ struct http_client_response {
         size_t body_len;
         const char *content_type;       /* the answer's Content-Type; NULL when none */
         const char *error;              /* why there was no answer (status 0), else NULL */
+        bool request_sent;              /* without an answer: some of the request may have
+                                         * reached the server (false: it surely did not) */
         unsigned long long usec;        /* how long the request took */
 };
 

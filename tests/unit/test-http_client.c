@@ -39,6 +39,7 @@ struct call {
         char *body;
         size_t body_len;
         char *error;
+        bool request_sent;
         unsigned long long usec;
         uint64_t elapsed_usec;          /* measured here */
         uint64_t start;
@@ -268,6 +269,7 @@ static void record(struct call *c, const struct http_client_response *resp) {
         CHECK(resp->body[resp->body_len] == '\0');
         free(c->error);
         c->error = resp->error ? strdup(resp->error) : NULL;
+        c->request_sent = resp->request_sent;
         c->usec = resp->usec;
         c->elapsed_usec = now_usec() - c->start;
 }
@@ -422,6 +424,7 @@ static void phase_failures(void) {
 
 static void check_failed_requests(void) {
         CHECK(closed.n_done == 1 && closed.status == 0 && closed.error && closed.error[0]);
+        CHECK(!closed.request_sent);            /* refused: it never left */
         CHECK_STR(closed.body, "");
 
         CHECK(big.n_done == 1 && big.status == 0 && big.error && strstr(big.error, "larger than"));
@@ -430,6 +433,7 @@ static void check_failed_requests(void) {
         CHECK(raw_big.n_done == 1 && raw_big.status == 0 && raw_big.error &&
               strstr(raw_big.error, "larger than"));
         CHECK(raw_close.n_done == 1 && raw_close.status == 0 && raw_close.error && raw_close.error[0]);
+        CHECK(raw_close.request_sent);          /* read, then the connection reset */
         fprintf(stderr, "closed: %s\nbig: %s\nraw big: %s\nraw close: %s\n",
                 closed.error, big.error, raw_big.error, raw_close.error);
 }
@@ -447,6 +451,7 @@ static void check_timeouts(void) {
         CHECK(silent.elapsed_usec < (TIMEOUT_MS + TIMEOUT_SLACK_MS) * 1000ULL);
         CHECK(silent.usec >= TIMEOUT_MS * 1000ULL && silent.usec <= silent.elapsed_usec);
         CHECK(silent.error && strstr(silent.error, "imed out"));
+        CHECK(silent.request_sent && silent2.request_sent);     /* in the socket, never answered */
         CHECK(silent2.n_done == 1 && silent2.status == 0 && silent2.error);
         fprintf(stderr, "silent: %s (%.0f ms)\n", silent.error, silent.elapsed_usec / 1000.0);
 }

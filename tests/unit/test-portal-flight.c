@@ -13,7 +13,10 @@
  *  3. failover: the first provider refuses, the second answers;
  *  4. the only provider refuses: 502, at once;
  *  5. no provider any more: 503, at once, but never from inside the call;
- *  6. a provider that never answers: 502 within the attempt timeout. */
+ *  6. a provider that never answers: 502 within the attempt timeout;
+ *  7. a POST is sent to a second provider when the first refused, but not
+ *     when the first took it and never answered (it may have done it): 502,
+ *     and the second provider never sees it. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -55,7 +58,7 @@ struct view {
         bool done;
         unsigned status;
         bool answered;
-        char body[64];
+        char body[256];
         uint64_t usec;
         struct flight_waiter w;
 };
@@ -101,8 +104,16 @@ static int handle_students(struct dgo_request *req, void *userdata) {
         return HTTP_LATER;
 }
 
+static unsigned server_posts;
+
+static int handle_post(struct dgo_request *req, void *userdata) {
+        server_posts++;
+        return http_reply(req, 201, "application/json", "{}", 2);
+}
+
 static const struct dgo_route routes[] = {
         { "GET", "/students", handle_students, 0 },
+        { "POST", "/students/{}/grades", handle_post, 0 },
 };
 
 static void patch(const char *verb, const char *url) {
@@ -149,14 +160,23 @@ static void on_single(const struct upstream_response *r, void *userdata) {
         phase_done();
 }
 
-static void request_single(void) {
+static void request_single_as(const char *method, const char *path, const char *body) {
         memset(&single, 0, sizeof single);
         in_call = true;
-        int r = upstream_request(up, "GET", "/students", NULL, NULL, 0, on_single, &single);
+        int r = upstream_request(up, method, path, body ? "application/json" : NULL, body, body ? strlen(body) : 0,
+                                 on_single, &single);
         in_call = false;
         CHECK(r == 0);
         if (r == 0)
                 outstanding++;
+}
+
+static void request_single(void) {
+        request_single_as("GET", "/students", NULL);
+}
+
+static void request_post(void) {
+        request_single_as("POST", "/students/1/grades", "{\"Title\":\"t\",\"Type\":\"Quiz\",\"Score\":1}");
 }
 
 /* 1: no provider yet; one arrives 100 ms later. */
@@ -284,6 +304,39 @@ static void check_silent(void) {
         printf("a silent provider: 502 after %.0f ms\n", single.usec / 1000.0);
 }
 
+/* 7: a POST fails over from a refusing provider ... */
+static void phase_post_refused(void) {
+        patch("Removed", silent_url);
+        patch("Added", refused_url);
+        patch("Added", good_url);
+        CHECK_STR(registry_client_provider(rc, "GradingService"), refused_url);
+        server_posts = 0;
+        request_post();
+}
+
+static void check_post_refused(void) {
+        CHECK(single.status == 201 && single.answered);
+        CHECK(server_posts == 1);
+}
+
+/* ... but not from one that took it and never answered. */
+static void phase_post_silent(void) {
+        patch("Removed", refused_url);
+        patch("Removed", good_url);
+        patch("Added", silent_url);
+        patch("Added", good_url);
+        CHECK_STR(registry_client_provider(rc, "GradingService"), silent_url);
+        server_posts = 0;
+        request_post();
+}
+
+static void check_post_silent(void) {
+        CHECK(single.status == 502 && !single.answered);
+        CHECK(strstr(single.body, "not sent again") != NULL);
+        CHECK(server_posts == 0);
+        CHECK_STR(registry_client_provider(rc, "GradingService"), good_url);    /* the next one goes there */
+}
+
 static const struct {
         void (*start)(void);
         void (*check)(void);
@@ -294,6 +347,8 @@ static const struct {
         { phase_refused, check_refused },
         { phase_none, check_none },
         { phase_silent, check_silent },
+        { phase_post_refused, check_post_refused },
+        { phase_post_silent, check_post_silent },
 };
 
 static int on_next_phase(sd_event_source *s, void *userdata) {
@@ -334,7 +389,7 @@ int main(void) {
         char registry_url[64];
         snprintf(registry_url, sizeof registry_url, "http://127.0.0.1:%u/services", registry_port);
 
-        struct http_server_config config = { .routes = routes, .n_routes = 1 };
+        struct http_server_config config = { .routes = routes, .n_routes = sizeof routes / sizeof routes[0] };
         CHECK(http_server_start(event, fd, &config, &server) == 0);
         CHECK(http_client_new(event, &client) == 0);
         struct registry_client_config rcc = {
