@@ -2,10 +2,7 @@
  * process and one sd-event loop: the project's own HTTP server, a socket
  * that listens but is never accepted from (a server that never answers), a
  * closed port, and a raw server for what the real one will not do.
- *
- * The test runs as a chain of phases: each starts its requests, and when
- * the last one is done the next phase starts (from a defer source). The last
- * phase ends the loop with sd_event_exit(). */
+ * It runs as a chain of phases (phases.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -19,6 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "phases.h"
 #include "loopback.h"
 #include "http.h"
 #include "http_client.h"
@@ -47,20 +45,12 @@ struct call {
 
 static sd_event *event;
 static struct http_client *client;
-static sd_event_source *next_phase;
-static unsigned outstanding;
 static char base[64], silent_url[64], closed_url[64], raw_big_url[64], raw_close_url[64], raw_upload_url[64];
 
 /* What the echo route saw. */
 static char echo_content_type[128];
 static bool echo_had_content_type, echo_had_expect;
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
 
 /* ---- the server side ---- */
 
@@ -250,10 +240,6 @@ static void call_reset(struct call *c) {
         memset(c, 0, sizeof *c);
 }
 
-static void phase_done(void) {
-        if (--outstanding == 0)
-                sd_event_source_set_enabled(next_phase, SD_EVENT_ONESHOT);
-}
 
 static void record(struct call *c, const struct http_client_response *resp) {
         c->done = true;
@@ -271,12 +257,12 @@ static void record(struct call *c, const struct http_client_response *resp) {
         c->error = resp->error ? strdup(resp->error) : NULL;
         c->request_sent = resp->request_sent;
         c->usec = resp->usec;
-        c->elapsed_usec = now_usec() - c->start;
+        c->elapsed_usec = phases_now_usec() - c->start;
 }
 
 static void on_done(const struct http_client_response *resp, void *userdata) {
         record(userdata, resp);
-        phase_done();
+        phases_done();
 }
 
 static void start(struct http_client *hc, struct call *c, const char *method, const char *url,
@@ -285,7 +271,7 @@ static void start(struct http_client *hc, struct call *c, const char *method, co
         size_t before = http_client_pending(hc);
 
         call_reset(c);
-        c->start = now_usec();
+        c->start = phases_now_usec();
         int r = http_client_request(hc, method, url, content_type, body, len, timeout_ms, done, c);
         CHECK(r == 0);
         if (r < 0)
@@ -293,7 +279,7 @@ static void start(struct http_client *hc, struct call *c, const char *method, co
         CHECK(!c->done);                        /* never from inside the call */
         CHECK(http_client_pending(hc) == before + 1);
         if (hc == client)
-                outstanding++;
+                phases_outstanding++;
 }
 
 static struct call basic[7];
@@ -476,12 +462,12 @@ static void on_inner_hello(const struct http_client_response *resp, void *userda
         http_client_free(inner);                /* cancels inner_silent, from here */
         inner = NULL;
         CHECK(inner_silent.n_done == 1);
-        phase_done();
+        phases_done();
 }
 
 static void on_inner_silent(const struct http_client_response *resp, void *userdata) {
         record(userdata, resp);
-        phase_done();
+        phases_done();
 }
 
 static void phase_cancel(void) {
@@ -504,7 +490,7 @@ static void phase_cancel(void) {
         snprintf(url, sizeof url, "%s/hello", base);
         start(inner, &inner_hello, "GET", url, NULL, NULL, 0, 2000, on_inner_hello);
         start(inner, &inner_silent, "GET", silent_url, NULL, NULL, 0, 10000, on_inner_silent);
-        outstanding += 2;
+        phases_outstanding += 2;
 }
 
 static void check_cancel(void) {
@@ -529,14 +515,14 @@ static void on_chain(const struct http_client_response *resp, void *userdata) {
                 CHECK(http_client_request(client, "GET", url, NULL, NULL, 0, 2000, on_chain, &chain) == 0);
                 return;
         }
-        chain_usec = now_usec() - chain_start;
-        phase_done();
+        chain_usec = phases_now_usec() - chain_start;
+        phases_done();
 }
 
 static void phase_chain(void) {
         char url[128];
 
-        chain_start = now_usec();
+        chain_start = phases_now_usec();
         snprintf(url, sizeof url, "%s/hello", base);
         start(client, &chain, "GET", url, NULL, NULL, 0, 2000, on_chain);
 }
@@ -549,10 +535,7 @@ static void check_chain(void) {
         CHECK(http_client_pending(client) == 0);
 }
 
-static const struct {
-        void (*start)(void);
-        void (*check)(void);
-} phases[] = {
+static const struct phase phases[] = {
         { phase_basic, check_basic },
         { phase_body_forms, check_body_forms },
         { phase_empty_post, check_empty_post },
@@ -563,24 +546,8 @@ static const struct {
         { phase_cancel, check_cancel },
         { phase_chain, check_chain },
 };
-static unsigned phase;
 
-static int on_next_phase(sd_event_source *s, void *userdata) {
-        if (phase > 0)
-                phases[phase - 1].check();
-        if (phase == sizeof phases / sizeof phases[0])
-                return sd_event_exit(event, 0);
-        phases[phase++].start();
-        if (outstanding == 0)
-                sd_event_source_set_enabled(next_phase, SD_EVENT_ONESHOT);
-        return 0;
-}
 
-static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
-        fprintf(stderr, "deadline hit in phase %u with %u requests outstanding\n", phase, outstanding);
-        check_failures++;
-        return sd_event_exit(event, 0);
-}
 
 int main(void) {
         struct http_server *server = NULL;
@@ -616,15 +583,11 @@ int main(void) {
         CHECK(http_client_request(client, "POST", base, NULL, NULL, 3, 1000, on_done, NULL) == -EINVAL);
         CHECK(http_client_pending(client) == 0);
 
-        CHECK(sd_event_add_defer(event, &next_phase, on_next_phase, NULL) >= 0);
-        CHECK(sd_event_add_time_relative(event, NULL, CLOCK_MONOTONIC, 4 * 1000000ULL, 0, on_deadline, NULL) >= 0);
-        CHECK(sd_event_loop(event) >= 0);
-        CHECK(phase == sizeof phases / sizeof phases[0]);
+        phases_run(event, phases, sizeof phases / sizeof phases[0], 4 * 1000000ULL);
 
         http_client_free(client);
         http_client_free(inner);
         http_server_free(server);
-        sd_event_source_disable_unref(next_phase);
         sd_event_source_disable_unref(raw_big_src);
         sd_event_source_disable_unref(raw_close_src);
         sd_event_source_disable_unref(raw_upload_src);

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "phases.h"
 #include "loopback.h"
 #include "flight.h"
 #include "http.h"
@@ -45,11 +46,8 @@ static struct http_client *client;
 static struct registry_client *rc;
 static struct upstream *up;
 static struct flight *list;
-static sd_event_source *next_phase;
-static unsigned phase, outstanding;
 static bool in_call;                    /* inside flight_join() or upstream_request() */
 static char good_url[64], refused_url[64], silent_url[64];
-static uint64_t phase_start;
 
 /* The fake grading service. */
 static unsigned version, server_gets;
@@ -65,12 +63,6 @@ struct view {
 static struct view views[2 * VIEWS];
 static struct view single;
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
 
 /* ---- the grading service: the data as it was when asked, 30 ms later ---- */
 
@@ -125,10 +117,6 @@ static void patch(const char *verb, const char *url) {
 
 /* ---- the views ---- */
 
-static void phase_done(void) {
-        if (--outstanding == 0)
-                sd_event_source_set_enabled(next_phase, SD_EVENT_ONESHOT);
-}
 
 static void record(struct view *v, const struct upstream_response *r) {
         CHECK(!in_call);                        /* always from the loop */
@@ -137,12 +125,12 @@ static void record(struct view *v, const struct upstream_response *r) {
         v->status = r->status;
         v->answered = r->answered;
         snprintf(v->body, sizeof v->body, "%s", r->answered ? r->body : r->error);
-        v->usec = now_usec() - phase_start;
+        v->usec = phases_now_usec() - phases_started_usec;
 }
 
 static void on_view(struct flight *f, const struct upstream_response *r, void *userdata) {
         record(userdata, r);
-        phase_done();
+        phases_done();
 }
 
 static void join(struct view *v) {
@@ -152,12 +140,12 @@ static void join(struct view *v) {
         in_call = false;
         CHECK(r == 0);
         if (r == 0)
-                outstanding++;
+                phases_outstanding++;
 }
 
 static void on_single(const struct upstream_response *r, void *userdata) {
         record(userdata, r);
-        phase_done();
+        phases_done();
 }
 
 static void request_single_as(const char *method, const char *path, const char *body) {
@@ -168,7 +156,7 @@ static void request_single_as(const char *method, const char *path, const char *
         in_call = false;
         CHECK(r == 0);
         if (r == 0)
-                outstanding++;
+                phases_outstanding++;
 }
 
 static void request_single(void) {
@@ -337,10 +325,7 @@ static void check_post_silent(void) {
         CHECK_STR(registry_client_provider(rc, "GradingService"), good_url);    /* the next one goes there */
 }
 
-static const struct {
-        void (*start)(void);
-        void (*check)(void);
-} phases[] = {
+static const struct phase phases[] = {
         { phase_startup, check_startup },
         { phase_single_flight, check_single_flight },
         { phase_failover, check_failover },
@@ -351,23 +336,7 @@ static const struct {
         { phase_post_silent, check_post_silent },
 };
 
-static int on_next_phase(sd_event_source *s, void *userdata) {
-        if (phase > 0)
-                phases[phase - 1].check();
-        if (phase == sizeof phases / sizeof phases[0])
-                return sd_event_exit(event, 0);
-        phase_start = now_usec();
-        phases[phase++].start();
-        if (outstanding == 0)
-                sd_event_source_set_enabled(next_phase, SD_EVENT_ONESHOT);
-        return 0;
-}
 
-static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
-        fprintf(stderr, "deadline hit in phase %u with %u requests outstanding\n", phase, outstanding);
-        check_failures++;
-        return sd_event_exit(event, 0);
-}
 
 int main(void) {
         struct http_server *server = NULL;
@@ -403,10 +372,7 @@ int main(void) {
         CHECK(upstream_new(event, client, rc, "GradingService", &up) == 0);
         CHECK(flight_new(event, up, "/students", &list) == 0);
 
-        CHECK(sd_event_add_defer(event, &next_phase, on_next_phase, NULL) >= 0);
-        CHECK(sd_event_add_time_relative(event, NULL, CLOCK_MONOTONIC, 15 * 1000000ULL, 0, on_deadline, NULL) >= 0);
-        CHECK(sd_event_loop(event) >= 0);
-        CHECK(phase == sizeof phases / sizeof phases[0]);
+        phases_run(event, phases, sizeof phases / sizeof phases[0], 15 * 1000000ULL);
 
         upstream_shutdown(up);
         http_client_free(client);
@@ -414,7 +380,6 @@ int main(void) {
         upstream_free(up);
         registry_client_free(rc);
         http_server_free(server);
-        sd_event_source_disable_unref(next_phase);
         sd_event_unref(event);
         close(silent_fd);
         return check_finish("portal-flight");
