@@ -3,13 +3,16 @@
  * loopback port, and a client thread with plain blocking sockets.
  *  - connections are spread over the threads (conn_steer.h): 6 connections
  *    from one client thread land on all 3, one to three each, and every
- *    request of a connection is served by its thread;
+ *    request of a connection is served by its thread; with two CPUs, the
+ *    client connects from each in turn and the connections follow the CPU
+ *    (SO_INCOMING_CPU) as far as the balance lets them;
  *  - a handler in a worker cannot answer later: HTTP_LATER gives a 500;
  *  - a worker whose loop hangs makes the main loop say WATCHDOG=trigger;
  *  - stopping joins the workers (ASan/LSan see nothing left). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -104,6 +107,19 @@ static int get(int fd, const char *path, char *body, size_t size) {
         }
 }
 
+/* Two CPUs the client may run on, or -1: it connects from each in turn. */
+static int client_cpu[2] = { -1, -1 };
+
+static void pin_client(int i) {
+        cpu_set_t set;
+
+        if (client_cpu[1] < 0)
+                return;
+        CPU_ZERO(&set);
+        CPU_SET(client_cpu[i % 2], &set);
+        CHECK(pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0);
+}
+
 static char served_by[CONNECTIONS][64];
 static bool stable[CONNECTIONS];
 static int later_500, later_main, hang_ok;
@@ -114,6 +130,7 @@ static void *client_main(void *unused) {
 
         /* One at a time, so that the order of accepting is the order here. */
         for (int i = 0; i < CONNECTIONS; i++) {
+                pin_client(i);
                 fds[i] = connect_server();
                 stable[i] = fds[i] >= 0 && get(fds[i], "/who", served_by[i], sizeof served_by[i]) == 200;
         }
@@ -169,6 +186,13 @@ int main(void) {
         setenv("WATCHDOG_PID", pid, 1);
 
         main_thread = pthread_self();
+        cpu_set_t allowed;
+        CHECK(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+        for (int cpu = 0, k = 0; cpu < CPU_SETSIZE && k < 2; cpu++)
+                if (CPU_ISSET(cpu, &allowed))
+                        client_cpu[k++] = cpu;
+        if (client_cpu[1] >= 0 && client_cpu[0] % THREADS == client_cpu[1] % THREADS)
+                client_cpu[1] = -1;             /* they would map to one thread: no steering to see */
         int fd = listen_loopback(&port);
         CHECK(fd >= 0);
         /* Blocking, as systemd passes it: accepting must not hang the loop. */
@@ -209,6 +233,15 @@ int main(void) {
         }
         CHECK(distinct == THREADS);
         CHECK(on_main >= 1);
+        if (client_cpu[1] >= 0) {
+                /* From CPUs a, b, a, b, a, b: threads a%3, b%3, a%3, b%3; then the
+                 * third thread is still empty, and a%3 has two more: it gives way. */
+                CHECK(strcmp(served_by[0], served_by[2]) == 0);
+                CHECK(strcmp(served_by[1], served_by[3]) == 0);
+                CHECK(strcmp(served_by[0], served_by[1]) != 0);
+                CHECK(strcmp(served_by[4], served_by[0]) != 0 && strcmp(served_by[4], served_by[1]) != 0);
+        } else
+                printf("fewer than two CPUs: connections not steered by CPU here\n");
 
         /* Answering later is for the loop's thread only. */
         CHECK(later_main == on_main);
