@@ -17,3 +17,8 @@ unsigned conn_steer_pick(const unsigned *load, unsigned n, int cpu, unsigned *tu
         *turn = least + 1;
         return least;
 }
+
+bool conn_steer_should_move(unsigned own, unsigned want, unsigned load_own, unsigned load_want) {
+        /* Equal loads may still swap: each side gives one, and both win. */
+        return want != own && load_want <= load_own;
+}

@@ -19,9 +19,26 @@
  * takes it, ties going round in turn. */
 #pragma once
 
+#include <stdbool.h>
+
 #define CONN_STEER_SLACK 2u
 
 /* The thread (0..N-1) for a connection whose packets come in on CPU (-1:
  * unknown), given each thread's open connections LOAD[0..N-1]. TURN is the
  * caller's round-robin state for ties. N must be at least 1. */
 unsigned conn_steer_pick(const unsigned *load, unsigned n, int cpu, unsigned *turn);
+
+/* Later the client may run elsewhere (wrk's threads, say, all connect from
+ * one CPU before the scheduler spreads them). Every CONN_STEER_LOOK_EVERY
+ * requests a serving thread looks again at a connection's CPU; when it maps
+ * to another thread, and moving it there would not leave that thread busier
+ * than this one, the reply closes the connection, and the client's new one
+ * is steered from where it is now. One connection per thread per
+ * CONN_STEER_MOVE_GAP_USEC at most, so a client that wanders between CPUs
+ * costs a few reconnections, not a storm. */
+#define CONN_STEER_LOOK_EVERY 16u
+#define CONN_STEER_MOVE_GAP_USEC 1000u
+
+/* Should thread OWN (LOAD_OWN open connections) send one to thread WANT
+ * (LOAD_WANT)? */
+bool conn_steer_should_move(unsigned own, unsigned want, unsigned load_own, unsigned load_want);

@@ -50,7 +50,8 @@ int http_reply_header(struct dgo_request *req, const char *name, const char *val
  * it while requests (in any thread) still send it is safe; it goes when the
  * last of them is done. */
 struct http_shared;
-/* Takes BODY (from malloc). NULL on failure. */
+/* Takes BODY (from malloc); CONTENT_TYPE must live as long as the reply (a
+ * string literal). NULL on failure. */
 struct http_shared *http_shared_new(const char *content_type, char *body, size_t len);
 void http_shared_free(struct http_shared *r);
 int http_reply_shared(struct dgo_request *req, unsigned status, struct http_shared *r);

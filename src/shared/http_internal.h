@@ -3,6 +3,7 @@
 
 #include <microhttpd.h>
 #include <systemd/sd-event.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "http_server.h"
@@ -26,18 +27,26 @@ struct dgo_request {
         struct MHD_Response *response;          /* set by http_reply*() */
         struct http_shared *shared;             /* RESPONSE belongs to this shared reply (a reference) */
         bool suspended;                         /* the handler said HTTP_LATER */
+        bool close_after;                       /* the reply ends the connection (conn_steer.h) */
         unsigned status;
 };
 
+/* Per serving thread: connections the main loop handed to it, and those
+ * gone from it (closed, or refused), each counted by one thread, read by all. */
+struct http_thread_count {
+        atomic_uint handed, gone;
+};
+
 /* A server for a worker thread of http_workers.c: no listening socket, no
- * threads of its own, and its handlers must not suspend. */
-int http_server_start_worker(sd_event *e, const struct http_server_config *config, struct http_server **ret);
+ * threads of its own, and its handlers must not suspend. It is thread INDEX
+ * of COUNTS (the main loop's is 0). */
+int http_server_start_worker(sd_event *e, const struct http_server_config *config,
+                             struct http_thread_count *counts, unsigned index, struct http_server **ret);
 /* Serve the accepted connection FD (closed on failure); in the server's thread. */
 void http_server_add_connection(struct http_server *s, int fd, const struct sockaddr *addr, socklen_t len);
 
-/* Connections this server closed, or refused, so far: its open ones are
- * those handed to it less these. Any thread may ask. */
-unsigned http_server_connections_gone(const struct http_server *s);
+/* Make the request's reply one that closes the connection after it. */
+int http_reply_closing(struct dgo_request *req);
 
 /* Drop the request's reply, unless it is shared. */
 void http_request_drop_response(struct dgo_request *req);

@@ -69,6 +69,11 @@ static int set_response(struct dgo_request *req, unsigned status, struct MHD_Res
 struct http_shared {
         atomic_uint refs;
         struct MHD_Response *response;
+        /* What it was made of, for a copy that closes the connection
+         * (http_reply_closing()): BODY lives as long as RESPONSE. */
+        const char *body;
+        size_t len;
+        const char *content_type;               /* static, or NULL */
 };
 
 static struct http_shared *shared_ref(struct http_shared *r) {
@@ -96,7 +101,8 @@ void http_request_drop_response(struct dgo_request *req) {
  * then allocates no response at all. */
 static _Thread_local struct http_shared *empty_reply;
 
-static struct http_shared *shared_wrap(struct MHD_Response *resp) {
+static struct http_shared *shared_wrap(struct MHD_Response *resp, const char *body, size_t len,
+                                       const char *content_type) {
         struct http_shared *r = resp ? malloc(sizeof *r) : NULL;
 
         if (!r) {
@@ -106,6 +112,9 @@ static struct http_shared *shared_wrap(struct MHD_Response *resp) {
         }
         atomic_init(&r->refs, 1);
         r->response = resp;
+        r->body = body;
+        r->len = len;
+        r->content_type = content_type;
         return r;
 }
 
@@ -120,7 +129,8 @@ int http_reply_shared(struct dgo_request *req, unsigned status, struct http_shar
 
 int http_reply_empty(struct dgo_request *req, unsigned status) {
         if (!empty_reply &&
-            !(empty_reply = shared_wrap(MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT))))
+            !(empty_reply = shared_wrap(MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT),
+                                        "", 0, NULL)))
                 return -ENOMEM;
         return http_reply_shared(req, status, empty_reply);
 }
@@ -138,7 +148,24 @@ struct http_shared *http_shared_new(const char *content_type, char *body, size_t
                 return NULL;
         }
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-        return shared_wrap(resp);
+        return shared_wrap(resp, body, len, content_type);
+}
+
+int http_reply_closing(struct dgo_request *req) {
+        const struct http_shared *r = req->shared;
+        struct MHD_Response *resp;
+
+        if (!r)                                 /* the request's own: mark it */
+                return MHD_add_response_header(req->response, MHD_HTTP_HEADER_CONNECTION, "close") == MHD_YES ?
+                       0 : -ENOMEM;
+        /* Shared with other connections: a copy of its own. */
+        resp = MHD_create_response_from_buffer(r->len, (void *) r->body, MHD_RESPMEM_MUST_COPY);
+        if (!resp || MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES) {
+                if (resp)
+                        MHD_destroy_response(resp);
+                return -ENOMEM;
+        }
+        return set_response(req, req->status, resp, r->content_type);
 }
 
 void http_shared_free(struct http_shared *r) {

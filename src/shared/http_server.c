@@ -31,10 +31,14 @@ struct http_server {
         sd_event_source *io, *timer;
         sd_event_source *accept_io, *accept_retry;      /* threads > 1: we accept, not libmicrohttpd */
         int listen_fd;
-        unsigned turn;                                  /* conn_steer_pick()'s round robin */
-        unsigned *handed, *load;                        /* threads > 1: per thread, connections handed; scratch */
+        /* threads > 1: which serving thread this is, and every thread's
+         * connections (the main loop's server owns the array). */
+        struct http_thread_count *counts;
+        unsigned index;
+        unsigned turn;                                  /* main loop: conn_steer_pick()'s round robin */
+        unsigned *load;                                 /* main loop: scratch for conn_steer_pick() */
         unsigned started;                               /* connections libmicrohttpd took up */
-        atomic_uint gone;                               /* ... and let go, or refused: read by the main loop */
+        uint64_t moved_usec;                            /* when a connection was last sent elsewhere */
         struct http_server_config config;
         atomic_ullong requests;                 /* read by the main thread's STATUS= */
         bool stopping;                          /* in http_server_free(): start no handler */
@@ -100,6 +104,8 @@ static enum MHD_Result queue_reply(struct http_server *s, struct dgo_request *re
 
         if (!req->response && http_reply_error(req, 500, "internal error") < 0)
                 return MHD_NO;                          /* out of memory: drop the connection */
+        if (req->close_after)
+                (void) http_reply_closing(req);         /* on failure the connection just stays */
         ret = MHD_queue_response(req->connection, req->status, req->response);
         http_request_drop_response(req);
         atomic_fetch_add_explicit(&s->requests, 1, memory_order_relaxed);
@@ -200,6 +206,8 @@ static bool body_take(struct dgo_request *req, const char *data, size_t len) {
         return true;
 }
 
+static bool move_due(struct http_server *s, struct MHD_Connection *c);
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls) {
@@ -211,6 +219,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
                 if (!req)
                         return MHD_NO;
                 *con_cls = req;
+                req->close_after = s->counts && move_due(s, c);
                 if (declared_too_large(req)) {
                         /* Answer before the body is sent (no "100 Continue"); the
                          * connection closes, which is what we want here. A 404
@@ -270,28 +279,68 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         *con_cls = NULL;
 }
 
-/* Counts the connections open in this daemon, for conn_steer_pick(). Every
+/* What a serving thread keeps per connection (its socket context). */
+struct connection_state {
+        unsigned requests;
+};
+
+static void count_gone(struct http_server *s) {
+        atomic_fetch_add_explicit(&s->counts[s->index].gone, 1, memory_order_relaxed);
+}
+
+/* Counts the connections open in each thread, for conn_steer.h. Every
  * STARTED has its CLOSED, also when MHD_add_connection() fails after it. */
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode code) {
         struct http_server *s = cls;
 
-        if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        if (!s->counts)
+                return;
+        if (code == MHD_CONNECTION_NOTIFY_STARTED) {
                 s->started++;
-        else
-                atomic_fetch_add_explicit(&s->gone, 1, memory_order_relaxed);
+                *socket_context = calloc(1, sizeof(struct connection_state));  /* none: never moved */
+        } else {
+                count_gone(s);
+                free(*socket_context);
+                *socket_context = NULL;
+        }
 }
 
-unsigned http_server_connections_gone(const struct http_server *s) {
-        return atomic_load_explicit(&s->gone, memory_order_relaxed);
+static unsigned thread_load(const struct http_server *s, unsigned t) {
+        return atomic_load_explicit(&s->counts[t].handed, memory_order_relaxed) -
+               atomic_load_explicit(&s->counts[t].gone, memory_order_relaxed);
+}
+
+/* Now and then, in the thread serving connection C: would C be better
+ * served by another thread (conn_steer.h)? Then its reply says
+ * "Connection: close", and the client's next connection is steered anew. */
+static bool move_due(struct http_server *s, struct MHD_Connection *c) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        struct connection_state *cs = ci ? ci->socket_context : NULL;
+        int cpu = -1;
+        socklen_t cpu_len = sizeof cpu;
+        uint64_t now;
+
+        if (!cs || ++cs->requests % CONN_STEER_LOOK_EVERY != 0)
+                return false;
+        ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!ci || getsockopt(ci->connect_fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, &cpu_len) < 0 || cpu < 0)
+                return false;
+        now = loop_now(s->event);
+        unsigned want = (unsigned) cpu % s->config.threads;
+        if (now - s->moved_usec < CONN_STEER_MOVE_GAP_USEC ||
+            !conn_steer_should_move(s->index, want, thread_load(s, s->index), thread_load(s, want)))
+                return false;
+        s->moved_usec = now;
+        return true;
 }
 
 void http_server_add_connection(struct http_server *s, int fd, const struct sockaddr *addr, socklen_t len) {
         unsigned started = s->started;
 
         if (MHD_add_connection(s->mhd, fd, addr, len) != MHD_YES) {
-                if (s->started == started)      /* refused before it counted */
-                        atomic_fetch_add_explicit(&s->gone, 1, memory_order_relaxed);
+                if (s->counts && s->started == started)        /* refused before it counted */
+                        count_gone(s);
                 return;                         /* closed by libmicrohttpd; it logged why */
         }
         run_mhd(s);                             /* without threads of its own, it starts on it in MHD_run() */
@@ -312,9 +361,8 @@ static unsigned steer(struct http_server *s, int fd) {
 
         if (getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, &cpu_len) < 0)
                 cpu = -1;
-        s->load[0] = s->handed[0] - http_server_connections_gone(s);
-        for (unsigned t = 1; t < s->config.threads; t++)
-                s->load[t] = s->handed[t] - http_workers_connections_gone(s->workers, t - 1);
+        for (unsigned t = 0; t < s->config.threads; t++)
+                s->load[t] = thread_load(s, t);
         return conn_steer_pick(s->load, s->config.threads, cpu, &s->turn);
 }
 
@@ -337,10 +385,14 @@ static int on_accept(sd_event_source *src, int listen_fd, uint32_t revents, void
                         return sd_event_add_time_relative(s->event, &s->accept_retry, CLOCK_MONOTONIC,
                                                           100 * 1000, 0, on_accept_retry, s);
                 }
+                /* Counted before it is handed: its thread may close it at once. */
                 unsigned t = steer(s, fd);
-                if (t > 0 && http_workers_hand(s->workers, t - 1, fd, (struct sockaddr *) &addr, len) < 0)
+                atomic_fetch_add_explicit(&s->counts[t].handed, 1, memory_order_relaxed);
+                if (t > 0 && http_workers_hand(s->workers, t - 1, fd, (struct sockaddr *) &addr, len) < 0) {
+                        atomic_fetch_sub_explicit(&s->counts[t].handed, 1, memory_order_relaxed);
                         t = 0;                  /* its queue is full: ours, then */
-                s->handed[t]++;
+                        atomic_fetch_add_explicit(&s->counts[t].handed, 1, memory_order_relaxed);
+                }
                 if (t == 0)
                         http_server_add_connection(s, fd, (struct sockaddr *) &addr, len);
         }
@@ -412,13 +464,13 @@ static int server_start(sd_event *e, int listen_fd, const struct http_server_con
                         r = log_error_errno(-errno, "Cannot make the listening socket non-blocking");
                         goto fail;
                 }
-                s->handed = calloc(s->config.threads, sizeof *s->handed);
+                s->counts = calloc(s->config.threads, sizeof *s->counts);
                 s->load = calloc(s->config.threads, sizeof *s->load);
-                if (!s->handed || !s->load) {
+                if (!s->counts || !s->load) {
                         r = log_error_errno(-ENOMEM, "Cannot start the HTTP server");
                         goto fail;
                 }
-                r = http_workers_start(e, &s->config, s->config.threads - 1, &s->workers);
+                r = http_workers_start(e, &s->config, s->config.threads - 1, s->counts, &s->workers);
                 if (r >= 0)
                         r = sd_event_add_io(e, &s->accept_io, listen_fd, EPOLLIN, on_accept, s);
                 if (r < 0)
@@ -436,8 +488,15 @@ int http_server_start(sd_event *e, int listen_fd, const struct http_server_confi
         return server_start(e, listen_fd, config, false, ret);
 }
 
-int http_server_start_worker(sd_event *e, const struct http_server_config *config, struct http_server **ret) {
-        return server_start(e, -1, config, true, ret);
+int http_server_start_worker(sd_event *e, const struct http_server_config *config,
+                             struct http_thread_count *counts, unsigned index, struct http_server **ret) {
+        int r = server_start(e, -1, config, true, ret);
+
+        if (r >= 0) {
+                (*ret)->counts = counts;
+                (*ret)->index = index;
+        }
+        return r;
 }
 
 void http_server_free(struct http_server *s) {
@@ -466,7 +525,8 @@ void http_server_free(struct http_server *s) {
         }
         http_reply_cleanup();
         sd_event_unref(s->event);
-        free(s->handed);
+        if (s->index == 0)
+                free(s->counts);                /* the main loop's: the workers are gone by now */
         free(s->load);
         free(s);
 }

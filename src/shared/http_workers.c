@@ -116,7 +116,8 @@ static int on_check(sd_event_source *s, uint64_t usec, void *userdata) {
         return sd_event_source_set_time_relative(s, ws->stamp_usec);
 }
 
-static int worker_setup(struct http_workers *ws, struct worker *w, const struct http_server_config *config) {
+static int worker_setup(struct http_workers *ws, struct worker *w, const struct http_server_config *config,
+                        struct http_thread_count *counts) {
         int r;
 
         w->owner = ws;
@@ -141,7 +142,7 @@ static int worker_setup(struct http_workers *ws, struct worker *w, const struct 
         r = sd_event_source_set_enabled(w->stamp_timer, SD_EVENT_ON);
         if (r < 0)
                 return r;
-        r = http_server_start_worker(w->event, config, &w->server);
+        r = http_server_start_worker(w->event, config, counts, w->index + 1, &w->server);
         if (r < 0)
                 return r;
         r = -pthread_create(&w->thread, NULL, worker_main, w);
@@ -152,7 +153,7 @@ static int worker_setup(struct http_workers *ws, struct worker *w, const struct 
 }
 
 int http_workers_start(sd_event *main_loop, const struct http_server_config *config, unsigned n,
-                       struct http_workers **ret) {
+                       struct http_thread_count *counts, struct http_workers **ret) {
         struct http_workers *ws = calloc(1, sizeof *ws + n * sizeof ws->workers[0]);
         uint64_t watchdog_usec = 0;
         int r;
@@ -170,7 +171,7 @@ int http_workers_start(sd_event *main_loop, const struct http_server_config *con
                 ws->workers[i].inbox[0] = ws->workers[i].inbox[1] = -1;
         }
         for (unsigned i = 0; i < n; i++) {
-                r = worker_setup(ws, &ws->workers[i], config);
+                r = worker_setup(ws, &ws->workers[i], config, counts);
                 if (r < 0) {
                         log_error_errno(r, "Cannot start HTTP worker %u", i);
                         goto fail;
@@ -226,8 +227,4 @@ unsigned long long http_workers_requests(const struct http_workers *ws) {
         for (unsigned i = 0; ws && i < ws->n; i++)
                 n += ws->workers[i].server ? http_server_requests(ws->workers[i].server) : 0;
         return n;
-}
-
-unsigned http_workers_connections_gone(const struct http_workers *ws, unsigned i) {
-        return i < ws->n && ws->workers[i].server ? http_server_connections_gone(ws->workers[i].server) : 0;
 }

@@ -24,14 +24,15 @@
 
 struct http_workers;
 
-/* N worker threads serving what they are handed with CONFIG (its threads ignored). */
+struct http_thread_count;
+
+/* N worker threads serving what they are handed with CONFIG (its threads
+ * ignored); worker I is thread I + 1 of COUNTS (the main loop's is 0). */
 int http_workers_start(sd_event *main_loop, const struct http_server_config *config, unsigned n,
-                       struct http_workers **ret);
+                       struct http_thread_count *counts, struct http_workers **ret);
 /* Hand the accepted connection FD (from ADDR) to worker I: 0, or -EAGAIN
  * when its queue is full (FD is then still the caller's). */
 int http_workers_hand(struct http_workers *w, unsigned i, int fd, const struct sockaddr *addr, socklen_t len);
 /* Stops the workers (each finishes its server as http_server_free() does) and joins them. */
 void http_workers_free(struct http_workers *w);
 unsigned long long http_workers_requests(const struct http_workers *w);
-/* http_server_connections_gone() of worker I's server. */
-unsigned http_workers_connections_gone(const struct http_workers *w, unsigned i);

@@ -1,4 +1,5 @@
-/* conn_steer_pick(): which serving thread takes a new connection. */
+/* conn_steer_pick(): which serving thread takes a new connection;
+ * conn_steer_should_move(): whether a thread hands one over later. */
 #include "check.h"
 #include "conn_steer.h"
 
@@ -92,5 +93,11 @@ int main(void) {
         /* Connections that close make room again: loads are what is open. */
         unsigned after_close[2] = { 1, 30 };
         CHECK(conn_steer_pick(after_close, 2, 1, &turn) == 0);
+        /* Moving a connection: only to another thread, never to a busier one;
+         * equal loads may swap. */
+        CHECK(conn_steer_should_move(0, 1, 30, 20));
+        CHECK(conn_steer_should_move(1, 0, 25, 25));
+        CHECK(!conn_steer_should_move(0, 1, 20, 21));
+        CHECK(!conn_steer_should_move(1, 1, 30, 0));
         return check_finish("conn_steer");
 }

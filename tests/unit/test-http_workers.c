@@ -6,6 +6,9 @@
  *    request of a connection is served by its thread; with two CPUs, the
  *    client connects from each in turn and the connections follow the CPU
  *    (SO_INCOMING_CPU) as far as the balance lets them;
+ *  - a connection whose client moved to another CPU is moved too: after
+ *    CONN_STEER_LOOK_EVERY requests a reply says "Connection: close", a
+ *    shared reply as well as a request's own, and the connection ends;
  *  - a handler in a worker cannot answer later: HTTP_LATER gives a 500;
  *  - a worker whose loop hangs makes the main loop say WATCHDOG=trigger;
  *  - stopping joins the workers (ASan/LSan see nothing left). */
@@ -23,6 +26,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "conn_steer.h"
 #include "http.h"
 #include "http_server.h"
 #include "loopback.h"
@@ -43,6 +47,12 @@ static int handle_who(struct dgo_request *req, void *userdata) {
         return http_reply(req, 200, "text/plain", text, (size_t) n);
 }
 
+static struct http_shared *shared_reply;
+
+static int handle_shared(struct dgo_request *req, void *userdata) {
+        return http_reply_shared(req, 200, shared_reply);
+}
+
 static int handle_later(struct dgo_request *req, void *userdata) {
         if (pthread_equal(pthread_self(), main_thread))
                 return http_reply(req, 200, "text/plain", "main", 4);
@@ -57,6 +67,7 @@ static int handle_hang(struct dgo_request *req, void *userdata) {
 
 static const struct dgo_route routes[] = {
         { "GET", "/who", handle_who, 0 },
+        { "GET", "/shared", handle_shared, 0 },
         { "GET", "/later", handle_later, 0 },
         { "GET", "/hang", handle_hang, 0 },
 };
@@ -79,6 +90,8 @@ static int connect_server(void) {
         return fd;
 }
 
+static bool last_closing;              /* the last reply said "Connection: close" */
+
 /* One GET; the status, and the body into BODY. -1 when the exchange fails. */
 static int get(int fd, const char *path, char *body, size_t size) {
         char req[128], buf[2048];
@@ -93,6 +106,8 @@ static int get(int fd, const char *path, char *body, size_t size) {
                         const char *cl = strcasestr(buf, "Content-Length:");
                         size_t len = cl ? strtoul(cl + 15, NULL, 10) : 0, head = (size_t) (end + 4 - buf);
                         if (have >= head + len) {
+                                *end = '\0';
+                                last_closing = strcasestr(buf, "\r\nConnection: close") != NULL;
                                 snprintf(body, size, "%.*s", (int) len, end + 4);
                                 return atoi(buf + 9);
                         }
@@ -123,6 +138,30 @@ static void pin_client(int i) {
 static char served_by[CONNECTIONS][64];
 static bool stable[CONNECTIONS];
 static int later_500, later_main, hang_ok;
+static int moved_after[2] = { -1, -1 };        /* the request whose reply closed, per path; -1: none */
+static bool moved_closed[2];                    /* ... and the connection then ended */
+
+/* A connection made from one CPU, used from the other: its thread should
+ * hand it over within CONN_STEER_LOOK_EVERY requests. */
+static void move_one(unsigned k, const char *path) {
+        char body[64];
+        int fd;
+
+        pin_client(0);
+        fd = connect_server();
+        pin_client(1);
+        for (int i = 1; fd >= 0 && i <= 2 * (int) CONN_STEER_LOOK_EVERY; i++) {
+                if (get(fd, path, body, sizeof body) != 200)
+                        break;
+                if (last_closing) {
+                        moved_after[k] = i;
+                        moved_closed[k] = read(fd, body, sizeof body) == 0;
+                        break;
+                }
+        }
+        if (fd >= 0)
+                close(fd);
+}
 
 static void *client_main(void *unused) {
         int fds[CONNECTIONS];
@@ -153,6 +192,12 @@ static void *client_main(void *unused) {
         for (int i = 0; i < CONNECTIONS; i++)
                 if (fds[i] >= 0)
                         close(fds[i]);
+        if (client_cpu[1] >= 0) {
+                usleep(50 * 1000);              /* the server sees them closed: no load anywhere */
+                move_one(0, "/who");
+                usleep(3 * CONN_STEER_MOVE_GAP_USEC);  /* a thread moves one connection per gap */
+                move_one(1, "/shared");
+        }
         atomic_store(&client_done, true);
         return NULL;
 }
@@ -201,6 +246,8 @@ int main(void) {
         struct http_server_config config = {
                 .routes = routes, .n_routes = sizeof routes / sizeof routes[0], .threads = THREADS,
         };
+        shared_reply = http_shared_new("text/plain", strdup("shared"), 6);
+        CHECK(shared_reply != NULL);
         CHECK(http_server_start(event, fd, &config, &server) == 0);
         CHECK(pthread_create(&client, NULL, client_main, NULL) == 0);
         for (int i = 0; i < 400 && !atomic_load(&client_done); i++) {
@@ -240,6 +287,10 @@ int main(void) {
                 CHECK(strcmp(served_by[1], served_by[3]) == 0);
                 CHECK(strcmp(served_by[0], served_by[1]) != 0);
                 CHECK(strcmp(served_by[4], served_by[0]) != 0 && strcmp(served_by[4], served_by[1]) != 0);
+                for (int k = 0; k < 2; k++) {
+                        CHECK(moved_after[k] == (int) CONN_STEER_LOOK_EVERY);
+                        CHECK(moved_closed[k]);
+                }
         } else
                 printf("fewer than two CPUs: connections not steered by CPU here\n");
 
@@ -251,8 +302,10 @@ int main(void) {
         CHECK(hang_ok);
         CHECK(triggered);
 
-        CHECK(http_server_requests(server) == CONNECTIONS * (ROUNDS + 2) + 1);
+        CHECK(http_server_requests(server) == CONNECTIONS * (ROUNDS + 2) + 1 +
+                                              (client_cpu[1] >= 0 ? 2 * CONN_STEER_LOOK_EVERY : 0));
         http_server_free(server);               /* joins the workers */
+        http_shared_free(shared_reply);
         sd_event_unref(event);
         close(notify_fd);
         unlink(notify_path);
