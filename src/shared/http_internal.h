@@ -5,6 +5,7 @@
 #include <systemd/sd-event.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "http_server.h"
 #include "router.h"
@@ -32,10 +33,16 @@ struct dgo_request {
 };
 
 /* Per serving thread: connections the main loop handed to it, and those
- * gone from it (closed, or refused), each counted by one thread, read by all. */
+ * gone from it (closed, or refused), each counted by one thread, read by all;
+ * and when it last showed it is not stuck (CLOCK_MONOTONIC): its loop turned,
+ * or a handler of its returned (one loop turn may run many slow handlers). */
 struct http_thread_count {
         atomic_uint handed, gone;
+        atomic_uint_fast64_t alive_usec;
 };
+
+uint64_t http_now_usec(void);
+void http_thread_stamp(struct http_thread_count *c);
 
 /* A server for a worker thread of http_workers.c: no listening socket, no
  * threads of its own, and its handlers must not suspend. It is thread INDEX

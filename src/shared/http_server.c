@@ -106,6 +106,8 @@ static enum MHD_Result queue_reply(struct http_server *s, struct dgo_request *re
                 return MHD_NO;                          /* out of memory: drop the connection */
         if (req->close_after)
                 (void) http_reply_closing(req);         /* on failure the connection just stays */
+        if (s->counts && s->index > 0)
+                http_thread_stamp(&s->counts[s->index]);
         ret = MHD_queue_response(req->connection, req->status, req->response);
         http_request_drop_response(req);
         atomic_fetch_add_explicit(&s->requests, 1, memory_order_relaxed);
@@ -277,6 +279,17 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         free(req->body);
         free(req);
         *con_cls = NULL;
+}
+
+uint64_t http_now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+void http_thread_stamp(struct http_thread_count *c) {
+        atomic_store_explicit(&c->alive_usec, http_now_usec(), memory_order_relaxed);
 }
 
 /* What a serving thread keeps per connection (its socket context). */

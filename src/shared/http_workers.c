@@ -29,7 +29,7 @@ struct worker {
         sd_event_source *stop_source, *stamp_timer, *inbox_source;
         int stop_fd;                            /* eventfd: the main loop says "stop" */
         int inbox[2];                           /* pipe of struct handoff: connections to serve */
-        atomic_uint_fast64_t alive_usec;        /* CLOCK_MONOTONIC of the loop's last stamp */
+        struct http_thread_count *count;        /* its entry: where it stamps that it is not stuck */
 };
 
 struct http_workers {
@@ -39,13 +39,6 @@ struct http_workers {
         unsigned n;
         struct worker workers[];
 };
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
 
 /* One connection on its way to a worker; smaller than PIPE_BUF, so one
  * write(2) of it is atomic. */
@@ -82,7 +75,7 @@ static int on_stop(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 static int on_stamp(sd_event_source *s, uint64_t usec, void *userdata) {
         struct worker *w = userdata;
 
-        atomic_store_explicit(&w->alive_usec, now_usec(), memory_order_relaxed);
+        http_thread_stamp(w->count);
         return sd_event_source_set_time_relative(s, w->owner->stamp_usec);
 }
 
@@ -102,13 +95,13 @@ static void *worker_main(void *userdata) {
 /* In the main loop: is every worker's loop still turning? */
 static int on_check(sd_event_source *s, uint64_t usec, void *userdata) {
         struct http_workers *ws = userdata;
-        uint64_t now = now_usec();
+        uint64_t now = http_now_usec();
 
         for (unsigned i = 0; i < ws->n && !ws->triggered; i++) {
-                uint64_t alive = atomic_load_explicit(&ws->workers[i].alive_usec, memory_order_relaxed);
-                if (now - alive <= ws->stale_usec)
+                uint64_t alive = atomic_load_explicit(&ws->workers[i].count->alive_usec, memory_order_relaxed);
+                if (alive >= now || now - alive <= ws->stale_usec)    /* stamped since we looked at the clock */
                         continue;
-                log_error("HTTP worker %u has not run its loop for %llu ms: asking systemd to restart us", i,
+                log_error("HTTP worker %u has made no progress for %llu ms: asking systemd to restart us", i,
                           (unsigned long long) (now - alive) / 1000);
                 sd_notify(0, "WATCHDOG=trigger");
                 ws->triggered = true;
@@ -121,7 +114,8 @@ static int worker_setup(struct http_workers *ws, struct worker *w, const struct 
         int r;
 
         w->owner = ws;
-        atomic_init(&w->alive_usec, now_usec());
+        w->count = &counts[w->index + 1];
+        http_thread_stamp(w->count);
         w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (w->stop_fd < 0)
                 return -errno;

@@ -11,10 +11,12 @@
  * packets come in on, within a bound on imbalance. Left to the kernel, a
  * burst of connections lands unevenly, and a few long-lived ones may all end
  * up in one thread. The main loop (still sending
- * WATCHDOG=1 itself) checks that every
- * worker's loop turns; when one has not for half the watchdog interval it
- * says WATCHDOG=trigger, and systemd kills and restarts the service exactly
- * as for a hung main loop. Handlers in workers must not return HTTP_LATER. */
+ * WATCHDOG=1 itself) checks that every worker makes progress: its loop
+ * turns, or its handlers return (under many slow writes one turn of the
+ * loop may run handler after handler for a while); when one has done
+ * neither for half the watchdog interval it says WATCHDOG=trigger, and
+ * systemd kills and restarts the service exactly as for a hung main loop.
+ * Handlers in workers must not return HTTP_LATER. */
 #pragma once
 
 #include <sys/socket.h>
