@@ -18,7 +18,8 @@ unsigned conn_steer_pick(const unsigned *load, unsigned n, int cpu, unsigned *tu
         return least;
 }
 
-bool conn_steer_should_move(unsigned own, unsigned want, unsigned load_own, unsigned load_want) {
+bool conn_steer_should_move(unsigned own, unsigned want, unsigned load_own, unsigned load_want, unsigned open,
+                            unsigned n) {
         /* Equal loads may still swap: each side gives one, and both win. */
-        return want != own && load_want <= load_own;
+        return want != own && load_want <= load_own && open >= CONN_STEER_MOVE_MIN_OPEN * n;
 }

@@ -31,14 +31,19 @@ unsigned conn_steer_pick(const unsigned *load, unsigned n, int cpu, unsigned *tu
 /* Later the client may run elsewhere (wrk's threads, say, all connect from
  * one CPU before the scheduler spreads them). Every CONN_STEER_LOOK_EVERY
  * requests a serving thread looks again at a connection's CPU; when it maps
- * to another thread, and moving it there would not leave that thread busier
- * than this one, the reply closes the connection, and the client's new one
- * is steered from where it is now. One connection per thread per
- * CONN_STEER_MOVE_GAP_USEC at most, so a client that wanders between CPUs
- * costs a few reconnections, not a storm. */
+ * to another thread at two looks in a row, and moving it there would not
+ * leave that thread busier than this one, the reply closes the connection,
+ * and the client's new one is steered from where it is now. Only with at
+ * least CONN_STEER_MOVE_MIN_OPEN connections open per thread: pairing pays
+ * when several client threads keep every CPU busy, while a single client
+ * thread with a connection or two (the portal) would only be chased from
+ * CPU to CPU, and it is served as well from the other CPU. One connection
+ * per thread per CONN_STEER_MOVE_GAP_USEC at most. */
 #define CONN_STEER_LOOK_EVERY 16u
 #define CONN_STEER_MOVE_GAP_USEC 1000u
+#define CONN_STEER_MOVE_MIN_OPEN 4u
 
 /* Should thread OWN (LOAD_OWN open connections) send one to thread WANT
- * (LOAD_WANT)? */
-bool conn_steer_should_move(unsigned own, unsigned want, unsigned load_own, unsigned load_want);
+ * (LOAD_WANT), of N threads with OPEN connections in all? */
+bool conn_steer_should_move(unsigned own, unsigned want, unsigned load_own, unsigned load_want, unsigned open,
+                            unsigned n);

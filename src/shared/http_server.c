@@ -295,6 +295,7 @@ void http_thread_stamp(struct http_thread_count *c) {
 /* What a serving thread keeps per connection (its socket context). */
 struct connection_state {
         unsigned requests;
+        bool strayed;                   /* at the last look its CPU mapped to another thread */
 };
 
 static void count_gone(struct http_server *s) {
@@ -339,10 +340,17 @@ static bool move_due(struct http_server *s, struct MHD_Connection *c) {
         ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (!ci || getsockopt(ci->connect_fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, &cpu_len) < 0 || cpu < 0)
                 return false;
+        unsigned want = (unsigned) cpu % s->config.threads, open = 0;
+        bool strayed = cs->strayed;
+        cs->strayed = want != s->index;
+        if (!strayed || !cs->strayed)
+                return false;
         now = loop_now(s->event);
-        unsigned want = (unsigned) cpu % s->config.threads;
+        for (unsigned t = 0; t < s->config.threads; t++)
+                open += thread_load(s, t);
         if (now - s->moved_usec < CONN_STEER_MOVE_GAP_USEC ||
-            !conn_steer_should_move(s->index, want, thread_load(s, s->index), thread_load(s, want)))
+            !conn_steer_should_move(s->index, want, thread_load(s, s->index), thread_load(s, want), open,
+                                    s->config.threads))
                 return false;
         s->moved_usec = now;
         return true;

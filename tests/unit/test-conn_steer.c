@@ -94,10 +94,13 @@ int main(void) {
         unsigned after_close[2] = { 1, 30 };
         CHECK(conn_steer_pick(after_close, 2, 1, &turn) == 0);
         /* Moving a connection: only to another thread, never to a busier one;
-         * equal loads may swap. */
-        CHECK(conn_steer_should_move(0, 1, 30, 20));
-        CHECK(conn_steer_should_move(1, 0, 25, 25));
-        CHECK(!conn_steer_should_move(0, 1, 20, 21));
-        CHECK(!conn_steer_should_move(1, 1, 30, 0));
+         * equal loads may swap; never with a handful of connections. */
+        CHECK(conn_steer_should_move(0, 1, 30, 20, 50, 2));
+        CHECK(conn_steer_should_move(1, 0, 25, 25, 50, 2));
+        CHECK(!conn_steer_should_move(0, 1, 20, 21, 41, 2));
+        CHECK(!conn_steer_should_move(1, 1, 30, 0, 30, 2));
+        CHECK(!conn_steer_should_move(0, 1, 2, 0, 2, 2));               /* the portal's two */
+        CHECK(!conn_steer_should_move(0, 1, 5, 2, CONN_STEER_MOVE_MIN_OPEN * 2 - 1, 2));
+        CHECK(conn_steer_should_move(0, 1, 5, 3, CONN_STEER_MOVE_MIN_OPEN * 2, 2));
         return check_finish("conn_steer");
 }
