@@ -31,8 +31,9 @@ struct http_server {
         sd_event_source *io, *timer;
         sd_event_source *accept_io, *accept_retry;      /* threads > 1: we accept, not libmicrohttpd */
         int listen_fd;
-        /* threads > 1: which serving thread this is, and every thread's
-         * connections (the main loop's server owns the array). */
+        /* threads > 1: which serving thread this is (above 0: a worker's, whose
+         * handlers cannot answer later), and every thread's connections (the
+         * main loop's server owns the array). */
         struct http_thread_count *counts;
         unsigned index;
         unsigned turn;                                  /* main loop: conn_steer_pick()'s round robin */
@@ -42,7 +43,6 @@ struct http_server {
         struct http_server_config config;
         atomic_ullong requests;                 /* read by the main thread's STATUS= */
         bool stopping;                          /* in http_server_free(): start no handler */
-        bool in_worker;                         /* runs in a worker thread: no HTTP_LATER */
         struct http_workers *workers;           /* threads > 1: the other threads */
         /* libmicrohttpd's own error messages, bounded: a burst of refused
          * connections must not flood the journal. */
@@ -106,7 +106,7 @@ static enum MHD_Result queue_reply(struct http_server *s, struct dgo_request *re
                 return MHD_NO;                          /* out of memory: drop the connection */
         if (req->close_after)
                 (void) http_reply_closing(req);         /* on failure the connection just stays */
-        if (s->counts && s->index > 0)
+        if (s->index > 0)
                 http_thread_stamp(&s->counts[s->index]);
         ret = MHD_queue_response(req->connection, req->status, req->response);
         http_request_drop_response(req);
@@ -252,7 +252,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         }
 
         int r = req->route->handler(req, req->userdata);
-        if (r == HTTP_LATER && s->in_worker) {
+        if (r == HTTP_LATER && s->index > 0) {
                 log_error("%s %s: a handler in a worker thread cannot answer later", method, url);
                 http_reply_error(req, 500, "internal error");
                 r = 0;
@@ -420,8 +420,11 @@ static int on_accept(sd_event_source *src, int listen_fd, uint32_t revents, void
         return 0;
 }
 
-static int server_start(sd_event *e, int listen_fd, const struct http_server_config *config, bool in_worker,
-                        struct http_server **ret) {
+/* INDEX 0: the main loop's server (it makes COUNTS itself when it has
+ * workers); above 0: worker INDEX's, of COUNTS. */
+static int server_start(sd_event *e, int listen_fd, const struct http_server_config *config,
+                        struct http_thread_count *counts, unsigned index, struct http_server **ret) {
+        bool in_worker = index > 0;
         /* With more threads, or in one of them, connections come from on_accept(). */
         bool listens = !in_worker && config->threads <= 1;
         struct http_server *s = calloc(1, sizeof *s);
@@ -440,7 +443,8 @@ static int server_start(sd_event *e, int listen_fd, const struct http_server_con
         if (!in_worker && s->config.threads > 1)        /* each daemon a share: the fd limit is for all */
                 s->config.connection_limit = s->config.connection_limit / s->config.threads > 64 ?
                                              s->config.connection_limit / s->config.threads : 64;
-        s->in_worker = in_worker;
+        s->counts = counts;
+        s->index = index;
         s->event = sd_event_ref(e);
 
         /* libmicrohttpd refuses MHD_OPTION_LISTEN_SOCKET with MHD_USE_NO_LISTEN_SOCKET. */
@@ -506,18 +510,12 @@ fail:
 
 int http_server_start(sd_event *e, int listen_fd, const struct http_server_config *config,
                       struct http_server **ret) {
-        return server_start(e, listen_fd, config, false, ret);
+        return server_start(e, listen_fd, config, NULL, 0, ret);
 }
 
 int http_server_start_worker(sd_event *e, const struct http_server_config *config,
                              struct http_thread_count *counts, unsigned index, struct http_server **ret) {
-        int r = server_start(e, -1, config, true, ret);
-
-        if (r >= 0) {
-                (*ret)->counts = counts;
-                (*ret)->index = index;
-        }
-        return r;
+        return server_start(e, -1, config, counts, index, ret);
 }
 
 void http_server_free(struct http_server *s) {
