@@ -15,14 +15,11 @@ curl -s -o /dev/null http://127.0.0.1:6000/students
 
 declare -A dgo_rps
 grading_pid=$(box_main_pid dgo-grading.service)
-per_req() { awk -v t="$1" -v n="$REQUESTS" 'BEGIN { printf "%.1f", t / n }'; }
 for path in /students /students/1; do
-    cpu=$(cpu_us "$grading_pid")
-    wrk_run "http://127.0.0.1:6000$path" ""
-    cpu=$(( $(cpu_us "$grading_pid") - cpu ))
+    wrk_run "http://127.0.0.1:6000$path" "" "$grading_pid"
     dgo_rps[$path]=$RPS
     echo "grading GET $path: $RPS requests/s, p99 $P99_MS ms, non-2xx $NON2XX (target >= 84000/s);" \
-         "CPU per request: dgo-grading $(per_req "$cpu") us, wrk $(per_req "$WRK_CPU_US") us"
+         "CPU per request: dgo-grading $(per_request "${CPU_US[0]}") us, wrk $(per_request "$WRK_CPU_US") us"
 done
 
 # What this machine gives a minimal libmicrohttpd server on one thread at
@@ -32,14 +29,12 @@ mm_dir=$(mktemp -d)
 if cc -std=c11 -D_GNU_SOURCE -O2 bench/reference/mhdminimal.c -o "$mm_dir/mhdminimal" \
       $(pkg-config --cflags --libs libmicrohttpd); then
     for threads in 1 2; do
-        "$mm_dir/mhdminimal" 4097 $threads & mm_pid=$!
+        "$mm_dir/mhdminimal" 4097 $threads 9>&- & mm_pid=$!; BENCH_PIDS+=("$mm_pid")
         wait_until 5 ss -Hltn "sport = :4097"
-        cpu=$(cpu_us "$mm_pid")
-        wrk_run "http://127.0.0.1:4097/students" "" 2>/dev/null
-        cpu=$(( $(cpu_us "$mm_pid") - cpu ))
+        wrk_run "http://127.0.0.1:4097/students" "" "$mm_pid" 2>/dev/null
         kill "$mm_pid"; wait "$mm_pid" 2>/dev/null || true
         echo "grading reference, minimal libmicrohttpd server, $threads thread(s), same load now: $RPS requests/s," \
-             "p99 $P99_MS ms; CPU per request: $(per_req "$cpu") us, wrk $(per_req "$WRK_CPU_US") us"
+             "p99 $P99_MS ms; CPU per request: $(per_request "${CPU_US[0]}") us, wrk $(per_request "$WRK_CPU_US") us"
     done
 fi
 rm -rf "$mm_dir"
@@ -52,15 +47,13 @@ rm -rf "$mm_dir"
 if command -v go >/dev/null; then
     ref_dir=$(mktemp -d)
     if GOCACHE=$ref_dir/cache go build -o "$ref_dir/gogradingservice" bench/reference/gogradingservice.go; then
-        "$ref_dir/gogradingservice" 127.0.0.1:4096 data/students.json & ref_pid=$!
+        "$ref_dir/gogradingservice" 127.0.0.1:4096 data/students.json 9>&- & ref_pid=$!; BENCH_PIDS+=("$ref_pid")
         wait_until 5 ss -Hltn "sport = :4096"
         for path in /students /students/1; do
-            cpu=$(cpu_us "$ref_pid")
-            wrk_run "http://127.0.0.1:4096$path" "" 2>/dev/null
-            cpu=$(( $(cpu_us "$ref_pid") - cpu ))
+            wrk_run "http://127.0.0.1:4096$path" "" "$ref_pid" 2>/dev/null
             echo "grading reference, original-style Go service, GET $path now: $RPS requests/s, p99 $P99_MS ms;" \
                  "dgo/reference: $(awk -v a="${dgo_rps[$path]}" -v b="$RPS" 'BEGIN { printf "%.2f", a / b }') (target >= 2);" \
-                 "CPU per request: the Go service $(per_req "$cpu") us, wrk $(per_req "$WRK_CPU_US") us"
+                 "CPU per request: the Go service $(per_request "${CPU_US[0]}") us, wrk $(per_request "$WRK_CPU_US") us"
         done
         kill "$ref_pid"; wait "$ref_pid" 2>/dev/null || true
     fi

@@ -16,11 +16,8 @@ wait_until 5 ss -Hltn "sport = :4000"
 curl -s -o /dev/null --data-binary '[Warmup] - start' http://127.0.0.1:4000/log
 
 log_pid=$(box_main_pid dgo-log.service) journald_pid=$(box_main_pid systemd-journald.service)
-log_cpu=$(cpu_us "$log_pid") journald_cpu=$(cpu_us "$journald_pid")
-wrk_run http://127.0.0.1:4000/log bench/log-post.lua
-log_cpu=$(( $(cpu_us "$log_pid") - log_cpu )) journald_cpu=$(( $(cpu_us "$journald_pid") - journald_cpu ))
-per_msg() { awk -v t="$1" -v n="$REQUESTS" 'BEGIN { printf "%.1f", t / n }'; }
-cpu_line="CPU per message: dgo-log $(per_msg "$log_cpu") us, journald $(per_msg "$journald_cpu") us, wrk $(per_msg "$WRK_CPU_US") us"
+wrk_run http://127.0.0.1:4000/log bench/log-post.lua "$log_pid" "$journald_pid"
+cpu_line="CPU per message: dgo-log $(per_request "${CPU_US[0]}") us, journald $(per_request "${CPU_US[1]}") us, wrk $(per_request "$WRK_CPU_US") us"
 rss=$(vmrss_kb dgo-log.service)
 lines=$(grep -c '^[^ ]* Bench info ' "$R/var/log/dgo/dgo.log")
 ct_exec journalctl --sync
@@ -45,14 +42,12 @@ echo "log $cpu_line"
 if command -v go >/dev/null; then
     ref_dir=$(mktemp -d)
     if GOCACHE=$ref_dir/cache go build -o "$ref_dir/gologservice" bench/reference/gologservice.go; then
-        "$ref_dir/gologservice" 127.0.0.1:4099 "$ref_dir/go.log" & ref_pid=$!
+        "$ref_dir/gologservice" 127.0.0.1:4099 "$ref_dir/go.log" 9>&- & ref_pid=$!; BENCH_PIDS+=("$ref_pid")
         wait_until 5 ss -Hltn "sport = :4099"
-        ref_cpu=$(cpu_us "$ref_pid")
-        wrk_run http://127.0.0.1:4099/log bench/log-post.lua 2>/dev/null
-        ref_cpu=$(( $(cpu_us "$ref_pid") - ref_cpu ))
+        wrk_run http://127.0.0.1:4099/log bench/log-post.lua "$ref_pid" 2>/dev/null
         kill "$ref_pid"; wait "$ref_pid" 2>/dev/null || true
         echo "log reference, original-style Go service (file only), same load now: $RPS messages/s, p99 $P99_MS ms"
-        echo "log reference CPU per message: the Go service $(per_msg "$ref_cpu") us, wrk $(per_msg "$WRK_CPU_US") us"
+        echo "log reference CPU per message: the Go service $(per_request "${CPU_US[0]}") us, wrk $(per_request "$WRK_CPU_US") us"
     fi
     rm -rf "$ref_dir"
 else

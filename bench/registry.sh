@@ -29,16 +29,8 @@ DEPENDENTS=${BENCH_DEPENDENTS:-50} DEP_PORT=7001 SINK_PORT=7100
 LOG_URL=http://127.0.0.1:4000
 REC=$BOX_TMP/bench-registry-patches.$$.jsonl
 
-# Everything we start is ended by PID, then the box (box-common's trap, replaced here).
-OUR_PIDS=()
-cleanup() {
-    local p
-    for p in "${OUR_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${OUR_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -f "$REC"
-    ct_stop 20 >/dev/null 2>&1
-}
-trap cleanup EXIT
+# Everything we start is ended by PID, then the box (box-common's bench_exit).
+trap 'rm -f "$REC"; bench_exit' EXIT
 
 for port in 3000 4000 $DEP_PORT $SINK_PORT; do
     if port_listens "$port"; then echo "bench: port $port is in use" >&2; exit 1; fi
@@ -57,7 +49,7 @@ ct_exec systemctl daemon-reload
 : > "$REC"
 start_dependent BenchDependent "$DEP_PORT" "$REC" --requires LogService ||
     { echo "bench: the dependent did not come up" >&2; exit 1; }
-OUR_PIDS+=("$!")
+BENCH_PIDS+=("$!")
 wait_until 5 test -s "$REC" || { echo "bench: the dependent got no first patch" >&2; exit 1; }
 [ "$(post_log "[Bench] - start")" = 200 ] || { echo "bench: dgo-log did not answer" >&2; exit 1; }
 wait_until 10 test "$(box_unit_prop dgo-log.service ActiveState)" = active ||
@@ -117,9 +109,9 @@ echo "registry failure detection, kill -9 of dgo-log -> Removed patch at a forei
 echo "registry recovery, kill -9 of dgo-log -> Added patch after systemd's restart: median $a_med ms, max $a_max ms"
 echo "registry trials without both patches within 10 s: $missed; dgo-log NRestarts: $(restarts dgo-log.service)"
 
-kill "${OUR_PIDS[0]}" 2>/dev/null || true   # the dependent deregisters on SIGTERM
-wait "${OUR_PIDS[0]}" 2>/dev/null || true
-OUR_PIDS=()
+kill "${BENCH_PIDS[0]}" 2>/dev/null || true   # the dependent deregisters on SIGTERM
+wait "${BENCH_PIDS[0]}" 2>/dev/null || true
+BENCH_PIDS=()
 
 # ---------------------------------------------------------------- (b)
 # The sink: answers 200 to every request; counts the patches it is POSTed, and
@@ -164,8 +156,8 @@ server = Server(("127.0.0.1", int(sys.argv[1])), Handler)
 print("sink up", flush=True)
 server.serve_forever()
 '
-python3 -c "$SINK_PY" "$SINK_PORT" > "$BOX_TMP/bench-sink.$$.out" 2>&1 &
-OUR_PIDS+=("$!")
+python3 -c "$SINK_PY" "$SINK_PORT" > "$BOX_TMP/bench-sink.$$.out" 2>&1 9>&- &
+BENCH_PIDS+=("$!")
 wait_until 10 port_listens "$SINK_PORT" || { echo "bench: the sink did not start" >&2; exit 1; }
 
 # LOAD_PY register DEPENDENTS | pairs N CLIENTS SECONDS | drain EXPECTED SECONDS
