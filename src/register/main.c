@@ -129,8 +129,14 @@ int main(int argc, char **argv) {
 
         /* A helper must not outlive its service: were dgo-log killed, systemd
          * would otherwise have to stop us too before it can start it again. */
-        if (parent && (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != (pid_t) parent))
+        if (parent && prctl(PR_SET_PDEATHSIG, SIGTERM) < 0) {
+                fprintf(stderr, "dgo-register: cannot follow process %ld: %s\n", parent, strerror(errno));
                 return 1;
+        }
+        if (parent && getppid() != (pid_t) parent) {
+                fprintf(stderr, "dgo-register: process %ld, our parent, has already ended\n", parent);
+                return 1;
+        }
 
         /* Run by a service, we inherit its notification and activation
          * variables; they are the service's, not ours. */
