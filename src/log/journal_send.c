@@ -3,34 +3,68 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #define JOURNAL_SNDBUF (8 * 1024 * 1024)
-#define MAX_FIELDS 16
 
-size_t journal_entry_iovec(const struct journal_field *fields, size_t n, struct iovec *iov,
-                           unsigned char (*lens)[8]) {
-        size_t k = 0;
+static int reserve(struct journal_batch *b, size_t more) {
+        if (b->len + more <= b->size)
+                return 0;
+        size_t size = b->size ? b->size : 4096;
+        while (size < b->len + more)
+                size *= 2;
+        char *p = realloc(b->data, size);
+        if (!p)
+                return -ENOMEM;
+        b->data = p;
+        b->size = size;
+        return 0;
+}
 
+static void put(struct journal_batch *b, const void *p, size_t len) {
+        memcpy(b->data + b->len, p, len);
+        b->len += len;
+}
+
+int journal_batch_add(struct journal_batch *b, const struct journal_field *fields, size_t n) {
+        size_t need = 1;                                /* the empty line after the entry */
+
+        for (size_t i = 0; i < n; i++)
+                need += strlen(fields[i].name) + 1 + 8 + fields[i].len + 1;
+        if (reserve(b, need) < 0)
+                return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 const struct journal_field *f = &fields[i];
-                iov[k++] = (struct iovec) { (void *) f->name, strlen(f->name) };
+                put(b, f->name, strlen(f->name));
                 if (memchr(f->value, '\n', f->len)) {
                         /* Binary-safe form: NAME\n, 64-bit little-endian length, value, \n. */
-                        uint64_t len = f->len;
-                        for (int b = 0; b < 8; b++)
-                                lens[i][b] = (unsigned char) (len >> (8 * b));
-                        iov[k++] = (struct iovec) { "\n", 1 };
-                        iov[k++] = (struct iovec) { lens[i], 8 };
+                        unsigned char len[8];
+                        for (int k = 0; k < 8; k++)
+                                len[k] = (unsigned char) ((uint64_t) f->len >> (8 * k));
+                        put(b, "\n", 1);
+                        put(b, len, 8);
                 } else
-                        iov[k++] = (struct iovec) { "=", 1 };
-                iov[k++] = (struct iovec) { (void *) f->value, f->len };
-                iov[k++] = (struct iovec) { "\n", 1 };
+                        put(b, "=", 1);
+                put(b, f->value, f->len);
+                put(b, "\n", 1);
         }
-        return k;
+        put(b, "\n", 1);
+        b->entries++;
+        return 0;
+}
+
+void journal_batch_clear(struct journal_batch *b) {
+        b->len = 0;
+        b->entries = 0;
+}
+
+void journal_batch_free(struct journal_batch *b) {
+        free(b->data);
+        *b = (struct journal_batch) { 0 };
 }
 
 static int connect_journal(struct journal_conn *j) {
@@ -43,7 +77,7 @@ static int connect_journal(struct journal_conn *j) {
         j->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (j->fd < 0)
                 return -errno;
-        /* Room for a 64 KiB message; the kernel caps it at wmem_max. */
+        /* Room for a batch; the kernel caps it at wmem_max. */
         (void) setsockopt(j->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
         if (connect(j->fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
                 int r = -errno;
@@ -59,21 +93,14 @@ int journal_conn_open(struct journal_conn *j, const char *path) {
         return connect_journal(j);
 }
 
-int journal_conn_send(struct journal_conn *j, const struct journal_field *fields, size_t n) {
-        struct iovec iov[5 * MAX_FIELDS];
-        unsigned char lens[MAX_FIELDS][8];
-
-        if (n > MAX_FIELDS)
-                return -E2BIG;
-        struct msghdr mh = { .msg_iov = iov, .msg_iovlen = journal_entry_iovec(fields, n, iov, lens) };
-
+int journal_conn_send(struct journal_conn *j, const struct journal_batch *b) {
         for (int attempt = 0; attempt < 2; attempt++) {
                 if (j->fd < 0) {
                         int r = connect_journal(j);
                         if (r < 0)
                                 return r;
                 }
-                if (sendmsg(j->fd, &mh, MSG_NOSIGNAL) >= 0)
+                if (send(j->fd, b->data, b->len, MSG_NOSIGNAL) >= 0)
                         return 0;
                 if (errno == EINTR) {
                         attempt--;

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fd_util.h"
@@ -47,58 +46,81 @@ int log_sink_reopen(struct log_sink *s) {
         return 0;
 }
 
-static int reserve(struct log_sink *s, size_t size) {
-        if (size <= s->buf_size)
+static int reserve_lines(struct log_sink *s, size_t more) {
+        if (s->lines_len + more <= s->lines_size)
                 return 0;
-        char *p = realloc(s->buf, size);
+        size_t size = s->lines_size ? s->lines_size : 4096;
+        while (size < s->lines_len + more)
+                size *= 2;
+        char *p = realloc(s->lines, size);
         if (!p)
                 return -ENOMEM;
-        s->buf = p;
-        s->buf_size = size;
+        s->lines = p;
+        s->lines_size = size;
         return 0;
 }
 
-static int write_journal(struct log_sink *s, const struct log_message *m) {
-        char priority[2] = { (char) ('0' + m->priority), '\0' };
-        size_t service_len = strlen(m->service);
-        const struct journal_field fields[] = {
-                { "MESSAGE", m->text, m->text_len },
-                { "PRIORITY", priority, 1 },
-                { "SYSLOG_IDENTIFIER", m->service, service_len },
-                { "DGO_SERVICE", m->service, service_len },
-        };
-
-        return journal_conn_send(&s->journal, fields, sizeof fields / sizeof fields[0]);
+bool log_sink_full(const struct log_sink *s, size_t text_len) {
+        /* An entry is the text and its four fields' names and values. */
+        return s->pending > 0 && (s->entries.len + text_len + 256 + 2 * LOG_SERVICE_NAME_MAX > LOG_BATCH_MAX_BYTES ||
+                                  s->lines_len + LOG_LINE_MAX(text_len) > LOG_BATCH_MAX_BYTES);
 }
 
-int log_sink_write(struct log_sink *s, const struct log_message *m) {
+int log_sink_add(struct log_sink *s, const struct log_message *m) {
         struct timespec now;
-        int r;
 
+        if (reserve_lines(s, LOG_LINE_MAX(m->text_len)) < 0)
+                return -ENOMEM;
         if (s->journal.path) {
-                r = write_journal(s, m);
-                if (r < 0)
-                        return log_error_errno(r, "Cannot write to the journal");
+                char priority[2] = { (char) ('0' + m->priority), '\0' };
+                size_t service_len = strlen(m->service);
+                const struct journal_field fields[] = {
+                        { "MESSAGE", m->text, m->text_len },
+                        { "PRIORITY", priority, 1 },
+                        { "SYSLOG_IDENTIFIER", m->service, service_len },
+                        { "DGO_SERVICE", m->service, service_len },
+                };
+                if (journal_batch_add(&s->entries, fields, sizeof fields / sizeof fields[0]) < 0)
+                        return -ENOMEM;
         }
-
-        r = reserve(s, LOG_LINE_MAX(m->text_len));
-        if (r < 0)
-                return r;
         clock_gettime(CLOCK_REALTIME, &now);
-        size_t len = log_format_line(m, &now, s->buf);
-        /* One write() of the whole line to an O_APPEND file: lines never interleave. */
-        r = write_all(s->fd, s->buf, len);
-        if (r < 0)
-                return log_error_errno(r, "Cannot write to %s", s->path);
-        s->written++;
+        s->lines_len += log_format_line(m, &now, s->lines + s->lines_len);
+        s->pending++;
         return 0;
+}
+
+int log_sink_flush(struct log_sink *s) {
+        int r = 0;
+
+        if (s->pending == 0)
+                return 0;
+        if (s->journal.path) {
+                r = journal_conn_send(&s->journal, &s->entries);
+                if (r < 0)
+                        log_error_errno(r, "Cannot write %u messages to the journal", s->pending);
+        }
+        /* One write() of whole lines to an O_APPEND file: lines never
+         * interleave. Not after a failed journal write: the senders hear
+         * of the failure, and may send again. */
+        if (r >= 0) {
+                r = write_all(s->fd, s->lines, s->lines_len);
+                if (r < 0)
+                        log_error_errno(r, "Cannot write %u messages to %s", s->pending, s->path);
+        }
+        if (r >= 0)
+                s->written += s->pending;
+        journal_batch_clear(&s->entries);
+        s->lines_len = 0;
+        s->pending = 0;
+        return r;
 }
 
 void log_sink_close(struct log_sink *s) {
         if (s->fd >= 0)
                 close(s->fd);
         journal_conn_close(&s->journal);
+        journal_batch_free(&s->entries);
         free(s->path);
-        free(s->buf);
+        free(s->lines);
         *s = (struct log_sink) { .fd = -1, .journal.fd = -1 };
 }

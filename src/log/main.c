@@ -22,10 +22,40 @@
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
+/* Requests waiting for their batch to be written: at most one per
+ * connection, so this bounds a batch by message count too. */
+#define LOG_BATCH_MAX_MESSAGES 256
+
 struct log_service {
         struct service service;
         struct log_sink sink;
+        struct dgo_request *waiting[LOG_BATCH_MAX_MESSAGES];
 };
+
+/* Writes the batch, then answers every request in it: 200 only once its
+ * message is in the journal and the file. */
+static void flush_and_answer(struct log_service *svc) {
+        unsigned n = svc->sink.pending;
+        int r = log_sink_flush(&svc->sink);
+
+        for (unsigned i = 0; i < n; i++) {
+                if (r < 0)
+                        http_reply_error(svc->waiting[i], 500, "the message could not be stored");
+                else
+                        http_reply_empty(svc->waiting[i], 200);
+                http_request_resume(svc->waiting[i]);
+        }
+}
+
+/* After each turn of the loop that took messages (libmicrohttpd ran every
+ * handler whose request was complete): write them all at once. */
+static int on_turn_done(sd_event_source *s, void *userdata) {
+        struct log_service *svc = userdata;
+
+        if (svc->sink.pending > 0)
+                flush_and_answer(svc);
+        return 0;
+}
 
 static int handle_log(struct dgo_request *req, void *userdata) {
         struct log_service *svc = userdata;
@@ -38,11 +68,14 @@ static int handle_log(struct dgo_request *req, void *userdata) {
         if (log_message_parse(media_type, body, len, &m, error, sizeof error) < 0)
                 return http_reply_error(req, 400, "%s", error);
 
-        int r = log_sink_write(&svc->sink, &m);
+        if (svc->sink.pending == LOG_BATCH_MAX_MESSAGES || log_sink_full(&svc->sink, m.text_len))
+                flush_and_answer(svc);
+        int r = log_sink_add(&svc->sink, &m);
         log_message_done(&m);
         if (r < 0)
                 return http_reply_error(req, 500, "the message could not be stored");
-        return http_reply_empty(req, 200);
+        svc->waiting[svc->sink.pending - 1] = req;
+        return HTTP_LATER;                      /* answered by flush_and_answer() */
 }
 
 static const struct dgo_route routes[] = {
@@ -157,6 +190,7 @@ int main(int argc, char **argv) {
         sigaddset(&hup, SIGHUP);
         sigprocmask(SIG_BLOCK, &hup, NULL);
         if ((r = sd_event_add_signal(e, NULL, SIGHUP, on_sighup, &svc)) < 0 ||
+            (r = sd_event_add_post(e, NULL, on_turn_done, &svc)) < 0 ||
             (r = loop_add_status(e, status, &svc)) < 0) {
                 log_error_errno(r, "Cannot set up the event loop");
                 goto out;
@@ -165,6 +199,9 @@ int main(int argc, char **argv) {
                  opts.journal ? " and the journal" : "");
         notify_ready("Serving on %s; logging to the journal and %s", svc.service.address, svc.sink.path);
         r = service_run(&svc.service);
+        /* The loop may end between a turn that took messages and the
+         * flush after it. */
+        flush_and_answer(&svc);
         log_info("Stopping after %llu messages", svc.sink.written);
 out:
         service_close(&svc.service);

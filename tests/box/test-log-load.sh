@@ -1,24 +1,43 @@
 #!/bin/bash
-# 2,000 messages from 50 concurrent clients: every one answered, written and journaled.
+# 2,000 messages from 50 concurrent clients: every one answered, written and
+# journaled. Two services send at once, so the batches the service writes
+# together mix them: each entry must still carry its own sender.
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"
 
-N=2000
+N=2000 HALF=1000
 ct_exec systemctl start dgo-log.socket
 wait_until 5 port_listens 4000
 
-out=$(python3 "$TOOLS/httpload.py" post http://127.0.0.1:4000/log --count $N --concurrency 50 \
-        --body "[LoadTest] - load message {i} of run $$") || true
-echo "load: $out"
-check_eq "$N answers of 200" "$N" "$(json_get "$out" 'd["status"].get("200", 0)')"
-check_eq "no failed requests" 0 "$(json_get "$out" 'd["errors"]')"
+load() {   # load SERVICE OUTFILE: half the messages, over 25 connections
+    python3 "$TOOLS/httpload.py" post http://127.0.0.1:4000/log --count $HALF --concurrency 25 \
+            --body "[$1] - load message {i} from $1 of run $$" >"$2" || true
+}
+load LoadTestA "$BOX_TMP/a.json" & a=$!
+load LoadTestB "$BOX_TMP/b.json" & b=$!
+wait $a $b
+for s in a b; do
+    out=$(cat "$BOX_TMP/$s.json"); echo "load $s: $out"
+    check_eq "$s: $HALF answers of 200" "$HALF" "$(json_get "$out" 'd["status"].get("200", 0)')"
+    check_eq "$s: no failed requests" 0 "$(json_get "$out" 'd["errors"]')"
+done
 
-check_eq "$N lines in the file" "$N" "$(grep -c "LoadTest info load message [0-9]* of run $$\$" "$R/var/log/dgo/dgo.log")"
+f=$R/var/log/dgo/dgo.log
+check_eq "$N lines in the file" "$N" "$(grep -c "LoadTest[AB] info load message [0-9]* from LoadTest[AB] of run $$\$" "$f")"
 check_eq "each message exactly once in the file" "$N" \
-        "$(grep -o "load message [0-9]* of run $$" "$R/var/log/dgo/dgo.log" | sort -u | wc -l)"
+        "$(grep -o "load message [0-9]* from LoadTest[AB] of run $$" "$f" | sort -u | wc -l)"
+check_eq "every line names its own sender" 0 \
+        "$(grep -c -E "LoadTestA info .* from LoadTestB|LoadTestB info .* from LoadTestA" "$f")"
 box_journal_sync
-check_eq "$N journal entries" "$N" "$(box_journal DGO_SERVICE=LoadTest -o cat | grep -c "of run $$\$")"
+check_eq "$N journal entries" "$N" "$(box_journal 'DGO_SERVICE=LoadTestA' + 'DGO_SERVICE=LoadTestB' -o cat | grep -c "of run $$\$")"
+for s in A B; do
+    j=$(box_journal "DGO_SERVICE=LoadTest$s" -o cat)
+    check_eq "journalctl DGO_SERVICE=LoadTest$s: $HALF entries, all its own" "$HALF" \
+            "$(grep -c "^load message [0-9]* from LoadTest$s of run $$\$" <<<"$j")"
+    check_eq "journalctl -t LoadTest$s: the same $HALF" "$HALF" \
+            "$(box_journal -t "LoadTest$s" -o cat | grep -c "from LoadTest$s of run $$\$")"
+done
 check_eq "journald suppressed nothing" 0 "$(box_journal -u dgo-log.service -o cat | grep -c Suppressed)"
 check_eq "the service did not restart" 0 "$(restarts dgo-log.service)"
 

@@ -1,37 +1,42 @@
 #include <stdlib.h>
-#include <sys/uio.h>
 
 #include "check.h"
 #include "journal_send.h"
 
-/* Flatten the iovecs into one buffer, as the kernel would send them. */
-static size_t flatten(const struct iovec *iov, size_t n, char *out) {
-        size_t len = 0;
-        for (size_t i = 0; i < n; i++) {
-                memcpy(out + len, iov[i].iov_base, iov[i].iov_len);
-                len += iov[i].iov_len;
-        }
-        return len;
-}
-
 int main(void) {
-        struct iovec iov[10];
-        unsigned char lens[2][8];
-        char buf[256];
+        struct journal_batch b = { 0 };
 
         const struct journal_field simple[] = {
                 { "MESSAGE", "hello", 5 },
                 { "PRIORITY", "6", 1 },
         };
-        size_t len = flatten(iov, journal_entry_iovec(simple, 2, iov, lens), buf);
-        CHECK(len == strlen("MESSAGE=hello\nPRIORITY=6\n"));
-        CHECK(memcmp(buf, "MESSAGE=hello\nPRIORITY=6\n", len) == 0);
+        CHECK(journal_batch_add(&b, simple, 2) == 0);
+        const char one[] = "MESSAGE=hello\nPRIORITY=6\n\n";
+        CHECK(b.entries == 1);
+        CHECK(b.len == sizeof one - 1 && memcmp(b.data, one, b.len) == 0);
 
-        /* a value with a newline takes the binary-safe form */
+        /* a value with a newline takes the binary-safe form; entries are
+         * separated by an empty line */
         const struct journal_field multi[] = { { "MESSAGE", "a\nb", 3 } };
-        len = flatten(iov, journal_entry_iovec(multi, 1, iov, lens), buf);
-        const char want[] = "MESSAGE\n\x03\0\0\0\0\0\0\0a\nb\n";
-        CHECK(len == sizeof want - 1);
-        CHECK(memcmp(buf, want, len) == 0);
+        CHECK(journal_batch_add(&b, multi, 1) == 0);
+        const char two[] = "MESSAGE=hello\nPRIORITY=6\n\n" "MESSAGE\n\x03\0\0\0\0\0\0\0a\nb\n\n";
+        CHECK(b.entries == 2);
+        CHECK(b.len == sizeof two - 1 && memcmp(b.data, two, b.len) == 0);
+
+        /* a large value grows the buffer, and clearing keeps the memory */
+        size_t big_len = 100000;
+        char *big = malloc(big_len);
+        memset(big, 'x', big_len);
+        const struct journal_field large[] = { { "MESSAGE", big, big_len } };
+        CHECK(journal_batch_add(&b, large, 1) == 0);
+        CHECK(b.len == sizeof two - 1 + strlen("MESSAGE=") + big_len + 2);
+        CHECK(b.data[b.len - 1] == '\n' && b.data[b.len - 2] == '\n' && b.data[b.len - 3] == 'x');
+        size_t size = b.size;
+        journal_batch_clear(&b);
+        CHECK(b.len == 0 && b.entries == 0 && b.size == size);
+        CHECK(journal_batch_add(&b, simple, 2) == 0);
+        CHECK(b.len == sizeof one - 1 && memcmp(b.data, one, b.len) == 0);
+        journal_batch_free(&b);
+        free(big);
         return check_finish("journal_send");
 }
