@@ -38,6 +38,17 @@ for s in A B; do
     check_eq "journalctl -t LoadTest$s: the same $HALF" "$HALF" \
             "$(box_journal -t "LoadTest$s" -o cat | grep -c "from LoadTest$s of run $$\$")"
 done
+# Large messages at once (a few of them fill a batch's 128 KiB, so a batch
+# may be written early, from inside the handler; the bound itself is
+# unit-tested in test-log_sink): every one answered, whole, once.
+big=$(head -c 61440 /dev/zero | tr '\0' x)
+out=$(python3 "$TOOLS/httpload.py" post http://127.0.0.1:4000/log --count 40 --concurrency 20 \
+        --body "[LargeTest] - $big {i} of run $$") || true
+check_eq "40 large messages from 20 clients: 40 answers of 200" 40 "$(json_get "$out" 'd["status"].get("200", 0)')"
+check_eq "40 whole lines of them in the file" 40 \
+        "$(grep "LargeTest info x* [0-9]* of run $$\$" "$f" | awk 'length > 61440' | wc -l)"
+box_journal_sync
+check_eq "40 journal entries of them" 40 "$(box_journal DGO_SERVICE=LargeTest -o cat | grep -c "of run $$\$")"
 check_eq "journald suppressed nothing" 0 "$(box_journal -u dgo-log.service -o cat | grep -c Suppressed)"
 check_eq "the service did not restart" 0 "$(restarts dgo-log.service)"
 
