@@ -22,8 +22,8 @@
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
-/* Requests waiting for their batch to be written: at most one per
- * connection, so this bounds a batch by message count too. */
+/* A batch holds at most this many messages; their requests wait here,
+ * suspended, until it is written (a connection has one at a time). */
 #define LOG_BATCH_MAX_MESSAGES 256
 
 struct log_service {
