@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "grow.h"
 #include "http.h"
 
 struct sink {
@@ -22,17 +23,9 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
                 s->error = -EFBIG;
                 return 0;       /* libcurl ends the transfer */
         }
-        if (s->len + n + 1 > s->size) {
-                size_t want = s->size ? s->size : 4096;
-                while (want < s->len + n + 1)
-                        want *= 2;
-                char *d = realloc(s->data, want);
-                if (!d) {
-                        s->error = -ENOMEM;
-                        return 0;
-                }
-                s->data = d;
-                s->size = want;
+        if (grow_to(&s->data, &s->size, s->len + n + 1, 4096) < 0) {
+                s->error = -ENOMEM;
+                return 0;
         }
         memcpy(s->data + s->len, ptr, n);
         s->len += n;

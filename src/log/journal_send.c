@@ -9,21 +9,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define JOURNAL_SNDBUF (8 * 1024 * 1024)
+#include "grow.h"
 
-static int reserve(struct journal_batch *b, size_t more) {
-        if (b->len + more <= b->size)
-                return 0;
-        size_t size = b->size ? b->size : 4096;
-        while (size < b->len + more)
-                size *= 2;
-        char *p = realloc(b->data, size);
-        if (!p)
-                return -ENOMEM;
-        b->data = p;
-        b->size = size;
-        return 0;
-}
+#define JOURNAL_SNDBUF (8 * 1024 * 1024)
 
 static void put(struct journal_batch *b, const void *p, size_t len) {
         memcpy(b->data + b->len, p, len);
@@ -35,7 +23,7 @@ int journal_batch_add(struct journal_batch *b, const struct journal_field *field
 
         for (size_t i = 0; i < n; i++)
                 need += strlen(fields[i].name) + 1 + 8 + fields[i].len + 1;
-        if (reserve(b, need) < 0)
+        if (grow_to(&b->data, &b->size, b->len + need, 4096) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 const struct journal_field *f = &fields[i];

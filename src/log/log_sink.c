@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fd_util.h"
+#include "grow.h"
 #include "log.h"
 
 static int open_file(const char *path) {
@@ -46,20 +47,6 @@ int log_sink_reopen(struct log_sink *s) {
         return 0;
 }
 
-static int reserve_lines(struct log_sink *s, size_t more) {
-        if (s->lines_len + more <= s->lines_size)
-                return 0;
-        size_t size = s->lines_size ? s->lines_size : 4096;
-        while (size < s->lines_len + more)
-                size *= 2;
-        char *p = realloc(s->lines, size);
-        if (!p)
-                return -ENOMEM;
-        s->lines = p;
-        s->lines_size = size;
-        return 0;
-}
-
 bool log_sink_full(const struct log_sink *s, size_t text_len) {
         /* An entry is the text and its four fields' names and values. */
         return s->pending > 0 && (s->entries.len + text_len + 256 + 2 * LOG_SERVICE_NAME_MAX > LOG_BATCH_MAX_BYTES ||
@@ -69,7 +56,7 @@ bool log_sink_full(const struct log_sink *s, size_t text_len) {
 int log_sink_add(struct log_sink *s, const struct log_message *m) {
         struct timespec now;
 
-        if (reserve_lines(s, LOG_LINE_MAX(m->text_len)) < 0)
+        if (grow_to(&s->lines, &s->lines_size, s->lines_len + LOG_LINE_MAX(m->text_len), 4096) < 0)
                 return -ENOMEM;
         if (s->journal.path) {
                 char priority[2] = { (char) ('0' + m->priority), '\0' };

@@ -7,23 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int buf_reserve(struct buf *b, size_t n) {
-        size_t size;
-        char *p;
+#include "grow.h"
 
+static int buf_reserve(struct buf *b, size_t n) {
         if (b->error)
                 return b->error;
         if (n > BUF_MAX - b->len)
                 return b->error = -E2BIG;
-        if (b->len + n + 1 <= b->size)
-                return 0;
-        for (size = b->size ? b->size : 1024; size < b->len + n + 1; size *= 2)
-                ;
-        p = realloc(b->data, size);
-        if (!p)
+        if (grow_to(&b->data, &b->size, b->len + n + 1, 1024) < 0)
                 return b->error = -ENOMEM;
-        b->data = p;
-        b->size = size;
         return 0;
 }
 

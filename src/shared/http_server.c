@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "conn_steer.h"
+#include "grow.h"
 #include "http.h"
 #include "http_internal.h"
 #include "http_workers.h"
@@ -192,16 +193,8 @@ static bool body_take(struct dgo_request *req, const char *data, size_t len) {
         if (req->early_status)
                 return req->received - len <= req->max_body + DISCARD_MAX;
 
-        if (req->body_len + len + 1 > req->body_size) {
-                size_t size = req->body_size ? req->body_size : 1024;
-                while (size < req->body_len + len + 1)
-                        size *= 2;
-                char *p = realloc(req->body, size);
-                if (!p)
-                        return false;
-                req->body = p;
-                req->body_size = size;
-        }
+        if (grow_to(&req->body, &req->body_size, req->body_len + len + 1, 1024) < 0)
+                return false;
         memcpy(req->body + req->body_len, data, len);
         req->body_len += len;
         req->body[req->body_len] = '\0';
