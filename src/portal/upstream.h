@@ -7,9 +7,10 @@
  * tried, within a time budget; a provider's answer, whatever its status,
  * is relayed as it is. A request that is not idempotent (POST) goes to
  * another provider only when it surely never reached the first (refused):
- * after a timeout or a reset it may have been done there, so it fails. So a caller hears within UPSTREAM_BUDGET_MS either
- * an answer or why there was none: 503 when no provider is known, 502 when
- * those tried did not answer.
+ * after a timeout or a reset it may have been done there, so it fails. So
+ * a caller hears within UPSTREAM_BUDGET_MS either an answer or why there
+ * was none: 503 when no provider is known, 502 when those tried did not
+ * answer.
  *
  * Right after the portal starts its table is empty until the registry's
  * first patch arrives, so a request then waits for a provider for up to

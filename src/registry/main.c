@@ -51,7 +51,7 @@ static int handle_register(struct dgo_request *req, void *userdata) {
         if (e < 0)
                 return http_reply_error(req, 400, "%s", error);
         r->over_http = true;
-        if (!registry_find(&svc->reg, r->url) && svc->reg.n_regs >= REGISTRY_MAX) {
+        if (!registry_has_room(&svc->reg, r->url)) {
                 registration_free(r);
                 return http_reply_error(req, 507, "too many registrations (at most %d)", REGISTRY_MAX);
         }

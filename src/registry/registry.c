@@ -142,11 +142,15 @@ void registry_unit_changed(struct registry *reg, const char *unit, const char *a
         }
 }
 
+bool registry_has_room(struct registry *reg, const char *url) {
+        return reg->n_regs < REGISTRY_MAX || registry_find(reg, url);
+}
+
 int registry_add(struct registry *reg, struct registration *r) {
         struct registration *old = registry_find(reg, r->url);
         size_t i;
 
-        if (!old && reg->n_regs >= REGISTRY_MAX) {
+        if (!registry_has_room(reg, r->url)) {
                 registration_free(r);
                 return -ENOSPC;
         }

@@ -5,6 +5,7 @@
  * (state.c) before it is acknowledged. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
@@ -53,6 +54,9 @@ void registry_done(struct registry *reg);
 int registry_add(struct registry *reg, struct registration *r);
 int registry_remove(struct registry *reg, const char *url);     /* -ENOENT if unknown */
 struct registration *registry_find(struct registry *reg, const char *url);
+/* Could a registration at URL be added (it replaces one, or the table has
+ * room)? registry_add() refuses with -ENOSPC when not. */
+bool registry_has_room(struct registry *reg, const char *url);
 
 /* A unit's state changed (from unit_watch). */
 void registry_unit_changed(struct registry *reg, const char *unit, const char *active, const char *sub);

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <stdbool.h>
-
 #include <stddef.h>
 #include <systemd/sd-event.h>
 

@@ -203,6 +203,14 @@ static bool body_take(struct dgo_request *req, const char *data, size_t len) {
 
 static bool move_due(struct http_server *s, struct MHD_Connection *c);
 
+/* The CPU the kernel processes FD's incoming packets on (conn_steer.h), or -1. */
+static int incoming_cpu(int fd) {
+        int cpu = -1;
+        socklen_t len = sizeof cpu;
+
+        return getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, &len) < 0 ? -1 : cpu;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls) {
@@ -324,14 +332,13 @@ static unsigned thread_load(const struct http_server *s, unsigned t) {
 static bool move_due(struct http_server *s, struct MHD_Connection *c) {
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         struct connection_state *cs = ci ? ci->socket_context : NULL;
-        int cpu = -1;
-        socklen_t cpu_len = sizeof cpu;
+        int cpu;
         uint64_t now;
 
         if (!cs || ++cs->requests % CONN_STEER_LOOK_EVERY != 0)
                 return false;
         ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        if (!ci || getsockopt(ci->connect_fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, &cpu_len) < 0 || cpu < 0)
+        if (!ci || (cpu = incoming_cpu(ci->connect_fd)) < 0)
                 return false;
         unsigned want = (unsigned) cpu % s->config.threads, open = 0;
         bool strayed = cs->strayed;
@@ -370,14 +377,9 @@ static int on_accept_retry(sd_event_source *src, uint64_t usec, void *userdata) 
 /* Which thread serves the accepted connection FD: 0 is our own daemon, 1..
  * the workers (see conn_steer.h). */
 static unsigned steer(struct http_server *s, int fd) {
-        int cpu = -1;
-        socklen_t cpu_len = sizeof cpu;
-
-        if (getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, &cpu_len) < 0)
-                cpu = -1;
         for (unsigned t = 0; t < s->config.threads; t++)
                 s->load[t] = thread_load(s, t);
-        return conn_steer_pick(s->load, s->config.threads, cpu, &s->turn);
+        return conn_steer_pick(s->load, s->config.threads, incoming_cpu(fd), &s->turn);
 }
 
 /* Accept what is waiting (a bounded batch: the loop has other work) and
