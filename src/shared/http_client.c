@@ -124,6 +124,7 @@ static void request_finish(struct http_client *c, struct http_request *req, long
                 .body_len = error ? 0 : req->body_len,
                 .error = error,
                 .usec = now_usec() - req->start_usec,
+                .handle = error ? NULL : req->easy,
         };
         char *content_type = NULL;
         long request_size = 0;
@@ -167,6 +168,15 @@ static void request_complete(struct http_client *c, struct http_request *req, CU
                         req->body[req->body_len] = '\0';
                 request_finish(c, req, status, NULL);
         }
+}
+
+const char *http_client_response_header(const struct http_client_response *resp, const char *name) {
+        struct curl_header *h;
+
+        if (!resp->handle ||
+            curl_easy_header(resp->handle, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+                return NULL;
+        return h->value;
 }
 
 /* Answer every transfer curl has finished. */

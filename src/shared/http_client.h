@@ -23,6 +23,7 @@ struct http_client_response {
         bool request_sent;              /* without an answer: some of the request may have
                                          * reached the server (false: it surely did not) */
         unsigned long long usec;        /* how long the request took */
+        void *handle;                   /* for http_client_response_header() only */
 };
 
 /* Called exactly once per request, from the loop, never from inside
@@ -44,6 +45,11 @@ void http_client_free(struct http_client *c);
 int http_client_request(struct http_client *c, const char *method, const char *url,
                         const char *content_type, const void *body, size_t len,
                         unsigned timeout_ms, http_client_done_fn done, void *userdata);
+
+/* The value of the answer's header NAME (case-insensitive; the first one if
+ * it came more than once), or NULL. Only during the done callback, and only
+ * until the next call for the same response: copy what you keep. */
+const char *http_client_response_header(const struct http_client_response *resp, const char *name);
 
 /* Requests started and not yet done. */
 size_t http_client_pending(const struct http_client *c);

@@ -39,6 +39,7 @@ struct call {
         char *error;
         bool request_sent;
         unsigned long long usec;
+        char *total_count;              /* its X-Total-Count header, if any */
         uint64_t elapsed_usec;          /* measured here */
         uint64_t start;
 };
@@ -56,6 +57,14 @@ static bool echo_had_content_type, echo_had_expect;
 
 static int handle_hello(struct dgo_request *req, void *userdata) {
         return http_reply(req, 200, "text/plain", "hello", 5);
+}
+
+static int handle_counted(struct dgo_request *req, void *userdata) {
+        int r = http_reply(req, 200, "application/json", "[]", 2);
+
+        if (r >= 0)
+                r = http_reply_header(req, "X-Total-Count", "250");
+        return r;
 }
 
 static int handle_echo(struct dgo_request *req, void *userdata) {
@@ -91,6 +100,7 @@ static int handle_exact(struct dgo_request *req, void *userdata) {
 
 static const struct dgo_route routes[] = {
         { "GET", "/hello", handle_hello, 0 },
+        { "GET", "/counted", handle_counted, 0 },
         { "POST", "/echo", handle_echo, 0 },
         { "PUT", "/echo", handle_echo, 0 },
         { "GET", "/big", handle_big, 0 },
@@ -237,6 +247,7 @@ static int raw_listen(enum raw_mode mode, char *url, size_t size, int *ret_fd, s
 static void call_reset(struct call *c) {
         free(c->body);
         free(c->error);
+        free(c->total_count);
         memset(c, 0, sizeof *c);
 }
 
@@ -257,6 +268,9 @@ static void record(struct call *c, const struct http_client_response *resp) {
         c->error = resp->error ? strdup(resp->error) : NULL;
         c->request_sent = resp->request_sent;
         c->usec = resp->usec;
+        free(c->total_count);
+        const char *total = http_client_response_header(resp, "x-total-count");   /* any case */
+        c->total_count = total ? strdup(total) : NULL;
         c->elapsed_usec = phases_now_usec() - c->start;
 }
 
@@ -282,7 +296,7 @@ static void start(struct http_client *hc, struct call *c, const char *method, co
                 phases_outstanding++;
 }
 
-static struct call basic[7];
+static struct call basic[7], counted;
 
 static void phase_basic(void) {
         static const char binary[] = { 'a', '\0', 'b', '\n', '\xff', 'c' };
@@ -292,7 +306,9 @@ static void phase_basic(void) {
         start(client, &basic[0], "GET", url, NULL, NULL, 0, 2000, on_done);
         snprintf(url, sizeof url, "%s/echo", base);
         start(client, &basic[1], "POST", url, "application/octet-stream", binary, sizeof binary, 2000, on_done);
-        CHECK(http_client_pending(client) == 2);
+        snprintf(url, sizeof url, "%s/counted", base);
+        start(client, &counted, "GET", url, NULL, NULL, 0, 2000, on_done);
+        CHECK(http_client_pending(client) == 3);
 }
 
 static void check_basic(void) {
@@ -308,6 +324,10 @@ static void check_basic(void) {
               memcmp(basic[1].body, binary, sizeof binary) == 0);
         CHECK_STR(echo_content_type, "application/octet-stream");
         CHECK(!echo_had_expect);
+        /* A header of the answer, by name; none when the answer had none. */
+        CHECK(counted.status == 200);
+        CHECK_STR(counted.total_count, "250");
+        CHECK(basic[0].total_count == NULL);
         CHECK(http_client_pending(client) == 0);
 }
 
@@ -410,6 +430,7 @@ static void phase_failures(void) {
 
 static void check_failed_requests(void) {
         CHECK(closed.n_done == 1 && closed.status == 0 && closed.error && closed.error[0]);
+        CHECK(closed.total_count == NULL);      /* no answer, no headers */
         CHECK(!closed.request_sent);            /* refused: it never left */
         CHECK_STR(closed.body, "");
 
@@ -613,5 +634,6 @@ int main(void) {
         call_reset(&inner_hello);
         call_reset(&inner_silent);
         call_reset(&chain);
+        call_reset(&counted);
         return check_finish("http_client");
 }
