@@ -22,6 +22,7 @@ struct flight {
         unsigned status;
         char *body;
         size_t len;
+        char *total_count;                      /* or NULL */
         void *cache;
         void (*cache_free)(void *);
         struct flight_stats stats;
@@ -70,6 +71,7 @@ void flight_free(struct flight *f) {
         sd_event_unref(f->event);
         free(f->path);
         free(f->body);
+        free(f->total_count);
         free(f);
 }
 
@@ -91,20 +93,31 @@ void flight_get_stats(const struct flight *f, struct flight_stats *ret) {
         *ret = f->stats;
 }
 
+static bool same_total(const char *a, const char *b) {
+        return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 /* Keep the answer; drop the rendering when it differs from the last one. */
 static void remember(struct flight *f, const struct upstream_response *r) {
-        char *copy;
+        char *copy, *total = NULL;
 
         if (!r->answered)
                 return;                         /* nothing new was learnt */
-        if (r->status == f->status && r->len == f->len && f->body && memcmp(r->body, f->body, r->len) == 0) {
+        if (r->status == f->status && r->len == f->len && f->body && memcmp(r->body, f->body, r->len) == 0 &&
+            same_total(r->total_count, f->total_count)) {
                 f->stats.renders_saved += f->cache != NULL;
                 return;
         }
         cache_drop(f);
         copy = malloc(r->len + 1);
+        if (copy && r->total_count && !(total = strdup(r->total_count))) {
+                free(copy);
+                copy = NULL;
+        }
         free(f->body);
+        free(f->total_count);
         f->body = copy;
+        f->total_count = total;
         f->len = copy ? r->len : 0;
         f->status = copy ? r->status : 0;       /* without a copy, the next answer counts as new */
         if (copy) {

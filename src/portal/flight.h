@@ -16,8 +16,10 @@
  * in one go, so a burst of views costs one fetch, not two.
  *
  * The flight also keeps what the last answer was, and a rendering of it
- * (flight_cache): when the next answer is byte for byte the same, the
- * rendering is still good, and pages are built only when data changed. */
+ * (flight_cache): when the next answer is byte for byte the same (status,
+ * body and X-Total-Count: a page of a list whose total changed shows other
+ * page numbers), the rendering is still good, and pages are built only when
+ * data changed. */
 #pragma once
 
 #include <stdbool.h>

@@ -159,6 +159,7 @@ static void on_response(const struct http_client_response *resp, void *userdata)
                         .content_type = resp->content_type,
                         .body = resp->body,
                         .len = resp->body_len,
+                        .total_count = http_client_response_header(resp, "X-Total-Count"),
                 });
                 return;
         }

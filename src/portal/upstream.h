@@ -37,6 +37,7 @@ struct upstream_response {
         const char *content_type;       /* the provider's, or NULL */
         const char *body;               /* NUL-terminated; "" when none */
         size_t len;
+        const char *total_count;        /* the provider's X-Total-Count (a paged list), or NULL */
         const char *error;              /* when !answered: why, for people and the journal */
 };
 

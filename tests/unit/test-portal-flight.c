@@ -10,11 +10,17 @@
  *     for all of them) and see the change; a rendering kept for an answer
  *     is dropped when the answer changes, kept when it does not; a view
  *     that comes after the fetch was sent never rides it;
- *  3. failover: the first provider refuses, the second answers;
- *  4. the only provider refuses: 502, at once;
- *  5. no provider any more: 503, at once, but never from inside the call;
- *  6. a provider that never answers: 502 within the attempt timeout;
- *  7. a POST is sent to a second provider when the first refused, but not
+ *  3. pages of the list (flights.h): one flight per path, so views of one
+ *     page share a fetch and views of another page get their own, each
+ *     with the page it asked for and the X-Total-Count; a rendering kept
+ *     for a page is dropped when only the total changed, kept when nothing
+ *     did; past its bound the set drops the idle flight used longest ago,
+ *     and its counts stay in the totals;
+ *  4. failover: the first provider refuses, the second answers;
+ *  5. the only provider refuses: 502, at once;
+ *  6. no provider any more: 503, at once, but never from inside the call;
+ *  7. a provider that never answers: 502 within the attempt timeout;
+ *  8. a POST is sent to a second provider when the first refused, but not
  *     when the first took it and never answered (it may have done it): 502,
  *     and the second provider never sees it. */
 #include <arpa/inet.h>
@@ -32,6 +38,7 @@
 #include "phases.h"
 #include "loopback.h"
 #include "flight.h"
+#include "flights.h"
 #include "http.h"
 #include "http_client.h"
 #include "http_server.h"
@@ -50,13 +57,14 @@ static bool in_call;                    /* inside flight_join() or upstream_requ
 static char good_url[64], refused_url[64], silent_url[64];
 
 /* The fake grading service. */
-static unsigned version, server_gets;
+static unsigned version, server_gets, total_count;      /* X-Total-Count to send; 0: none */
 
 struct view {
         bool done;
         unsigned status;
         bool answered;
         char body[256];
+        char total[32];                         /* X-Total-Count; "" when none */
         uint64_t usec;
         struct flight_waiter w;
 };
@@ -68,13 +76,18 @@ static struct view single;
 
 struct pending {
         struct dgo_request *req;
-        char body[64];
+        char body[96];
+        unsigned total;
 };
 
 static int on_answer_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         struct pending *p = userdata;
+        char total[16];
 
         http_reply(p->req, 200, "application/json", p->body, strlen(p->body));
+        snprintf(total, sizeof total, "%u", p->total);
+        if (p->total)
+                http_reply_header(p->req, "X-Total-Count", total);
         http_request_resume(p->req);
         sd_event_source_disable_unref(s);
         free(p);
@@ -86,9 +99,15 @@ static int handle_students(struct dgo_request *req, void *userdata) {
 
         if (!p)
                 return -ENOMEM;
+        const char *offset = http_request_query(req, "offset");
+
         server_gets++;
         p->req = req;
-        snprintf(p->body, sizeof p->body, "[{\"version\":%u}]", version);
+        p->total = total_count;
+        if (offset)                             /* a page: which one */
+                snprintf(p->body, sizeof p->body, "[{\"version\":%u,\"offset\":\"%.8s\"}]", version, offset);
+        else
+                snprintf(p->body, sizeof p->body, "[{\"version\":%u}]", version);
         if (sd_event_add_time_relative(event, NULL, CLOCK_MONOTONIC, SERVER_DELAY_USEC, 1, on_answer_timer, p) < 0) {
                 free(p);
                 return -EIO;
@@ -125,6 +144,7 @@ static void record(struct view *v, const struct upstream_response *r) {
         v->status = r->status;
         v->answered = r->answered;
         snprintf(v->body, sizeof v->body, "%s", r->answered ? r->body : r->error);
+        snprintf(v->total, sizeof v->total, "%s", r->total_count ? r->total_count : "");
         v->usec = phases_now_usec() - phases_started_usec;
 }
 
@@ -230,7 +250,101 @@ static void check_single_flight(void) {
         CHECK(flight_idle(list));
 }
 
-/* 3: failover from a refusing provider to a good one. */
+/* 3: pages of the list, each its own flight. */
+#define PAGE_1 "/students?offset=0&limit=100"
+#define PAGE_2 "/students?offset=100&limit=100"
+#define PAGE_3 "/students?offset=200&limit=100"
+static struct flight_set pages;
+
+static void join_path(struct view *v, const char *path) {
+        struct flight *f = flight_set_get(&pages, path);
+
+        memset(v, 0, sizeof *v);
+        CHECK(f != NULL);
+        if (!f)
+                return;
+        in_call = true;
+        int r = flight_join(f, &v->w, on_view, v);
+        in_call = false;
+        CHECK(r == 0);
+        if (r == 0)
+                phases_outstanding++;
+}
+
+static void phase_pages(void) {
+        server_gets = 0;
+        total_count = 250;
+        flight_set_init(&pages, event, up, 2);
+        CHECK(flight_set_get(&pages, PAGE_1) == flight_set_get(&pages, PAGE_1));
+        CHECK(flight_set_get(&pages, PAGE_1) != flight_set_get(&pages, PAGE_2));
+        for (unsigned i = 0; i < 3; i++)
+                join_path(&views[i], PAGE_1);
+        for (unsigned i = 3; i < 6; i++)
+                join_path(&views[i], PAGE_2);
+}
+
+static void check_pages(void) {
+        char want[2][96];
+
+        snprintf(want[0], sizeof want[0], "[{\"version\":%u,\"offset\":\"0\"}]", version);
+        snprintf(want[1], sizeof want[1], "[{\"version\":%u,\"offset\":\"100\"}]", version);
+        for (unsigned i = 0; i < 6; i++) {
+                CHECK(views[i].status == 200);
+                CHECK_STR(views[i].body, want[i / 3]);          /* the page it asked for */
+                CHECK_STR(views[i].total, "250");
+        }
+        CHECK(server_gets == 2);                                /* one fetch per page, not per view */
+        CHECK(pages.n == 2);
+}
+
+/* The same page with a new total: the kept rendering is stale. */
+static void phase_total_changes(void) {
+        cache_frees = 0;
+        flight_set_cache(flight_set_get(&pages, PAGE_1), strdup("page 1 of 3"), cache_free);
+        total_count = 251;
+        join_path(&views[0], PAGE_1);
+}
+
+static void check_total_changes(void) {
+        CHECK_STR(views[0].total, "251");
+        CHECK(cache_frees == 1);
+        CHECK(flight_cache(flight_set_get(&pages, PAGE_1)) == NULL);
+        flight_set_cache(flight_set_get(&pages, PAGE_1), strdup("page 1 of 3, 251"), cache_free);
+}
+
+/* ... and again the same: it stays. */
+static void phase_total_same(void) {
+        join_path(&views[0], PAGE_1);
+}
+
+static void check_total_same(void) {
+        CHECK_STR(views[0].total, "251");
+        CHECK(cache_frees == 1);
+        CHECK(flight_cache(flight_set_get(&pages, PAGE_1)) != NULL);
+}
+
+/* A third page, with room for two: page 2, idle and used longest ago, goes. */
+static struct flight *page_1;
+
+static void phase_evict(void) {
+        page_1 = flight_set_get(&pages, PAGE_1);
+        CHECK(flight_set_get(&pages, PAGE_3) != NULL);
+        total_count = 0;
+}
+
+static void check_evict(void) {
+        struct flight_stats st;
+
+        CHECK(pages.n == 2);
+        CHECK(flight_set_get(&pages, PAGE_1) == page_1);       /* still the one with the rendering */
+        CHECK(flight_cache(page_1) != NULL);
+        CHECK(strcmp(pages.entries[0].path, PAGE_2) != 0 && strcmp(pages.entries[1].path, PAGE_2) != 0);
+        flight_set_get_stats(&pages, &st);
+        CHECK(st.fetches == 4);                                 /* page 2's fetch still counts */
+        CHECK(st.served == 8);
+}
+
+/* 4: failover from a refusing provider to a good one. */
 static void phase_failover(void) {
         struct upstream_stats st;
 
@@ -252,7 +366,7 @@ static void check_failover(void) {
         CHECK(st.failovers == 1);
 }
 
-/* 4: the only provider refuses. */
+/* 5: the only provider refuses. */
 static void phase_refused(void) {
         patch("Removed", good_url);
         request_single();
@@ -264,7 +378,7 @@ static void check_refused(void) {
         CHECK(single.usec < 500 * 1000ULL);
 }
 
-/* 5: no provider any more (the portal is not new): 503 at once. */
+/* 6: no provider any more (the portal is not new): 503 at once. */
 static void phase_none(void) {
         patch("Removed", refused_url);
         CHECK(registry_client_provider(rc, "GradingService") == NULL);
@@ -279,7 +393,7 @@ static void check_none(void) {
         CHECK(views[0].status == 503);
 }
 
-/* 6: a provider that accepts and never answers. */
+/* 7: a provider that accepts and never answers. */
 static void phase_silent(void) {
         patch("Added", silent_url);
         request_single();
@@ -292,7 +406,7 @@ static void check_silent(void) {
         printf("a silent provider: 502 after %.0f ms\n", single.usec / 1000.0);
 }
 
-/* 7: a POST to FIRST, with the good provider next. */
+/* 8: a POST to FIRST, with the good provider next. */
 static void post_via(const char *first) {
         patch("Removed", silent_url);
         patch("Removed", refused_url);
@@ -329,6 +443,10 @@ static void check_post_silent(void) {
 static const struct phase phases[] = {
         { phase_startup, check_startup },
         { phase_single_flight, check_single_flight },
+        { phase_pages, check_pages },
+        { phase_total_changes, check_total_changes },
+        { phase_total_same, check_total_same },
+        { phase_evict, check_evict },
         { phase_failover, check_failover },
         { phase_refused, check_refused },
         { phase_none, check_none },
@@ -378,6 +496,7 @@ int main(void) {
         upstream_shutdown(up);
         http_client_free(client);
         flight_free(list);
+        flight_set_done(&pages);
         upstream_free(up);
         registry_client_free(rc);
         http_server_free(server);
