@@ -1,6 +1,7 @@
 /* gradebook.c - see gradebook.h. */
 #include "gradebook.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -55,9 +56,17 @@ long student_id_parse(const char *s) {
 }
 
 struct student *gradebook_find(struct gradebook *gb, long id) {
-        for (size_t i = 0; i < gb->n_students; i++)
-                if (gb->students[i].id == id)
-                        return &gb->students[i];
+        size_t lo = 0, hi = gb->n_students;
+
+        while (lo < hi) {                       /* sorted by ID */
+                size_t mid = lo + (hi - lo) / 2;
+                if (gb->students[mid].id == id)
+                        return &gb->students[mid];
+                if (gb->students[mid].id < id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
         return NULL;
 }
 
@@ -170,39 +179,50 @@ static int append_student(struct gradebook *gb, struct student *st) {
         return 0;
 }
 
-static int student_names_from_json(const json_t *j, struct student *st, char *error, size_t error_size) {
+static int names_from_json(const json_t *j, struct student *st, char *error, size_t error_size) {
         int r = text_from_json(j, "FirstName", GB_NAME_MAX, &st->first_name, error, error_size);
         if (r >= 0)
                 r = text_from_json(j, "LastName", GB_NAME_MAX, &st->last_name, error, error_size);
         return r;
 }
 
-int gradebook_add_student(struct gradebook *gb, const json_t *j, struct student **ret,
-                          char *error, size_t error_size) {
+int student_names_from_json(const json_t *j, char **first_name, char **last_name,
+                            char *error, size_t error_size) {
         struct student st = { 0 };
-        long next = 1;
         int r;
 
         if (!json_is_object(j)) {
                 snprintf(error, error_size, "a student is a JSON object {\"FirstName\",\"LastName\"}");
                 return -EINVAL;
         }
-        r = student_names_from_json(j, &st, error, error_size);
-        if (r >= 0) {
-                for (size_t i = 0; i < gb->n_students; i++)
-                        if (gb->students[i].id >= next)
-                                next = gb->students[i].id + 1;
-                st.id = next;
-                r = append_student(gb, &st);
-                if (r == -ENOSPC)
-                        snprintf(error, error_size, "the grade book is full (%d students)", GB_STUDENTS_MAX);
-        }
+        r = names_from_json(j, &st, error, error_size);
         if (r < 0) {
                 student_done(&st);
                 return r;
         }
-        *ret = &gb->students[gb->n_students - 1];
+        *first_name = st.first_name;
+        *last_name = st.last_name;
         return 0;
+}
+
+int gradebook_append_student(struct gradebook *gb, long id, const char *first_name, const char *last_name) {
+        struct student st = { .id = id, .first_name = strdup(first_name), .last_name = strdup(last_name) };
+        int r;
+
+        assert(id > 0);
+        if (gb->n_students > 0 && gb->students[gb->n_students - 1].id >= id)
+                r = -EINVAL;                    /* IDs only grow: the list stays sorted */
+        else
+                r = st.first_name && st.last_name ? append_student(gb, &st) : -ENOMEM;
+        if (r < 0)
+                student_done(&st);
+        return r;
+}
+
+static int compare_ids(const void *a, const void *b) {
+        const struct student *x = a, *y = b;
+
+        return (x->id > y->id) - (x->id < y->id);
 }
 
 int gradebook_from_json(const json_t *j, struct gradebook *gb, char *error, size_t error_size) {
@@ -219,14 +239,13 @@ int gradebook_from_json(const json_t *j, struct gradebook *gb, char *error, size
                 struct student st = { 0 };
                 const json_t *id = json_object_get(item, "ID"), *grades = json_object_get(item, "Grades");
 
-                if (!json_is_integer(id) || json_integer_value(id) <= 0 || json_integer_value(id) > 999999999 ||
-                    gradebook_find(gb, (long) json_integer_value(id))) {
-                        snprintf(error, error_size, "student %zu: \"ID\" must be a unique positive integer", i);
+                if (!json_is_integer(id) || json_integer_value(id) <= 0 || json_integer_value(id) > GB_ID_MAX) {
+                        snprintf(error, error_size, "student %zu: \"ID\" must be a positive integer", i);
                         r = -EINVAL;
                         goto fail;
                 }
                 st.id = (long) json_integer_value(id);
-                r = student_names_from_json(item, &st, error, error_size);
+                r = names_from_json(item, &st, error, error_size);
                 if (r >= 0 && grades && !json_is_array(grades)) {
                         snprintf(error, error_size, "student %ld: \"Grades\" must be a list", st.id);
                         r = -EINVAL;
@@ -246,6 +265,14 @@ int gradebook_from_json(const json_t *j, struct gradebook *gb, char *error, size
                         goto fail;
                 }
         }
+        /* Sorted by ID for gradebook_find(), and each ID once. */
+        qsort(gb->students, gb->n_students, sizeof gb->students[0], compare_ids);
+        for (i = 1; i < gb->n_students; i++)
+                if (gb->students[i].id == gb->students[i - 1].id) {
+                        snprintf(error, error_size, "student ID %ld appears twice", gb->students[i].id);
+                        r = -EINVAL;
+                        goto fail;
+                }
         return 0;
 fail:
         gradebook_free(gb);

@@ -12,6 +12,7 @@
 #define GB_TITLE_MAX 100                /* bytes, a grade's Title */
 #define GB_STUDENTS_MAX 10000
 #define GB_GRADES_MAX 1000              /* per student */
+#define GB_ID_MAX 999999999L            /* a student ID has at most 9 digits */
 
 enum grade_type { GRADE_QUIZ, GRADE_TEST, GRADE_EXAM, GRADE_HOMEWORK };
 
@@ -29,7 +30,7 @@ struct student {
 };
 
 struct gradebook {
-        struct student *students;
+        struct student *students;       /* sorted by ID */
         size_t n_students, students_size;
 };
 
@@ -44,6 +45,7 @@ json_t *grade_to_json(const struct grade *g);
 /* A score as the original sends it: 85 as 85, 88.5 as 88.5. */
 json_t *score_to_json(double score);
 
+/* Binary search: the students are sorted by ID. */
 struct student *gradebook_find(struct gradebook *gb, long id);
 /* "42" -> 42; -1 when not a positive decimal number. */
 long student_id_parse(const char *s);
@@ -55,9 +57,11 @@ int student_add_grade(struct student *s, struct grade *g);
 /* Remove grade INDEX (0-based). -ENOENT if there is none. */
 int student_remove_grade(struct student *s, size_t index);
 
-/* Validate {"FirstName","LastName"} and add a student with the next ID. */
-int gradebook_add_student(struct gradebook *gb, const json_t *j, struct student **ret,
-                          char *error, size_t error_size);
+/* Validate {"FirstName","LastName"}: the names, malloc'd. */
+int student_names_from_json(const json_t *j, char **first_name, char **last_name,
+                            char *error, size_t error_size);
+/* Append a student with ID, which must be above every ID in GB (-EINVAL). */
+int gradebook_append_student(struct gradebook *gb, long id, const char *first_name, const char *last_name);
 
 /* The mean of the scores; false when there are none. */
 bool student_average(const struct student *s, double *ret);

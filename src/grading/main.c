@@ -1,10 +1,17 @@
-/* dgo-grading - the grading service: the grade book, durable without a database.
+/* dgo-grading - the grading service: the grade book, in SQLite.
  *
  * The original protocol (GET /students, GET /students/{id},
- * POST /students/{id}/grades) plus POST /students and
- * DELETE /students/{id}/grades/{index}. Every change is on disk before it
- * is acknowledged; reads are served from JSON kept ready between changes. */
+ * POST /students/{id}/grades) plus POST /students,
+ * DELETE /students/{id}/grades/{index} and paging (GET /students?offset=..).
+ *
+ * The rule: it never serves or saves a grade book it could not fully load.
+ * It loads the whole database at start or exits; a change is acknowledged
+ * only once committed (writer.h: group commit), and memory follows the disk
+ * only after that commit; when it cannot know what the disk holds, it exits
+ * and systemd restarts it from the disk. Reads are served from memory, from
+ * replies kept ready (replies.h), and never wait for a commit's fsync. */
 #include <errno.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,90 +22,124 @@
 #include "http.h"
 #include "log.h"
 #include "loop.h"
+#include "replies.h"
 #include "service.h"
 #include "store.h"
+#include "writer.h"
 
 #define BODY_MAX (16 * 1024)
 #define THREADS_MAX 16
+#define PAGE_LIMIT_MAX 1000
+#define PAGE_LIMIT_DEFAULT 100
 
 struct grading {
         struct service service;
-        /* Requests are served by more than one thread (--threads), and every
-         * handler reads or changes the grade book or its cached replies:
-         * each runs with this held. A read holds it for a few hundred
-         * nanoseconds; a change for its fsync. */
+        /* Requests are served by more than one thread (--threads), and the
+         * writer thread applies committed changes: the book and its replies
+         * are read and changed with this held, each time briefly (never
+         * across a commit). */
         pthread_mutex_t lock;
         struct gradebook gb;
+        struct replies replies;
+        struct store *store;
+        struct writer *writer;
         char *path, *seed;
-        /* Replies kept ready; all dropped on any change. */
-        struct http_shared *all;
-        struct http_shared **one;               /* by position in gb.students */
-        size_t n_one;
         unsigned long long reads, changes;
         unsigned threads;                       /* --threads; 0: default_threads() */
 };
 
-static void cache_drop(struct grading *g) {
-        http_shared_free(g->all);
-        g->all = NULL;
-        for (size_t i = 0; i < g->n_one; i++)
-                http_shared_free(g->one[i]);
-        free(g->one);
-        g->one = NULL;
-        g->n_one = 0;
-}
+static int list_all(struct dgo_request *req, struct grading *g) {
+        struct http_shared *all;
 
-static struct http_shared *shared_json(json_t *j) {
-        char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-
-        json_decref(j);
-        return text ? http_shared_new("application/json", text, strlen(text)) : NULL;
-}
-
-static int reply_error_json(struct dgo_request *req, const char *what) {
-        return http_reply_error(req, 500, "cannot encode %s", what);
-}
-
-static int list_students(struct dgo_request *req, struct grading *g) {
-
-        if (!g->all && !(g->all = shared_json(gradebook_to_json(&g->gb))))
-                return reply_error_json(req, "the students");
+        pthread_mutex_lock(&g->lock);
+        all = replies_all(&g->replies, &g->gb);
         g->reads++;
-        return http_reply_shared(req, 200, g->all);
+        int r = all ? http_reply_shared(req, 200, all) : -ENOMEM;
+        pthread_mutex_unlock(&g->lock);
+        return r;
 }
 
-/* The student of the {} in the path, or a 404 already sent. */
-static struct student *student_of(struct dgo_request *req, struct grading *g, size_t *pos) {
+/* A decimal in [MIN, MAX] from the query, DEF when absent; false (and a
+ * 400 sent) when not valid. */
+static bool query_number(struct dgo_request *req, const char *key, long min, long max, long def, long *ret) {
+        const char *text = http_request_query(req, key);
+        long v;
+
+        if (!text) {
+                *ret = def;
+                return true;
+        }
+        v = strcmp(text, "0") == 0 ? 0 : student_id_parse(text);
+        if (v < min || v > max) {
+                http_reply_error(req, 400, "\"%s\" must be a whole number from %ld to %ld", key, min, max);
+                return false;
+        }
+        *ret = v;
+        return true;
+}
+
+/* GET /students?offset=N&limit=M&name=TEXT: an extension; the total of
+ * matching students in X-Total-Count. */
+static int list_page(struct dgo_request *req, struct grading *g) {
+        const char *name = http_request_query(req, "name");
+        long offset, limit;
+        size_t len, total;
+        char count[32], *body;
+
+        if (!query_number(req, "offset", 0, GB_ID_MAX, 0, &offset) ||
+            !query_number(req, "limit", 1, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT, &limit))
+                return 0;
+        if (name && !text_field_valid(name, strlen(name), GB_NAME_MAX))
+                return http_reply_error(req, 400, "\"name\" must be text of 1 to %d bytes without control characters",
+                                        GB_NAME_MAX);
+        pthread_mutex_lock(&g->lock);
+        body = replies_page(&g->replies, &g->gb, (size_t) offset, (size_t) limit, name, &len, &total);
+        g->reads++;
+        pthread_mutex_unlock(&g->lock);
+        if (!body)
+                return -ENOMEM;
+        snprintf(count, sizeof count, "%zu", total);
+        int r = http_reply_take(req, 200, "application/json", body, len);
+        return r < 0 ? r : http_reply_header(req, "X-Total-Count", count);
+}
+
+static int handle_list(struct dgo_request *req, void *userdata) {
+        if (http_request_query(req, "offset") || http_request_query(req, "limit") || http_request_query(req, "name"))
+                return list_page(req, userdata);
+        return list_all(req, userdata);
+}
+
+/* The ID of the student of the {} in the path, or 0 with a 404 sent. */
+static long student_of(struct dgo_request *req, struct grading *g) {
         const char *id_text = http_request_param(req, 0);
         long id = student_id_parse(id_text);
-        struct student *s = id > 0 ? gradebook_find(&g->gb, id) : NULL;
 
-        if (!s) {
+        pthread_mutex_lock(&g->lock);
+        bool known = id > 0 && gradebook_find(&g->gb, id);
+        pthread_mutex_unlock(&g->lock);
+        if (!known) {
                 http_reply_error(req, 404, "no student with ID %s", id_text);
-                return NULL;
+                return 0;
         }
-        if (pos)
-                *pos = (size_t) (s - g->gb.students);
-        return s;
+        return id;
 }
 
-static int show_student(struct dgo_request *req, struct grading *g) {
-        size_t pos;
-        struct student *s = student_of(req, g, &pos);
+static int handle_one(struct dgo_request *req, void *userdata) {
+        struct grading *g = userdata;
+        const char *id_text = http_request_param(req, 0);
+        long id = student_id_parse(id_text);
+        struct student *s;
+        int r;
 
-        if (!s)
-                return 0;
-        if (g->n_one != g->gb.n_students) {
-                cache_drop(g);
-                g->one = calloc(g->gb.n_students, sizeof *g->one);
-                if (!g->one)
-                        return -ENOMEM;
-                g->n_one = g->gb.n_students;
+        pthread_mutex_lock(&g->lock);
+        s = id > 0 ? gradebook_find(&g->gb, id) : NULL;
+        if (s) {
+                struct http_shared *one = replies_student(&g->replies, &g->gb, (size_t) (s - g->gb.students));
+                g->reads++;
+                r = one ? http_reply_shared(req, 200, one) : -ENOMEM;
         }
-        if (!g->one[pos] && !(g->one[pos] = shared_json(student_to_json(s))))
-                return reply_error_json(req, "the student");
-        g->reads++;
-        return http_reply_shared(req, 200, g->one[pos]);
+        pthread_mutex_unlock(&g->lock);
+        return s ? r : http_reply_error(req, 404, "no student with ID %s", id_text);
 }
 
 static json_t *body_json(struct dgo_request *req) {
@@ -112,106 +153,190 @@ static json_t *body_json(struct dgo_request *req) {
         return j;
 }
 
-/* Save a change before it is acknowledged. On failure the change is undone
- * by reading back what is on disk, and the client hears 503. */
-static int commit(struct dgo_request *req, struct grading *g) {
-        int r;
-
-        cache_drop(g);
-        r = store_save(g->path, &g->gb);
-        if (r >= 0) {
-                g->changes++;
-                return 0;
+/* Hand C to the writer; it answers (answer_change()). */
+static int submit(struct dgo_request *req, struct grading *g, struct change *c) {
+        c->request = req;
+        if (!writer_submit(g->writer, c)) {
+                change_free(c);
+                return http_reply_error(req, 503, "the grade book takes no changes now (the service is stopping); "
+                                        "nothing was changed");
         }
-        gradebook_free(&g->gb);
-        if (store_load(g->path, g->seed, &g->gb) < 0)
-                log_error("Cannot read back %s after a failed save", g->path);
-        http_reply_error(req, 503, "the change could not be stored; nothing was changed");
-        return r;
+        return HTTP_LATER;
 }
 
-static int add_grade(struct dgo_request *req, struct grading *g) {
-        struct student *s = student_of(req, g, NULL);
-        struct grade grade;
+static int handle_add_grade(struct dgo_request *req, void *userdata) {
+        struct grading *g = userdata;
+        long id = student_of(req, g);
+        struct change *c;
         char error[160];
         json_t *j;
         int r;
 
-        if (!s || !(j = body_json(req)))
+        if (!id || !(j = body_json(req)))
                 return 0;
-        r = grade_from_json(j, &grade, error, sizeof error);
-        json_decref(j);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return http_reply_error(req, 400, "%s", error);
-        r = student_add_grade(s, &grade);
-        if (r < 0) {
-                free(grade.title);
-                return r == -ENOSPC ? http_reply_error(req, 409, "student %ld has %d grades, the most there can be",
-                                                       s->id, GB_GRADES_MAX) : r;
+        c = calloc(1, sizeof *c);
+        if (!c) {
+                json_decref(j);
+                return -ENOMEM;
         }
-        long id = s->id;
-        if (commit(req, g) < 0)
-                return 0;
-        s = gradebook_find(&g->gb, id);
-        log_info("Grade added for student %ld: %s (%s) %g", id, s->grades[s->n_grades - 1].title,
-                 grade_type_to_string(s->grades[s->n_grades - 1].type), s->grades[s->n_grades - 1].score);
-        return http_reply_json(req, 201, grade_to_json(&s->grades[s->n_grades - 1]));
+        *c = (struct change) { .kind = CHANGE_ADD_GRADE, .student = id };
+        r = grade_from_json(j, &c->grade, error, sizeof error);
+        json_decref(j);
+        if (r < 0) {
+                change_free(c);
+                return r == -ENOMEM ? r : http_reply_error(req, 400, "%s", error);
+        }
+        return submit(req, g, c);
 }
 
-static int remove_grade(struct dgo_request *req, struct grading *g) {
-        struct student *s = student_of(req, g, NULL);
+static int handle_remove_grade(struct dgo_request *req, void *userdata) {
+        struct grading *g = userdata;
+        long id = student_of(req, g);
         const char *text = http_request_param(req, 1);
+        struct change *c;
         long index;
 
-        if (!s)
+        if (!id)
                 return 0;
         /* The index is the grade's 0-based position, as listed in "Grades". */
         index = strcmp(text, "0") == 0 ? 0 : student_id_parse(text);
-        if (index < 0 || student_remove_grade(s, (size_t) index) < 0)
-                return http_reply_error(req, 404, "student %ld has no grade %s", s->id, text);
-        long id = s->id;
-        if (commit(req, g) < 0)
-                return 0;
-        log_info("Grade %ld of student %ld removed", index, id);
-        return http_reply_json(req, 200, student_to_json(gradebook_find(&g->gb, id)));
+        if (index < 0 || index >= GB_GRADES_MAX)
+                return http_reply_error(req, 404, "student %ld has no grade %s", id, text);
+        c = calloc(1, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        *c = (struct change) { .kind = CHANGE_REMOVE_GRADE, .student = id, .index = (size_t) index };
+        return submit(req, g, c);
 }
 
-static int add_student(struct dgo_request *req, struct grading *g) {
-        struct student *s;
+static int handle_add_student(struct dgo_request *req, void *userdata) {
+        struct grading *g = userdata;
+        struct change *c;
         char error[160];
         json_t *j = body_json(req);
         int r;
 
         if (!j)
                 return 0;
-        r = gradebook_add_student(&g->gb, j, &s, error, sizeof error);
+        c = calloc(1, sizeof *c);
+        if (!c) {
+                json_decref(j);
+                return -ENOMEM;
+        }
+        *c = (struct change) { .kind = CHANGE_ADD_STUDENT };
+        r = student_names_from_json(j, &c->first_name, &c->last_name, error, sizeof error);
         json_decref(j);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return http_reply_error(req, r == -ENOSPC ? 409 : 400, "%s", error);
-        long id = s->id;
-        if (commit(req, g) < 0)
-                return 0;
-        s = gradebook_find(&g->gb, id);
-        log_info("Student %ld added: %s %s", id, s->first_name, s->last_name);
-        return http_reply_json(req, 201, student_to_json(s));
+        if (r < 0) {
+                change_free(c);
+                return r == -ENOMEM ? r : http_reply_error(req, 400, "%s", error);
+        }
+        return submit(req, g, c);
 }
 
-static int with_lock(struct dgo_request *req, struct grading *g, int (*fn)(struct dgo_request *, struct grading *)) {
+/* Make stored change C in memory; the lock is held. */
+static int apply_change(struct grading *g, struct change *c) {
+        struct student *s;
+        struct grade grade;
+        int r;
+
+        if (c->kind == CHANGE_ADD_STUDENT) {
+                r = gradebook_append_student(&g->gb, c->student, c->first_name, c->last_name);
+                if (r >= 0)
+                        replies_changed(&g->replies, g->gb.n_students - 1);
+                return r;
+        }
+        s = gradebook_find(&g->gb, c->student);
+        if (!s)
+                return -ENOENT;                 /* cannot be: students stay */
+        if (c->kind == CHANGE_ADD_GRADE) {
+                grade = c->grade;
+                grade.title = strdup(c->grade.title);   /* C keeps its own, for the answer */
+                r = grade.title ? student_add_grade(s, &grade) : -ENOMEM;
+                if (r < 0)
+                        free(grade.title);
+        } else
+                r = student_remove_grade(s, c->index);
+        if (r >= 0)
+                replies_changed(&g->replies, (size_t) (s - g->gb.students));
+        return r;
+}
+
+static int apply_batch(struct change *batch, void *userdata) {
+        struct grading *g = userdata;
+        int r = 0;
+
         pthread_mutex_lock(&g->lock);
-        int r = fn(req, g);
+        for (struct change *c = batch; c; c = c->next)
+                if (c->outcome == CHANGE_STORED) {
+                        int k = apply_change(g, c);
+                        if (k < 0 && r >= 0)
+                                r = log_error_errno(k, "Cannot apply a stored change of student %ld in memory",
+                                                    c->student);
+                        g->changes++;
+                }
         pthread_mutex_unlock(&g->lock);
         return r;
 }
 
-static int handle_list(struct dgo_request *req, void *userdata) { return with_lock(req, userdata, list_students); }
-static int handle_one(struct dgo_request *req, void *userdata) { return with_lock(req, userdata, show_student); }
-static int handle_add_student(struct dgo_request *req, void *userdata) { return with_lock(req, userdata, add_student); }
-static int handle_add_grade(struct dgo_request *req, void *userdata) { return with_lock(req, userdata, add_grade); }
-static int handle_remove_grade(struct dgo_request *req, void *userdata) { return with_lock(req, userdata, remove_grade); }
+/* The reply to a change that was stored. */
+static void answer_stored(struct dgo_request *req, struct grading *g, struct change *c) {
+        json_t *j;
+
+        switch (c->kind) {
+        case CHANGE_ADD_GRADE:
+                log_info("Grade added for student %ld: %s (%s) %g", c->student, c->grade.title,
+                         grade_type_to_string(c->grade.type), c->grade.score);
+                http_reply_json(req, 201, grade_to_json(&c->grade));
+                return;
+        case CHANGE_ADD_STUDENT:
+                log_info("Student %ld added: %s %s", c->student, c->first_name, c->last_name);
+                j = json_pack("{s:I, s:s, s:s, s:[]}", "ID", (json_int_t) c->student, "FirstName", c->first_name,
+                              "LastName", c->last_name, "Grades");
+                http_reply_json(req, 201, j);
+                return;
+        case CHANGE_REMOVE_GRADE:
+                log_info("Grade %zu of student %ld removed", c->index, c->student);
+                pthread_mutex_lock(&g->lock);
+                j = student_to_json(gradebook_find(&g->gb, c->student));
+                pthread_mutex_unlock(&g->lock);
+                http_reply_json(req, 200, j);
+                return;
+        }
+}
+
+static void answer_refused(struct dgo_request *req, struct change *c) {
+        if (c->kind == CHANGE_ADD_GRADE)
+                http_reply_error(req, 409, "student %ld has %d grades, the most there can be", c->student,
+                                 GB_GRADES_MAX);
+        else if (c->kind == CHANGE_ADD_STUDENT)
+                http_reply_error(req, 409, "the grade book is full (%d students)", GB_STUDENTS_MAX);
+        else
+                http_reply_error(req, 404, "student %ld has no grade %zu", c->student, c->index);
+}
+
+static void answer_change(struct change *c, void *userdata) {
+        struct dgo_request *req = c->request;
+
+        switch (c->outcome) {
+        case CHANGE_STORED:
+                answer_stored(req, userdata, c);
+                break;
+        case CHANGE_REFUSED:
+                answer_refused(req, c);
+                break;
+        case CHANGE_NOT_STORED:
+                http_reply_error(req, 503, "the change could not be stored; nothing was changed");
+                break;
+        case CHANGE_UNKNOWN:
+                http_reply_error(req, 500, "the disk failed while the change was being stored: it may or may "
+                                 "not have been stored; look before trying again");
+                break;
+        }
+        http_request_resume_async(req);
+        change_free(c);
+}
+
+static const struct writer_ops writer_ops = { .apply = apply_batch, .answer = answer_change };
 
 static const struct dgo_route routes[] = {
         { "GET", "/students", handle_list, 0 },
@@ -225,8 +350,9 @@ static void status(char *buf, size_t size, void *userdata) {
         struct grading *g = userdata;
 
         pthread_mutex_lock(&g->lock);
-        snprintf(buf, size, "Serving on %s with %u threads; %zu students; %llu reads, %llu changes stored",
-                 g->service.address, g->service.threads, g->gb.n_students, g->reads, g->changes);
+        snprintf(buf, size, "Serving on %s with %u threads; %zu students; %llu reads, %llu changes in %llu commits",
+                 g->service.address, g->service.threads, g->gb.n_students, g->reads, g->changes,
+                 g->writer ? writer_commits(g->writer) : 0);
         pthread_mutex_unlock(&g->lock);
 }
 
@@ -237,8 +363,9 @@ static void usage(FILE *f) {
                 "The dgo grading service. Normally started by dgo-grading.socket.\n"
                 "\n"
                 "  -l, --listen ADDR     listen on ADDR when not socket-activated\n"
-                "      --store FILE      the grade book (default: $STATE_DIRECTORY/students.json,\n"
-                "                        or ./students.json outside systemd)\n"
+                "      --store FILE      the grade book, an SQLite database (default:\n"
+                "                        $STATE_DIRECTORY/gradebook.db, or ./gradebook.db outside\n"
+                "                        systemd); a new one imports students.json beside it\n"
                 "      --seed FILE       sample students for the first start\n"
                 "                        (default: %s/students.json)\n"
                 "      --threads N       serve from N threads (default: one per CPU, at most %d)\n"
@@ -271,6 +398,16 @@ static unsigned default_threads(void) {
         return n < 1 ? 1 : n > THREADS_MAX ? THREADS_MAX : (unsigned) n;
 }
 
+/* The JSON file an earlier dgo kept the book in: beside the database. */
+static char *legacy_path(const char *store) {
+        char *copy = strdup(store), *path = NULL;
+
+        if (copy && asprintf(&path, "%s/students.json", dirname(copy)) < 0)
+                path = NULL;
+        free(copy);
+        return path;
+}
+
 int main(int argc, char **argv) {
         static const struct option options[] = {
                 { "store", required_argument, NULL, OPT_STORE },
@@ -281,6 +418,7 @@ int main(int argc, char **argv) {
         static const char *const required[] = { "LogService", NULL };
         struct grading g = { .lock = PTHREAD_MUTEX_INITIALIZER };
         struct service_args args;
+        char *legacy = NULL;
         int r;
 
         r = service_parse_args(argc, argv, "dgo-grading", options, NULL, on_option, &g, usage, &args);
@@ -289,11 +427,16 @@ int main(int argc, char **argv) {
         r = service_open(&g.service, "dgo-grading", &args);
         if (r < 0)
                 goto out;
-        if ((!g.path && !(g.path = service_dir_file("STATE_DIRECTORY", "students.json", "students.json"))) || (!g.seed && !(g.seed = strdup(DGO_DATADIR "/students.json")))) {
+        if ((!g.path && !(g.path = service_dir_file("STATE_DIRECTORY", "gradebook.db", "gradebook.db"))) ||
+            (!g.seed && !(g.seed = strdup(DGO_DATADIR "/students.json"))) || !(legacy = legacy_path(g.path))) {
                 r = -ENOMEM;
                 goto out;
         }
-        r = store_load(g.path, g.seed, &g.gb);
+        /* The whole book, or nothing: a failure here ends the process. */
+        r = store_open(g.path, legacy, g.seed, &g.store, &g.gb);
+        if (r < 0)
+                goto out;
+        r = writer_start(g.store, g.service.event, &writer_ops, &g, &g.writer);
         if (r < 0)
                 goto out;
         g.service.threads = g.threads ? g.threads : default_threads();
@@ -301,17 +444,24 @@ int main(int argc, char **argv) {
         if (r < 0)
                 goto out;
         registry_client_forward_logs(g.service.registry);       /* before the threads that log start */
-        if ((r = service_serve(&g.service, routes, sizeof routes / sizeof routes[0], &g)) < 0 ||
-            (r = loop_add_status(g.service.event, status, &g)) < 0)
+        r = service_serve(&g.service, routes, sizeof routes / sizeof routes[0], &g);
+        if (r >= 0)
+                r = loop_add_status(g.service.event, status, &g);
+        if (r < 0)
                 goto out;
         log_info("Serving on %s with %u threads; %zu students in %s", g.service.address, g.service.threads,
                  g.gb.n_students, g.path);
         notify_ready("Serving on %s; %zu students", g.service.address, g.gb.n_students);
         r = service_run(&g.service);
 out:
+        /* The writer answers what it has queued before the server goes:
+         * every suspended request is resumed before http_server_free(). */
+        writer_stop(g.writer);
         service_close(&g.service);
-        cache_drop(&g);
+        store_close(g.store);
+        replies_free(&g.replies);
         gradebook_free(&g.gb);
+        free(legacy);
         free(g.path);
         free(g.seed);
         return r < 0 ? 1 : 0;

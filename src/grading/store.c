@@ -1,15 +1,177 @@
 /* store.c - see store.h. */
 #include "store.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <malloc.h>
+#include <sqlite3.h>
+#include <systemd/sd-daemon.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
 #include "log.h"
+#include "loop.h"
+#include "store_schema.h"
 
-static int load_file(const char *path, struct gradebook *gb) {
+enum statement {
+        ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+        ST_COUNT_GRADES, ST_ADD_GRADE, ST_NTH_GRADE, ST_DELETE_GRADE,
+        ST_COUNT_STUDENTS, ST_MAX_STUDENT, ST_ADD_STUDENT,
+        N_STATEMENTS
+};
+
+static const char *const statement_sql[N_STATEMENTS] = {
+        /* IMMEDIATE: take the write lock now, so that a batch never fails
+         * half-way for want of it. */
+        [ST_BEGIN] = "BEGIN IMMEDIATE",
+        [ST_COMMIT] = "COMMIT",
+        [ST_ROLLBACK] = "ROLLBACK",
+        [ST_COUNT_GRADES] = "SELECT count(*) FROM grades WHERE student_id = ?1",
+        [ST_ADD_GRADE] = "INSERT INTO grades (student_id, title, type, score) VALUES (?1, ?2, ?3, ?4)",
+        [ST_NTH_GRADE] = "SELECT id FROM grades WHERE student_id = ?1 ORDER BY id LIMIT 1 OFFSET ?2",
+        [ST_DELETE_GRADE] = "DELETE FROM grades WHERE id = ?1",
+        [ST_COUNT_STUDENTS] = "SELECT count(*) FROM students",
+        [ST_MAX_STUDENT] = "SELECT coalesce(max(id), 0) FROM students",
+        [ST_ADD_STUDENT] = "INSERT INTO students (id, first_name, last_name) VALUES (?1, ?2, ?3)",
+};
+
+struct store {
+        sqlite3 *db;
+        char *path;
+        sqlite3_stmt *statement[N_STATEMENTS];
+};
+
+/* Log the database's own error about WHAT; -EIO. */
+static int db_error(struct store *st, const char *what) {
+        log_error("%s: %s: %s (SQLite error %d)", st->path, what, sqlite3_errmsg(st->db),
+                  sqlite3_extended_errcode(st->db));
+        return -EIO;
+}
+
+static int exec(struct store *st, const char *sql) {
+        char *message = NULL;
+
+        if (sqlite3_exec(st->db, sql, NULL, NULL, &message) == SQLITE_OK)
+                return 0;
+        log_error("%s: %s: %s", st->path, sql, message ? message : sqlite3_errmsg(st->db));
+        sqlite3_free(message);
+        return -EIO;
+}
+
+/* Run a prepared statement that returns nothing, or one integer (into *RET). */
+static int step(struct store *st, enum statement s, long long *ret) {
+        sqlite3_stmt *stmt = st->statement[s];
+        int rc = sqlite3_step(stmt), r = 0;
+
+        if (rc == SQLITE_ROW && ret)
+                *ret = sqlite3_column_int64(stmt, 0);
+        else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+                if (ret)
+                        r = -ENOENT;            /* no row */
+        } else
+                r = db_error(st, statement_sql[s]);
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+        return r;
+}
+
+static int bind_text(struct store *st, enum statement s, int i, const char *text) {
+        if (sqlite3_bind_text(st->statement[s], i, text, -1, SQLITE_STATIC) != SQLITE_OK)
+                return db_error(st, statement_sql[s]);
+        return 0;
+}
+
+static int bind_int(struct store *st, enum statement s, int i, long long v) {
+        if (sqlite3_bind_int64(st->statement[s], i, v) != SQLITE_OK)
+                return db_error(st, statement_sql[s]);
+        return 0;
+}
+
+int store_begin(struct store *st) {
+        return step(st, ST_BEGIN, NULL);
+}
+
+int store_commit(struct store *st) {
+        return step(st, ST_COMMIT, NULL);
+}
+
+int store_rollback(struct store *st) {
+        /* After some errors (a full disk, an I/O error) SQLite has rolled the
+         * transaction back itself; its documentation says to ask this. */
+        if (sqlite3_get_autocommit(st->db))
+                return 0;
+        return step(st, ST_ROLLBACK, NULL);
+}
+
+static int insert_grade(struct store *st, long student, const struct grade *g) {
+        int r = bind_int(st, ST_ADD_GRADE, 1, student);
+
+        if (r >= 0)
+                r = bind_text(st, ST_ADD_GRADE, 2, g->title);
+        if (r >= 0)
+                r = bind_text(st, ST_ADD_GRADE, 3, grade_type_to_string(g->type));
+        if (r >= 0 && sqlite3_bind_double(st->statement[ST_ADD_GRADE], 4, g->score) != SQLITE_OK)
+                r = db_error(st, statement_sql[ST_ADD_GRADE]);
+        return r < 0 ? r : step(st, ST_ADD_GRADE, NULL);
+}
+
+int store_add_grade(struct store *st, long student, const struct grade *g) {
+        long long n;
+        int r = bind_int(st, ST_COUNT_GRADES, 1, student);
+
+        if (r >= 0)
+                r = step(st, ST_COUNT_GRADES, &n);
+        if (r < 0)
+                return r;
+        if (n >= GB_GRADES_MAX)
+                return -ENOSPC;
+        return insert_grade(st, student, g);
+}
+
+int store_remove_grade(struct store *st, long student, size_t index) {
+        long long id;
+        int r = bind_int(st, ST_NTH_GRADE, 1, student);
+
+        if (r >= 0)
+                r = bind_int(st, ST_NTH_GRADE, 2, index > GB_GRADES_MAX ? GB_GRADES_MAX : (long long) index);
+        if (r >= 0)
+                r = step(st, ST_NTH_GRADE, &id);
+        if (r >= 0)
+                r = bind_int(st, ST_DELETE_GRADE, 1, id);
+        return r < 0 ? r : step(st, ST_DELETE_GRADE, NULL);
+}
+
+static int insert_student(struct store *st, long id, const char *first_name, const char *last_name) {
+        int r = bind_int(st, ST_ADD_STUDENT, 1, id);
+
+        if (r >= 0)
+                r = bind_text(st, ST_ADD_STUDENT, 2, first_name);
+        if (r >= 0)
+                r = bind_text(st, ST_ADD_STUDENT, 3, last_name);
+        return r < 0 ? r : step(st, ST_ADD_STUDENT, NULL);
+}
+
+int store_add_student(struct store *st, const char *first_name, const char *last_name, long *ret_id) {
+        long long n, max;
+        int r = step(st, ST_COUNT_STUDENTS, &n);
+
+        if (r >= 0)
+                r = step(st, ST_MAX_STUDENT, &max);
+        if (r < 0)
+                return r;
+        if (n >= GB_STUDENTS_MAX || max >= GB_ID_MAX)
+                return -ENOSPC;
+        r = insert_student(st, (long) max + 1, first_name, last_name);
+        if (r >= 0)
+                *ret_id = (long) max + 1;
+        return r;
+}
+
+/* Read a JSON grade book (an earlier dgo's store, or the samples). */
+static int read_json_book(const char *path, struct gradebook *gb) {
         json_error_t jerr;
         char error[200];
         json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
@@ -27,31 +189,269 @@ static int load_file(const char *path, struct gradebook *gb) {
         return 0;
 }
 
-int store_load(const char *path, const char *seed, struct gradebook *gb) {
-        int r = load_file(path, gb);
+static int insert_book(struct store *st, const struct gradebook *gb) {
+        for (size_t i = 0; i < gb->n_students; i++) {
+                const struct student *s = &gb->students[i];
+                int r = insert_student(st, s->id, s->first_name, s->last_name);
 
-        if (r != -ENOENT)
-                return r;
-        r = load_file(seed, gb);
-        if (r == -ENOENT)
-                return log_error_errno(r, "Neither %s nor the sample students %s exist", path, seed);
-        if (r < 0)
-                return r;
-        log_info("First start: %zu sample students from %s", gb->n_students, seed);
-        return store_save(path, gb);
+                for (size_t k = 0; r >= 0 && k < s->n_grades; k++)
+                        r = insert_grade(st, s->id, &s->grades[k]);
+                if (r < 0)
+                        return r;
+                /* A school's book takes seconds to import (10,000 students
+                 * x 100 grades: about 10 s here): show systemd progress. */
+                if (i % 500 == 499) {
+                        sd_notify(0, "WATCHDOG=1");
+                        notify_status("Importing the grade book: %zu of %zu students", i + 1, gb->n_students);
+                }
+        }
+        return 0;
 }
 
-int store_save(const char *path, const struct gradebook *gb) {
-        json_t *j = gradebook_to_json(gb);
-        char *text = j ? json_dumps(j, JSON_INDENT(1)) : NULL;
+/* A new database's first content, in the transaction that made its schema:
+ * LEGACY if it exists (*IMPORTED set), else SEED. */
+static int fill_new(struct store *st, const char *legacy, const char *seed, bool *imported) {
+        struct gradebook book = { 0 };
+        const char *from = legacy;
+        int r = legacy ? read_json_book(legacy, &book) : -ENOENT;
+
+        if (r == -ENOENT) {
+                from = seed;
+                r = read_json_book(seed, &book);
+                if (r == -ENOENT)
+                        return log_error_errno(r, "The sample students %s do not exist", seed);
+        }
+        if (r < 0)
+                return r;
+        r = insert_book(st, &book);
+        if (r >= 0) {
+                *imported = from == legacy;
+                log_info("%s: %zu students from %s", st->path, book.n_students, from);
+        }
+        gradebook_free(&book);
+        malloc_trim(0);         /* a large JSON file's parse leaves hundreds of MB free in the heap */
+        return r;
+}
+
+static int user_version(struct store *st, long long *ret) {
+        sqlite3_stmt *stmt;
+        int r = -EIO;
+
+        if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+                return db_error(st, "PRAGMA user_version");
+        if (sqlite3_step(stmt) == SQLITE_ROW) {
+                *ret = sqlite3_column_int64(stmt, 0);
+                r = 0;
+        } else
+                db_error(st, "PRAGMA user_version");
+        sqlite3_finalize(stmt);
+        return r;
+}
+
+static int prepare_statements(struct store *st) {
+        for (size_t i = 0; i < N_STATEMENTS; i++)
+                if (sqlite3_prepare_v3(st->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                       &st->statement[i], NULL) != SQLITE_OK)
+                        return db_error(st, statement_sql[i]);
+        return 0;
+}
+
+/* Bring the schema to STORE_SCHEMA_VERSION; a new database is filled in
+ * the same transaction. */
+static int migrate(struct store *st, const char *legacy, const char *seed) {
+        long long version = 0;
+        bool imported = false;
+        char sql[64];
         int r;
 
-        json_decref(j);
-        if (!text)
-                return -ENOMEM;
-        r = atomic_write_file(path, text, strlen(text), 0600);
-        free(text);
+        r = exec(st, "BEGIN IMMEDIATE");
+        if (r >= 0)
+                r = user_version(st, &version);
+        if (r >= 0 && version > STORE_SCHEMA_VERSION) {
+                log_error("%s has schema version %lld; this dgo knows versions up to %d: refusing to use it",
+                          st->path, version, STORE_SCHEMA_VERSION);
+                r = -EPROTONOSUPPORT;
+        }
+        for (long long v = version; r >= 0 && v < STORE_SCHEMA_VERSION; v++) {
+                log_info("%s: schema version %lld to %lld", st->path, v, v + 1);
+                r = exec(st, store_migrations[v]);
+        }
+        if (r >= 0)
+                r = prepare_statements(st);     /* now that the tables exist */
+        if (r >= 0 && version == STORE_SCHEMA_VERSION) {
+                if (legacy && access(legacy, F_OK) >= 0)
+                        log_warning("%s exists beside the grade book database %s; it was not imported again "
+                                    "(the database already holds a grade book)", legacy, st->path);
+                return exec(st, "COMMIT");
+        }
+        if (r >= 0 && version == 0)
+                r = fill_new(st, legacy, seed, &imported);
+        if (r >= 0) {
+                snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+                r = exec(st, sql);
+        }
+        if (r >= 0)
+                r = exec(st, "COMMIT");
+        if (r < 0) {
+                if (!sqlite3_get_autocommit(st->db))
+                        (void) exec(st, "ROLLBACK");
+                return r;
+        }
+        if (imported) {
+                char *aside;
+                if (asprintf(&aside, "%s.imported", legacy) < 0)
+                        return -ENOMEM;
+                r = rename_durably(legacy, aside);
+                if (r < 0)
+                        log_warning_errno(r, "Imported %s, but cannot rename it to %s", legacy, aside);
+                else
+                        log_info("Imported %s; it is kept as %s", legacy, aside);
+                free(aside);
+        }
+        return 0;
+}
+
+static int open_db(struct store *st) {
+        const char *journal_mode;
+        sqlite3_stmt *stmt;
+        int r;
+
+        if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                            NULL) != SQLITE_OK)
+                return st->db ? db_error(st, "cannot open") : -ENOMEM;
+        sqlite3_extended_result_codes(st->db, 1);
+        /* Wait a while for the write lock that another program (an operator's
+         * sqlite3 shell) may hold, instead of failing at once. */
+        sqlite3_busy_timeout(st->db, 1000);
+        if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) != SQLITE_OK)
+                return db_error(st, "PRAGMA journal_mode = WAL");
+        r = sqlite3_step(stmt) == SQLITE_ROW && (journal_mode = (const char *) sqlite3_column_text(stmt, 0)) &&
+            strcmp(journal_mode, "wal") == 0 ? 0 : db_error(st, "cannot use the WAL journal mode");
+        sqlite3_finalize(stmt);
         if (r < 0)
-                return log_error_errno(r, "Cannot save the grade book to %s", path);
+                return r;
+        /* FULL: in WAL mode NORMAL does not fsync at each commit, and the
+         * last commits could be lost with the power. */
+        return exec(st, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+}
+
+/* The student of ID in GB, for grades read in their table's order. */
+static struct student *student_for_grade(struct gradebook *gb, long id, struct student *last) {
+        return last && last->id == id ? last : gradebook_find(gb, id);
+}
+
+static int load_grades(struct store *st, struct gradebook *gb) {
+        static const char sql[] = "SELECT student_id, title, type, score FROM grades ORDER BY id";
+        struct student *s = NULL;
+        sqlite3_stmt *stmt;
+        int rc, r = 0;
+
+        /* In the table's order (the order grades were given in), which is
+         * each student's order too, reading the file front to back. */
+        if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+                return db_error(st, sql);
+        while (r >= 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+                const char *title = (const char *) sqlite3_column_text(stmt, 1);
+                const char *type = (const char *) sqlite3_column_text(stmt, 2);
+                struct grade g = { .score = sqlite3_column_double(stmt, 3) };
+                long id = (long) sqlite3_column_int64(stmt, 0);
+                int t = type ? grade_type_from_string(type) : -1;
+
+                s = student_for_grade(gb, id, s);
+                if (!s || t < 0 || !title || !text_field_valid(title, strlen(title), GB_TITLE_MAX) ||
+                    !(g.score >= 0 && g.score <= 100)) {
+                        log_error("%s: a grade of student %ld is not valid (unknown student, type, title or score)",
+                                  st->path, id);
+                        r = -EBADMSG;
+                        break;
+                }
+                g.type = (enum grade_type) t;
+                g.title = strdup(title);
+                r = g.title ? student_add_grade(s, &g) : -ENOMEM;
+                if (r == -ENOSPC)
+                        r = log_error_errno(-EBADMSG, "%s: student %ld has more than %d grades", st->path, id, GB_GRADES_MAX);
+                if (r < 0)
+                        free(g.title);
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = db_error(st, sql);
+        sqlite3_finalize(stmt);
+        return r;
+}
+
+static int load_students(struct store *st, struct gradebook *gb) {
+        static const char sql[] = "SELECT id, first_name, last_name FROM students ORDER BY id";
+        sqlite3_stmt *stmt;
+        int rc, r = 0;
+
+        if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+                return db_error(st, sql);
+        while (r >= 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+                const char *first = (const char *) sqlite3_column_text(stmt, 1);
+                const char *last = (const char *) sqlite3_column_text(stmt, 2);
+                long long id = sqlite3_column_int64(stmt, 0);
+
+                if (id <= 0 || id > GB_ID_MAX || !first || !last ||
+                    !text_field_valid(first, strlen(first), GB_NAME_MAX) ||
+                    !text_field_valid(last, strlen(last), GB_NAME_MAX)) {
+                        log_error("%s: student %lld is not valid (ID or names)", st->path, id);
+                        r = -EBADMSG;
+                        break;
+                }
+                r = gradebook_append_student(gb, (long) id, first, last);
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = db_error(st, sql);
+        sqlite3_finalize(stmt);
+        return r;
+}
+
+int store_load(struct store *st, struct gradebook *gb) {
+        int r;
+
+        *gb = (struct gradebook) { 0 };
+        /* One read transaction: students and grades of one moment. */
+        r = exec(st, "BEGIN");
+        if (r >= 0)
+                r = load_students(st, gb);
+        if (r >= 0)
+                r = load_grades(st, gb);
+        if (exec(st, "COMMIT") < 0 && r >= 0)
+                r = -EIO;
+        if (r < 0)
+                gradebook_free(gb);
+        return r;
+}
+
+void store_close(struct store *st) {
+        if (!st)
+                return;
+        for (size_t i = 0; i < N_STATEMENTS; i++)
+                sqlite3_finalize(st->statement[i]);
+        if (sqlite3_close(st->db) != SQLITE_OK)
+                log_warning("%s: cannot close the database: %s", st->path, sqlite3_errmsg(st->db));
+        free(st->path);
+        free(st);
+}
+
+int store_open(const char *path, const char *legacy, const char *seed, struct store **ret, struct gradebook *gb) {
+        struct store *st = calloc(1, sizeof *st);
+        int r;
+
+        assert(path && seed && ret && gb);
+        if (!st || !(st->path = strdup(path))) {
+                free(st);
+                return -ENOMEM;
+        }
+        r = open_db(st);
+        if (r >= 0)
+                r = migrate(st, legacy, seed);
+        if (r >= 0)
+                r = store_load(st, gb);
+        if (r < 0) {
+                store_close(st);
+                return log_error_errno(r, "Cannot open the grade book %s", path);
+        }
+        *ret = st;
         return 0;
 }

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int fsync_dir_of(const char *path) {
+int fsync_directory_of(const char *path) {
         char *copy = strdup(path);
         int fd, r = 0;
 
@@ -51,7 +51,13 @@ int atomic_write_file(const char *path, const void *data, size_t len, unsigned m
         if (r < 0)
                 unlink(tmp);
         else
-                r = fsync_dir_of(path);
+                r = fsync_directory_of(path);
         free(tmp);
         return r;
+}
+
+int rename_durably(const char *from, const char *to) {
+        if (rename(from, to) < 0)
+                return -errno;
+        return fsync_directory_of(to);
 }

@@ -7,3 +7,8 @@
 #include <stddef.h>
 
 int atomic_write_file(const char *path, const void *data, size_t len, unsigned mode);
+
+/* fsync() the directory PATH is in: what makes a rename or a new file in it durable. */
+int fsync_directory_of(const char *path);
+/* rename(FROM, TO) within one directory, durably. */
+int rename_durably(const char *from, const char *to);

@@ -13,10 +13,15 @@
 /* A handler that must wait (for another service, say) returns HTTP_LATER:
  * the connection is suspended, and whoever finishes the work later answers
  * with http_reply*() and then calls http_request_resume() (without a reply,
- * the client gets a 500). The request stays valid until then. */
+ * the client gets a 500). The request stays valid until then. Every
+ * suspended request must be resumed before the server is freed. */
 #define HTTP_LATER 1
 
+/* In the thread that serves the request. */
 void http_request_resume(struct dgo_request *req);
+/* From any thread: the request's own thread resumes it soon after. The
+ * request belongs to that thread again from this call on. */
+void http_request_resume_async(struct dgo_request *req);
 
 #define HTTP_MAX_BODY_DEFAULT (64u * 1024u)
 
@@ -55,6 +60,8 @@ struct http_shared;
 struct http_shared *http_shared_new(const char *content_type, char *body, size_t len);
 void http_shared_free(struct http_shared *r);
 int http_reply_shared(struct dgo_request *req, unsigned status, struct http_shared *r);
+/* What R sends (to build a larger document out of cached ones). */
+const char *http_shared_body(const struct http_shared *r, size_t *len);
 
 /* The JSON error document, as bytes (pure; unit-tested). */
 char *http_error_body(const char *message, size_t *len);

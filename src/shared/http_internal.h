@@ -28,6 +28,7 @@ struct dgo_request {
         struct MHD_Response *response;          /* set by http_reply*() */
         struct http_shared *shared;             /* RESPONSE belongs to this shared reply (a reference) */
         bool suspended;                         /* the handler said HTTP_LATER */
+        struct dgo_request *answered_next;      /* http_request_resume_async()'s list */
         bool close_after;                       /* the reply ends the connection (conn_steer.h) */
         unsigned status;
 };
@@ -45,7 +46,7 @@ uint64_t http_now_usec(void);
 void http_thread_stamp(struct http_thread_count *c);
 
 /* A server for a worker thread of http_workers.c: no listening socket, no
- * threads of its own, and its handlers must not suspend. It is thread INDEX
+ * threads of its own. It is thread INDEX
  * of COUNTS (the main loop's is 0). */
 int http_server_start_worker(sd_event *e, const struct http_server_config *config,
                              struct http_thread_count *counts, unsigned index, struct http_server **ret);

@@ -151,6 +151,11 @@ struct http_shared *http_shared_new(const char *content_type, char *body, size_t
         return shared_wrap(resp, body, len, content_type);
 }
 
+const char *http_shared_body(const struct http_shared *r, size_t *len) {
+        *len = r->len;
+        return r->body;
+}
+
 int http_reply_closing(struct dgo_request *req) {
         const struct http_shared *r = req->shared;
         struct MHD_Response *resp;

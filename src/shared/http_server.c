@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,9 +34,9 @@ struct http_server {
         sd_event_source *io, *timer;
         sd_event_source *accept_io, *accept_retry;      /* threads > 1: we accept, not libmicrohttpd */
         int listen_fd;
-        /* threads > 1: which serving thread this is (above 0: a worker's, whose
-         * handlers cannot answer later), and every thread's connections (the
-         * main loop's server owns the array). */
+        /* threads > 1: which serving thread this is (above 0: a worker's),
+         * and every thread's connections (the main loop's server owns the
+         * array). */
         struct http_thread_count *counts;
         unsigned index;
         unsigned turn;                                  /* main loop: conn_steer_pick()'s round robin */
@@ -45,6 +47,13 @@ struct http_server {
         atomic_ullong requests;                 /* read by the main thread's STATUS= */
         bool stopping;                          /* in http_server_free(): start no handler */
         struct http_workers *workers;           /* threads > 1: the other threads */
+        /* Requests answered in another thread (http_request_resume_async()),
+         * to be resumed in ours: a list under a lock, and an eventfd that
+         * wakes our loop. */
+        pthread_mutex_t answered_lock;
+        struct dgo_request *answered;
+        int answered_fd;
+        sd_event_source *answered_io;
         /* libmicrohttpd's own error messages, bounded: a burst of refused
          * connections must not flood the journal. */
         time_t log_window;
@@ -253,11 +262,6 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         }
 
         int r = req->route->handler(req, req->userdata);
-        if (r == HTTP_LATER && s->index > 0) {
-                log_error("%s %s: a handler in a worker thread cannot answer later", method, url);
-                http_reply_error(req, 500, "internal error");
-                r = 0;
-        }
         if (r == HTTP_LATER && !req->response) {
                 req->suspended = true;
                 MHD_suspend_connection(c);
@@ -415,6 +419,42 @@ static int on_accept(sd_event_source *src, int listen_fd, uint32_t revents, void
         return 0;
 }
 
+/* Resume, in our thread, what other threads answered. */
+static void resume_answered(struct http_server *s) {
+        struct dgo_request *req;
+
+        pthread_mutex_lock(&s->answered_lock);
+        req = s->answered;
+        s->answered = NULL;
+        pthread_mutex_unlock(&s->answered_lock);
+        while (req) {
+                struct dgo_request *next = req->answered_next;
+                http_request_resume(req);
+                req = next;
+        }
+}
+
+static int on_answered(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        uint64_t n;
+
+        if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
+                log_warning_errno(-errno, "Cannot read the HTTP server's eventfd");
+        resume_answered(userdata);
+        return 0;
+}
+
+void http_request_resume_async(struct dgo_request *req) {
+        struct http_server *s = req->server;
+        uint64_t one = 1;
+
+        pthread_mutex_lock(&s->answered_lock);
+        req->answered_next = s->answered;
+        s->answered = req;
+        pthread_mutex_unlock(&s->answered_lock);
+        /* Fails only when the counter is full, when a wake-up is pending anyway. */
+        (void) !write(s->answered_fd, &one, sizeof one);
+}
+
 /* INDEX 0: the main loop's server (it makes COUNTS itself when it has
  * workers); above 0: worker INDEX's, of COUNTS. */
 static int server_start(sd_event *e, int listen_fd, const struct http_server_config *config,
@@ -441,6 +481,12 @@ static int server_start(sd_event *e, int listen_fd, const struct http_server_con
         s->counts = counts;
         s->index = index;
         s->event = sd_event_ref(e);
+        pthread_mutex_init(&s->answered_lock, NULL);
+        s->answered_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (s->answered_fd < 0) {
+                r = log_error_errno(-errno, "Cannot make an eventfd for the HTTP server");
+                goto fail;
+        }
 
         /* libmicrohttpd refuses MHD_OPTION_LISTEN_SOCKET with MHD_USE_NO_LISTEN_SOCKET. */
         struct MHD_OptionItem listen_option[] = {
@@ -469,6 +515,8 @@ static int server_start(sd_event *e, int listen_fd, const struct http_server_con
                 goto fail;
         }
         r = sd_event_add_io(e, &s->io, info->epoll_fd, EPOLLIN, on_io, s);
+        if (r >= 0)
+                r = sd_event_add_io(e, &s->answered_io, s->answered_fd, EPOLLIN, on_answered, s);
         if (r >= 0)
                 r = sd_event_add_time(e, &s->timer, CLOCK_MONOTONIC, 0, 1, on_timer, s);   /* accuracy 1 us: the default 250 ms would stall reading bodies */
         if (r >= 0)
@@ -522,8 +570,11 @@ void http_server_free(struct http_server *s) {
         sd_event_source_disable_unref(s->accept_io);
         sd_event_source_disable_unref(s->accept_retry);
         http_workers_free(s->workers);
+        if (s->mhd)
+                resume_answered(s);             /* answered while our loop was ending */
         sd_event_source_disable_unref(s->io);
         sd_event_source_disable_unref(s->timer);
+        sd_event_source_disable_unref(s->answered_io);
         if (s->mhd) {
                 /* Replies made while shutting down (requests that waited,
                  * answered as their work was cancelled) go out now, as far as
@@ -538,6 +589,9 @@ void http_server_free(struct http_server *s) {
                 MHD_stop_daemon(s->mhd);
         }
         http_reply_cleanup();
+        if (s->answered_fd >= 0)
+                close(s->answered_fd);
+        pthread_mutex_destroy(&s->answered_lock);
         sd_event_unref(s->event);
         if (s->index == 0)
                 free(s->counts);                /* the main loop's: the workers are gone by now */

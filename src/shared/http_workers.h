@@ -16,7 +16,8 @@
  * loop may run handler after handler for a while); when one has done
  * neither for half the watchdog interval it says WATCHDOG=trigger, and
  * systemd kills and restarts the service exactly as for a hung main loop.
- * Handlers in workers must not return HTTP_LATER. */
+ * A handler in a worker that returns HTTP_LATER is answered from another
+ * thread with http_request_resume_async(). */
 #pragma once
 
 #include <sys/socket.h>

@@ -1,0 +1,21 @@
+/* store_schema.c - see store_schema.h. */
+#include "store_schema.h"
+
+#include "store.h"
+
+const char *const store_migrations[STORE_SCHEMA_VERSION] = {
+        /* 0 -> 1: the first schema. A student's "Grades" are its grades in
+         * the order of their ID (the order they were given in); a new
+         * student's ID is the highest so far + 1, as in the original. */
+        "CREATE TABLE students ("
+        "  id INTEGER PRIMARY KEY,"
+        "  first_name TEXT NOT NULL,"
+        "  last_name TEXT NOT NULL);"
+        "CREATE TABLE grades ("
+        "  id INTEGER PRIMARY KEY,"
+        "  student_id INTEGER NOT NULL REFERENCES students(id),"
+        "  title TEXT NOT NULL,"
+        "  type TEXT NOT NULL CHECK (type IN ('Quiz', 'Test', 'Exam', 'Homework')),"
+        "  score REAL NOT NULL CHECK (score >= 0 AND score <= 100));"
+        "CREATE INDEX grades_by_student ON grades (student_id, id);",
+};

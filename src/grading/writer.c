@@ -1,0 +1,224 @@
+/* writer.c - see writer.h. */
+#include "writer.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* A batch is at most this many changes, so that none waits behind an
+ * unbounded one; 50 clients' POSTs fit in one. */
+#define BATCH_MAX 512
+
+struct writer {
+        struct store *store;
+        const struct writer_ops *ops;
+        void *userdata;
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t wake;
+        struct change *head, **tail;    /* submitted, in order */
+        bool stopping, failed;
+        atomic_ullong commits;
+        /* A fatal failure ends the main loop: through an eventfd, since
+         * sd-event is not to be touched from another thread. */
+        sd_event *main_loop;
+        sd_event_source *fatal_io;
+        int fatal_fd;
+};
+
+void change_free(struct change *c) {
+        if (!c)
+                return;
+        free(c->grade.title);
+        free(c->first_name);
+        free(c->last_name);
+        free(c);
+}
+
+bool writer_submit(struct writer *w, struct change *c) {
+        bool taken;
+
+        c->next = NULL;
+        c->outcome = CHANGE_NOT_STORED;         /* until tried and committed */
+        pthread_mutex_lock(&w->lock);
+        taken = !w->stopping && !w->failed;
+        if (taken) {
+                *w->tail = c;
+                w->tail = &c->next;
+                pthread_cond_signal(&w->wake);
+        }
+        pthread_mutex_unlock(&w->lock);
+        return taken;
+}
+
+/* Wait for changes; NULL once stopping with nothing left. */
+static struct change *take_batch(struct writer *w) {
+        struct change *batch, *c;
+        size_t n = 1;
+
+        pthread_mutex_lock(&w->lock);
+        while (!w->head && !w->stopping)
+                pthread_cond_wait(&w->wake, &w->lock);
+        batch = w->head;
+        for (c = batch; c && c->next && n < BATCH_MAX; c = c->next)
+                n++;
+        if (c) {
+                w->head = c->next;
+                c->next = NULL;
+                if (!w->head)
+                        w->tail = &w->head;
+        }
+        pthread_mutex_unlock(&w->lock);
+        return batch;
+}
+
+/* Make C in the open transaction; -EIO when the database failed. */
+static int store_change(struct store *st, struct change *c) {
+        int r;
+
+        switch (c->kind) {
+        case CHANGE_ADD_GRADE:
+                r = store_add_grade(st, c->student, &c->grade);
+                break;
+        case CHANGE_REMOVE_GRADE:
+                r = store_remove_grade(st, c->student, c->index);
+                break;
+        case CHANGE_ADD_STUDENT:
+                r = store_add_student(st, c->first_name, c->last_name, &c->student);
+                break;
+        default:
+                assert(!"unknown change");
+                r = -EINVAL;
+        }
+        c->outcome = r >= 0 ? CHANGE_STORED : r == -EIO ? CHANGE_NOT_STORED : CHANGE_REFUSED;
+        c->error = r < 0 ? r : 0;
+        return r == -EIO ? r : 0;
+}
+
+/* Every change of BATCH that the database was to store: TO. */
+static void set_outcome(struct change *batch, enum change_outcome to) {
+        for (struct change *c = batch; c; c = c->next)
+                if (c->outcome != CHANGE_REFUSED)
+                        c->outcome = to;
+}
+
+/* One transaction for BATCH; false when memory and disk may now differ. */
+static bool write_batch(struct writer *w, struct change *batch) {
+        int r = store_begin(w->store);
+
+        for (struct change *c = batch; r >= 0 && c; c = c->next)
+                r = store_change(w->store, c);
+        if (r < 0) {
+                /* Nothing of the batch is stored, once rolled back. */
+                if (store_rollback(w->store) >= 0) {
+                        set_outcome(batch, CHANGE_NOT_STORED);
+                        return true;
+                }
+                log_error("The grade book's rollback failed: what is on disk is unknown");
+                set_outcome(batch, CHANGE_UNKNOWN);
+                return false;
+        }
+        if (store_commit(w->store) < 0) {
+                log_error("The grade book's commit failed: whether the batch's changes are on disk is unknown");
+                set_outcome(batch, CHANGE_UNKNOWN);
+                return false;
+        }
+        atomic_fetch_add_explicit(&w->commits, 1, memory_order_relaxed);
+        if (w->ops->apply(batch, w->userdata) < 0) {
+                log_error("The grade book in memory cannot take a committed change: restarting from the disk");
+                return false;           /* stored all the same: their answers say so */
+        }
+        return true;
+}
+
+static void fail(struct writer *w) {
+        uint64_t one = 1;
+
+        pthread_mutex_lock(&w->lock);
+        w->failed = true;
+        pthread_mutex_unlock(&w->lock);
+        if (write(w->fatal_fd, &one, sizeof one) < 0)
+                log_error_errno(-errno, "Cannot wake the main loop; exiting");
+}
+
+static void *writer_main(void *userdata) {
+        struct writer *w = userdata;
+        struct change *batch;
+
+        while ((batch = take_batch(w))) {
+                bool failed;
+
+                pthread_mutex_lock(&w->lock);
+                failed = w->failed;
+                pthread_mutex_unlock(&w->lock);
+                if (!failed && !write_batch(w, batch))  /* after a failure: never tried */
+                        fail(w);
+                while (batch) {
+                        struct change *next = batch->next;
+                        w->ops->answer(batch, w->userdata);
+                        batch = next;
+                }
+        }
+        return NULL;
+}
+
+static int on_fatal(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        struct writer *w = userdata;
+
+        log_error("Stopping: the grade book in memory may differ from the disk");
+        return sd_event_exit(w->main_loop, -EIO);
+}
+
+static void writer_free(struct writer *w) {
+        sd_event_source_disable_unref(w->fatal_io);
+        if (w->fatal_fd >= 0)
+                close(w->fatal_fd);
+        pthread_cond_destroy(&w->wake);
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+}
+
+int writer_start(struct store *st, sd_event *main_loop, const struct writer_ops *ops, void *userdata,
+                 struct writer **ret) {
+        struct writer *w = calloc(1, sizeof *w);
+        int r;
+
+        if (!w)
+                return -ENOMEM;
+        *w = (struct writer) { .store = st, .ops = ops, .userdata = userdata, .main_loop = main_loop,
+                               .tail = &w->head, .fatal_fd = -1 };
+        pthread_mutex_init(&w->lock, NULL);
+        pthread_cond_init(&w->wake, NULL);
+        w->fatal_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        r = w->fatal_fd < 0 ? -errno : sd_event_add_io(main_loop, &w->fatal_io, w->fatal_fd, EPOLLIN, on_fatal, w);
+        if (r >= 0)
+                r = -pthread_create(&w->thread, NULL, writer_main, w);
+        if (r < 0) {
+                writer_free(w);
+                return log_error_errno(r, "Cannot start the grade book's writer");
+        }
+        *ret = w;
+        return 0;
+}
+
+void writer_stop(struct writer *w) {
+        if (!w)
+                return;
+        pthread_mutex_lock(&w->lock);
+        w->stopping = true;
+        pthread_cond_signal(&w->wake);
+        pthread_mutex_unlock(&w->lock);
+        pthread_join(w->thread, NULL);
+        writer_free(w);
+}
+
+unsigned long long writer_commits(struct writer *w) {
+        return atomic_load_explicit(&w->commits, memory_order_relaxed);
+}
