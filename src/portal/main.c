@@ -1,11 +1,12 @@
 /* dgo-portal - the teacher portal: web pages and an API gateway in front
  * of the grading service.
  *
- * Pages: / (to /students), /students (the list, and a form to add a
- * student), /students/{id} (grades, average, a form to add a grade),
- * /status (the registry's table). API: /api/students... relayed to the
- * GradingService, /api/services to the registry. Everything that needs
- * another service waits for it without blocking the loop (HTTP_LATER). */
+ * Pages: / (to /students), /students (the list, 100 students a page, a
+ * search by name, and a form to add a student), /students/{id} (grades,
+ * average, a form to add a grade), /status (the registry's table). API:
+ * /api/students... relayed to the GradingService, /api/services to the
+ * registry. Everything that needs another service waits for it without
+ * blocking the loop (HTTP_LATER). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,7 @@ static void status(char *buf, size_t size, void *userdata) {
         struct flight_stats fs;
 
         upstream_get_stats(p->grading, &us);
-        flight_get_stats(p->list, &fs);
+        flight_set_get_stats(&p->lists, &fs);
         snprintf(buf, size, "Serving on %s; %llu pages, %llu API calls; student list: %llu views from %llu fetches; "
                  "%llu failovers, %llu unanswered",
                  p->service.address, p->pages, p->api, fs.served, fs.fetches, us.failovers, us.failed);
@@ -110,9 +111,8 @@ static int setup(struct portal *p) {
         r = upstream_new(p->service.event, p->service.client, p->service.registry, "GradingService", &p->grading);
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the requests to the grading service");
-        r = flight_new(p->service.event, p->grading, "/students", &p->list);
-        if (r < 0)
-                return r;
+        flight_set_init(&p->lists, p->service.event, p->grading, LIST_FLIGHTS_KEEP);
+        flight_set_init(&p->students, p->service.event, p->grading, STUDENT_FLIGHTS_KEEP);
         return 0;
 }
 

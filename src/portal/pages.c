@@ -1,12 +1,13 @@
 /* pages.c - the portal's HTML pages and forms.
  *
  * Every page that shows data waits for it (HTTP_LATER) and is answered
- * from the callback of the fetch: the student list and a student's page
- * through their flights (flight.h), the status page straight from the
- * registry. A form's POST is checked (CSRF first, then its fields), sent
- * to the grading service as JSON, and answered once that answered: with a
- * 303 back to the page, or the page again with the error and what was
- * typed. */
+ * from the callback of the fetch: a page of the student list and a
+ * student's page through their flights (flights.h: one per path asked of
+ * the grading service, so one per page and search of the list), the
+ * status page straight from the registry. A form's POST is checked (CSRF
+ * first, then its fields), sent to the grading service as JSON, and
+ * answered once that answered: with a 303 back to the page, or the page
+ * again with the error and what was typed. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +17,10 @@
 #include "gradebook.h"
 #include "http.h"
 #include "input.h"
+#include "listing.h"
 #include "log.h"
-#include "loop.h"
 #include "portal.h"
 
-#define STUDENT_FLIGHTS_KEEP 256        /* idle ones beyond this are dropped */
 #define FORM_MEDIA_TYPE "application/x-www-form-urlencoded"
 
 /* One page view (or form post) while it waits. */
@@ -31,6 +31,8 @@ struct view_req {
         char token[CSRF_TOKEN_LEN + 1];
         bool new_token;                         /* no valid cookie came: set one */
         long id;                                /* the student, on student pages */
+        struct listing_query query;             /* the page of the list, on list pages */
+        unsigned long last_page;                /* of the list, when the one asked for is past it */
         /* A form shown again: its status (400, ...), error and values. */
         unsigned status;
         char *error;
@@ -45,6 +47,7 @@ static struct view_req *view_req_new(struct portal *p, struct dgo_request *req) 
                 return NULL;
         v->p = p;
         v->req = req;
+        v->query.page = 1;
         if (!csrf_from_cookie(http_request_header(req, "Cookie"), v->token)) {
                 int r = csrf_token_new(v->token);
                 if (r < 0) {
@@ -145,10 +148,21 @@ static void page_free_cache(void *pg) {
         page_free(pg);
 }
 
+/* A page of the list past its last (the book shrank, or a hand-made URL):
+ * to the last page, searched as asked. */
+static void reply_last_page(struct view_req *v) {
+        char url[LISTING_URL_MAX];
+
+        if (listing_page_url(&v->query, v->last_page, url, sizeof url) >= 0 &&
+            http_reply_redirect(v->req, 303, url) >= 0)
+                v->p->pages++;
+}
+
 /* What the list and a student page share once the answer is a 200: the
  * cached page when no form is shown again, or RENDER the answer (WHAT it
  * should be, for messages) and keep the page until the data changes. */
-typedef int (*render_fn)(struct view_req *v, json_t *answer, struct page **ret);
+typedef int (*render_fn)(struct view_req *v, const struct upstream_response *r, json_t *answer,
+                         struct page **ret);
 
 static void serve_view(struct flight *f, const struct upstream_response *r, struct view_req *v,
                        bool form_again, render_fn render, const char *what) {
@@ -162,10 +176,12 @@ static void serve_view(struct flight *f, const struct upstream_response *r, stru
                 return;
         }
         j = answer_json(r);
-        k = render(v, j, &pg);
+        k = render(v, r, j, &pg);
         json_decref(j);
         if (k == -EINVAL)
                 reply_bad_answer(v, what, r->status);
+        else if (k == -ERANGE)
+                reply_last_page(v);             /* no page rendered: nothing to cache */
         else if (k < 0)
                 log_error_errno(k, "Cannot render %s", what);
         else {
@@ -179,43 +195,80 @@ static void serve_view(struct flight *f, const struct upstream_response *r, stru
         finish(v);
 }
 
-/* ---- GET /students, and POST /students shown again ---- */
+/* ---- GET /students?page=K&name=TEXT, and POST /students shown again ---- */
 
-static int render_list(struct view_req *v, json_t *answer, struct page **ret) {
+static int render_list(struct view_req *v, const struct upstream_response *r, json_t *answer,
+                       struct page **ret) {
         struct student_form form;
+        struct listing l;
+        json_t *rows;
+        int k = listing_read(&v->query, answer, r->total_count, &rows, &l);
 
-        if (!v->student)
-                return view_students(&v->p->templates, answer, NULL, ret);
-        form = (struct student_form) {
-                .first_name = v->student->first_name,
-                .last_name = v->student->last_name,
-                .error = v->error,
-        };
-        return view_students(&v->p->templates, answer, &form, ret);
+        if (k == -ERANGE)
+                v->last_page = l.pages;
+        if (k < 0)
+                return k;
+        if (v->student)
+                form = (struct student_form) {
+                        .first_name = v->student->first_name,
+                        .last_name = v->student->last_name,
+                        .error = v->error,
+                };
+        k = view_students(&v->p->templates, rows, &v->query, &l, v->student ? &form : NULL, ret);
+        json_decref(rows);
+        return k;
 }
+
+static char *answer_error(const struct upstream_response *r);
 
 static void on_list(struct flight *f, const struct upstream_response *r, void *userdata) {
         struct view_req *v = userdata;
 
-        if (!r->answered || r->status != 200) {
-                if (!r->answered)
-                        reply_unavailable(v, r);
-                else
-                        reply_bad_answer(v, "an error", r->status);
-                finish(v);
+        if (!r->answered)
+                reply_unavailable(v, r);
+        else if (r->status == 400) {
+                /* The grading service's own checks of the page or search:
+                 * ours should have caught it, but its word is the last. */
+                char *error = answer_error(r);
+                reply_error(v, 400, "Not a page of the list", error ? error : "The grading service refused it.");
+                free(error);
+        } else if (r->status != 200)
+                reply_bad_answer(v, "an error", r->status);
+        else {
+                serve_view(f, r, v, v->student != NULL, render_list, "a list of students");
                 return;
         }
-        serve_view(f, r, v, v->student != NULL, render_list, "a list of students");
+        finish(v);
+}
+
+/* Wait for V's page of the list (page 1 of everyone, when it shows a form again). */
+static int join_list(struct view_req *v) {
+        char path[LISTING_URL_MAX];
+        struct flight *f;
+        int r = listing_upstream_path(&v->query, path, sizeof path);
+
+        if (r < 0)
+                return r;
+        f = flight_set_get(&v->p->lists, path);
+        return f ? flight_join(f, &v->waiter, on_list, v) : -ENOMEM;
 }
 
 int portal_handle_list(struct dgo_request *req, void *userdata) {
         struct portal *p = userdata;
         struct view_req *v = view_req_new(p, req);
+        char error[256];
         int r;
 
         if (!v)
                 return -ENOMEM;
-        r = flight_join(p->list, &v->waiter, on_list, v);
+        /* Checked before anything is asked of the grading service. */
+        if (listing_query_parse(http_request_query(req, "page"), http_request_query(req, "name"), &v->query, error,
+                                sizeof error) < 0) {
+                reply_error(v, 400, "Not a page of the list", error);
+                view_req_free(v);
+                return 0;
+        }
+        r = join_list(v);
         if (r < 0) {
                 view_req_free(v);
                 return r;
@@ -225,7 +278,8 @@ int portal_handle_list(struct dgo_request *req, void *userdata) {
 
 /* ---- GET /students/{id}, and the grade form shown again ---- */
 
-static int render_student(struct view_req *v, json_t *answer, struct page **ret) {
+static int render_student(struct view_req *v, const struct upstream_response *r, json_t *answer,
+                          struct page **ret) {
         struct grade_form form;
 
         if (!v->grade)
@@ -257,56 +311,18 @@ static void on_student(struct flight *f, const struct upstream_response *r, void
         serve_view(f, r, v, v->grade != NULL, render_student, "a student");
 }
 
-struct flight *portal_student_flight(struct portal *p, long id) {
-        uint64_t now = loop_now(p->service.event);
-        struct student_flight *sf = NULL;
-        char path[64];
-
-        for (size_t i = 0; i < p->n_students; i++)
-                if (p->students[i].id == id) {
-                        p->students[i].used_usec = now;
-                        return p->students[i].flight;
-                }
-        /* Past the limit, the idle flight used longest ago makes room. */
-        if (p->n_students >= STUDENT_FLIGHTS_KEEP)
-                for (size_t i = 0; i < p->n_students; i++)
-                        if (flight_idle(p->students[i].flight) && (!sf || p->students[i].used_usec < sf->used_usec))
-                                sf = &p->students[i];
-        if (sf)
-                flight_free(sf->flight);
-        else {
-                if (p->n_students == p->students_size) {
-                        size_t size = p->students_size ? p->students_size * 2 : 16;
-                        struct student_flight *a = realloc(p->students, size * sizeof *a);
-                        if (!a)
-                                return NULL;
-                        p->students = a;
-                        p->students_size = size;
-                }
-                sf = &p->students[p->n_students++];
-        }
-        snprintf(path, sizeof path, "/students/%ld", id);
-        *sf = (struct student_flight) { .id = id, .used_usec = now };
-        if (flight_new(p->service.event, p->grading, path, &sf->flight) < 0) {
-                *sf = p->students[--p->n_students];     /* the last one fills the hole */
-                return NULL;
-        }
-        return sf->flight;
-}
-
 void portal_flights_free(struct portal *p) {
-        for (size_t i = 0; i < p->n_students; i++)
-                flight_free(p->students[i].flight);
-        free(p->students);
-        p->students = NULL;
-        p->n_students = p->students_size = 0;
-        flight_free(p->list);
-        p->list = NULL;
+        flight_set_done(&p->students);
+        flight_set_done(&p->lists);
 }
 
 /* Wait for the student's page: with V's form, if it has one. */
 static int join_student(struct view_req *v) {
-        struct flight *f = portal_student_flight(v->p, v->id);
+        char path[64];
+        struct flight *f;
+
+        snprintf(path, sizeof path, "/students/%ld", v->id);
+        f = flight_set_get(&v->p->students, path);
 
         return f ? flight_join(f, &v->waiter, on_student, v) : -ENOMEM;
 }
@@ -374,7 +390,7 @@ static int show_again(struct view_req *v, unsigned status, const char *error, bo
         v->error = strdup(error);
         if (!v->error)
                 return -ENOMEM;
-        return student_page ? join_student(v) : flight_join(v->p->list, &v->waiter, on_list, v);
+        return student_page ? join_student(v) : join_list(v);
 }
 
 static void on_grade_posted(const struct upstream_response *r, void *userdata) {

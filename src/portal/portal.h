@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "flight.h"
+#include "flights.h"
 #include "router.h"
 #include "service.h"
 #include "upstream.h"
@@ -12,12 +13,11 @@
 
 #define PORTAL_BODY_MAX (16 * 1024)     /* a form, or a JSON body for the API */
 #define REGISTRY_TIMEOUT_MS 2000
-
-struct student_flight {
-        long id;
-        struct flight *flight;
-        uint64_t used_usec;
-};
+/* Flights kept while idle, with their last answer and rendering. A page of
+ * the list holds 100 students with all their grades (up to the HTTP
+ * client's 1 MiB), a student page one student: fewer of the first. */
+#define STUDENT_FLIGHTS_KEEP 256
+#define LIST_FLIGHTS_KEEP 32
 
 struct portal {
         struct service service;
@@ -26,9 +26,8 @@ struct portal {
         char *style;
         size_t style_len;
         struct upstream *grading;               /* the GradingService, with failover */
-        struct flight *list;                    /* GET /students */
-        struct student_flight *students;        /* GET /students/{id}, by id */
-        size_t n_students, students_size;
+        struct flight_set lists;                /* GET /students?offset=...: a page of the list */
+        struct flight_set students;             /* GET /students/{id} */
         unsigned long long pages, api;
 };
 
@@ -40,8 +39,6 @@ int portal_handle_student(struct dgo_request *req, void *userdata);
 int portal_handle_add_student(struct dgo_request *req, void *userdata);
 int portal_handle_add_grade(struct dgo_request *req, void *userdata);
 int portal_handle_status(struct dgo_request *req, void *userdata);
-/* The flight of GET /students/ID, made on first use; NULL when out of memory. */
-struct flight *portal_student_flight(struct portal *p, long id);
 void portal_flights_free(struct portal *p);
 
 /* gateway.c: /api/... relayed to the GradingService and the registry. */

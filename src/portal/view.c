@@ -126,27 +126,103 @@ static void student_rows(struct buf *b, const json_t *students) {
         buf_puts(b, "</tbody>\n</table>");
 }
 
-int view_students(const struct templates *t, const json_t *students, const struct student_form *form,
-                  struct page **ret) {
+/* "“Ada”": a search as the sentences quote it. */
+static void quoted(struct buf *b, const char *text) {
+        buf_puts(b, "\xe2\x80\x9c");                 /* U+201C */
+        html_escape_str(b, text);
+        buf_puts(b, "\xe2\x80\x9d");                 /* U+201D */
+}
+
+/* Above the table: which students these are; or why there are none. */
+static void list_summary(struct buf *b, const struct listing_query *q, const struct listing *l, size_t n_rows) {
+        if (n_rows == 0) {
+                buf_puts(b, "<p id=\"no-students\">");
+                if (q->name[0]) {
+                        buf_puts(b, "No student\xe2\x80\x99s name contains ");
+                        quoted(b, q->name);
+                        buf_puts(b, ".");
+                } else if (l->total > 0)
+                        buf_printf(b, "No students on page %lu.", l->page);     /* the book shrank meanwhile */
+                else
+                        buf_puts(b, "No students found");
+                buf_puts(b, "</p>");
+                return;
+        }
+        buf_printf(b, "<p id=\"list-summary\">Students %llu\xe2\x80\x93%llu of %llu", l->first, l->last, l->total);
+        if (q->name[0]) {
+                buf_puts(b, " whose name contains ");
+                quoted(b, q->name);
+        }
+        buf_puts(b, "</p>");
+}
+
+static void page_link(struct buf *b, const struct listing_query *q, unsigned long page, const char *rel,
+                      const char *text) {
+        char url[512];
+
+        if (listing_page_url(q, page, url, sizeof url) < 0)
+                return;                         /* cannot be: a search is at most LISTING_NAME_MAX bytes */
+        buf_printf(b, "<a rel=\"%s\" href=\"", rel);
+        html_escape_str(b, url);
+        buf_printf(b, "\">%s</a>\n", text);
+}
+
+/* Below the table, when there is more than one page. */
+static void list_pager(struct buf *b, const struct listing_query *q, const struct listing *l) {
+        if (l->pages <= 1)
+                return;
+        buf_puts(b, "<nav id=\"pager\" aria-label=\"Pages of the list\">\n");
+        if (l->page > 1) {
+                page_link(b, q, 1, "first", "First");
+                page_link(b, q, l->page - 1, "prev", "Previous");
+        }
+        buf_printf(b, "<span id=\"page-of\">Page %lu of %lu</span>\n", l->page, l->pages);
+        if (l->page < l->pages) {
+                page_link(b, q, l->page + 1, "next", "Next");
+                page_link(b, q, l->pages, "last", "Last");
+        }
+        buf_puts(b, "</nav>");
+}
+
+int view_students(const struct templates *t, const json_t *rows, const struct listing_query *q,
+                  const struct listing *l, const struct student_form *form, struct page **ret) {
         static const struct student_form empty = { 0 };
-        struct buf list = { 0 }, err = { 0 };
-        char *list_html, *error_html;
+        static const struct listing_query everyone = { .page = 1 };
+        struct buf list = { 0 }, err = { 0 }, summary = { 0 }, pager = { 0 }, clear = { 0 };
+        char *list_html, *error_html, *summary_html, *pager_html, *clear_html;
+        struct listing whole;
+        size_t n;
         int r = 0;
 
-        if (!json_is_array(students))
+        if (!json_is_array(rows))
                 return -EINVAL;
+        n = json_array_size(rows);
+        if (!q || !l) {
+                whole = (struct listing) { .page = 1, .pages = 1, .total = n, .first = n ? 1 : 0, .last = n };
+                q = &everyone;
+                l = &whole;
+        }
         if (!form)
                 form = &empty;
-        if (json_array_size(students) == 0)
-                buf_puts(&list, "<p id=\"no-students\">No students found</p>");
-        else
-                student_rows(&list, students);
+        list_summary(&summary, q, l, n);
+        if (n > 0)
+                student_rows(&list, rows);
+        list_pager(&pager, q, l);
+        if (q->name[0])
+                buf_puts(&clear, " <a id=\"clear-search\" href=\"/students\">All students</a>");
         error_fragment(&err, form->error);
         list_html = fragment(&list, &r);
         error_html = fragment(&err, &r);
-        if (list_html && error_html) {
+        summary_html = fragment(&summary, &r);
+        pager_html = fragment(&pager, &r);
+        clear_html = fragment(&clear, &r);
+        if (list_html && error_html && summary_html && pager_html && clear_html) {
                 const struct tmpl_var vars[] = {
+                        { "search", TMPL_TEXT, q->name },
+                        { "clear", TMPL_HTML, clear_html },
+                        { "summary", TMPL_HTML, summary_html },
                         { "students", TMPL_HTML, list_html },
+                        { "pager", TMPL_HTML, pager_html },
                         { "error", TMPL_HTML, error_html },
                         { "first_name", TMPL_TEXT, form->first_name },
                         { "last_name", TMPL_TEXT, form->last_name },
@@ -156,6 +232,9 @@ int view_students(const struct templates *t, const json_t *students, const struc
         }
         free(list_html);
         free(error_html);
+        free(summary_html);
+        free(pager_html);
+        free(clear_html);
         return r;
 }
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "listing.h"
 #include "page.h"
 #include "template.h"
 
@@ -39,10 +40,13 @@ void view_format_average(const json_t *grades, char *buf, size_t size);
 /* A score as people write it: 85, 97.5, 33.33 (at most two decimals). */
 void view_format_score(double score, char *buf, size_t size);
 
-/* GET /students from the grading service, as a page. -EINVAL when STUDENTS
- * is not a list. FORM may be NULL. */
-int view_students(const struct templates *t, const json_t *students, const struct student_form *form,
-                  struct page **ret);
+/* A page of the student list (listing.h): ROWS its students (a JSON list),
+ * Q what was asked (its search goes back into the search box), L where the
+ * page is in the list (for "Students 101–200 of 250" and the links to the
+ * other pages). Q and L may be NULL: then ROWS is the whole list, on one
+ * page. -EINVAL when ROWS is not a list. FORM may be NULL. */
+int view_students(const struct templates *t, const json_t *rows, const struct listing_query *q,
+                  const struct listing *l, const struct student_form *form, struct page **ret);
 /* GET /students/{id}, as a page. -EINVAL when STUDENT is not a student. */
 int view_student(const struct templates *t, const json_t *student, const struct grade_form *form,
                  struct page **ret);

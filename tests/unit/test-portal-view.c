@@ -1,6 +1,9 @@
 /* The portal's pages from JSON (view.h), rendered with the real templates
  * (argv[1]: data/templates): the structure the browser tests rely on, the
- * averages, and that every value from the data is escaped. */
+ * averages, that every value from the data is escaped, and a page of the
+ * student list: "Students 101–200 of 250", "Page 2 of 3", the links to the
+ * other pages (with the search in them), and the search box with what was
+ * searched for, escaped. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +89,7 @@ static void test_students(void) {
         json_t *j = load(students_json);
         struct page *p = NULL;
 
-        CHECK(view_students(&templates, j, NULL, &p) == 0);
+        CHECK(view_students(&templates, j, NULL, NULL, NULL, &p) == 0);
         const char *t = p ? p->text : NULL;
         CHECK(t && strncmp(t, "<!DOCTYPE html>\n<html lang=\"en\">", 32) == 0);
         CHECK(t && strstr(t, "</html>") && strcmp(strstr(t, "</html>"), "</html>\n") == 0);
@@ -110,7 +113,7 @@ static void test_students(void) {
 
         /* shown again with an error and what was typed */
         struct student_form form = { .first_name = "\"><b>", .last_name = "L", .error = "First name <is> wrong." };
-        CHECK(view_students(&templates, j, &form, &p) == 0);
+        CHECK(view_students(&templates, j, NULL, NULL, &form, &p) == 0);
         t = p ? p->text : NULL;
         CHECK_HAS(t, "<p class=\"error\" role=\"alert\">First name &lt;is&gt; wrong.</p>");
         CHECK_HAS(t, "value=\"&quot;&gt;&lt;b&gt;\"");
@@ -119,7 +122,7 @@ static void test_students(void) {
         json_decref(j);
 
         j = load("[]");
-        CHECK(view_students(&templates, j, NULL, &p) == 0);
+        CHECK(view_students(&templates, j, NULL, NULL, NULL, &p) == 0);
         t = p ? p->text : NULL;
         CHECK_HAS(t, "<p id=\"no-students\">No students found</p>");
         CHECK(t && !strstr(t, "id=\"students\""));
@@ -128,9 +131,104 @@ static void test_students(void) {
         json_decref(j);
 
         j = load("{\"error\":\"x\"}");
-        CHECK(view_students(&templates, j, NULL, &p) == -EINVAL);
+        CHECK(view_students(&templates, j, NULL, NULL, NULL, &p) == -EINVAL);
         json_decref(j);
-        CHECK(view_students(&templates, NULL, NULL, &p) == -EINVAL);
+        CHECK(view_students(&templates, NULL, NULL, NULL, NULL, &p) == -EINVAL);
+}
+
+/* Students FROM .. TO-1, as a grading service's page of the list. */
+static json_t *rows_of(int from, int to) {
+        json_t *a = json_array();
+
+        for (int i = from; i < to; i++)
+                json_array_append_new(a, json_pack("{s:i,s:s,s:s,s:[{s:i}]}", "ID", i, "FirstName", "First",
+                                                   "LastName", "Last", "Grades", "Score", 80));
+        return a;
+}
+
+static struct page *list_page(const char *page, const char *name, int from, int to, const char *total) {
+        struct listing_query q;
+        struct listing l;
+        struct page *p = NULL;
+        char error[128];
+        json_t *answer = rows_of(from, to), *rows = NULL;
+
+        CHECK(listing_query_parse(page, name, &q, error, sizeof error) == 0);
+        CHECK(listing_read(&q, answer, total, &rows, &l) == 0);
+        CHECK(view_students(&templates, rows, &q, &l, NULL, &p) == 0);
+        json_decref(rows);
+        json_decref(answer);
+        return p;
+}
+
+static void test_student_pages(void) {
+        struct page *p = list_page("2", NULL, 101, 201, "250");
+        const char *t = p ? p->text : NULL;
+
+        CHECK(t && count(t, "<tr data-student-id=") == 100);
+        CHECK_HAS(t, "<tr data-student-id=\"101\"><td class=\"name\"><a href=\"/students/101\">First Last</a></td>"
+                     "<td class=\"average\">80.0%</td></tr>");
+        CHECK_HAS(t, "<tr data-student-id=\"200\">");
+        CHECK_HAS(t, "<p id=\"list-summary\">Students 101\xe2\x80\x93" "200 of 250</p>");
+        CHECK_HAS(t, "<span id=\"page-of\">Page 2 of 3</span>");
+        CHECK_HAS(t, "<a rel=\"first\" href=\"/students?page=1\">First</a>");
+        CHECK_HAS(t, "<a rel=\"prev\" href=\"/students?page=1\">Previous</a>");
+        CHECK_HAS(t, "<a rel=\"next\" href=\"/students?page=3\">Next</a>");
+        CHECK_HAS(t, "<a rel=\"last\" href=\"/students?page=3\">Last</a>");
+        /* the search box, empty, and before the list; no "all students" link */
+        CHECK_HAS(t, "<form id=\"search\" method=\"get\" action=\"/students\" role=\"search\">");
+        CHECK_HAS(t, "<input id=\"search-name\" type=\"search\" name=\"name\" value=\"\" maxlength=\"64\"");
+        CHECK(t && strstr(t, "id=\"search\"") < strstr(t, "id=\"students\""));
+        CHECK(t && !strstr(t, "clear-search"));
+        CHECK_HAS(t, "<form id=\"add-student\" method=\"post\" action=\"/students\">");
+        CHECK(p && p->n_slots == 1);
+        CHECK(t && !strstr(t, "{{"));
+        page_free(p);
+
+        /* the last page: 50 rows, a way back, none forward */
+        p = list_page("3", NULL, 201, 251, "250");
+        t = p ? p->text : NULL;
+        CHECK(t && count(t, "<tr data-student-id=") == 50);
+        CHECK_HAS(t, "Students 201\xe2\x80\x93" "250 of 250</p>");
+        CHECK_HAS(t, "Page 3 of 3");
+        CHECK_HAS(t, "<a rel=\"prev\" href=\"/students?page=2\">");
+        CHECK(t && !strstr(t, "rel=\"next\"") && !strstr(t, "rel=\"last\""));
+        page_free(p);
+
+        /* the first page: none back */
+        p = list_page(NULL, NULL, 1, 101, "250");
+        t = p ? p->text : NULL;
+        CHECK_HAS(t, "Students 1\xe2\x80\x93" "100 of 250</p>");
+        CHECK(t && !strstr(t, "rel=\"prev\"") && !strstr(t, "rel=\"first\""));
+        CHECK_HAS(t, "<a rel=\"next\" href=\"/students?page=2\">");
+        page_free(p);
+
+        /* one page only: no pager at all */
+        p = list_page(NULL, NULL, 1, 6, "5");
+        t = p ? p->text : NULL;
+        CHECK_HAS(t, "Students 1\xe2\x80\x93" "5 of 5</p>");
+        CHECK(t && !strstr(t, "id=\"pager\""));
+        page_free(p);
+
+        /* a search: echoed in the box and the summary, escaped; in every link */
+        p = list_page("2", " O'Neil & <b>Co\" ", 101, 201, "201");
+        t = p ? p->text : NULL;
+        CHECK_HAS(t, "name=\"name\" value=\"O&#39;Neil &amp; &lt;b&gt;Co&quot;\"");
+        CHECK_HAS(t, "Students 101\xe2\x80\x93" "200 of 201 whose name contains "
+                     "\xe2\x80\x9cO&#39;Neil &amp; &lt;b&gt;Co&quot;\xe2\x80\x9d</p>");
+        CHECK_HAS(t, "<a rel=\"next\" href=\"/students?page=3&amp;name=O%27Neil%20%26%20%3Cb%3ECo%22\">Next</a>");
+        CHECK_HAS(t, "<a rel=\"prev\" href=\"/students?page=1&amp;name=O%27Neil%20%26%20%3Cb%3ECo%22\">");
+        CHECK_HAS(t, "<a id=\"clear-search\" href=\"/students\">All students</a>");
+        CHECK(t && !strstr(t, "<b>"));
+        page_free(p);
+
+        /* a search that finds nobody */
+        p = list_page(NULL, "Zz<", 0, 0, "0");
+        t = p ? p->text : NULL;
+        CHECK_HAS(t, "<p id=\"no-students\">No student\xe2\x80\x99s name contains \xe2\x80\x9cZz&lt;\xe2\x80\x9d.</p>");
+        CHECK(t && !strstr(t, "id=\"students\"") && !strstr(t, "id=\"pager\"") && !strstr(t, "list-summary"));
+        CHECK_HAS(t, "id=\"clear-search\"");
+        page_free(p);
 }
 
 static void test_student(void) {
@@ -227,6 +325,7 @@ int main(int argc, char **argv) {
                 return check_finish("portal-view");
         test_formats();
         test_students();
+        test_student_pages();
         test_student();
         test_status_and_error();
         templates_free(&templates);
