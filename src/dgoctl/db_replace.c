@@ -1,0 +1,131 @@
+/* db_replace.c - see db_replace.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db_copy.h"
+#include "db_replace.h"
+
+static int say(char **ret_problem, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int say(char **ret_problem, int r, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(ret_problem, fmt, ap) < 0)
+                *ret_problem = NULL;
+        va_end(ap);
+        return r;
+}
+
+static int unlink_if_there(const char *path) {
+        return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* 1 if moved, 0 if FROM was not there, -errno. */
+static int rename_if_there(const char *from, const char *to) {
+        if (rename(from, to) == 0)
+                return 1;
+        return errno == ENOENT ? 0 : -errno;
+}
+
+struct names {
+        char *before, *before_wal, *before_shm, *link_tmp, *wal, *shm;
+};
+
+static void names_free(struct names *n) {
+        free(n->before);
+        free(n->before_wal);
+        free(n->before_shm);
+        free(n->link_tmp);
+        free(n->wal);
+        free(n->shm);
+}
+
+static int names_make(const char *db, struct names *n) {
+        *n = (struct names) { 0 };
+        if (asprintf(&n->before, "%s" DB_BEFORE_RESTORE_SUFFIX, db) < 0 ||
+            asprintf(&n->before_wal, "%s" DB_BEFORE_RESTORE_SUFFIX "-wal", db) < 0 ||
+            asprintf(&n->before_shm, "%s" DB_BEFORE_RESTORE_SUFFIX "-shm", db) < 0 ||
+            asprintf(&n->link_tmp, "%s" DB_BEFORE_RESTORE_SUFFIX ".new", db) < 0 ||
+            asprintf(&n->wal, "%s-wal", db) < 0 || asprintf(&n->shm, "%s-shm", db) < 0) {
+                names_free(n);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Steps 1 and 2: DB.before-restore is the old book, alone. */
+static int keep_old(const char *db, const struct names *n, char **ret_problem) {
+        int r;
+
+        if ((r = unlink_if_there(n->before_wal)) < 0 || (r = unlink_if_there(n->before_shm)) < 0)
+                return say(ret_problem, r, "cannot remove the -wal or -shm of %s: %s", n->before, strerror(-r));
+        /* A link under a name of our own, renamed over the old
+         * DB.before-restore: at no moment is there none. */
+        r = unlink_if_there(n->link_tmp);
+        if (r >= 0 && link(db, n->link_tmp) < 0)
+                r = -errno;
+        if (r < 0)
+                return say(ret_problem, r, "cannot link %s to %s: %s", db, n->link_tmp, strerror(-r));
+        if (rename(n->link_tmp, n->before) < 0) {
+                r = -errno;
+                unlink(n->link_tmp);
+                return say(ret_problem, r, "cannot rename %s to %s: %s", n->link_tmp, n->before, strerror(-r));
+        }
+        return 0;
+}
+
+int db_replace(const char *db, const char *new_path, bool *ret_had_old, char **ret_problem) {
+        struct names n;
+        int r, moved = 0;
+
+        *ret_problem = NULL;
+        *ret_had_old = access(db, F_OK) == 0;
+        if (names_make(db, &n) < 0)
+                return -ENOMEM;
+        if (*ret_had_old) {
+                r = keep_old(db, &n, ret_problem);
+                if (r < 0)
+                        goto done;
+                /* Step 3. */
+                moved = r = rename_if_there(n.wal, n.before_wal);
+                if (r < 0) {
+                        r = say(ret_problem, r, "cannot move %s to %s: %s", n.wal, n.before_wal, strerror(-r));
+                        goto done;
+                }
+        }
+        r = unlink_if_there(n.shm);
+        if (r < 0) {
+                r = say(ret_problem, r, "cannot remove %s: %s", n.shm, strerror(-r));
+                goto undo;
+        }
+        r = unlink_if_there(n.wal);     /* only without an old book: nothing of its */
+        if (r < 0) {
+                r = say(ret_problem, r, "cannot remove %s: %s", n.wal, strerror(-r));
+                goto undo;
+        }
+        r = db_fsync_dir_of(db);
+        if (r < 0) {
+                r = say(ret_problem, r, "cannot fsync the directory of %s: %s", db, strerror(-r));
+                goto undo;
+        }
+        /* Step 4. */
+        if (rename(new_path, db) < 0) {
+                r = say(ret_problem, -errno, "cannot rename %s to %s: %s", new_path, db, strerror(errno));
+                goto undo;
+        }
+        r = db_fsync_dir_of(db);
+        if (r < 0)      /* the new book is in place; only its durability is in doubt */
+                r = say(ret_problem, r, "%s is replaced, but its directory could not be fsync'd: %s", db,
+                        strerror(-r));
+        goto done;
+undo:
+        if (moved > 0)
+                (void) rename(n.before_wal, n.wal);
+done:
+        names_free(&n);
+        return r < 0 ? r : 0;
+}
