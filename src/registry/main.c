@@ -143,7 +143,7 @@ static void on_units_listed(void *userdata) {
         struct registry_service *svc = userdata;
         sd_event *e = svc->reg.event;
         struct http_server_config hc = { .routes = routes, .n_routes = sizeof routes / sizeof routes[0],
-                                         .userdata = svc };
+                                         .userdata = svc, .connection_limit = service_connection_limit(1) };
         int r;
 
         r = http_server_start(e, svc->http_fd, &hc, &svc->http);
@@ -224,6 +224,7 @@ int main(int argc, char **argv) {
         int c, fd, r;
 
         log_setup("dgo-registry");
+        service_raise_fd_limit();
         while ((c = getopt_long(argc, argv, "l:h", options, NULL)) >= 0) {
                 switch (c) {
                 case 'l': listen_addr = optarg; break;

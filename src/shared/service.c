@@ -2,11 +2,14 @@
 #include "service.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "fd_budget.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
@@ -78,9 +81,50 @@ int service_set_string(char **field, const char *value) {
         return 0;
 }
 
+/* The outgoing connections of the HTTP client are in the reserve. */
+_Static_assert(FD_BUDGET_CLIENT >= HTTP_CLIENT_MAX_RUNNING, "fd_budget.h must reserve the HTTP client's connections");
+
+uint64_t service_raise_fd_limit(void) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+                log_warning_errno(-errno, "Cannot read the descriptor limit");
+                return 1024;                    /* what systemd gives a service by default */
+        }
+        if (rl.rlim_cur < rl.rlim_max) {
+                rlim_t was = rl.rlim_cur;
+                rl.rlim_cur = rl.rlim_max;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+                        log_warning_errno(-errno, "Cannot raise the descriptor limit from %llu to %llu",
+                                          (unsigned long long) was, (unsigned long long) rl.rlim_max);
+                        rl.rlim_cur = was;
+                }
+        }
+        return rl.rlim_cur;
+}
+
+unsigned service_connection_limit(unsigned threads) {
+        static bool logged;
+        struct rlimit rl;
+        uint64_t nofile = getrlimit(RLIMIT_NOFILE, &rl) < 0 ? 1024 : rl.rlim_cur;
+        unsigned limit = fd_budget_connections(nofile, threads);
+
+        if (!logged) {
+                logged = true;
+                if (nofile < 2 * (uint64_t) fd_budget_reserve(threads))
+                        log_warning("Only %llu descriptors (LimitNOFILE=): at most %u HTTP connections at once",
+                                    (unsigned long long) nofile, limit);
+                else
+                        log_info("Up to %llu descriptors: at most %u HTTP connections at once",
+                                 (unsigned long long) nofile, limit);
+        }
+        return limit;
+}
+
 int service_open(struct service *s, const char *ident, const struct service_args *args) {
         *s = (struct service) { .ident = ident, .listen_fd = -1 };
         log_setup(ident);
+        service_raise_fd_limit();
         s->listen_fd = listen_socket_get(args->listen, s->address, sizeof s->address);
         if (s->listen_fd == -ENOENT) {
                 fprintf(stderr, "%s: no socket to serve on: start %s.socket, or pass --listen ADDR\n", ident, ident);
@@ -117,6 +161,7 @@ int service_serve(struct service *s, const struct dgo_route *routes, size_t n_ro
                 .n_core_routes = s->registry ? registry_client_n_routes : 0,
                 .core_userdata = s->registry,
                 .threads = s->threads,
+                .connection_limit = service_connection_limit(s->threads),
         };
         return http_server_start(s->event, s->listen_fd, &config, &s->http);
 }

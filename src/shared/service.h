@@ -4,6 +4,7 @@
 #pragma once
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <systemd/sd-event.h>
 
@@ -43,8 +44,20 @@ int service_parse_args(int argc, char **argv, const char *ident, const struct op
                        const char *extra_short, int (*on_option)(int opt, const char *arg, void *userdata),
                        void *userdata, void (*usage)(FILE *f), struct service_args *args);
 
-/* The socket (socket activation or --listen) and the loop. */
+/* The socket (socket activation or --listen) and the loop; raises the
+ * descriptor limit first (service_raise_fd_limit()). */
 int service_open(struct service *s, const char *ident, const struct service_args *args);
+
+/* Raise the soft RLIMIT_NOFILE to the hard limit, as systemd recommends
+ * for a process that never uses select() (we use epoll only, and
+ * libmicrohttpd runs in its epoll mode). Returns the soft limit now in
+ * force; a failure to raise is logged, and the limit stays as it was. */
+uint64_t service_raise_fd_limit(void);
+
+/* The HTTP connection limit for a server of THREADS threads in this
+ * process: the soft RLIMIT_NOFILE less the descriptors kept for the rest
+ * (fd_budget.h). Logged once per process. */
+unsigned service_connection_limit(unsigned threads);
 
 /* The HTTP client, and registering as NAME requiring REQUIRED
  * (NULL-terminated, may be NULL). In service_register.c (libcurl). */
