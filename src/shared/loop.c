@@ -10,12 +10,54 @@
 #include <time.h>
 
 #include "log.h"
+#include "notify_socket.h"
+
+static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
+        uint64_t *interval = userdata;
+
+        notify_socket_send("WATCHDOG=1");
+        return sd_event_source_set_time(s, usec + *interval);
+}
+
+/* WATCHDOG=1 from a timer of the loop: it proves the loop turns, like
+ * sd_event_set_watchdog(), but over the socket notify_socket_open() keeps (that
+ * one calls sd_notify(), which needs a new descriptor each time). Every
+ * quarter of the interval, as sd-event does, ahead of other sources. */
+static int add_watchdog(sd_event *e) {
+        uint64_t usec, *interval;
+        sd_event_source *s;
+        int r;
+
+        if (sd_watchdog_enabled(0, &usec) <= 0)
+                return 0;
+        interval = malloc(sizeof *interval);
+        if (!interval)
+                return -ENOMEM;
+        *interval = usec / 4;
+        r = sd_event_add_time_relative(e, &s, CLOCK_MONOTONIC, *interval, *interval / 8, on_watchdog, interval);
+        if (r < 0) {
+                free(interval);
+                return r;
+        }
+        /* The source owns INTERVAL, and the loop owns the source. */
+        sd_event_source_set_destroy_callback(s, free);
+        r = sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IMPORTANT);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ON);
+        if (r >= 0)
+                r = sd_event_source_set_floating(s, 1);
+        sd_event_source_unref(s);
+        return r;
+}
 
 int loop_new(sd_event **ret) {
         sd_event *e = NULL;
         sigset_t mask;
         int r;
 
+        r = notify_socket_open();
+        if (r < 0)
+                log_warning_errno(r, "Cannot open a socket to systemd; using sd_notify()");
         r = sd_event_default(&e);
         if (r < 0)
                 return log_error_errno(r, "Cannot create the event loop");
@@ -30,7 +72,7 @@ int loop_new(sd_event **ret) {
 
         if ((r = sd_event_add_signal(e, NULL, SIGTERM, NULL, NULL)) < 0 ||
             (r = sd_event_add_signal(e, NULL, SIGINT, NULL, NULL)) < 0 ||
-            (r = sd_event_set_watchdog(e, 1)) < 0) {
+            (r = add_watchdog(e)) < 0) {
                 sd_event_unref(e);
                 return log_error_errno(r, "Cannot set up the event loop");
         }
@@ -43,7 +85,7 @@ static void notify_vf(const char *prefix, const char *format, va_list ap) {
         int n = snprintf(text, sizeof text, "%s", prefix);
 
         vsnprintf(text + n, sizeof text - (size_t) n, format, ap);
-        sd_notify(0, text);
+        notify_socket_send(text);
 }
 
 void notify_ready(const char *format, ...) {
@@ -63,7 +105,7 @@ void notify_status(const char *format, ...) {
 }
 
 void notify_stopping(void) {
-        sd_notify(0, "STOPPING=1\nSTATUS=Shutting down");
+        notify_socket_send("STOPPING=1\nSTATUS=Shutting down");
 }
 
 #define STATUS_INTERVAL_USEC (5 * 1000000ULL)

@@ -1,8 +1,10 @@
 /* loop.h - the one sd-event loop of a service, and its talk with systemd.
  *
  * loop_new() blocks SIGTERM/SIGINT and turns them into a clean exit of the
- * loop, and enables the watchdog: sd-event itself sends WATCHDOG=1 from the
- * loop, so the heartbeat proves the loop is alive, not just a timer thread. */
+ * loop, and enables the watchdog: a timer of the loop sends WATCHDOG=1, so
+ * the heartbeat proves the loop is alive, not just a timer thread. Messages
+ * to systemd go over one socket opened here (notify_socket.h): they need no new
+ * descriptor, so a service out of descriptors is not killed on its watchdog. */
 #pragma once
 
 #include <systemd/sd-event.h>
