@@ -314,12 +314,13 @@ static void answer_refused(struct dgo_request *req, struct change *c) {
                 http_reply_error(req, 404, "student %ld has no grade %zu", c->student, c->index);
 }
 
-static void answer_change(struct change *c, void *userdata) {
-        struct dgo_request *req = c->request;
+/* In the request's own thread (http_request_resume_async()). */
+static void answer_in_thread(struct dgo_request *req, void *data) {
+        struct change *c = data;
 
         switch (c->outcome) {
         case CHANGE_STORED:
-                answer_stored(req, userdata, c);
+                answer_stored(req, c->grading, c);
                 break;
         case CHANGE_REFUSED:
                 answer_refused(req, c);
@@ -332,8 +333,12 @@ static void answer_change(struct change *c, void *userdata) {
                                  "not have been stored; look before trying again");
                 break;
         }
-        http_request_resume_async(req);
         change_free(c);
+}
+
+static void answer_change(struct change *c, void *userdata) {
+        c->grading = userdata;
+        http_request_resume_async(c->request, answer_in_thread, c);
 }
 
 static const struct writer_ops writer_ops = { .apply = apply_batch, .answer = answer_change };

@@ -38,6 +38,7 @@ struct change {
         struct grade grade;             /* ADD_GRADE; owns its title */
         char *first_name, *last_name;   /* ADD_STUDENT */
         void *request;                  /* whom to answer */
+        void *grading;                  /* the service's, for the answer */
         enum change_outcome outcome;
         int error;
         struct change *next;

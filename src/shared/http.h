@@ -19,9 +19,12 @@
 
 /* In the thread that serves the request. */
 void http_request_resume(struct dgo_request *req);
-/* From any thread: the request's own thread resumes it soon after. The
- * request belongs to that thread again from this call on. */
-void http_request_resume_async(struct dgo_request *req);
+/* From any thread, for work done elsewhere: the request's own thread calls
+ * ANSWER(REQ, DATA), which makes the reply, then resumes it. Only that thread
+ * may touch the request: while its handler is still returning HTTP_LATER,
+ * another thread could not tell whether a reply is made yet. */
+typedef void (*http_answer_fn)(struct dgo_request *req, void *data);
+void http_request_resume_async(struct dgo_request *req, http_answer_fn answer, void *data);
 
 #define HTTP_MAX_BODY_DEFAULT (64u * 1024u)
 

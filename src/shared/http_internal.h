@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "http.h"
 #include "http_server.h"
 #include "router.h"
 
@@ -28,7 +29,10 @@ struct dgo_request {
         struct MHD_Response *response;          /* set by http_reply*() */
         struct http_shared *shared;             /* RESPONSE belongs to this shared reply (a reference) */
         bool suspended;                         /* the handler said HTTP_LATER */
-        struct dgo_request *answered_next;      /* http_request_resume_async()'s list */
+        /* http_request_resume_async(): its list, and what makes the reply */
+        struct dgo_request *answered_next;
+        http_answer_fn answer;
+        void *answer_data;
         bool close_after;                       /* the reply ends the connection (conn_steer.h) */
         unsigned status;
 };

@@ -429,6 +429,7 @@ static void resume_answered(struct http_server *s) {
         pthread_mutex_unlock(&s->answered_lock);
         while (req) {
                 struct dgo_request *next = req->answered_next;
+                req->answer(req, req->answer_data);
                 http_request_resume(req);
                 req = next;
         }
@@ -443,10 +444,12 @@ static int on_answered(sd_event_source *src, int fd, uint32_t revents, void *use
         return 0;
 }
 
-void http_request_resume_async(struct dgo_request *req) {
+void http_request_resume_async(struct dgo_request *req, http_answer_fn answer, void *data) {
         struct http_server *s = req->server;
         uint64_t one = 1;
 
+        req->answer = answer;
+        req->answer_data = data;
         pthread_mutex_lock(&s->answered_lock);
         req->answered_next = s->answered;
         s->answered = req;

@@ -69,3 +69,24 @@ try: d = json.loads(sys.argv[1])
 except ValueError: sys.exit(0)
 print(next((str(r[sys.argv[3]]) for r in d if r["ServiceURL"] == sys.argv[2]), ""))' "$(services_json)" "$1" "$2"
 }
+
+# The grade book's database in the box, from the host side.
+GRADEBOOK_DIR=/var/lib/private/dgo-grading
+
+# gradebook_sql SQL -> the answer of sqlite3 on a copy of the grade book's database. A copy:
+# sqlite3 run as root on the live file could leave a root-owned -wal or -shm beside it that
+# the service (a DynamicUser) cannot open. Taken while the service is stopped, the copy is
+# exactly what it will find on its next start.
+gradebook_sql() {
+    local copy=$BOX_TMP/gradebook-copy
+    rm -rf "$copy"; mkdir -p "$copy"
+    cp "$R$GRADEBOOK_DIR"/gradebook.db* "$copy"/ && sqlite3 -batch "$copy/gradebook.db" "$1"
+}
+
+# legacy_gradebook STUDENTS GRADES: an earlier dgo's students.json (today's JSON format)
+# in the box's state directory, with no database: the next start imports it.
+legacy_gradebook() {
+    install -d -m 0700 "$R/var/lib/private" "$R$GRADEBOOK_DIR"
+    rm -f "$R$GRADEBOOK_DIR"/gradebook.db*
+    python3 "$TOOLS/make-gradebook.py" "$1" "$2" "$R$GRADEBOOK_DIR/students.json"
+}

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The Debian package's life in a box: what `apt-get install ./dgo_*.deb` enables
 # and starts, the README's start command serving the portal, the enabled sockets
-# coming up by themselves after a reboot, then `apt-get remove` and `apt-get
+# coming up by themselves after a reboot, an upgrade from a dgo that kept the grade
+# book in students.json (imported whole), then `apt-get remove` and `apt-get
 # purge`: units, binaries, data and the log go, the grade book and registrations
 # in /var/lib stay (README, "Install from the package").
 # Run by tests/box/run.sh with BOX_PACKAGE=path/to/dgo_*.deb (run.sh has installed
@@ -70,6 +71,18 @@ check_eq "POST /log: 200" 200 "$(post_log "[PackageTest] - before the reboot")"
 check "registry.json saved (a registration reached the registry)" \
     wait_until 10 test -s "$R/var/lib/dgo-registry/registry.json"
 
+# --- an upgrade from a dgo that kept the grade book in students.json: this package's
+# upgrade path imports it. The file is what such a dgo held: the book in the original's
+# JSON (what GET /students answers), here with one more grade; no database yet.
+curl -s --max-time 10 "$G/students" | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+d[1]["Grades"].append({"Title": "Legacy Quiz", "Type": "Test", "Score": 66.5})
+json.dump(d, open(sys.argv[1], "w"))' "$BOX_TMP/legacy.json"
+ct_exec systemctl stop dgo-grading.service dgo-grading.socket
+rm -f "$R$GRADEBOOK_DIR"/gradebook.db*
+cp "$BOX_TMP/legacy.json" "$R$GRADEBOOK_DIR/students.json"
+ct_exec systemctl start dgo-grading.socket
+
 # --- an upgrade (the same package again: the maintainer scripts take the upgrade path): the
 # sockets keep listening, untouched; a running service is restarted with the new files
 sock_since=$(states ActiveEnterTimestampMonotonic $SOCKETS)
@@ -81,6 +94,14 @@ check "upgrade: the running dgo-portal.service was restarted (MainPID $portal_pi
     test "$portal_pid" != 0 -a "$new_pid" != 0 -a "$new_pid" != "$portal_pid"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$P/students" || true)
 check_eq "upgrade: the portal serves" 200 "$code"
+imported=$(curl -s --max-time 30 "$G/students" || true)
+check_eq "upgrade: the JSON grade book was imported whole, IDs and grades unchanged" yes \
+    "$(python3 -c 'import json,sys
+print("yes" if json.loads(sys.argv[1]) == json.load(open(sys.argv[2])) else "no")' "$imported" "$BOX_TMP/legacy.json")"
+check_match "upgrade: it holds the grade from before and the one only the file had" \
+    'Package Quiz.*Legacy Quiz' "$imported"
+check "upgrade: the old file is kept as students.json.imported" \
+    test -f "$R$GRADEBOOK_DIR/students.json.imported" -a ! -e "$R$GRADEBOOK_DIR/students.json"
 
 # --- reboot: the enabled sockets come up by themselves, nothing else starts
 t0=${EPOCHREALTIME/,/.}
@@ -120,8 +141,8 @@ gone=$(in_box 'ls -d /usr/libexec/dgo /usr/share/dgo /usr/share/doc/dgo /lib/sys
 check_eq "after purge: no binary, unit, data, doc, sysusers file or enablement link" "" "$gone"
 check_eq "after purge: the central log is gone (Policy 10.8)" "" \
     "$(in_box 'ls -d /var/log/dgo /var/log/private/dgo 2>/dev/null' || true)"
-check "after purge: the grade book stays in /var/lib/dgo-grading" \
-    grep -q 'Package Quiz' "$R/var/lib/private/dgo-grading/students.json"
+check_eq "after purge: the grade book stays in /var/lib/dgo-grading" 1 \
+    "$(gradebook_sql "SELECT count(*) FROM grades WHERE title = 'Package Quiz'")"
 check "after purge: the registry's state stays in /var/lib/dgo-registry" \
     test -s "$R/var/lib/dgo-registry/registry.json"
 check "after purge: the system user dgo-registry stays (owner of that state)" \
