@@ -2,7 +2,11 @@
 # The teacher portal end to end: dgo.target brings the four services up;
 # the pages show the sample students and their averages; grades added by
 # the form, the grading service's API and the portal's API all show; CSRF,
-# bad input and XSS are refused or escaped; the grading service stopped
+# bad input and XSS are refused or escaped; with 250 students the list
+# shows 100 a page (page 3 the last 50) and follows changes of the book at
+# once, a search by name finds the one student and is echoed escaped, bad
+# page numbers and searches get a 400 page, a page past the last a
+# redirect to the last; the grading service stopped
 # gives a clear 502/503 within 3 s and started again works without touching
 # the portal; /status and /api/services; connections to the grading
 # service are reused, and concurrent views share fetches.
@@ -164,6 +168,83 @@ check_match "with no grades: a dash" '^6\|<script>alert\(1\)</script> Tables\|�
 get "$new" >/dev/null
 check_match "its own page escapes it too" '<h1>&lt;script&gt;alert\(1\)&lt;/script&gt; Tables</h1>' "$(body)"
 check_match "and says it has no grades" '<p id="no-grades">No grades available</p>' "$(body)"
+
+echo "--- a list of 250 students, in pages of 100"
+# get_h PATH -> status; body in $BOX_TMP/body, headers in $BOX_TMP/headers (for location)
+get_h() { curl -s --max-time 10 -b "$JAR" -c "$JAR" -D "$BOX_TMP/headers" -o "$BOX_TMP/body" -w '%{http_code}' "$P$1" || true; }
+ids() { rows | cut -d'|' -f1 | tr '\n' ' ' | sed 's/ $//'; }
+page_text() { python3 -c 'import html, re, sys; print(html.unescape(re.sub(r"<[^>]*>", "", sys.stdin.read())))' < "$BOX_TMP/body"; }
+# Up to 250 students in all, through the grading service's API (one connection); the last
+# one with a name that nobody else has.
+have=$(json_get "$(curl -s --max-time 10 "$G/students" || true)" 'len(d)')
+python3 - "$((250 - have))" > "$BOX_TMP/added" <<'PY'
+import http.client, json, sys
+n = int(sys.argv[1]); c = http.client.HTTPConnection("127.0.0.1", 6000, timeout=10)
+for i in range(n):
+    name = {"FirstName": "Zebedee", "LastName": "Quixote"} if i == n - 1 else {"FirstName": "Pupil", "LastName": "No %d" % i}
+    c.request("POST", "/students", json.dumps(name), {"Content-Type": "application/json"})
+    r = c.getresponse(); body = r.read()
+    print(r.status, json.loads(body).get("ID") if r.status == 201 else body)
+PY
+check_eq "$((250 - have)) students added through the grading service (201 each)" "$((250 - have))" "$(grep -c '^201 ' "$BOX_TMP/added")"
+zebedee=$(tail -n 1 "$BOX_TMP/added" | cut -d' ' -f2)
+check_eq "GET /students answers 200" 200 "$(get /students)"
+check_eq "it shows 100 students: the first 100 by ID" "$(seq -s ' ' 1 100)" "$(ids)"
+check_match "\"Students 1–100 of 250\"" 'Students 1–100 of 250' "$(page_text)"
+check_match "\"Page 1 of 3\"" '<span id="page-of">Page 1 of 3</span>' "$(body)"
+check_match "a link to the next page" '<a rel="next" href="/students\?page=2">Next</a>' "$(body)"
+check "and none to a previous one" test "$(grep -c 'rel="prev"' "$BOX_TMP/body")" = 0
+check_eq "page 2 answers 200" 200 "$(get '/students?page=2')"
+check_eq "with students 101 to 200" "$(seq -s ' ' 101 200)" "$(ids)"
+check_match "and links back and on" '<a rel="prev" href="/students\?page=1">Previous</a>' "$(body)"
+check_eq "page 3 answers 200" 200 "$(get '/students?page=3')"
+check_eq "it shows the last 50 students" 50 "$(rows | wc -l)"
+check_match "\"Students 201–250 of 250\", \"Page 3 of 3\"" 'Students 201–250 of 250' "$(page_text)"
+check "and has no next page" test "$(grep -c 'rel="next"' "$BOX_TMP/body")" = 0
+check_match "the new students have no average yet" "^$zebedee\|Zebedee Quixote\|–\$" "$(rows)"
+
+echo "--- a page changes with the book"
+status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+         -d '{"Title":"Paged","Type":"Test","Score":72.5}' "$G/students/$zebedee/grades" || true)
+check_eq "a grade for student $zebedee through the grading service: 201" 201 "$status"
+status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+         -d '{"FirstName":"Late","LastName":"Comer"}' "$G/students" || true)
+check_eq "a 251st student: 201" 201 "$status"
+get '/students?page=3' >/dev/null
+check_match "page 3 shows the new average at once" "^$zebedee\|Zebedee Quixote\|72.5%\$" "$(rows)"
+check_match "page 3 now holds 51 of 251" 'Students 201–251 of 251' "$(page_text)"
+get /students >/dev/null
+check_match "page 1 (the same 100 students) says 251 too" 'Students 1–100 of 251' "$(page_text)"
+get '/students?page=2' >/dev/null
+check_match "and so does page 2" 'Students 101–200 of 251' "$(page_text)"
+
+echo "--- search by name"
+check_eq "GET /students?name=zebedee answers 200" 200 "$(get '/students?name=zebedee')"
+check_eq "it finds the one student of that name" "$zebedee|Zebedee Quixote|72.5%" "$(rows)"
+check_match "says so" 'Students 1–1 of 1 whose name contains “zebedee”' "$(page_text)"
+check_match "and keeps the search in the box" '<input id="search-name" type="search" name="name" value="zebedee"' "$(body)"
+check_eq "a search of first and last name, as a form sends it (+ for space)" "$zebedee" \
+    "$(get '/students?name=Zebedee+QUIX' >/dev/null; ids)"
+pupils=$((250 - have - 1))
+get '/students?name=Pupil' >/dev/null
+check_match "a search with more than a page of results has pages too" "Students 1–100 of $pupils whose name contains “Pupil”" "$(page_text)"
+check_match "whose links keep the search" '<a rel="next" href="/students\?page=2&amp;name=Pupil">Next</a>' "$(body)"
+get '/students?page=3&name=Pupil' >/dev/null
+check_eq "its last page holds the last $((pupils - 200))" $((pupils - 200)) "$(rows | wc -l)"
+check_eq "a search that finds nobody answers 200" 200 "$(get '/students?name=%3Cb%3E%22nobody')"
+check_match "and says so, the search escaped" '<p id="no-students">No student’s name contains “&lt;b&gt;&quot;nobody”.</p>' "$(body)"
+check_match "in the box too" 'name="name" value="&lt;b&gt;&quot;nobody"' "$(body)"
+check "and nowhere as a tag" test "$(grep -c '<b>' "$BOX_TMP/body")" = 0
+
+echo "--- bad page numbers and searches"
+for q in 'page=0' 'page=-1' 'page=abc' 'page=1.5' 'page=10000000' "name=$(printf 'x%.0s' $(seq 65))" 'name=a%01b' 'name=%FF'; do
+    check_eq "/students?${q:0:24} answers 400" 400 "$(get "/students?$q")"
+    check_match "... with a page that says what is wrong" '<p class="error" role="alert" id="error-message">The (page number|name to search for)' "$(body)"
+done
+check_eq "a page past the last answers 303" 303 "$(get_h '/students?page=9')"
+check_eq "... to the last page" /students?page=3 "$(location)"
+check_eq "a search's page past its last: 303" 303 "$(get_h '/students?page=2&name=zebedee')"
+check_eq "... to its last page" '/students?page=1&name=zebedee' "$(location)"
 
 echo "--- status"
 check_eq "GET /status answers 200" 200 "$(get /status)"
