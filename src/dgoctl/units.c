@@ -3,12 +3,18 @@
  * Manager.GetUnit finds a loaded unit; one that is not loaded (never
  * started since boot) is loaded with Manager.LoadUnit, which also says
  * "not-found" for one that is not installed. Then the Unit (and for a
- * socket the Socket) interface's properties. */
+ * socket the Socket) interface's properties.
+ *
+ * Jobs are waited for as systemctl does: a match for Manager.JobRemoved is
+ * added before StartUnit/StopUnit is called (systemd sends the signal to
+ * the client that asked for the job, no Subscribe needed), and the reply's
+ * job path picks our job's signal out. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
+#include <time.h>
 
 #include "units.h"
 
@@ -109,5 +115,97 @@ int units_query(const char *unit, struct unit_info *ret, void *userdata) {
         free(path);
         if (r < 0)
                 unit_info_clear(ret);
+        return r;
+}
+
+struct job_wait {
+        char *path;                     /* our job, once the call returned */
+        char *result;                   /* from its JobRemoved signal */
+        bool done;
+};
+
+/* JobRemoved(u id, o job, s unit, s result); signals queued during the
+ * call are dispatched only after it, when PATH is known. */
+static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        struct job_wait *w = userdata;
+        const char *path, *unit, *result;
+        uint32_t id;
+
+        if (w->done || !w->path || sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0 ||
+            strcmp(path, w->path) != 0)
+                return 0;
+        w->result = strdup(result);
+        w->done = true;
+        return 0;
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+int units_run_job(sd_bus *bus, const char *method, const char *unit, double timeout_sec, char **ret_result) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        sd_bus_slot *slot = NULL;
+        struct job_wait w = { 0 };
+        uint64_t deadline = now_usec() + (uint64_t) (timeout_sec * 1e6);
+        const char *path;
+        int r;
+
+        *ret_result = NULL;
+        r = sd_bus_match_signal(bus, &slot, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, "JobRemoved", on_job_removed,
+                                &w);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, method, &error, &reply, "ss", unit,
+                               "replace");
+        if (r < 0) {
+                if (error.message)
+                        *ret_result = strdup(error.message);
+                goto done;
+        }
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                goto done;
+        w.path = strdup(path);
+        if (!w.path) {
+                r = -ENOMEM;
+                goto done;
+        }
+        while (!w.done) {
+                uint64_t now;
+
+                r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        goto done;
+                if (r > 0)
+                        continue;
+                now = now_usec();
+                if (now >= deadline) {
+                        r = -ETIMEDOUT;
+                        goto done;
+                }
+                r = sd_bus_wait(bus, deadline - now);
+                if (r < 0)
+                        goto done;
+        }
+        if (!w.result) {
+                r = -ENOMEM;
+        } else if (strcmp(w.result, "done") == 0) {
+                r = 0;
+        } else {
+                *ret_result = w.result;
+                w.result = NULL;
+                r = -EIO;
+        }
+done:
+        free(w.path);
+        free(w.result);
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(reply);
+        sd_bus_slot_unref(slot);
         return r;
 }
