@@ -104,6 +104,19 @@ const char *parse_lines(const char *s, unsigned *ret) {
         return NULL;
 }
 
+const char *check_db_path(const char *s) {
+        size_t len = strlen(s);
+
+        if (len == 0)
+                return "must not be empty";
+        if (len >= 4096)
+                return "is too long (at most 4095 bytes)";
+        for (const char *p = s; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        return "must not contain control characters";
+        return NULL;
+}
+
 const char *parse_base_url(const char *s, bool strip_services, char **ret) {
         const char *host = s + strlen("http://");
         size_t len = strlen(s);

@@ -35,6 +35,9 @@ const char *check_title(const char *s);
 const char *parse_timeout(const char *s, double *ret);
 /* -n: a number of lines, 0 to 1000000. */
 const char *parse_lines(const char *s, unsigned *ret);
+/* A database file's name (backup and restore's FILE, --store DB): 1 to
+ * 4095 bytes without control characters. */
+const char *check_db_path(const char *s);
 /* --registry/--portal: "http://HOST[:PORT][/PATH]". The base URL in *RET
  * (malloc'd) without trailing '/', and for the registry (STRIP_SERVICES)
  * without a trailing "/services": DGO_REGISTRY as the services take it

@@ -37,6 +37,8 @@ enum {
         OPT_TITLE,
         OPT_TYPE,
         OPT_SCORE,
+        OPT_STORE,
+        OPT_FORCE,
         OPT_COMMAND_BASE,
 };
 
@@ -85,3 +87,8 @@ int cmd_logs(struct dgoctl *ctl, int argc, char **argv);
 int cmd_students(struct dgoctl *ctl, int argc, char **argv);
 int cmd_student(struct dgoctl *ctl, int argc, char **argv);
 int cmd_grade(struct dgoctl *ctl, int argc, char **argv);
+int cmd_backup(struct dgoctl *ctl, int argc, char **argv);
+int cmd_restore(struct dgoctl *ctl, int argc, char **argv);
+
+/* The grading service's database (its StateDirectory=), --store's default. */
+#define DGOCTL_STORE "/var/lib/dgo-grading/gradebook.db"

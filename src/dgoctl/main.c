@@ -1,8 +1,8 @@
 /* dgoctl - the operator's command line for dgo.
  *
  * The global options, then a command: status, services, logs, students,
- * student, grade. Each command reads its own options (and the global ones
- * again, so they may come after it). See dgoctl(1). */
+ * student, grade, backup, restore. Each command reads its own options (and
+ * the global ones again, so they may come after it). See dgoctl(1). */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +28,8 @@ static const char main_help[] =
         "  student ID [--json]          one student's grades\n"
         "  grade add ID --title TITLE --type TYPE --score SCORE\n"
         "                               add a grade through the portal's API\n"
+        "  backup FILE [--force]        copy the grade book while the service runs\n"
+        "  restore FILE                 check FILE, then make it the grade book\n"
         "\n"
         "Options (before or after the command):\n"
         "      --registry URL     the registry (default: $DGO_REGISTRY or\n"
@@ -42,7 +44,8 @@ static const char main_help[] =
         "Exit status:\n"
         "  0  done\n"
         "  1  the operation failed: a service answered with an error (its text is\n"
-        "     shown), or its answer made no sense\n"
+        "     shown), or its answer made no sense; backup or restore refused or\n"
+        "     failed (the message says why)\n"
         "  2  usage error: a bad command, option or argument; nothing was sent\n"
         "  3  a service could not be reached: the registry or the portal gave no\n"
         "     answer within the timeout, the portal could not reach the grading\n"
@@ -61,6 +64,8 @@ static const struct {
         { "students", cmd_students },
         { "student", cmd_student },
         { "grade", cmd_grade },
+        { "backup", cmd_backup },
+        { "restore", cmd_restore },
 };
 
 /* $NAME if set and not empty, else DEFAULT, checked as --OPTION would be. */
@@ -102,7 +107,8 @@ static int run(struct dgoctl *ctl, int argc, char **argv) {
                         return code;
         }
         if (optind >= argc)
-                return dgoctl_usage_error(NULL, "no command given (status, services, logs, students, student, grade)");
+                return dgoctl_usage_error(NULL, "no command given (status, services, logs, students, student, grade, "
+                                          "backup, restore)");
         if (strcmp(argv[optind], "help") == 0) {
                 fputs(main_help, stdout);
                 return dgoctl_flush();

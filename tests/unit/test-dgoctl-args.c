@@ -208,8 +208,23 @@ static void test_journal_args(void) {
         CHECK(journal_args(&o) == NULL);
 }
 
+static void test_db_path(void) {
+        char long_name[4097];
+
+        CHECK(!check_db_path("book.db"));
+        CHECK(!check_db_path("/var/backups/dgo/2026-11-28 grade book.db"));
+        CHECK_STR(check_db_path(""), "must not be empty");
+        CHECK_STR(check_db_path("a\nb"), "must not contain control characters");
+        memset(long_name, 'x', sizeof long_name - 1);
+        long_name[sizeof long_name - 1] = '\0';
+        CHECK_STR(check_db_path(long_name), "is too long (at most 4095 bytes)");
+        long_name[4095] = '\0';
+        CHECK(!check_db_path(long_name));
+}
+
 int main(void) {
         test_student_id();
+        test_db_path();
         test_score();
         test_type_title();
         test_timeout_lines();
