@@ -4,7 +4,9 @@
   httpload.py post URL --count N --concurrency C [--body TEMPLATE] [--type MEDIA]
       N POSTs over C keep-alive connections; TEMPLATE may hold {i} (0..N-1).
       Prints {"status": {"200": N, ...}, "errors": E, "seconds": S};
-      --record FILE lists the {i} of every request answered 2xx.
+      --record FILE lists the {i} of every request answered 2xx;
+      --record-times FILE lists "{i} T" for them, T the Unix time (float)
+      at which the answer had been read (so the request was served before T).
   httpload.py burst HOST PORT --connections N [--timeout S]
       Opens N connections at once, sends one GET /heartbeat on each and
       reads until the deadline. Prints how many were answered (with which
@@ -42,7 +44,7 @@ def cmd_post(args):
                 conn.request("POST", url.path, body=body, headers={"Content-Type": args.type})
                 resp = conn.getresponse()
                 resp.read()
-                key = str(resp.status)
+                key, answered = str(resp.status), time.time()
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection(url.hostname, url.port, timeout=args.timeout)
@@ -51,7 +53,7 @@ def cmd_post(args):
                 if key:
                     status[key] = status.get(key, 0) + 1
                     if key.startswith("2"):
-                        acked.append(i)
+                        acked.append((i, answered))
                 else:
                     errors[0] += 1
         conn.close()
@@ -62,9 +64,13 @@ def cmd_post(args):
         t.start()
     for t in threads:
         t.join()
+    acked.sort()
     if args.record:
         with open(args.record, "w") as f:
-            f.writelines(f"{i}\n" for i in sorted(acked))
+            f.writelines(f"{i}\n" for i, _ in acked)
+    if args.record_times:
+        with open(args.record_times, "w") as f:
+            f.writelines(f"{i} {t:.6f}\n" for i, t in acked)
     print(json.dumps({"status": status, "errors": errors[0],
                       "seconds": round(time.monotonic() - start, 3)}))
 
@@ -132,6 +138,7 @@ def main():
     post.add_argument("--type", default="text/plain")
     post.add_argument("--timeout", type=float, default=10)
     post.add_argument("--record", help="write the {i} of every 2xx answer to this file")
+    post.add_argument("--record-times", help='write "{i} T" of every 2xx answer, T when it was read')
     burst = sub.add_parser("burst")
     burst.add_argument("host")
     burst.add_argument("port", type=int)
