@@ -88,9 +88,11 @@ static int copy_into(const char *src_path, const char *tmp, char **ret_problem) 
                 goto done;
         }
         /* Deferred BEGIN takes its snapshot at the first read. */
-        r = exec(src, "BEGIN; SELECT count(*) FROM sqlite_master", src_path, ret_problem);
-        if (r < 0)
+        if (sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
+                r = say(ret_problem, sqlite_error(src, sqlite3_errcode(src)), "%s cannot be read: %s", src_path,
+                        sqlite3_errmsg(src));
                 goto done;
+        }
         r = db_open(tmp, SQLITE_OPEN_READWRITE, &dst, &why);
         if (r < 0) {
                 r = say(ret_problem, r, "%s %s", tmp, why ? why : strerror(-r));

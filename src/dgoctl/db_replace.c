@@ -1,5 +1,6 @@
 /* db_replace.c - see db_replace.h. */
 #include <errno.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "db_copy.h"
 #include "db_replace.h"
+#include "db_verify.h"
 
 static int say(char **ret_problem, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int say(char **ret_problem, int r, const char *fmt, ...) {
@@ -57,7 +59,23 @@ static int names_make(const char *db, struct names *n) {
         return 0;
 }
 
-/* Steps 1 and 2: DB.before-restore is the old book, alone. */
+/* Step 1: the grades a killed service left in the -wal go into DB itself
+ * (a checkpoint; the connection's close removes the -wal and -shm), so the
+ * old book is whole in one file. Best effort: a damaged book may not
+ * open, and then its -wal moves along with it in step 4. */
+static void fold_wal(const char *db, const char *wal) {
+        sqlite3 *h = NULL;
+        char *why = NULL;
+
+        if (access(wal, F_OK) < 0)
+                return;
+        if (db_open(db, SQLITE_OPEN_READWRITE, &h, &why) >= 0)
+                (void) sqlite3_exec(h, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+        sqlite3_close(h);
+        free(why);
+}
+
+/* Steps 2 and 3: DB.before-restore is the old book, alone. */
 static int keep_old(const char *db, const struct names *n, char **ret_problem) {
         int r;
 
@@ -87,10 +105,11 @@ int db_replace(const char *db, const char *new_path, bool *ret_had_old, char **r
         if (names_make(db, &n) < 0)
                 return -ENOMEM;
         if (*ret_had_old) {
+                fold_wal(db, n.wal);
                 r = keep_old(db, &n, ret_problem);
                 if (r < 0)
                         goto done;
-                /* Step 3. */
+                /* Step 4. */
                 moved = r = rename_if_there(n.wal, n.before_wal);
                 if (r < 0) {
                         r = say(ret_problem, r, "cannot move %s to %s: %s", n.wal, n.before_wal, strerror(-r));
@@ -112,7 +131,7 @@ int db_replace(const char *db, const char *new_path, bool *ret_had_old, char **r
                 r = say(ret_problem, r, "cannot fsync the directory of %s: %s", db, strerror(-r));
                 goto undo;
         }
-        /* Step 4. */
+        /* Step 5. */
         if (rename(new_path, db) < 0) {
                 r = say(ret_problem, -errno, "cannot rename %s to %s: %s", new_path, db, strerror(errno));
                 goto undo;
