@@ -6,8 +6,11 @@
 // FAIL start with "    | "), then "SPEC-END: N passed, M failed". Exit status 0 iff nothing
 // failed. Bounded: every wait has a timeout and a watchdog ends the script after 50 s.
 //
-// It changes the portal's data (adds a grade to student 1 and a student), so it expects the
-// sample data of data/students.json, as in a fresh box (tests/box/test-browser.sh).
+// It changes the portal's data (adds a grade to student 1 and a student, then through the
+// portal's API enough students for a second page of the list), so it expects the sample data of
+// data/students.json, as in a fresh box (tests/box/test-browser.sh). The list's pages are
+// followed by their "Next" link and a student is found by typing into the search box, as a
+// person would.
 //
 // Environment:
 //   PORTAL_URL      the portal (default http://127.0.0.1:5000)
@@ -267,6 +270,59 @@ await scenario('a name with HTML in it', async () => {
     check('... which has no grades yet (#no-grades)', await page.locator('#no-grades').count() === 1);
     checkEq('... and no dialog fired there either', '', dialogs.slice(seen).join('; '));
     await screenshot(page, '5-xss-student.png');
+});
+
+await scenario('the list in pages, and a search', async () => {
+    // Enough students for two pages (100 a page), through the portal's API; one of them with a
+    // name nobody else has.
+    const FIND = { first: 'Wilhelmina', last: 'Searchable' };
+    const added = [];
+    for (let i = 0; i < 120; i++) {
+        const name = i === 119 ? FIND : { first: 'Paged', last: `Pupil ${i}` };
+        const r = await withTimeout(fetch(`${BASE}/api/students`, {
+            method: 'POST', headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ FirstName: name.first, LastName: name.last }),
+        }), ACTION_MS, 'POST /api/students');
+        added.push(r.status);
+    }
+    checkEq('120 students added through the portal\'s API (201 each)', 120, added.filter((x) => x === 201).length);
+    const book = await (await withTimeout(fetch(`${BASE}/api/students`), ACTION_MS, 'GET /api/students')).json();
+    const total = book.length;
+    const rowIds = () => page.$$eval('#students tr[data-student-id]', (trs) => trs.map((tr) => Number(tr.dataset.studentId)));
+
+    await page.goto(`${BASE}/students`);
+    checkEq('the list shows 100 students', 100, (await rowIds()).length);
+    checkEq('... "Page 1 of 2"', 'Page 1 of 2', await text(page.locator('#page-of')));
+    checkEq(`... "Students 1–100 of ${total}"`, `Students 1–100 of ${total}`, await text(page.locator('#list-summary')));
+    await screenshot(page, '6-list-page-1.png');
+    await Promise.all([page.waitForURL(`${BASE}/students?page=2`, { timeout: NAV_MS }), page.click('#pager a[rel=next]')]);
+    pass('the "Next" link opens /students?page=2');
+    const ids = await rowIds();
+    checkEq(`page 2 shows the other ${total - 100}`, total - 100, ids.length);
+    checkEq('... the students after the first 100, by ID', book.slice(100).map((s) => s.ID).join(','), ids.join(','));
+    checkEq('... "Page 2 of 2"', 'Page 2 of 2', await text(page.locator('#page-of')));
+    check('... with a way back and none further',
+        await page.locator('#pager a[rel=prev]').count() === 1 && await page.locator('#pager a[rel=next]').count() === 0);
+    await screenshot(page, '7-list-page-2.png');
+
+    await page.fill('#search-name', 'wilhelmina');
+    await Promise.all([page.waitForURL(/\/students\?name=wilhelmina$/, { timeout: NAV_MS }), page.press('#search-name', 'Enter')]);
+    pass('typing a name in the search box and Enter asks for /students?name=wilhelmina');
+    const found = page.locator('#students tr[data-student-id]');
+    checkEq('one student is found', 1, await found.count());
+    checkEq(`... ${FIND.first} ${FIND.last}`, `${FIND.first} ${FIND.last}`, await text(found.first().locator('td.name')));
+    checkEq('the search stays in the box', 'wilhelmina', await page.inputValue('#search-name'));
+    await screenshot(page, '8-search.png');
+
+    const seen = dialogs.length, NOBODY = '"><img src=y onerror=alert(3)>';
+    await page.fill('#search-name', NOBODY);
+    await Promise.all([page.waitForURL(/\/students\?name=/, { timeout: NAV_MS }), page.click('#search [type=submit]')]);
+    await page.waitForTimeout(300);
+    checkEq('a search for HTML shows it as text, in the box', NOBODY, await page.inputValue('#search-name'));
+    check('... and in the page, which says nobody matches', (await text(page.locator('#no-students'))).includes(NOBODY));
+    checkEq('... and no dialog fired', '', dialogs.slice(seen).join('; '));
+    await Promise.all([page.waitForURL(`${BASE}/students`, { timeout: NAV_MS }), page.click('#clear-search')]);
+    checkEq('"All students" lists page 1 again', 100, (await rowIds()).length);
 });
 
 checkEq('no JavaScript error on any page', '', pageErrors.join('; '));
