@@ -97,6 +97,10 @@ for c in backup restore; do
     dgoctl "$c" --help
     check_eq "dgoctl $c --help exits 0 with its usage" "0 Usage: dgoctl $c" "$RC $(head -1 <<<"$OUT" | cut -d' ' -f1-3)"
 done
+if ct_exec sh -c 'command -v man' >/dev/null 2>&1; then
+    page=$(ct_exec env MANWIDTH=80 man -P cat dgoctl 2>&1 || true)
+    check_match "man dgoctl documents restore" '^       dgoctl \[OPTIONS\] restore \[--store DB\] FILE$' "$page"
+fi
 dgoctl backup
 check_eq "backup without FILE is a usage error (2)" 2 "$RC"
 dgoctl restore /root/book.db /root/book2.db
