@@ -1,15 +1,18 @@
 /* gateway.c - the portal's API: /api/students... relayed to the grading
  * service, /api/services to the registry.
  *
- * Method, body and Content-Type go on as they came; status, Content-Type
- * and body come back as the service sent them. When no provider answers,
- * the client gets the portal's own 502 or 503 with {"error": ...}. */
+ * Method, body and Content-Type go on as they came, and so does the paging
+ * query of GET /api/students (offset, limit, name); status, Content-Type,
+ * body and X-Total-Count come back as the service sent them. When no
+ * provider answers, the client gets the portal's own 502 or 503 with
+ * {"error": ...}. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gradebook.h"
 #include "http.h"
+#include "listing.h"
 #include "log.h"
 #include "portal.h"
 
@@ -26,9 +29,11 @@ static void relay(struct dgo_request *req, unsigned status, const char *content_
 static void on_answer(const struct upstream_response *r, void *userdata) {
         struct api_req *a = userdata;
 
-        if (r->answered)
+        if (r->answered) {
                 relay(a->req, r->status, r->content_type, r->body, r->len);
-        else
+                if (r->total_count)
+                        (void) http_reply_header(a->req, "X-Total-Count", r->total_count);
+        } else
                 (void) http_reply_error(a->req, r->status, "GradingService %s: %s",
                                         r->status == 503 ? "unavailable" : "did not answer", r->error);
         http_request_resume(a->req);
@@ -49,20 +54,30 @@ static bool params_valid(struct dgo_request *req) {
 
 int portal_handle_api(struct dgo_request *req, void *userdata) {
         struct portal *p = userdata;
-        const char *path = http_request_path(req), *body;
+        const char *path = http_request_path(req), *body, *to = path + strlen("/api");
+        char paged[LISTING_URL_MAX];
         struct api_req *a;
         size_t len;
         int r;
 
         if (!params_valid(req))
                 return http_reply_error(req, 404, "no such resource: %s", path);
+        /* The list's paging: the only query string of the grading API. */
+        if (strcmp(http_request_method(req), "GET") == 0 && strcmp(path, "/api/students") == 0) {
+                r = listing_api_path(http_request_query(req, "offset"), http_request_query(req, "limit"),
+                                     http_request_query(req, "name"), paged, sizeof paged);
+                if (r < 0)
+                        return http_reply_error(req, 400, "offset, limit and name are at most %d bytes each",
+                                                LISTING_NAME_MAX);
+                to = paged;
+        }
         a = calloc(1, sizeof *a);
         if (!a)
                 return -ENOMEM;
         *a = (struct api_req) { .p = p, .req = req };
         body = http_request_body(req, &len);
         /* "/api/students/1" is "/students/1" at the grading service. */
-        r = upstream_request(p->grading, http_request_method(req), path + strlen("/api"),
+        r = upstream_request(p->grading, http_request_method(req), to,
                              http_request_header(req, "Content-Type"), len > 0 ? body : NULL, len, on_answer, a);
         if (r < 0) {
                 free(a);

@@ -133,6 +133,29 @@ int listing_page_url(const struct listing_query *q, unsigned long page, char *bu
         return with_name(q, base, buf, size);
 }
 
+int listing_api_path(const char *offset, const char *limit, const char *name, char *buf, size_t size) {
+        const char *const keys[] = { "offset", "limit", "name" }, *const values[] = { offset, limit, name };
+        size_t at = 0;
+        bool first = true;
+
+        append(buf, size, &at, "/students", false);
+        for (size_t i = 0; i < 3; i++) {
+                if (!values[i])
+                        continue;
+                if (strlen(values[i]) > LISTING_NAME_MAX)
+                        return -E2BIG;
+                append(buf, size, &at, first ? "?" : "&", false);
+                append(buf, size, &at, keys[i], false);
+                append(buf, size, &at, "=", false);
+                append(buf, size, &at, values[i], true);
+                first = false;
+        }
+        if (size == 0 || at >= size)
+                return -ENOBUFS;
+        buf[at] = '\0';
+        return 0;
+}
+
 /* Whether "FirstName LastName" of student S holds NEEDLE, ignoring ASCII case. */
 static bool name_matches(const json_t *s, const char *needle) {
         const char *first = json_string_value(json_object_get(s, "FirstName"));

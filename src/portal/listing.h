@@ -45,6 +45,13 @@ int listing_upstream_path(const struct listing_query *q, char *buf, size_t size)
  * (a URL, not yet HTML: escape it for an attribute). -ENOBUFS. */
 int listing_page_url(const struct listing_query *q, unsigned long page, char *buf, size_t size);
 
+/* The API gateway's GET /api/students?offset=N&limit=M&name=TEXT, passed on:
+ * "/students?offset=N&limit=M&name=TEXT" with those of the three that are
+ * given (non-NULL), each percent-encoded again, in that order; "/students"
+ * with none. The grading service checks the values (and answers 400).
+ * -E2BIG when a value is over LISTING_NAME_MAX bytes, -ENOBUFS. */
+int listing_api_path(const char *offset, const char *limit, const char *name, char *buf, size_t size);
+
 /* Where a page is in the list. */
 struct listing {
         unsigned long page, pages;              /* page PAGE of PAGES; PAGES >= 1 */

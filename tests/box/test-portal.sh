@@ -6,7 +6,8 @@
 # shows 100 a page (page 3 the last 50) and follows changes of the book at
 # once, a search by name finds the one student and is echoed escaped, bad
 # page numbers and searches get a 400 page, a page past the last a
-# redirect to the last; the grading service stopped
+# redirect to the last, and /api/students passes the paging query on and
+# X-Total-Count back; the grading service stopped
 # gives a clear 502/503 within 3 s and started again works without touching
 # the portal; /status and /api/services; connections to the grading
 # service are reused, and concurrent views share fetches.
@@ -235,6 +236,16 @@ check_eq "a search that finds nobody answers 200" 200 "$(get '/students?name=%3C
 check_match "and says so, the search escaped" '<p id="no-students">No student’s name contains “&lt;b&gt;&quot;nobody”.</p>' "$(body)"
 check_match "in the box too" 'name="name" value="&lt;b&gt;&quot;nobody"' "$(body)"
 check "and nowhere as a tag" test "$(grep -c '<b>' "$BOX_TMP/body")" = 0
+
+echo "--- the API gateway passes the paging on"
+status=$(curl -s -D "$BOX_TMP/headers" -o "$BOX_TMP/api" -w '%{http_code}' "$P/api/students?offset=100&limit=10" || true)
+check_eq "GET /api/students?offset=100&limit=10 answers 200" 200 "$status"
+check_eq "with students 101 to 110" "$(seq -s ' ' 101 110)" "$(json_get "$(cat "$BOX_TMP/api")" '" ".join(str(s["ID"]) for s in d)')"
+check_eq "and the grading service's X-Total-Count" 251 "$(tr -d '\r' < "$BOX_TMP/headers" | sed -n 's/^[Xx]-[Tt]otal-[Cc]ount: //p')"
+api=$(curl -s "$P/api/students?name=zebedee%20q" || true)
+check_eq "a search through the gateway finds the one student" "$zebedee" "$(json_get "$api" '" ".join(str(s["ID"]) for s in d)')"
+status=$(curl -s -o "$BOX_TMP/api" -w '%{http_code}' "$P/api/students?limit=0" || true)
+check_match "a bad limit gets the grading service's 400 with JSON" '^400 .*"error"' "$status $(cat "$BOX_TMP/api")"
 
 echo "--- bad page numbers and searches"
 for q in 'page=0' 'page=-1' 'page=abc' 'page=1.5' 'page=10000000' "name=$(printf 'x%.0s' $(seq 65))" 'name=a%01b' 'name=%FF'; do

@@ -1,11 +1,11 @@
 /* The student list in pages (listing.h): what the browser may ask for and
  * what it gets told when the page number or the search is bad; the path
  * asked of the grading service (its paging extension, the search
- * percent-encoded) and the portal's links to other pages; and which
- * students a page shows, from a paged answer with X-Total-Count and from a
- * whole book (a grading service without the extension), with the search
- * matched as the grading service does (ASCII case-insensitive, a part of
- * "FirstName LastName"). */
+ * percent-encoded), the API gateway's paging query passed on, and the
+ * portal's links to other pages; and which students a page shows, from a
+ * paged answer with X-Total-Count and from a whole book (a grading service
+ * without the extension), with the search matched as the grading service
+ * does (ASCII case-insensitive, a part of "FirstName LastName"). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +92,22 @@ static void test_paths(void) {
         CHECK(listing_upstream_path(&q, buf, sizeof buf) == 0);
         CHECK(strlen(buf) == strlen("/students?offset=99999900&limit=100&name=") + 3 * LISTING_NAME_MAX);
         CHECK(listing_page_url(&q, LISTING_PAGE_MAX, buf, sizeof buf) == 0);
+
+        /* The API gateway passes the paging query on, re-encoded. */
+        CHECK(listing_api_path(NULL, NULL, NULL, buf, sizeof buf) == 0);
+        CHECK_STR(buf, "/students");
+        CHECK(listing_api_path("200", "50", NULL, buf, sizeof buf) == 0);
+        CHECK_STR(buf, "/students?offset=200&limit=50");
+        CHECK(listing_api_path(NULL, NULL, "Ada L&x=1", buf, sizeof buf) == 0);
+        CHECK_STR(buf, "/students?name=Ada%20L%26x%3D1");
+        CHECK(listing_api_path("-1", "", "", buf, sizeof buf) == 0);   /* the grading service's to refuse */
+        CHECK_STR(buf, "/students?offset=-1&limit=&name=");
+        CHECK(listing_api_path(NULL, worst, NULL, buf, sizeof buf) == 0);
+        char longer[LISTING_NAME_MAX + 2];
+        memset(longer, '1', sizeof longer - 1);
+        longer[sizeof longer - 1] = '\0';
+        CHECK(listing_api_path(longer, NULL, NULL, buf, sizeof buf) == -E2BIG);
+        CHECK(listing_api_path(NULL, NULL, longer, buf, sizeof buf) == -E2BIG);
 
         /* Too small a buffer says so, and writes no more than it has. */
         char small[12];
