@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "checkpointer.h"
 #include "log.h"
 #include "loop.h"
 #include "store_schema.h"
@@ -42,6 +43,7 @@ struct store {
         sqlite3 *db;
         char *path;
         sqlite3_stmt *statement[N_STATEMENTS];
+        struct checkpointer *checkpointer;
 };
 
 /* Log the database's own error about WHAT; -EIO. */
@@ -423,9 +425,44 @@ int store_load(struct store *st, struct gradebook *gb) {
         return r;
 }
 
+/* Past this (64 MB of 4 KiB pages) the writer truncates the WAL itself. */
+#define WAL_TRUNCATE_PAGES 16384
+
+/* Called in the writer's thread after each commit, which is durable by then. */
+static int on_wal_commit(void *userdata, sqlite3 *db, const char *name, int pages) {
+        struct store *st = userdata;
+
+        if (pages < WAL_TRUNCATE_PAGES) {
+                checkpointer_poke(st->checkpointer, pages);
+                return SQLITE_OK;
+        }
+        /* The checkpoint thread has copied all but the last frames: this
+         * copies the rest and starts the WAL over; the changes queued
+         * meanwhile wait once, as they would for SQLite's own checkpoint. */
+        if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
+                log_warning("%s: cannot truncate the WAL (%d pages): %s", st->path, pages, sqlite3_errmsg(db));
+        return SQLITE_OK;
+}
+
+/* Checkpoints from now on in their own thread (checkpointer.h), after one
+ * here that empties the WAL (after an import it holds the whole book). */
+static int start_checkpoints(struct store *st) {
+        int r;
+
+        if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
+                log_warning("%s: cannot checkpoint the WAL: %s", st->path, sqlite3_errmsg(st->db));
+        r = checkpointer_start(st->path, &st->checkpointer);
+        if (r < 0)
+                return r;
+        sqlite3_wal_autocheckpoint(st->db, 0);
+        sqlite3_wal_hook(st->db, on_wal_commit, st);
+        return 0;
+}
+
 void store_close(struct store *st) {
         if (!st)
                 return;
+        checkpointer_stop(st->checkpointer);
         for (size_t i = 0; i < N_STATEMENTS; i++)
                 sqlite3_finalize(st->statement[i]);
         if (sqlite3_close(st->db) != SQLITE_OK)
@@ -446,6 +483,8 @@ int store_open(const char *path, const char *legacy, const char *seed, struct st
         r = open_db(st);
         if (r >= 0)
                 r = migrate(st, legacy, seed);
+        if (r >= 0)
+                r = start_checkpoints(st);
         if (r >= 0)
                 r = store_load(st, gb);
         if (r < 0) {

@@ -419,20 +419,30 @@ static int on_accept(sd_event_source *src, int listen_fd, uint32_t revents, void
         return 0;
 }
 
-/* Resume, in our thread, what other threads answered. */
-static void resume_answered(struct http_server *s) {
+/* Resume, in our thread, what other threads answered; RUN: and send it
+ * now (not when http_server_free() runs libmicrohttpd itself). */
+static void resume_answered(struct http_server *s, bool run) {
         struct dgo_request *req;
 
         pthread_mutex_lock(&s->answered_lock);
         req = s->answered;
         s->answered = NULL;
         pthread_mutex_unlock(&s->answered_lock);
+        if (!req)
+                return;
         while (req) {
                 struct dgo_request *next = req->answered_next;
                 req->answer(req, req->answer_data);
-                http_request_resume(req);
+                if (!req->response)
+                        http_reply_error(req, 500, "internal error");
+                MHD_resume_connection(req->connection);
                 req = next;
         }
+        /* libmicrohttpd takes up resumed connections in its next run: now,
+         * once for them all (http_request_resume() arms the timer instead,
+         * a system call per request). */
+        if (run)
+                run_mhd(s);
 }
 
 static int on_answered(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
@@ -440,7 +450,7 @@ static int on_answered(sd_event_source *src, int fd, uint32_t revents, void *use
 
         if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
                 log_warning_errno(-errno, "Cannot read the HTTP server's eventfd");
-        resume_answered(userdata);
+        resume_answered(userdata, true);
         return 0;
 }
 
@@ -574,7 +584,7 @@ void http_server_free(struct http_server *s) {
         sd_event_source_disable_unref(s->accept_retry);
         http_workers_free(s->workers);
         if (s->mhd)
-                resume_answered(s);             /* answered while our loop was ending */
+                resume_answered(s, false);      /* answered while our loop was ending */
         sd_event_source_disable_unref(s->io);
         sd_event_source_disable_unref(s->timer);
         sd_event_source_disable_unref(s->answered_io);
