@@ -9,7 +9,8 @@
  * only once committed (writer.h: group commit), and memory follows the disk
  * only after that commit; when it cannot know what the disk holds, it exits
  * and systemd restarts it from the disk. Reads are served from memory, from
- * replies kept ready (replies.h), and never wait for a commit's fsync. */
+ * replies kept ready (replies.h), and never wait for a commit's fsync; the
+ * whole book's reply is made by a thread of its own (list_builder.h). */
 #include <errno.h>
 #include <libgen.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "list_builder.h"
 #include "log.h"
 #include "loop.h"
 #include "replies.h"
@@ -43,18 +45,24 @@ struct grading {
         struct replies replies;
         struct store *store;
         struct writer *writer;
+        struct list_builder *builder;
         char *path, *seed;
         unsigned long long reads, changes;
         unsigned threads;                       /* --threads; 0: default_threads() */
 };
 
+/* The whole book: ready, or made by the list builder while REQ waits. */
 static int list_all(struct dgo_request *req, struct grading *g) {
-        struct http_shared *all;
+        int r;
 
         pthread_mutex_lock(&g->lock);
-        all = replies_all(&g->replies, &g->gb);
         g->reads++;
-        int r = all ? http_reply_shared(req, 200, all) : -ENOMEM;
+        if (g->replies.all)
+                r = http_reply_shared(req, 200, g->replies.all);
+        else if (list_builder_wait(g->builder, req))
+                r = HTTP_LATER;
+        else
+                r = http_reply_error(req, 503, "the grading service is stopping");
         pthread_mutex_unlock(&g->lock);
         return r;
 }
@@ -442,6 +450,8 @@ int main(int argc, char **argv) {
         if (r < 0)
                 goto out;
         r = writer_start(g.store, g.service.event, &writer_ops, &g, &g.writer);
+        if (r >= 0)
+                r = list_builder_start(&g.lock, &g.replies, &g.gb, &g.builder);
         if (r < 0)
                 goto out;
         g.service.threads = g.threads ? g.threads : default_threads();
@@ -459,9 +469,11 @@ int main(int argc, char **argv) {
         notify_ready("Serving on %s; %zu students", g.service.address, g.gb.n_students);
         r = service_run(&g.service);
 out:
-        /* The writer answers what it has queued before the server goes:
-         * every suspended request is resumed before http_server_free(). */
+        /* The writer and the list builder answer what waits for them
+         * before the server goes: every suspended request is resumed
+         * before http_server_free(). */
         writer_stop(g.writer);
+        list_builder_stop(g.builder);
         service_close(&g.service);
         store_close(g.store);
         replies_free(&g.replies);

@@ -62,6 +62,8 @@ struct http_shared;
  * string literal). NULL on failure. */
 struct http_shared *http_shared_new(const char *content_type, char *body, size_t len);
 void http_shared_free(struct http_shared *r);
+/* One more reference (to hand R to another thread); each is given back with http_shared_free(). */
+struct http_shared *http_shared_ref(struct http_shared *r);
 int http_reply_shared(struct dgo_request *req, unsigned status, struct http_shared *r);
 /* What R sends (to build a larger document out of cached ones). */
 const char *http_shared_body(const struct http_shared *r, size_t *len);

@@ -151,6 +151,10 @@ struct http_shared *http_shared_new(const char *content_type, char *body, size_t
         return shared_wrap(resp, body, len, content_type);
 }
 
+struct http_shared *http_shared_ref(struct http_shared *r) {
+        return shared_ref(r);
+}
+
 const char *http_shared_body(const struct http_shared *r, size_t *len) {
         *len = r->len;
         return r->body;
