@@ -15,6 +15,9 @@
 #   EMFILE, yet the service is not killed on its watchdog, does not spin,
 #   keeps serving the connection a client has, and serves new ones once
 #   descriptors are free again.
+# - A soft limit set below the hard one (a drop-in) is raised at start, under
+#   the units' system call filter; the registry (its own set-up) derives its
+#   limit too.
 # Afterwards GET /students shows every student it showed before.
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
@@ -229,6 +232,23 @@ as_owner "$pid" prlimit --pid "$pid" --nofile=16384:16384
 flood_release
 check "log: serves new connections once descriptors are free again" \
     wait_until 5 curl -sf --max-time 1 http://127.0.0.1:4000/heartbeat
+
+# ---- the raise itself, under the units' sandbox (SystemCallFilter=) ---------------------------
+# With LimitNOFILE=16384 soft and hard are equal; an administrator's drop-in may set a lower
+# soft limit: the service raises it to the hard one at start.
+check_match "dgo-registry (its own set-up) logs its connection limit" \
+    "^Up to 16384 descriptors: at most 16240 HTTP connections" "$(box_journal -u dgo-registry.service -o cat)"
+mkdir -p "$R/etc/systemd/system/dgo-portal.service.d"
+printf '[Service]\nLimitNOFILE=1024:16384\n' > "$R/etc/systemd/system/dgo-portal.service.d/nofile.conf"
+ct_exec systemctl daemon-reload
+ct_exec systemctl restart dgo-portal.service
+pid=$(box_main_pid dgo-portal.service)
+check_match "a soft limit of 1024 below a hard one of 16384 is raised at start" "^Max open files +16384 +16384 " \
+    "$(cat "/proc/$pid/limits")"
+check_eq "and the connection limit follows it" 2 \
+    "$(box_journal -u dgo-portal.service -o cat | grep -c '^Up to 16384 descriptors: at most 16240 HTTP connections')"
+rm -r "$R/etc/systemd/system/dgo-portal.service.d"
+ct_exec systemctl daemon-reload
 
 after=$(curl -s --max-time 10 "$G/students") || true
 check_eq "GET /students afterwards shows every student it showed before" "$summary_before" "$(students_summary "$after")"
