@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <malloc.h>
 #include <sqlite3.h>
-#include <systemd/sd-daemon.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "checkpointer.h"
 #include "log.h"
 #include "loop.h"
+#include "notify_socket.h"
 #include "store_schema.h"
 
 enum statement {
@@ -203,7 +203,7 @@ static int insert_book(struct store *st, const struct gradebook *gb) {
                 /* A school's book takes seconds to import (10,000 students
                  * x 100 grades: about 10 s here): show systemd progress. */
                 if (i % 500 == 499) {
-                        sd_notify(0, "WATCHDOG=1");
+                        notify_socket_send("WATCHDOG=1");
                         notify_status("Importing the grade book: %zu of %zu students", i + 1, gb->n_students);
                 }
         }

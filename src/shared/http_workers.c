@@ -16,6 +16,7 @@
 #include "http_internal.h"
 #include "log.h"
 #include "loop.h"
+#include "notify_socket.h"
 
 #define STAMP_USEC_DEFAULT (500 * 1000ULL)
 
@@ -103,7 +104,7 @@ static int on_check(sd_event_source *s, uint64_t usec, void *userdata) {
                         continue;
                 log_error("HTTP worker %u has made no progress for %llu ms: asking systemd to restart us", i,
                           (unsigned long long) (now - alive) / 1000);
-                sd_notify(0, "WATCHDOG=trigger");
+                notify_socket_send("WATCHDOG=trigger");
                 ws->triggered = true;
         }
         return sd_event_source_set_time_relative(s, ws->stamp_usec);
