@@ -44,7 +44,12 @@ struct store {
         char *path;
         sqlite3_stmt *statement[N_STATEMENTS];
         struct checkpointer *checkpointer;
+        int truncate_at;                /* WAL pages: on_wal_commit() */
 };
+
+/* How long a write waits for a lock another program holds (an operator's
+ * sqlite3 shell): then the batch is not stored, and says so. */
+#define BUSY_TIMEOUT_MS 1000
 
 /* Log the database's own error about WHAT; -EIO. */
 static int db_error(struct store *st, const char *what) {
@@ -324,7 +329,7 @@ static int open_db(struct store *st) {
         sqlite3_extended_result_codes(st->db, 1);
         /* Wait a while for the write lock that another program (an operator's
          * sqlite3 shell) may hold, instead of failing at once. */
-        sqlite3_busy_timeout(st->db, 1000);
+        sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
         if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) != SQLITE_OK)
                 return db_error(st, "PRAGMA journal_mode = WAL");
         r = sqlite3_step(stmt) == SQLITE_ROW && (journal_mode = (const char *) sqlite3_column_text(stmt, 0)) &&
@@ -425,22 +430,38 @@ int store_load(struct store *st, struct gradebook *gb) {
         return r;
 }
 
-/* Past this (64 MB of 4 KiB pages) the writer truncates the WAL itself. */
+/* Past this (64 MB of 4 KiB pages) the writer truncates the WAL itself;
+ * when it cannot, it tries again this much later. */
 #define WAL_TRUNCATE_PAGES 16384
+#define WAL_TRUNCATE_RETRY_PAGES 1000
 
 /* Called in the writer's thread after each commit, which is durable by then. */
 static int on_wal_commit(void *userdata, sqlite3 *db, const char *name, int pages) {
         struct store *st = userdata;
+        int rc;
 
         if (pages < WAL_TRUNCATE_PAGES) {
+                st->truncate_at = WAL_TRUNCATE_PAGES;
                 checkpointer_poke(st->checkpointer, pages);
                 return SQLITE_OK;
         }
+        if (pages < st->truncate_at)
+                return SQLITE_OK;
         /* The checkpoint thread has copied all but the last frames: this
          * copies the rest and starts the WAL over; the changes queued
-         * meanwhile wait once, as they would for SQLite's own checkpoint. */
-        if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
-                log_warning("%s: cannot truncate the WAL (%d pages): %s", st->path, pages, sqlite3_errmsg(db));
+         * meanwhile wait once, as they would for SQLite's own checkpoint.
+         * Without waiting for readers, though: a dgoctl backup holds its
+         * snapshot for a while, and the writer must not wait on it at every
+         * commit. Then the WAL grows until the next try. */
+        sqlite3_busy_timeout(db, 0);
+        rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+        if (rc != SQLITE_OK) {
+                st->truncate_at = pages + WAL_TRUNCATE_RETRY_PAGES;
+                if (rc != SQLITE_BUSY)
+                        log_warning("%s: cannot truncate the WAL (%d pages): %s", st->path, pages,
+                                    sqlite3_errmsg(db));
+        }
         return SQLITE_OK;
 }
 
