@@ -1,5 +1,5 @@
 #!/bin/bash
-# Durability: 4,000 grade POSTs from 20 clients (to five students) while the
+# Durability: 16,000 grade POSTs from 20 clients (to twenty students) while the
 # grading service is killed twice with SIGKILL. Every grade acknowledged with
 # 201 is stored, none twice; the database passes SQLite's integrity check;
 # the service showed what the database holds. With DGO_BOOK=STUDENTSxGRADES
@@ -19,6 +19,16 @@ wait_until 5 port_listens 6000
 before=$(curl -s --max-time 120 "$G/students/1") || true
 check_match "GET /students/1 answers with the first student" '"FirstName":"' "$before"
 
+# Twenty students take the load: the samples and fifteen more (a large book
+# has them already).
+if [ -z "${DGO_BOOK:-}" ]; then
+    for i in $(seq 6 20); do
+        curl -s -o /dev/null --max-time 10 -H 'Content-Type: application/json' \
+            --data "{\"FirstName\":\"Load$i\",\"LastName\":\"Student\"}" "$G/students"
+    done
+fi
+check_match "twenty students to load" '"ID":20,' "$(curl -s --max-time 20 "$G/students/20")"
+
 # The killer runs inside the box, where pidof is instant. Once the load has
 # begun (student 1 has a grade of it), it kills the service 0.1 s later, and
 # again 0.1 s after the next connection has started it again.
@@ -33,13 +43,13 @@ ct_exec bash -c '
     done' > "$BOX_TMP/killer.out" 2>&1 &
 killer=$!
 wait_until 10 grep -q "killer ready" "$BOX_TMP/killer.out"
-# Five students (the samples), 800 each from 4 clients of their own (a student has at most
-# 1,000 grades, and the large book's have 100 already): long enough a load
-# for both kills to fall inside it.
-STUDENTS="1 2 3 4 5"
+# Twenty students, 800 each from one client of their own (a student has at
+# most 1,000 grades, and the large book's have 100 already): 16,000 POSTs,
+# seconds long, so that both kills fall inside the load.
+STUDENTS=$(seq 1 20)
 loads=()
 for s in $STUDENTS; do
-    python3 "$TOOLS/httpload.py" post "$G/students/$s/grades" --count 800 --concurrency 4 \
+    python3 "$TOOLS/httpload.py" post "$G/students/$s/grades" --count 800 --concurrency 1 \
         --type application/json --body '{"Title":"Load {i}","Type":"Quiz","Score":50}' \
         --record "$BOX_TMP/acked-$s" > "$BOX_TMP/load-$s.out" &
     loads+=($!)
