@@ -73,6 +73,12 @@ int checkpointer_start(const char *path, struct checkpointer **ret) {
                                     c->db ? sqlite3_errmsg(c->db) : "out of memory");
                 goto fail;
         }
+        /* A connection learns that the database is in WAL mode only once it
+         * reads it; until then a checkpoint does nothing (and says -1). */
+        if (sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
+                r = log_error_errno(-EIO, "Cannot read %s for checkpoints: %s", path, sqlite3_errmsg(c->db));
+                goto fail;
+        }
         r = -pthread_create(&c->thread, NULL, checkpointer_main, c);
         if (r < 0) {
                 log_error_errno(r, "Cannot start the checkpoint thread");

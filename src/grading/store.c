@@ -44,7 +44,8 @@ struct store {
         char *path;
         sqlite3_stmt *statement[N_STATEMENTS];
         struct checkpointer *checkpointer;
-        int truncate_at;                /* WAL pages: on_wal_commit() */
+        int wal_pages;                  /* in the WAL after the last commit */
+        int truncate_at;                /* try truncating from this many on */
 };
 
 /* How long a write waits for a lock another program holds (an operator's
@@ -430,38 +431,52 @@ int store_load(struct store *st, struct gradebook *gb) {
         return r;
 }
 
-/* Past this (64 MB of 4 KiB pages) the writer truncates the WAL itself;
- * when it cannot, it tries again this much later. */
-#define WAL_TRUNCATE_PAGES 16384
+/* The WAL file is truncated by the writer itself, when it has nothing
+ * queued and the WAL holds 16 MB, or at once at 256 MB (the checkpoint
+ * thread fell behind a stream of writes that never lets up). Truncating
+ * copies what the checkpoint thread has not copied yet and fsyncs the
+ * database: whoever comes meanwhile waits. When it cannot (the checkpoint
+ * thread is at work, or a reader holds a snapshot), it tries again 1,000
+ * pages later. */
+#define WAL_IDLE_TRUNCATE_PAGES 4096
+#define WAL_TRUNCATE_PAGES 65536
 #define WAL_TRUNCATE_RETRY_PAGES 1000
+
+static void truncate_wal(struct store *st) {
+        int rc;
+
+        if (st->wal_pages < st->truncate_at)
+                return;
+        /* Without waiting for readers: a dgoctl backup holds its snapshot for
+         * a while, and the writer must not wait on it at every commit. */
+        sqlite3_busy_timeout(st->db, 0);
+        rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+        if (rc == SQLITE_OK) {
+                st->wal_pages = st->truncate_at = 0;
+                return;
+        }
+        st->truncate_at = st->wal_pages + WAL_TRUNCATE_RETRY_PAGES;
+        if (rc != SQLITE_BUSY)
+                log_warning("%s: cannot truncate the WAL (%d pages): %s", st->path, st->wal_pages,
+                            sqlite3_errmsg(st->db));
+}
+
+void store_idle(struct store *st) {
+        if (st->wal_pages >= WAL_IDLE_TRUNCATE_PAGES)
+                truncate_wal(st);
+}
 
 /* Called in the writer's thread after each commit, which is durable by then. */
 static int on_wal_commit(void *userdata, sqlite3 *db, const char *name, int pages) {
         struct store *st = userdata;
-        int rc;
 
-        if (pages < WAL_TRUNCATE_PAGES) {
-                st->truncate_at = WAL_TRUNCATE_PAGES;
-                checkpointer_poke(st->checkpointer, pages);
-                return SQLITE_OK;
-        }
-        if (pages < st->truncate_at)
-                return SQLITE_OK;
-        /* The checkpoint thread has copied all but the last frames: this
-         * copies the rest and starts the WAL over; the changes queued
-         * meanwhile wait once, as they would for SQLite's own checkpoint.
-         * Without waiting for readers, though: a dgoctl backup holds its
-         * snapshot for a while, and the writer must not wait on it at every
-         * commit. Then the WAL grows until the next try. */
-        sqlite3_busy_timeout(db, 0);
-        rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-        sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
-        if (rc != SQLITE_OK) {
-                st->truncate_at = pages + WAL_TRUNCATE_RETRY_PAGES;
-                if (rc != SQLITE_BUSY)
-                        log_warning("%s: cannot truncate the WAL (%d pages): %s", st->path, pages,
-                                    sqlite3_errmsg(db));
-        }
+        if (pages < st->wal_pages)              /* started over */
+                st->truncate_at = 0;
+        st->wal_pages = pages;
+        checkpointer_poke(st->checkpointer, pages);
+        if (pages >= WAL_TRUNCATE_PAGES)
+                truncate_wal(st);
         return SQLITE_OK;
 }
 

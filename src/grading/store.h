@@ -46,5 +46,8 @@ int store_commit(struct store *st);
 /* < 0: the rollback failed, and so what the database holds is unknown. */
 int store_rollback(struct store *st);
 
+/* The writer has nothing queued: a moment to start the WAL over. */
+void store_idle(struct store *st);
+
 /* The schema version this program writes. */
 #define STORE_SCHEMA_VERSION 1

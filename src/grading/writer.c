@@ -165,6 +165,11 @@ static void *writer_main(void *userdata) {
                         w->ops->answer(batch, w->userdata);
                         batch = next;
                 }
+                pthread_mutex_lock(&w->lock);
+                bool idle = !w->head && !w->failed;
+                pthread_mutex_unlock(&w->lock);
+                if (idle)
+                        store_idle(w->store);
         }
         return NULL;
 }

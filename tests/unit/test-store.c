@@ -9,7 +9,8 @@
  * lock is "not stored" and memory equals the disk afterwards; an fsync that
  * fails at commit gives "unknown", leaves memory as it was, refuses further
  * changes and ends the main loop; replies: the whole book equals the
- * original's JSON, pages and name search. Disk faults are injected by
+ * original's JSON, pages and name search; the checkpoint thread copies a
+ * large WAL into the database. Disk faults are injected by
  * interposing fdatasync(), which libsqlite3 calls for every sync. */
 #include <dlfcn.h>
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "checkpointer.h"
 #include "gradebook.h"
 #include "replies.h"
 #include "store.h"
@@ -320,6 +322,35 @@ static void test_writer(void) {
         remove_db(db);
 }
 
+/* The checkpoint thread copies a large WAL into the database (it once did
+ * nothing: its connection had not read the file, so did not know it was in
+ * WAL mode). */
+static void test_checkpointer(void) {
+        char *db = in_dir("ckpt.db");
+        struct checkpointer *c;
+        struct stat before, after;
+        sqlite3 *w;
+
+        CHECK(sqlite3_open(db, &w) == SQLITE_OK);
+        CHECK(sqlite3_exec(w, "PRAGMA journal_mode = WAL; CREATE TABLE t (b BLOB)", NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_wal_autocheckpoint(w, 0);
+        CHECK(checkpointer_start(db, &c) == 0);
+        /* About 2,000 pages of 4 KiB into the WAL only. */
+        CHECK(sqlite3_exec(w, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+                              "INSERT INTO t SELECT randomblob(3000) FROM n", NULL, NULL, NULL) == SQLITE_OK);
+        CHECK(stat(db, &before) == 0);
+        checkpointer_poke(c, 2000);
+        for (int i = 0; i < 200; i++) {         /* up to 2 s */
+                usleep(10 * 1000);
+                if (stat(db, &after) == 0 && after.st_size > 4 * 1024 * 1024)
+                        break;
+        }
+        CHECK(stat(db, &after) == 0 && after.st_size > before.st_size + 4 * 1024 * 1024);
+        checkpointer_stop(c);
+        sqlite3_close(w);
+        remove_db(db);
+}
+
 static void test_replies(void) {
         struct gradebook gb;
         struct replies r = { 0 };
@@ -367,6 +398,7 @@ int main(void) {
         test_new_and_import();
         test_refused();
         test_writer();
+        test_checkpointer();
         test_replies();
         unlink(in_dir("seed.json"));
         CHECK(rmdir(dir) == 0);
