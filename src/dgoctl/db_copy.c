@@ -1,32 +1,21 @@
 /* db_copy.c - see db_copy.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "db_copy.h"
+#include "db_problem.h"
 #include "db_verify.h"
 
 /* Pages per sqlite3_backup_step(): 4 MiB at SQLite's default page size. */
 #define STEP_PAGES 1024
 /* How often a step that found a lock is tried again, 5 ms apart. */
 #define BUSY_RETRIES 1000
-
-static int say(char **ret_problem, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int say(char **ret_problem, int r, const char *fmt, ...) {
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(ret_problem, fmt, ap) < 0)
-                *ret_problem = NULL;
-        va_end(ap);
-        return r;
-}
 
 static int sqlite_error(sqlite3 *db, int rc) {
         int e = sqlite3_system_errno(db);
@@ -43,7 +32,7 @@ static int exec(sqlite3 *db, const char *sql, const char *path, char **ret_probl
 
         if (rc == SQLITE_OK)
                 return 0;
-        return say(ret_problem, sqlite_error(db, rc), "%s: %s: %s", path, sql, sqlite3_errmsg(db));
+        return db_problem(ret_problem, sqlite_error(db, rc), "%s: %s: %s", path, sql, sqlite3_errmsg(db));
 }
 
 /* The pages of SRC into DST in steps, all from the read transaction the
@@ -55,7 +44,7 @@ static int copy_pages(sqlite3 *src, sqlite3 *dst, const char *src_path, const ch
         int rc, busy = 0, r;
 
         if (!b)
-                return say(ret_problem, sqlite_error(dst, sqlite3_errcode(dst)), "%s: cannot start the copy: %s",
+                return db_problem(ret_problem, sqlite_error(dst, sqlite3_errcode(dst)), "%s: cannot start the copy: %s",
                            dst_path, sqlite3_errmsg(dst));
         for (;;) {
                 rc = sqlite3_backup_step(b, STEP_PAGES);
@@ -72,7 +61,7 @@ static int copy_pages(sqlite3 *src, sqlite3 *dst, const char *src_path, const ch
                 return 0;
         /* The error is the destination's (a full disk) or the source's. */
         r = sqlite3_errcode(dst) != SQLITE_OK ? sqlite_error(dst, rc) : sqlite_error(src, rc);
-        return say(ret_problem, r, "copying %s to %s: %s", src_path, dst_path,
+        return db_problem(ret_problem, r, "copying %s to %s: %s", src_path, dst_path,
                    sqlite3_errcode(dst) != SQLITE_OK ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
 }
 
@@ -84,18 +73,18 @@ static int copy_into(const char *src_path, const char *tmp, char **ret_problem) 
 
         r = db_open(src_path, SQLITE_OPEN_READONLY, &src, &why);
         if (r < 0) {
-                r = say(ret_problem, r, "%s %s", src_path, why ? why : strerror(-r));
+                r = db_problem(ret_problem, r, "%s %s", src_path, why ? why : strerror(-r));
                 goto done;
         }
         /* Deferred BEGIN takes its snapshot at the first read. */
         if (sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
-                r = say(ret_problem, sqlite_error(src, sqlite3_errcode(src)), "%s cannot be read: %s", src_path,
+                r = db_problem(ret_problem, sqlite_error(src, sqlite3_errcode(src)), "%s cannot be read: %s", src_path,
                         sqlite3_errmsg(src));
                 goto done;
         }
         r = db_open(tmp, SQLITE_OPEN_READWRITE, &dst, &why);
         if (r < 0) {
-                r = say(ret_problem, r, "%s %s", tmp, why ? why : strerror(-r));
+                r = db_problem(ret_problem, r, "%s %s", tmp, why ? why : strerror(-r));
                 goto done;
         }
         /* A new file that is removed on failure needs no journal; it is
@@ -109,7 +98,7 @@ static int copy_into(const char *src_path, const char *tmp, char **ret_problem) 
 done:
         free(why);
         if (dst && sqlite3_close(dst) != SQLITE_OK && r >= 0)
-                r = say(ret_problem, -EIO, "%s: cannot be closed: %s", tmp, sqlite3_errmsg(dst));
+                r = db_problem(ret_problem, -EIO, "%s: cannot be closed: %s", tmp, sqlite3_errmsg(dst));
         sqlite3_close(src);     /* ends the read transaction */
         return r;
 }
@@ -123,23 +112,23 @@ int db_copy_to_temp(const char *src, const char *dst, const struct stat *like, c
                 return -ENOMEM;
         fd = mkostemp(tmp, O_CLOEXEC);          /* mode 0600 */
         if (fd < 0) {
-                r = say(ret_problem, -errno, "cannot create a temporary file beside %s: %s", dst, strerror(errno));
+                r = db_problem(ret_problem, -errno, "cannot create a temporary file beside %s: %s", dst, strerror(errno));
                 free(tmp);
                 return r;
         }
         /* Owner and mode before the first byte: the grade book is never
          * readable by anyone else, not even for a moment. */
         if (like && (fchown(fd, like->st_uid, like->st_gid) < 0 || fchmod(fd, like->st_mode & 07777) < 0))
-                r = say(ret_problem, -errno, "%s: cannot give it the owner and mode of the old grade book: %s", tmp,
+                r = db_problem(ret_problem, -errno, "%s: cannot give it the owner and mode of the old grade book: %s", tmp,
                         strerror(errno));
         if (r >= 0)
                 r = copy_into(src, tmp, ret_problem);
         if (r >= 0 && fsync(fd) < 0)
-                r = say(ret_problem, -errno, "%s: fsync: %s", tmp, strerror(errno));
+                r = db_problem(ret_problem, -errno, "%s: fsync: %s", tmp, strerror(errno));
         /* SQLite's locks on TMP are gone with its connection: closing our
          * descriptor only now releases nothing it still holds. */
         if (close(fd) < 0 && r >= 0)
-                r = say(ret_problem, -errno, "%s: close: %s", tmp, strerror(errno));
+                r = db_problem(ret_problem, -errno, "%s: close: %s", tmp, strerror(errno));
         if (r < 0) {
                 unlink(tmp);
                 free(tmp);
@@ -147,22 +136,6 @@ int db_copy_to_temp(const char *src, const char *dst, const struct stat *like, c
         }
         *ret_tmp = tmp;
         return 0;
-}
-
-int db_fsync_dir_of(const char *path) {
-        char *copy = strdup(path);
-        int fd, r = 0;
-
-        if (!copy)
-                return -ENOMEM;
-        fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        free(copy);
-        if (fd < 0)
-                return -errno;
-        if (fsync(fd) < 0)
-                r = -errno;
-        close(fd);
-        return r;
 }
 
 int db_install(const char *tmp, const char *dst, bool replace) {
@@ -178,5 +151,5 @@ int db_install(const char *tmp, const char *dst, bool replace) {
                         return -errno;
                 unlink(tmp);
         }
-        return db_fsync_dir_of(dst);
+        return fsync_directory_of(dst);
 }

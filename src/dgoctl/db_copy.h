@@ -30,5 +30,3 @@ int db_copy_to_temp(const char *src, const char *dst, const struct stat *like, c
  * appearing meanwhile is overwritten either). */
 int db_install(const char *tmp, const char *dst, bool replace);
 
-/* fsync the directory that holds PATH. 0 or -errno. */
-int db_fsync_dir_of(const char *path);

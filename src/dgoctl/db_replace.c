@@ -1,26 +1,16 @@
 /* db_replace.c - see db_replace.h. */
 #include <errno.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "db_copy.h"
+#include "db_problem.h"
 #include "db_replace.h"
 #include "db_verify.h"
-
-static int say(char **ret_problem, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int say(char **ret_problem, int r, const char *fmt, ...) {
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(ret_problem, fmt, ap) < 0)
-                *ret_problem = NULL;
-        va_end(ap);
-        return r;
-}
 
 static int unlink_if_there(const char *path) {
         return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
@@ -80,18 +70,18 @@ static int keep_old(const char *db, const struct names *n, char **ret_problem) {
         int r;
 
         if ((r = unlink_if_there(n->before_wal)) < 0 || (r = unlink_if_there(n->before_shm)) < 0)
-                return say(ret_problem, r, "cannot remove the -wal or -shm of %s: %s", n->before, strerror(-r));
+                return db_problem(ret_problem, r, "cannot remove the -wal or -shm of %s: %s", n->before, strerror(-r));
         /* A link under a name of our own, renamed over the old
          * DB.before-restore: at no moment is there none. */
         r = unlink_if_there(n->link_tmp);
         if (r >= 0 && link(db, n->link_tmp) < 0)
                 r = -errno;
         if (r < 0)
-                return say(ret_problem, r, "cannot link %s to %s: %s", db, n->link_tmp, strerror(-r));
+                return db_problem(ret_problem, r, "cannot link %s to %s: %s", db, n->link_tmp, strerror(-r));
         if (rename(n->link_tmp, n->before) < 0) {
                 r = -errno;
                 unlink(n->link_tmp);
-                return say(ret_problem, r, "cannot rename %s to %s: %s", n->link_tmp, n->before, strerror(-r));
+                return db_problem(ret_problem, r, "cannot rename %s to %s: %s", n->link_tmp, n->before, strerror(-r));
         }
         return 0;
 }
@@ -112,33 +102,33 @@ int db_replace(const char *db, const char *new_path, bool *ret_had_old, char **r
                 /* Step 4. */
                 moved = r = rename_if_there(n.wal, n.before_wal);
                 if (r < 0) {
-                        r = say(ret_problem, r, "cannot move %s to %s: %s", n.wal, n.before_wal, strerror(-r));
+                        r = db_problem(ret_problem, r, "cannot move %s to %s: %s", n.wal, n.before_wal, strerror(-r));
                         goto done;
                 }
         }
         r = unlink_if_there(n.shm);
         if (r < 0) {
-                r = say(ret_problem, r, "cannot remove %s: %s", n.shm, strerror(-r));
+                r = db_problem(ret_problem, r, "cannot remove %s: %s", n.shm, strerror(-r));
                 goto undo;
         }
         r = unlink_if_there(n.wal);     /* only without an old book: nothing of its */
         if (r < 0) {
-                r = say(ret_problem, r, "cannot remove %s: %s", n.wal, strerror(-r));
+                r = db_problem(ret_problem, r, "cannot remove %s: %s", n.wal, strerror(-r));
                 goto undo;
         }
-        r = db_fsync_dir_of(db);
+        r = fsync_directory_of(db);
         if (r < 0) {
-                r = say(ret_problem, r, "cannot fsync the directory of %s: %s", db, strerror(-r));
+                r = db_problem(ret_problem, r, "cannot fsync the directory of %s: %s", db, strerror(-r));
                 goto undo;
         }
         /* Step 5. */
         if (rename(new_path, db) < 0) {
-                r = say(ret_problem, -errno, "cannot rename %s to %s: %s", new_path, db, strerror(errno));
+                r = db_problem(ret_problem, -errno, "cannot rename %s to %s: %s", new_path, db, strerror(errno));
                 goto undo;
         }
-        r = db_fsync_dir_of(db);
+        r = fsync_directory_of(db);
         if (r < 0)      /* the new book is in place; only its durability is in doubt */
-                r = say(ret_problem, r, "%s is replaced, but its directory could not be fsync'd: %s", db,
+                r = db_problem(ret_problem, r, "%s is replaced, but its directory could not be fsync'd: %s", db,
                         strerror(-r));
         goto done;
 undo:
