@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Exit codes, documented in --help, dgoctl(1) and the README. */
+/* Exit codes, documented in --help, dgoctl(1) and docs/operations.md. */
 enum {
         DGOCTL_EXIT_OK = 0,
         DGOCTL_EXIT_FAILED = 1,         /* a service refused or failed the operation */

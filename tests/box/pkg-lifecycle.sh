@@ -4,7 +4,7 @@
 # coming up by themselves after a reboot, an upgrade from a dgo that kept the grade
 # book in students.json (imported whole), then `apt-get remove` and `apt-get
 # purge`: units, binaries, data and the log go, the grade book and registrations
-# in /var/lib stay (README, "Install from the package").
+# in /var/lib stay (docs/operations.md, "Install from the package").
 # Run by tests/box/run.sh with BOX_PACKAGE=path/to/dgo_*.deb (run.sh has installed
 # the package and run `systemctl start dgo.target` already).
 # shellcheck disable=SC2016,SC2317,SC2086  # SOCKETS/SERVICES split on purpose; dpkg-query formats and box commands in single quotes; helpers called through check/wait_until
