@@ -117,37 +117,43 @@ static int handle_list(struct dgo_request *req, void *userdata) {
         return list_all(req, userdata);
 }
 
-/* The ID of the student of the {} in the path, or 0 with a 404 sent. */
-static long student_of(struct dgo_request *req, struct grading *g) {
-        const char *id_text = http_request_param(req, 0);
-        long id = student_id_parse(id_text);
+/* With the lock held: the student of the {} in the path, or NULL. */
+static struct student *path_student(struct dgo_request *req, struct grading *g) {
+        long id = student_id_parse(http_request_param(req, 0));
 
+        return id > 0 ? gradebook_find(&g->gb, id) : NULL;
+}
+
+static int reply_no_student(struct dgo_request *req) {
+        return http_reply_error(req, 404, "no student with ID %s", http_request_param(req, 0));
+}
+
+/* The ID of the student of the {} in the path, or 0 with a 404 sent.
+ * (Students are never removed: the ID stays good after the lock.) */
+static long student_of(struct dgo_request *req, struct grading *g) {
         pthread_mutex_lock(&g->lock);
-        bool known = id > 0 && gradebook_find(&g->gb, id);
+        struct student *s = path_student(req, g);
+        long id = s ? s->id : 0;
         pthread_mutex_unlock(&g->lock);
-        if (!known) {
-                http_reply_error(req, 404, "no student with ID %s", id_text);
-                return 0;
-        }
+        if (!id)
+                reply_no_student(req);
         return id;
 }
 
 static int handle_one(struct dgo_request *req, void *userdata) {
         struct grading *g = userdata;
-        const char *id_text = http_request_param(req, 0);
-        long id = student_id_parse(id_text);
         struct student *s;
-        int r;
+        int r = 0;
 
         pthread_mutex_lock(&g->lock);
-        s = id > 0 ? gradebook_find(&g->gb, id) : NULL;
+        s = path_student(req, g);
         if (s) {
                 struct http_shared *one = replies_student(&g->replies, &g->gb, (size_t) (s - g->gb.students));
                 g->reads++;
                 r = one ? http_reply_shared(req, 200, one) : -ENOMEM;
         }
         pthread_mutex_unlock(&g->lock);
-        return s ? r : http_reply_error(req, 404, "no student with ID %s", id_text);
+        return s ? r : reply_no_student(req);
 }
 
 static json_t *body_json(struct dgo_request *req) {

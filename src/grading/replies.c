@@ -76,8 +76,8 @@ static int append_student(struct replies *c, const struct gradebook *gb, size_t 
 }
 
 /* "[" + the texts of the students matching NAME, LIMIT from the OFFSETth + "]". */
-static char *join(struct replies *c, const struct gradebook *gb, size_t offset, size_t limit, const char *name,
-                  size_t *ret_len, size_t *total) {
+char *replies_page(struct replies *c, const struct gradebook *gb, size_t offset, size_t limit, const char *name,
+                   size_t *ret_len, size_t *total) {
         char *buf = NULL;
         size_t len = 0, size = 0, matched = 0;
 
@@ -112,14 +112,9 @@ struct http_shared *replies_all(struct replies *c, const struct gradebook *gb) {
 
         if (c->all)
                 return c->all;
-        text = join(c, gb, 0, SIZE_MAX, NULL, &len, NULL);
+        text = replies_page(c, gb, 0, SIZE_MAX, NULL, &len, NULL);
         c->all = text ? http_shared_new("application/json", text, len) : NULL;
         return c->all;
-}
-
-char *replies_page(struct replies *c, const struct gradebook *gb, size_t offset, size_t limit, const char *name,
-                   size_t *len, size_t *total) {
-        return join(c, gb, offset, limit, name, len, total);
 }
 
 static bool contains_nocase(const char *haystack, size_t hlen, const char *needle, size_t nlen) {

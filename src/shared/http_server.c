@@ -419,6 +419,14 @@ static int on_accept(sd_event_source *src, int listen_fd, uint32_t revents, void
         return 0;
 }
 
+/* Give a suspended request back to libmicrohttpd, with its reply (a 500
+ * when whoever answered made none). It is taken up in the next MHD_run(). */
+static void resume_connection(struct dgo_request *req) {
+        if (!req->response)
+                http_reply_error(req, 500, "internal error");
+        MHD_resume_connection(req->connection);
+}
+
 /* Resume, in our thread, what other threads answered; RUN: and send it
  * now (not when http_server_free() runs libmicrohttpd itself). */
 static void resume_answered(struct http_server *s, bool run) {
@@ -428,20 +436,16 @@ static void resume_answered(struct http_server *s, bool run) {
         req = s->answered;
         s->answered = NULL;
         pthread_mutex_unlock(&s->answered_lock);
-        if (!req)
-                return;
+        bool any = req;
         while (req) {
                 struct dgo_request *next = req->answered_next;
                 req->answer(req, req->answer_data);
-                if (!req->response)
-                        http_reply_error(req, 500, "internal error");
-                MHD_resume_connection(req->connection);
+                resume_connection(req);
                 req = next;
         }
-        /* libmicrohttpd takes up resumed connections in its next run: now,
-         * once for them all (http_request_resume() arms the timer instead,
+        /* Once for them all (http_request_resume() arms the timer instead,
          * a system call per request). */
-        if (run)
+        if (any && run)
                 run_mhd(s);
 }
 
@@ -616,9 +620,7 @@ void http_request_resume(struct dgo_request *req) {
         struct http_server *s = req->server;
         int r;
 
-        if (!req->response)
-                http_reply_error(req, 500, "internal error");
-        MHD_resume_connection(req->connection);
+        resume_connection(req);
         /* Without threads of its own, libmicrohttpd takes up a resumed
          * connection only in the next MHD_run() (its documentation says so):
          * that is now, from the loop. Without this the reply waits for other
