@@ -31,8 +31,8 @@ void replies_changed(struct replies *c, size_t pos);
 
 /* A page of the students whose "First Last" contains NAME (ASCII case
  * insensitive; NULL: all): at most LIMIT of them from the OFFSETth on, as a
- * JSON list (malloc'd, its length in *LEN); how many match in *TOTAL
- * (when not NULL). */
+ * JSON list (malloc'd, its length in *LEN); how many match in *TOTAL (when
+ * not NULL). */
 char *replies_page(struct replies *c, const struct gradebook *gb, size_t offset, size_t limit, const char *name,
                    size_t *len, size_t *total);
 /* Does "FIRST LAST" contain NAME, ignoring ASCII case? (pure; unit-tested) */
