@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "args.h"
-#include "utf8.h"
+#include "basic/utf8.h"
 
 static bool all_digits(const char *s) {
         if (!*s)

@@ -4,8 +4,8 @@
  * Pure code, unit-tested. Each parse_* function returns NULL when the text
  * is good (the value in *RET), or a sentence saying what is wrong, meant to
  * follow the option's name ("--score: must be ..."). Averages and scores
- * are formatted by the portal's own view_format_average() and
- * view_format_score() (src/portal/view.h), so both show the same. */
+ * are formatted by format_average() and
+ * format_score() (dgo/format.h), as the portal's are. */
 #pragma once
 
 #include <jansson.h>

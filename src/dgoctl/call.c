@@ -9,7 +9,7 @@
 
 #include "config.h"
 #include "dgoctl.h"
-#include "http.h"
+#include "sync_http.h"
 
 int dgoctl_error(int code, const char *fmt, ...) {
         va_list ap;
@@ -106,7 +106,7 @@ int dgoctl_call(const struct dgoctl *ctl, const char *who, const char *method, c
                 free(url);
                 return dgoctl_error(DGOCTL_EXIT_FAILED, "out of memory");
         }
-        if (http_request(method, url, text, ctl->timeout, &a) < 0) {
+        if (sync_http_request(method, url, text, ctl->timeout, &a) < 0) {
                 code = dgoctl_error(DGOCTL_EXIT_UNREACHABLE, "cannot reach the %s at %s: %s", who, base, a.error);
                 goto done;
         }

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dgo/format.h"
 #include "dgoctl.h"
-#include "view.h"
-#include "views.h"
+#include "render.h"
 
 static const char students_help[] =
         "Usage: dgoctl students [--json] [OPTIONS]\n"
@@ -86,7 +86,7 @@ static int print_student(const struct dgoctl *ctl, const json_t *s) {
 
         if (!name)
                 return dgoctl_error(DGOCTL_EXIT_FAILED, "out of memory");
-        view_format_average(grades, average, sizeof average);
+        format_average(grades, average, sizeof average);
         printf("Student %lld: ", (long long) json_integer_value(json_object_get(s, "ID")));
         dgoctl_put_clean(name);
         printf("\nGrades:  %zu\n", json_array_size(grades));
@@ -205,7 +205,7 @@ int cmd_grade(struct dgoctl *ctl, int argc, char **argv) {
                 code = dgoctl_print_json(stored);
         } else {
                 const json_t *s = json_object_get(stored, "Score");
-                view_format_score(json_is_number(s) ? json_number_value(s) : score, score_text, sizeof score_text);
+                format_score(json_is_number(s) ? json_number_value(s) : score, score_text, sizeof score_text);
                 /* What the service stored, which may differ from what we sent. */
                 const char *title = json_string_value(json_object_get(stored, "Title"));
                 const char *stype = json_string_value(json_object_get(stored, "Type"));

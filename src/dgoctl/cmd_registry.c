@@ -7,7 +7,7 @@
 
 #include "dgoctl.h"
 #include "units.h"
-#include "views.h"
+#include "render.h"
 
 static const char status_help[] =
         "Usage: dgoctl status [OPTIONS]\n"

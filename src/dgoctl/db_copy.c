@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
+#include "basic/atomic_file.h"
 #include "db_copy.h"
 #include "db_problem.h"
 #include "db_verify.h"

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "db_verify.h"
-#include "gradebook.h"
+#include "dgo/gradebook.h"
 
 #define BUSY_TIMEOUT_MS 5000
 #define SQLITE_MAGIC "SQLite format 3"          /* and its '\0': the first 16 bytes */

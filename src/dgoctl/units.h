@@ -4,7 +4,7 @@
 
 #include <systemd/sd-bus.h>
 
-#include "views.h"
+#include "render.h"
 
 /* Connect to the system bus; every call on it is bounded by TIMEOUT_SEC.
  * < 0 (-errno) when there is no system bus to reach. */

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "log.h"
+#include "basic/log.h"
 
 /* SQLite's default threshold: about 4 MB of 4 KiB pages. */
 #define CHECKPOINT_PAGES 1000

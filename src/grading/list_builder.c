@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "basic/log.h"
 
 /* Students whose replies are made per hold of the lock: short enough that
  * a request or the writer waits well under a millisecond for it. */
@@ -13,7 +13,7 @@
 #define HOLD_PAUSE_USEC 100
 
 struct waiter {
-        struct dgo_request *req;
+        struct http_request *req;
         struct waiter *next;
 };
 
@@ -28,7 +28,7 @@ struct list_builder {
 };
 
 /* In the request's own thread: R is a reference of ours, or NULL. */
-static void answer(struct dgo_request *req, void *data) {
+static void answer(struct http_request *req, void *data) {
         struct http_shared *r = data;
 
         if (!r) {
@@ -92,7 +92,7 @@ static void *builder_main(void *userdata) {
         return NULL;
 }
 
-bool list_builder_wait(struct list_builder *b, struct dgo_request *req) {
+bool list_builder_wait(struct list_builder *b, struct http_request *req) {
         struct waiter *w;
 
         if (b->stopping || !(w = malloc(sizeof *w)))

@@ -17,8 +17,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "gradebook.h"
-#include "http.h"
+#include "dgo/gradebook.h"
+#include "http/http.h"
 #include "replies.h"
 
 struct list_builder;
@@ -28,6 +28,6 @@ int list_builder_start(pthread_mutex_t *lock, struct replies *replies, const str
 /* With LOCK held, for a GET /students that found no reply ready: REQ waits
  * (its handler returns HTTP_LATER). False when the builder is stopping:
  * the caller answers. */
-bool list_builder_wait(struct list_builder *b, struct dgo_request *req);
+bool list_builder_wait(struct list_builder *b, struct http_request *req);
 /* Ends the thread; whoever still waits hears 503. */
 void list_builder_stop(struct list_builder *b);

@@ -20,12 +20,12 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "http.h"
+#include "http/http.h"
 #include "list_builder.h"
-#include "log.h"
-#include "loop.h"
+#include "basic/log.h"
+#include "basic/loop.h"
 #include "replies.h"
-#include "service.h"
+#include "service/service.h"
 #include "store.h"
 #include "writer.h"
 
@@ -52,7 +52,7 @@ struct grading {
 };
 
 /* The whole book: ready, or made by the list builder while REQ waits. */
-static int list_all(struct dgo_request *req, struct grading *g) {
+static int list_all(struct http_request *req, struct grading *g) {
         int r;
 
         pthread_mutex_lock(&g->lock);
@@ -69,7 +69,7 @@ static int list_all(struct dgo_request *req, struct grading *g) {
 
 /* A decimal in [MIN, MAX] from the query, DEF when absent; false (and a
  * 400 sent) when not valid. */
-static bool query_number(struct dgo_request *req, const char *key, long min, long max, long def, long *ret) {
+static bool query_number(struct http_request *req, const char *key, long min, long max, long def, long *ret) {
         const char *text = http_request_query(req, key);
         long v;
 
@@ -88,7 +88,7 @@ static bool query_number(struct dgo_request *req, const char *key, long min, lon
 
 /* GET /students?offset=N&limit=M&name=TEXT: an extension; the total of
  * matching students in X-Total-Count. */
-static int list_page(struct dgo_request *req, struct grading *g) {
+static int list_page(struct http_request *req, struct grading *g) {
         const char *name = http_request_query(req, "name");
         long offset, limit;
         size_t len, total;
@@ -111,26 +111,26 @@ static int list_page(struct dgo_request *req, struct grading *g) {
         return r < 0 ? r : http_reply_header(req, "X-Total-Count", count);
 }
 
-static int handle_list(struct dgo_request *req, void *userdata) {
+static int handle_list(struct http_request *req, void *userdata) {
         if (http_request_query(req, "offset") || http_request_query(req, "limit") || http_request_query(req, "name"))
                 return list_page(req, userdata);
         return list_all(req, userdata);
 }
 
 /* With the lock held: the student of the {} in the path, or NULL. */
-static struct student *path_student(struct dgo_request *req, struct grading *g) {
+static struct student *path_student(struct http_request *req, struct grading *g) {
         long id = student_id_parse(http_request_param(req, 0));
 
         return id > 0 ? gradebook_find(&g->gb, id) : NULL;
 }
 
-static int reply_no_student(struct dgo_request *req) {
+static int reply_no_student(struct http_request *req) {
         return http_reply_error(req, 404, "no student with ID %s", http_request_param(req, 0));
 }
 
 /* The ID of the student of the {} in the path, or 0 with a 404 sent.
  * (Students are never removed: the ID stays good after the lock.) */
-static long student_of(struct dgo_request *req, struct grading *g) {
+static long student_of(struct http_request *req, struct grading *g) {
         pthread_mutex_lock(&g->lock);
         struct student *s = path_student(req, g);
         long id = s ? s->id : 0;
@@ -140,7 +140,7 @@ static long student_of(struct dgo_request *req, struct grading *g) {
         return id;
 }
 
-static int handle_one(struct dgo_request *req, void *userdata) {
+static int handle_one(struct http_request *req, void *userdata) {
         struct grading *g = userdata;
         struct student *s;
         int r = 0;
@@ -156,7 +156,7 @@ static int handle_one(struct dgo_request *req, void *userdata) {
         return s ? r : reply_no_student(req);
 }
 
-static json_t *body_json(struct dgo_request *req) {
+static json_t *body_json(struct http_request *req) {
         json_error_t jerr;
         size_t len;
         const char *body = http_request_body(req, &len);
@@ -168,7 +168,7 @@ static json_t *body_json(struct dgo_request *req) {
 }
 
 /* Hand C to the writer; it answers (answer_change()). */
-static int submit(struct dgo_request *req, struct grading *g, struct change *c) {
+static int submit(struct http_request *req, struct grading *g, struct change *c) {
         c->request = req;
         if (!writer_submit(g->writer, c)) {
                 change_free(c);
@@ -178,7 +178,7 @@ static int submit(struct dgo_request *req, struct grading *g, struct change *c) 
         return HTTP_LATER;
 }
 
-static int handle_add_grade(struct dgo_request *req, void *userdata) {
+static int handle_add_grade(struct http_request *req, void *userdata) {
         struct grading *g = userdata;
         long id = student_of(req, g);
         struct change *c;
@@ -203,7 +203,7 @@ static int handle_add_grade(struct dgo_request *req, void *userdata) {
         return submit(req, g, c);
 }
 
-static int handle_remove_grade(struct dgo_request *req, void *userdata) {
+static int handle_remove_grade(struct http_request *req, void *userdata) {
         struct grading *g = userdata;
         long id = student_of(req, g);
         const char *text = http_request_param(req, 1);
@@ -223,7 +223,7 @@ static int handle_remove_grade(struct dgo_request *req, void *userdata) {
         return submit(req, g, c);
 }
 
-static int handle_add_student(struct dgo_request *req, void *userdata) {
+static int handle_add_student(struct http_request *req, void *userdata) {
         struct grading *g = userdata;
         struct change *c;
         char error[160];
@@ -293,7 +293,7 @@ static int apply_batch(struct change *batch, void *userdata) {
 }
 
 /* The reply to a change that was stored. */
-static void answer_stored(struct dgo_request *req, struct grading *g, struct change *c) {
+static void answer_stored(struct http_request *req, struct grading *g, struct change *c) {
         json_t *j;
 
         switch (c->kind) {
@@ -318,7 +318,7 @@ static void answer_stored(struct dgo_request *req, struct grading *g, struct cha
         }
 }
 
-static void answer_refused(struct dgo_request *req, struct change *c) {
+static void answer_refused(struct http_request *req, struct change *c) {
         if (c->kind == CHANGE_ADD_GRADE)
                 http_reply_error(req, 409, "student %ld has %d grades, the most there can be", c->student,
                                  GB_GRADES_MAX);
@@ -329,7 +329,7 @@ static void answer_refused(struct dgo_request *req, struct change *c) {
 }
 
 /* In the request's own thread (http_request_resume_async()). */
-static void answer_in_thread(struct dgo_request *req, void *data) {
+static void answer_in_thread(struct http_request *req, void *data) {
         struct change *c = data;
 
         switch (c->outcome) {

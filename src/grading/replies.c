@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "grow.h"
+#include "basic/grow.h"
 
 void replies_free(struct replies *c) {
         http_shared_free(c->all);

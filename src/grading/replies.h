@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "gradebook.h"
-#include "http.h"
+#include "dgo/gradebook.h"
+#include "http/http.h"
 
 struct replies {
         struct http_shared *all;

@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
+#include "basic/atomic_file.h"
 #include "checkpointer.h"
-#include "log.h"
-#include "loop.h"
-#include "notify_socket.h"
+#include "basic/log.h"
+#include "basic/loop.h"
+#include "basic/notify_socket.h"
 #include "store_schema.h"
 
 enum statement {

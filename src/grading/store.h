@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "gradebook.h"
+#include "dgo/gradebook.h"
 
 struct store;
 

@@ -10,7 +10,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "basic/log.h"
 
 /* A batch is at most this many changes, so that none waits behind an
  * unbounded one; 50 clients' POSTs fit in one. */

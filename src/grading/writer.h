@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
-#include "gradebook.h"
+#include "dgo/gradebook.h"
 #include "store.h"
 
 enum change_kind { CHANGE_ADD_GRADE, CHANGE_REMOVE_GRADE, CHANGE_ADD_STUDENT };

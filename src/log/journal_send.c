@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "grow.h"
+#include "basic/grow.h"
 
 #define JOURNAL_SNDBUF (8 * 1024 * 1024)
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "utf8.h"
+#include "basic/utf8.h"
 
 static const struct {
         const char *name;

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fd_util.h"
-#include "grow.h"
-#include "log.h"
+#include "basic/fd_util.h"
+#include "basic/grow.h"
+#include "basic/log.h"
 
 static int open_file(const char *path) {
         int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);

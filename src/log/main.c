@@ -12,13 +12,13 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "http.h"
-#include "log.h"
+#include "http/http.h"
+#include "basic/log.h"
 #include "log_message.h"
 #include "log_sink.h"
-#include "loop.h"
-#include "register_helper.h"
-#include "service.h"
+#include "basic/loop.h"
+#include "service/register_helper.h"
+#include "service/service.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
@@ -29,7 +29,7 @@
 struct log_service {
         struct service service;
         struct log_sink sink;
-        struct dgo_request *waiting[LOG_BATCH_MAX_MESSAGES];
+        struct http_request *waiting[LOG_BATCH_MAX_MESSAGES];
 };
 
 /* Writes the batch, then answers every request in it: 200 only once its
@@ -57,7 +57,7 @@ static int on_turn_done(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-static int handle_log(struct dgo_request *req, void *userdata) {
+static int handle_log(struct http_request *req, void *userdata) {
         struct log_service *svc = userdata;
         struct log_message m;
         char media_type[64], error[256];

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loop.h"
+#include "basic/loop.h"
 
 void flight_set_init(struct flight_set *s, sd_event *e, struct upstream *up, size_t keep) {
         *s = (struct flight_set) { .event = e, .up = up, .keep = keep };

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "basic/utf8.h"
 
 static int hex_value(char c) {
         if (c >= '0' && c <= '9')

@@ -10,18 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gradebook.h"
-#include "http.h"
+#include "dgo/gradebook.h"
+#include "http/http.h"
 #include "listing.h"
-#include "log.h"
+#include "basic/log.h"
 #include "portal.h"
 
 struct api_req {
         struct portal *p;
-        struct dgo_request *req;
+        struct http_request *req;
 };
 
-static void relay(struct dgo_request *req, unsigned status, const char *content_type, const char *body,
+static void relay(struct http_request *req, unsigned status, const char *content_type, const char *body,
                   size_t len) {
         (void) http_reply(req, status, content_type, body, len);
 }
@@ -43,7 +43,7 @@ static void on_answer(const struct upstream_response *r, void *userdata) {
 /* The {} of the routes are IDs and grade indexes: decimal numbers. Checked,
  * they also keep the path we send on free of anything but digits and the
  * route's own text. */
-static bool params_valid(struct dgo_request *req) {
+static bool params_valid(struct http_request *req) {
         const char *s;
 
         for (unsigned i = 0; (s = http_request_param(req, i)); i++)
@@ -52,7 +52,7 @@ static bool params_valid(struct dgo_request *req) {
         return true;
 }
 
-int portal_handle_api(struct dgo_request *req, void *userdata) {
+int portal_handle_api(struct http_request *req, void *userdata) {
         struct portal *p = userdata;
         const char *path = http_request_path(req), *body, *to = path + strlen("/api");
         char paged[LISTING_URL_MAX];
@@ -101,7 +101,7 @@ static void on_services(const struct http_client_response *resp, void *userdata)
         free(a);
 }
 
-int portal_handle_api_services(struct dgo_request *req, void *userdata) {
+int portal_handle_api_services(struct http_request *req, void *userdata) {
         struct portal *p = userdata;
         struct api_req *a = calloc(1, sizeof *a);
         int r;

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "basic/buf.h"
 
 /* Append LEN bytes of S to B with & < > " ' as character references. C0
  * controls other than tab, LF and CR, and DEL, are not allowed in HTML text:

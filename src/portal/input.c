@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "form.h"
-#include "gradebook.h"
+#include "dgo/gradebook.h"
 
 int score_parse(const char *s, double *ret) {
         size_t digits = 0, dots = 0, n = strlen(s);

@@ -13,11 +13,11 @@
 #include <string.h>
 
 #include "config.h"
-#include "http.h"
-#include "log.h"
-#include "loop.h"
+#include "http/http.h"
+#include "basic/log.h"
+#include "basic/loop.h"
 #include "portal.h"
-#include "service.h"
+#include "service/service.h"
 
 #define STYLE_MAX (256 * 1024)
 

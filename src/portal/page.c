@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "basic/buf.h"
 
 int page_render(const struct tmpl *t, const struct tmpl_var *vars, size_t n_vars, struct page **ret) {
         struct page *p = calloc(1, sizeof *p);

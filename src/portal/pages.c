@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "csrf.h"
-#include "gradebook.h"
-#include "http.h"
+#include "dgo/gradebook.h"
+#include "http/http.h"
 #include "input.h"
 #include "listing.h"
-#include "log.h"
+#include "basic/log.h"
 #include "portal.h"
 
 #define FORM_MEDIA_TYPE "application/x-www-form-urlencoded"
@@ -27,7 +27,7 @@
 struct view_req {
         struct flight_waiter waiter;
         struct portal *p;
-        struct dgo_request *req;
+        struct http_request *req;
         char token[CSRF_TOKEN_LEN + 1];
         bool new_token;                         /* no valid cookie came: set one */
         long id;                                /* the student, on student pages */
@@ -40,7 +40,7 @@ struct view_req {
         struct student_input *student;
 };
 
-static struct view_req *view_req_new(struct portal *p, struct dgo_request *req) {
+static struct view_req *view_req_new(struct portal *p, struct http_request *req) {
         struct view_req *v = calloc(1, sizeof *v);
 
         if (!v)
@@ -253,7 +253,7 @@ static int join_list(struct view_req *v) {
         return f ? flight_join(f, &v->waiter, on_list, v) : -ENOMEM;
 }
 
-int portal_handle_list(struct dgo_request *req, void *userdata) {
+int portal_handle_list(struct http_request *req, void *userdata) {
         struct portal *p = userdata;
         struct view_req *v = view_req_new(p, req);
         char error[256];
@@ -327,7 +327,7 @@ static int join_student(struct view_req *v) {
         return f ? flight_join(f, &v->waiter, on_student, v) : -ENOMEM;
 }
 
-int portal_handle_student(struct dgo_request *req, void *userdata) {
+int portal_handle_student(struct http_request *req, void *userdata) {
         struct portal *p = userdata;
         struct view_req *v = view_req_new(p, req);
         int r;
@@ -446,7 +446,7 @@ static int forward_form(struct view_req *v, int parsed, json_t *doc, const char 
         return HTTP_LATER;
 }
 
-int portal_handle_add_grade(struct dgo_request *req, void *userdata) {
+int portal_handle_add_grade(struct http_request *req, void *userdata) {
         struct portal *p = userdata;
         struct view_req *v = view_req_new(p, req);
         char error[256], path[64];
@@ -502,7 +502,7 @@ static void on_student_posted(const struct upstream_response *r, void *userdata)
         finish(v);
 }
 
-int portal_handle_add_student(struct dgo_request *req, void *userdata) {
+int portal_handle_add_student(struct http_request *req, void *userdata) {
         struct portal *p = userdata;
         struct view_req *v = view_req_new(p, req);
         char error[256];
@@ -558,7 +558,7 @@ static void on_services(const struct http_client_response *resp, void *userdata)
         finish(v);
 }
 
-int portal_handle_status(struct dgo_request *req, void *userdata) {
+int portal_handle_status(struct http_request *req, void *userdata) {
         struct portal *p = userdata;
         struct view_req *v = view_req_new(p, req);
         int r;
@@ -576,11 +576,11 @@ int portal_handle_status(struct dgo_request *req, void *userdata) {
 
 /* ---- the rest ---- */
 
-int portal_handle_root(struct dgo_request *req, void *userdata) {
+int portal_handle_root(struct http_request *req, void *userdata) {
         return http_reply_redirect(req, 302, "/students");
 }
 
-int portal_handle_style(struct dgo_request *req, void *userdata) {
+int portal_handle_style(struct http_request *req, void *userdata) {
         struct portal *p = userdata;
         int r = http_reply(req, 200, "text/css; charset=utf-8", p->style, p->style_len);
 

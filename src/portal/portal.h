@@ -6,8 +6,8 @@
 
 #include "flight.h"
 #include "flights.h"
-#include "router.h"
-#include "service.h"
+#include "http/router.h"
+#include "service/service.h"
 #include "upstream.h"
 #include "view.h"
 
@@ -32,15 +32,15 @@ struct portal {
 };
 
 /* pages.c: the HTML pages and their forms. */
-int portal_handle_root(struct dgo_request *req, void *userdata);
-int portal_handle_style(struct dgo_request *req, void *userdata);
-int portal_handle_list(struct dgo_request *req, void *userdata);
-int portal_handle_student(struct dgo_request *req, void *userdata);
-int portal_handle_add_student(struct dgo_request *req, void *userdata);
-int portal_handle_add_grade(struct dgo_request *req, void *userdata);
-int portal_handle_status(struct dgo_request *req, void *userdata);
+int portal_handle_root(struct http_request *req, void *userdata);
+int portal_handle_style(struct http_request *req, void *userdata);
+int portal_handle_list(struct http_request *req, void *userdata);
+int portal_handle_student(struct http_request *req, void *userdata);
+int portal_handle_add_student(struct http_request *req, void *userdata);
+int portal_handle_add_grade(struct http_request *req, void *userdata);
+int portal_handle_status(struct http_request *req, void *userdata);
 void portal_flights_free(struct portal *p);
 
 /* gateway.c: /api/... relayed to the GradingService and the registry. */
-int portal_handle_api(struct dgo_request *req, void *userdata);
-int portal_handle_api_services(struct dgo_request *req, void *userdata);
+int portal_handle_api(struct http_request *req, void *userdata);
+int portal_handle_api_services(struct http_request *req, void *userdata);

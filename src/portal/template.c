@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "html.h"
-#include "log.h"
+#include "basic/log.h"
 
 #define TMPL_FILE_MAX (256u * 1024u)
 #define TMPL_PARTS_MAX 256

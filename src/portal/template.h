@@ -20,7 +20,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "basic/buf.h"
 
 #define TMPL_NAME_MAX 32
 #define TMPL_SLOTS_MAX 4

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
-#include "loop.h"
+#include "basic/log.h"
+#include "basic/loop.h"
 
 #define WAIT_POLL_USEC (10 * 1000ULL)
 #define FAIL_LOG_INTERVAL_USEC (1000 * 1000ULL)

@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <systemd/sd-event.h>
 
-#include "http_client.h"
-#include "registry_client.h"
+#include "http/http_client.h"
+#include "service/registry_client.h"
 
 #define UPSTREAM_ATTEMPT_TIMEOUT_MS 2000
 #define UPSTREAM_BUDGET_MS 2500         /* from the first attempt to the last answer */

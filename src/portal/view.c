@@ -1,4 +1,5 @@
 /* view.c - see view.h. */
+#include "dgo/format.h"
 #include "view.h"
 
 #include <errno.h>
@@ -45,50 +46,6 @@ static const char *string_of(const json_t *j, const char *key) {
         return s ? s : "";
 }
 
-void view_format_average(const json_t *grades, char *buf, size_t size) {
-        const json_t *g;
-        double sum = 0;
-        size_t i, n = 0;
-
-        json_array_foreach(grades, i, g) {
-                const json_t *score = json_object_get(g, "Score");
-                if (json_is_number(score)) {
-                        sum += json_number_value(score);
-                        n++;
-                }
-        }
-        if (n == 0) {
-                snprintf(buf, size, "\xe2\x80\x93");        /* U+2013 EN DASH */
-                return;
-        }
-        /* Rounded half up, as people (and the browser test) round:
-         * 90.25 is 90.3, where printf's "%.1f" would say 90.2. The 1e-9
-         * keeps 88.45, which binary floating point holds as 88.4499...,
-         * from going down. */
-        double tenths = floor(sum * 10.0 / (double) n + 1e-9 + 0.5);
-        snprintf(buf, size, "%.1f%%", tenths / 10.0);
-}
-
-void view_format_score(double score, char *buf, size_t size) {
-        char *dot;
-        size_t n;
-
-        if (!isfinite(score)) {
-                snprintf(buf, size, "?");
-                return;
-        }
-        snprintf(buf, size, "%.2f", score);
-        /* 85.00 -> 85, 97.50 -> 97.5 */
-        dot = strchr(buf, '.');
-        if (!dot)
-                return;
-        n = strlen(buf);
-        while (n > 0 && buf[n - 1] == '0')
-                buf[--n] = '\0';
-        if (n > 0 && buf[n - 1] == '.')
-                buf[--n] = '\0';
-}
-
 static void error_fragment(struct buf *b, const char *error) {
         if (!error || !*error)
                 return;
@@ -115,7 +72,7 @@ static void student_rows(struct buf *b, const json_t *students) {
 
                 if (!json_is_integer(id))
                         continue;       /* no page to link to */
-                view_format_average(json_object_get(s, "Grades"), average, sizeof average);
+                format_average(json_object_get(s, "Grades"), average, sizeof average);
                 buf_printf(b, "<tr data-student-id=\"%lld\"><td class=\"name\"><a href=\"/students/%lld\">",
                            (long long) json_integer_value(id), (long long) json_integer_value(id));
                 html_escape_str(b, string_of(s, "FirstName"));
@@ -255,7 +212,7 @@ static void grade_rows(struct buf *b, const json_t *grades) {
                 char text[64] = "";
 
                 if (json_is_number(score))
-                        view_format_score(json_number_value(score), text, sizeof text);
+                        format_score(json_number_value(score), text, sizeof text);
                 buf_puts(b, "<tr><td class=\"title\">");
                 html_escape_str(b, string_of(g, "Title"));
                 buf_puts(b, "</td><td class=\"type\">");
@@ -284,7 +241,7 @@ int view_student(const struct templates *t, const json_t *student, const struct 
         if (!form)
                 form = &empty;
         snprintf(id_text, sizeof id_text, "%lld", (long long) json_integer_value(id));
-        view_format_average(grades, average, sizeof average);
+        format_average(grades, average, sizeof average);
         grade_rows(&table, grades);
         error_fragment(&err, form->error);
         type_options(&options, form->type);

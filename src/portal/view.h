@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "buf.h"
+#include "basic/buf.h"
 #include "listing.h"
 #include "page.h"
 #include "template.h"
@@ -33,12 +33,6 @@ struct grade_form {
         const char *error;
 };
 
-/* The mean of the "Score"s of GRADES (a JSON list) with one decimal,
- * rounded half up, and "%": "86.7%", "90.3%" for 90.25; "–" when there
- * are none. */
-void view_format_average(const json_t *grades, char *buf, size_t size);
-/* A score as people write it: 85, 97.5, 33.33 (at most two decimals). */
-void view_format_score(double score, char *buf, size_t size);
 
 /* A page of the student list (listing.h): ROWS its students (a JSON list),
  * Q what was asked (its search goes back into the search box), L where the

@@ -17,10 +17,10 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "http_client.h"
-#include "log.h"
-#include "loop.h"
-#include "registry_client.h"
+#include "http/http_client.h"
+#include "basic/log.h"
+#include "basic/loop.h"
+#include "service/registry_client.h"
 
 #define REQUIRED_MAX 16
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "basic/log.h"
 #include "registry.h"
 
 struct poll {

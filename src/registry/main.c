@@ -12,13 +12,13 @@
 #include <string.h>
 
 #include "config.h"
-#include "http.h"
-#include "http_server.h"
-#include "listen.h"
-#include "log.h"
-#include "loop.h"
+#include "http/http.h"
+#include "http/http_server.h"
+#include "basic/listen.h"
+#include "basic/log.h"
+#include "basic/loop.h"
 #include "registry.h"
-#include "service.h"
+#include "service/service.h"
 #include "unit_watch.h"
 
 #define REGISTRATION_BODY_MAX (16 * 1024)
@@ -33,7 +33,7 @@ struct registry_service {
         char address[128];
 };
 
-static int handle_register(struct dgo_request *req, void *userdata) {
+static int handle_register(struct http_request *req, void *userdata) {
         struct registry_service *svc = userdata;
         struct registration *r;
         json_error_t jerr;
@@ -66,7 +66,7 @@ static int handle_register(struct dgo_request *req, void *userdata) {
         return e < 0 ? e : http_reply_empty(req, 200);
 }
 
-static int handle_deregister(struct dgo_request *req, void *userdata) {
+static int handle_deregister(struct http_request *req, void *userdata) {
         struct registry_service *svc = userdata;
         size_t len;
         const char *body = http_request_body(req, &len);
@@ -91,12 +91,12 @@ static int handle_deregister(struct dgo_request *req, void *userdata) {
         return http_reply_empty(req, 200);
 }
 
-static int handle_list(struct dgo_request *req, void *userdata) {
+static int handle_list(struct http_request *req, void *userdata) {
         struct registry_service *svc = userdata;
         return http_reply_json(req, 200, registry_to_json(&svc->reg));
 }
 
-static int handle_heartbeat(struct dgo_request *req, void *userdata) {
+static int handle_heartbeat(struct http_request *req, void *userdata) {
         return http_reply(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
 }
 

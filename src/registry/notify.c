@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "basic/log.h"
 #include "registry.h"
 
 #define RETRY_FIRST_USEC (200 * 1000ULL)

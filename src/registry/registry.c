@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
+#include "basic/log.h"
 
 static uint64_t now_realtime(void) {
         struct timespec ts;

@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "http_client.h"
-#include "registration.h"
+#include "http/http_client.h"
+#include "dgo/registration.h"
 
 #define REGISTRY_MAX 256
 #define UNIT_STATES_MAX 256

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_file.h"
-#include "log.h"
+#include "basic/atomic_file.h"
+#include "basic/log.h"
 #include "registry.h"
 
 #define DESCRIPTOR_MAX 64

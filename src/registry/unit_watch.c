@@ -18,7 +18,7 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 
-#include "log.h"
+#include "basic/log.h"
 
 #define SYSTEMD_SERVICE    "org.freedesktop.systemd1"
 #define SYSTEMD_PATH       "/org/freedesktop/systemd1"

@@ -27,8 +27,8 @@ trap cleanup EXIT
 CFLAGS=(-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -g -O1)
 # shellcheck disable=SC2046,SC2086  # word splitting wanted
 if ! cc "${CFLAGS[@]}" ${PROBE_CFLAGS--fsanitize=address,undefined -fno-omit-frame-pointer} \
-        -I src/shared -I src/registry -o "$D/probe" \
-        tests/box/unit-watch-probe.c src/registry/unit_watch.c src/shared/log.c \
+        -I src -o "$D/probe" \
+        tests/box/unit-watch-probe.c src/registry/unit_watch.c src/basic/log.c \
         $(pkg-config --cflags --libs libsystemd) ||
    ! cc "${CFLAGS[@]}" -o "$D/fake" tests/box/unit-watch-fake-systemd.c $(pkg-config --cflags --libs libsystemd); then
     box__fail "the probe and the fake build"

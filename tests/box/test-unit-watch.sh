@@ -30,8 +30,8 @@ QUERIED="uw-queried.service no-such-unit.service dbus.service"
 # shellcheck disable=SC2046,SC2086  # word splitting wanted
 if ! cc -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
         ${PROBE_CFLAGS--fsanitize=address,undefined -fno-omit-frame-pointer} \
-        -I src/shared -I src/registry -o "$PROBE" \
-        tests/box/unit-watch-probe.c src/registry/unit_watch.c src/shared/log.c \
+        -I src -o "$PROBE" \
+        tests/box/unit-watch-probe.c src/registry/unit_watch.c src/basic/log.c \
         $(pkg-config --cflags --libs libsystemd); then
     box__fail "the probe builds"
     finish

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
-#include "unit_watch.h"
+#include "basic/log.h"
+#include "registry/unit_watch.h"
 
 static unsigned long long now_usec(void) {
         struct timespec ts;

@@ -1,7 +1,7 @@
 /* conn_steer_pick(): which serving thread takes a new connection;
  * conn_steer_should_move(): whether a thread hands one over later. */
 #include "check.h"
-#include "conn_steer.h"
+#include "http/conn_steer.h"
 
 #define MAXN 4
 

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
+#include "dgoctl/args.h"
 #include "check.h"
-#include "names.h"
+#include "dgoctl/names.h"
 
 static void test_student_id(void) {
         long id = 0;

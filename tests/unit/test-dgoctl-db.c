@@ -26,9 +26,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "db_copy.h"
-#include "db_replace.h"
-#include "db_verify.h"
+#include "dgoctl/db_copy.h"
+#include "dgoctl/db_replace.h"
+#include "dgoctl/db_verify.h"
 
 #define SCHEMA \
         "CREATE TABLE students (id INTEGER PRIMARY KEY, first_name TEXT NOT NULL, last_name TEXT NOT NULL);" \

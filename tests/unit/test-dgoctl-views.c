@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "table.h"
-#include "views.h"
+#include "dgoctl/table.h"
+#include "dgoctl/render.h"
 
 /* The table's text; the table is freed. */
 static char *text(struct table *t, bool color) {

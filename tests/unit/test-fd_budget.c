@@ -8,7 +8,7 @@
 #include <sys/resource.h>
 
 #include "check.h"
-#include "fd_budget.h"
+#include "basic/fd_budget.h"
 
 int main(void) {
         /* The reserve: 128 for the process, 16 per serving thread; no threads counts as one. */

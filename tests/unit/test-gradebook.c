@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "gradebook.h"
+#include "dgo/gradebook.h"
 
 static int load(const char *text, struct gradebook *gb, char *err) {
         json_t *j = json_loads(text, 0, NULL);

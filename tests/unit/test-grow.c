@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "grow.h"
+#include "basic/grow.h"
 
 int main(void) {
         char *data = NULL;

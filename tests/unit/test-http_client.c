@@ -18,9 +18,9 @@
 #include "check.h"
 #include "phases.h"
 #include "loopback.h"
-#include "http.h"
-#include "http_client.h"
-#include "http_server.h"
+#include "http/http.h"
+#include "http/http_client.h"
+#include "http/http_server.h"
 
 #define PARALLEL 150             /* more than HTTP_CLIENT_MAX_RUNNING: some wait their turn */
 #define TIMEOUT_MS 300
@@ -55,11 +55,11 @@ static bool echo_had_content_type, echo_had_expect;
 
 /* ---- the server side ---- */
 
-static int handle_hello(struct dgo_request *req, void *userdata) {
+static int handle_hello(struct http_request *req, void *userdata) {
         return http_reply(req, 200, "text/plain", "hello", 5);
 }
 
-static int handle_counted(struct dgo_request *req, void *userdata) {
+static int handle_counted(struct http_request *req, void *userdata) {
         int r = http_reply(req, 200, "application/json", "[]", 2);
 
         if (r >= 0)
@@ -67,7 +67,7 @@ static int handle_counted(struct dgo_request *req, void *userdata) {
         return r;
 }
 
-static int handle_echo(struct dgo_request *req, void *userdata) {
+static int handle_echo(struct http_request *req, void *userdata) {
         const char *ct = http_request_header(req, "Content-Type");
         size_t len;
         const char *body = http_request_body(req, &len);
@@ -78,7 +78,7 @@ static int handle_echo(struct dgo_request *req, void *userdata) {
         return http_reply(req, 201, "application/octet-stream", body, len);
 }
 
-static int handle_big(struct dgo_request *req, void *userdata) {
+static int handle_big(struct http_request *req, void *userdata) {
         size_t len = HTTP_CLIENT_MAX_RESPONSE + 1;
         char *body = malloc(len);
 
@@ -88,7 +88,7 @@ static int handle_big(struct dgo_request *req, void *userdata) {
         return http_reply_take(req, 200, "text/plain", body, len);
 }
 
-static int handle_exact(struct dgo_request *req, void *userdata) {
+static int handle_exact(struct http_request *req, void *userdata) {
         size_t len = HTTP_CLIENT_MAX_RESPONSE;
         char *body = malloc(len);
 

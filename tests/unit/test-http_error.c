@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "http.h"
+#include "http/http.h"
 
 int main(void) {
         size_t len;

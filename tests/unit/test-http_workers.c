@@ -29,9 +29,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "conn_steer.h"
-#include "http.h"
-#include "http_server.h"
+#include "http/conn_steer.h"
+#include "http/http.h"
+#include "http/http_server.h"
 #include "loopback.h"
 
 #define THREADS 3
@@ -44,7 +44,7 @@ static atomic_bool client_done;
 
 /* ---- the server ---- */
 
-static int handle_who(struct dgo_request *req, void *userdata) {
+static int handle_who(struct http_request *req, void *userdata) {
         char text[64];
         int n = snprintf(text, sizeof text, "%lu", (unsigned long) pthread_self());
         return http_reply(req, 200, "text/plain", text, (size_t) n);
@@ -52,13 +52,13 @@ static int handle_who(struct dgo_request *req, void *userdata) {
 
 static struct http_shared *shared_reply;
 
-static int handle_shared(struct dgo_request *req, void *userdata) {
+static int handle_shared(struct http_request *req, void *userdata) {
         return http_reply_shared(req, 200, shared_reply);
 }
 
 /* /later: the work is done in a thread of its own, which hands the request
  * back (http_request_resume_async()); the reply says which thread made it. */
-static void answer_later(struct dgo_request *req, void *data) {
+static void answer_later(struct http_request *req, void *data) {
         handle_who(req, data);
 }
 
@@ -68,7 +68,7 @@ static void *later_main_fn(void *req) {
         return NULL;
 }
 
-static int handle_later(struct dgo_request *req, void *userdata) {
+static int handle_later(struct http_request *req, void *userdata) {
         pthread_t t;
 
         if (pthread_create(&t, NULL, later_main_fn, req) != 0)
@@ -77,7 +77,7 @@ static int handle_later(struct dgo_request *req, void *userdata) {
         return HTTP_LATER;
 }
 
-static int handle_hang(struct dgo_request *req, void *userdata) {
+static int handle_hang(struct http_request *req, void *userdata) {
         if (!pthread_equal(pthread_self(), main_thread))
                 usleep(700 * 1000);             /* this worker's loop stands still */
         return http_reply(req, 200, "text/plain", "done", 4);

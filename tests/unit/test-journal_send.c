@@ -1,7 +1,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "journal_send.h"
+#include "log/journal_send.h"
 
 int main(void) {
         struct journal_batch b = { 0 };

@@ -1,7 +1,7 @@
 #include <errno.h>
 
 #include "check.h"
-#include "listen.h"
+#include "basic/listen.h"
 
 int main(void) {
         char host[64], port[8];

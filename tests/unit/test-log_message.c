@@ -2,7 +2,7 @@
 #include <syslog.h>
 
 #include "check.h"
-#include "log_message.h"
+#include "log/log_message.h"
 
 static int parse(const char *type, const char *body, struct log_message *m, char *err) {
         return log_message_parse(type, body, strlen(body), m, err, 256);

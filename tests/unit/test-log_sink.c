@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "log_sink.h"
+#include "log/log_sink.h"
 
 static char dir[] = "/tmp/test-log_sink-XXXXXX";
 static char sock_path[96], file_path[96];

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "notify_socket.h"
+#include "basic/notify_socket.h"
 
 /* A datagram socket bound to ADDR ("/path" or "@abstract"), as systemd's. */
 static int listen_at(const char *addr) {

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "csrf.h"
+#include "portal/csrf.h"
 
 #define TOKEN "0123456789abcdef0123456789abcdef"
 

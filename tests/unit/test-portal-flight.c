@@ -37,13 +37,13 @@
 #include "check.h"
 #include "phases.h"
 #include "loopback.h"
-#include "flight.h"
-#include "flights.h"
-#include "http.h"
-#include "http_client.h"
-#include "http_server.h"
-#include "registry_client.h"
-#include "upstream.h"
+#include "portal/flight.h"
+#include "portal/flights.h"
+#include "http/http.h"
+#include "http/http_client.h"
+#include "http/http_server.h"
+#include "service/registry_client.h"
+#include "portal/upstream.h"
 
 #define VIEWS 20
 #define SERVER_DELAY_USEC (30 * 1000ULL)
@@ -75,7 +75,7 @@ static struct view single;
 /* ---- the grading service: the data as it was when asked, 30 ms later ---- */
 
 struct pending {
-        struct dgo_request *req;
+        struct http_request *req;
         char body[96];
         unsigned total;
 };
@@ -94,7 +94,7 @@ static int on_answer_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static int handle_students(struct dgo_request *req, void *userdata) {
+static int handle_students(struct http_request *req, void *userdata) {
         struct pending *p = calloc(1, sizeof *p);
 
         if (!p)
@@ -117,7 +117,7 @@ static int handle_students(struct dgo_request *req, void *userdata) {
 
 static unsigned server_posts;
 
-static int handle_post(struct dgo_request *req, void *userdata) {
+static int handle_post(struct http_request *req, void *userdata) {
         server_posts++;
         return http_reply(req, 201, "application/json", "{}", 2);
 }

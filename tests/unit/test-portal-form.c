@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "form.h"
-#include "input.h"
+#include "portal/form.h"
+#include "portal/input.h"
 
 static int decode(const char *in, char *out, size_t size) {
         return form_decode(in, strlen(in), out, size);

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "html.h"
-#include "page.h"
-#include "template.h"
+#include "portal/html.h"
+#include "portal/page.h"
+#include "portal/template.h"
 
 static char *escaped(const char *s, size_t len) {
         struct buf b = { 0 };

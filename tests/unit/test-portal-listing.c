@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "listing.h"
+#include "portal/listing.h"
 
 static struct listing_query q;
 static char error[256];

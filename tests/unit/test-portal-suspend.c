@@ -19,9 +19,9 @@
 
 #include "check.h"
 #include "loopback.h"
-#include "http.h"
-#include "http_client.h"
-#include "http_server.h"
+#include "http/http.h"
+#include "http/http_client.h"
+#include "http/http_server.h"
 
 #define N 20
 #define DELAY_USEC (50 * 1000ULL)
@@ -50,7 +50,7 @@ static uint64_t now_usec(void) {
 /* ---- the server: answer from a timer ---- */
 
 struct later {
-        struct dgo_request *req;
+        struct http_request *req;
         bool reply;
 };
 
@@ -69,7 +69,7 @@ static int on_later_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static int later(struct dgo_request *req, bool reply) {
+static int later(struct http_request *req, bool reply) {
         struct later *l = calloc(1, sizeof *l);
 
         if (!l)
@@ -84,11 +84,11 @@ static int later(struct dgo_request *req, bool reply) {
         return HTTP_LATER;
 }
 
-static int handle_later(struct dgo_request *req, void *userdata) {
+static int handle_later(struct http_request *req, void *userdata) {
         return later(req, true);
 }
 
-static int handle_silent(struct dgo_request *req, void *userdata) {
+static int handle_silent(struct http_request *req, void *userdata) {
         return later(req, false);
 }
 

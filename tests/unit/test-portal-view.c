@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dgo/format.h"
 #include "check.h"
-#include "view.h"
+#include "portal/view.h"
 
 static struct templates templates;
 
@@ -39,7 +40,7 @@ static void average_of(const char *grades, const char *want) {
         json_t *j = load(grades);
         char buf[32];
 
-        view_format_average(j, buf, sizeof buf);
+        format_average(j, buf, sizeof buf);
         CHECK_STR(buf, want);
         json_decref(j);
 }
@@ -60,20 +61,20 @@ static void test_formats(void) {
         average_of("[{\"Score\":0}]", "0.0%");
         average_of("[{\"Score\":100}]", "100.0%");
         average_of("[{\"Score\":\"x\"},{\"Title\":\"no score\"},{\"Score\":50}]", "50.0%");   /* only numbers count */
-        view_format_average(NULL, buf, sizeof buf);
+        format_average(NULL, buf, sizeof buf);
         CHECK_STR(buf, "\xe2\x80\x93");
 
-        view_format_score(85, buf, sizeof buf);
+        format_score(85, buf, sizeof buf);
         CHECK_STR(buf, "85");
-        view_format_score(97.5, buf, sizeof buf);
+        format_score(97.5, buf, sizeof buf);
         CHECK_STR(buf, "97.5");
-        view_format_score(100.0 / 3, buf, sizeof buf);
+        format_score(100.0 / 3, buf, sizeof buf);
         CHECK_STR(buf, "33.33");
-        view_format_score(0, buf, sizeof buf);
+        format_score(0, buf, sizeof buf);
         CHECK_STR(buf, "0");
-        view_format_score(100, buf, sizeof buf);
+        format_score(100, buf, sizeof buf);
         CHECK_STR(buf, "100");
-        view_format_score(70.10, buf, sizeof buf);
+        format_score(70.10, buf, sizeof buf);
         CHECK_STR(buf, "70.1");
 }
 

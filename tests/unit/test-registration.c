@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "registration.h"
+#include "dgo/registration.h"
 
 static int parse(const char *text, struct registration **r, char *err) {
         json_t *j = json_loads(text, 0, NULL);

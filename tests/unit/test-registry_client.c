@@ -5,8 +5,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "http_client.h"
-#include "registry_client.h"
+#include "http/http_client.h"
+#include "service/registry_client.h"
 
 static int apply(struct registry_client *c, const char *patch) {
         char error[160];

@@ -10,18 +10,18 @@
 #include <string.h>
 
 #include "check.h"
-#include "http.h"
-#include "http_client.h"
-#include "http_server.h"
+#include "http/http.h"
+#include "http/http_client.h"
+#include "http/http_server.h"
 #include "loopback.h"
-#include "registry_client.h"
+#include "service/registry_client.h"
 
 static sd_event *event;
 static unsigned answers[3];                     /* what the registry answers, in turn */
 static unsigned posts;
 static char last_body[1024];
 
-static int handle_register(struct dgo_request *req, void *userdata) {
+static int handle_register(struct http_request *req, void *userdata) {
         size_t len;
         const char *body = http_request_body(req, &len);
         unsigned status = answers[posts < 3 ? posts : 2];

@@ -1,7 +1,7 @@
 #include "check.h"
-#include "router.h"
+#include "http/router.h"
 
-static int h(struct dgo_request *r, void *u) { return 0; }
+static int h(struct http_request *r, void *u) { return 0; }
 
 static const struct dgo_route routes[] = {
         { "GET", "/students", h, 0 },

@@ -24,11 +24,11 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "checkpointer.h"
-#include "gradebook.h"
-#include "replies.h"
-#include "store.h"
-#include "writer.h"
+#include "grading/checkpointer.h"
+#include "dgo/gradebook.h"
+#include "grading/replies.h"
+#include "grading/store.h"
+#include "grading/writer.h"
 
 /* fdatasync() as libsqlite3 sees it: fails with EIO while fail_sync is set,
  * and waits sync_delay_us first (to let changes queue behind a commit). */

@@ -1,5 +1,5 @@
 #include "check.h"
-#include "utf8.h"
+#include "basic/utf8.h"
 
 #define V(s) utf8_valid(s, sizeof(s) - 1)
 

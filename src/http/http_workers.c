@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "http_internal.h"
-#include "log.h"
-#include "loop.h"
-#include "notify_socket.h"
+#include "basic/log.h"
+#include "basic/loop.h"
+#include "basic/notify_socket.h"
 
 #define STAMP_USEC_DEFAULT (500 * 1000ULL)
 

@@ -1,12 +1,12 @@
-/* views.c - dgoctl's tables from JSON answers and unit states. */
+/* render.c - dgoctl's tables from JSON answers and unit states. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dgo/format.h"
 #include "args.h"
 #include "names.h"
-#include "view.h"
-#include "views.h"
+#include "render.h"
 
 void unit_info_clear(struct unit_info *u) {
         free(u->load);
@@ -242,7 +242,7 @@ struct table *students_table(const json_t *students) {
                 if (json_is_integer(json_object_get(s, "ID")))
                         snprintf(id, sizeof id, "%lld", (long long) json_integer_value(json_object_get(s, "ID")));
                 snprintf(count, sizeof count, "%zu", json_array_size(grades));
-                view_format_average(grades, average, sizeof average);
+                format_average(grades, average, sizeof average);
                 r = name ? table_add_row(t, cells, NULL) : -1;
                 free(name);
                 if (r < 0) {
@@ -267,7 +267,7 @@ struct table *grades_table(const json_t *grades) {
                 const char *cells[] = { or_dash(str(g, "Title")), or_dash(str(g, "Type")), score };
 
                 if (json_is_number(json_object_get(g, "Score")))
-                        view_format_score(json_number_value(json_object_get(g, "Score")), score, sizeof score);
+                        format_score(json_number_value(json_object_get(g, "Score")), score, sizeof score);
                 if (table_add_row(t, cells, NULL) < 0) {
                         table_free(t);
                         return NULL;

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <systemd/sd-event.h>
 
-#include "http_client.h"
-#include "http_server.h"
+#include "http/http_client.h"
+#include "http/http_server.h"
 #include "registry_client.h"
 
 struct service_args {

@@ -1,4 +1,4 @@
-/* http.h - dgoctl's requests to dgo's services: one at a time, libcurl's
+/* sync_http.h - dgoctl's requests to dgo's services: one at a time, libcurl's
  * easy interface, plain http, no proxy, every request bounded in time and
  * in the size of the answer. */
 #pragma once
@@ -17,6 +17,6 @@ struct http_answer {
 /* METHOD URL, with JSON_BODY as application/json if not NULL. 0 when an
  * answer came (whatever its status), -EHOSTUNREACH-like < 0 when none did
  * (ANSWER->error says why). Free with http_answer_clear(). */
-int http_request(const char *method, const char *url, const char *json_body, double timeout_sec,
+int sync_http_request(const char *method, const char *url, const char *json_body, double timeout_sec,
                  struct http_answer *answer);
 void http_answer_clear(struct http_answer *answer);

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "http.h"
-#include "log.h"
+#include "http/http.h"
+#include "basic/log.h"
 
 static struct provider_list *providers_of(struct registry_client *c, const char *name, bool create) {
         for (size_t i = 0; i < c->n_providers; i++)
@@ -181,7 +181,7 @@ int registry_client_apply_patch(struct registry_client *c, const char *body, siz
         return r;
 }
 
-static int handle_patch(struct dgo_request *req, void *userdata) {
+static int handle_patch(struct http_request *req, void *userdata) {
         struct registry_client *c = userdata;
         char error[160];
         size_t len;
@@ -192,7 +192,7 @@ static int handle_patch(struct dgo_request *req, void *userdata) {
         return http_reply_empty(req, 200);
 }
 
-static int handle_heartbeat(struct dgo_request *req, void *userdata) {
+static int handle_heartbeat(struct http_request *req, void *userdata) {
         return http_reply(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
 }
 

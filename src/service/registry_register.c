@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "http_client.h"
-#include "log.h"
+#include "http/http_client.h"
+#include "basic/log.h"
 #include "registry_client.h"
 #include "registry_client_internal.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "utf8.h"
+#include "basic/utf8.h"
 
 static bool all_chars_in(const char *s, const char *extra) {
         for (; *s; s++) {

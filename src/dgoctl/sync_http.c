@@ -1,4 +1,4 @@
-/* http.c - dgoctl's requests: libcurl's easy interface, bounded. */
+/* sync_http.c - dgoctl's requests: libcurl's easy interface, bounded. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "config.h"
-#include "grow.h"
-#include "http.h"
+#include "basic/grow.h"
+#include "sync_http.h"
 
 struct sink {
         char *data;
@@ -40,7 +40,7 @@ void http_answer_clear(struct http_answer *a) {
 
 #define SET(h, opt, val) do { if (curl_easy_setopt(h, opt, val) != CURLE_OK) goto setup_failed; } while (0)
 
-int http_request(const char *method, const char *url, const char *json_body, double timeout_sec,
+int sync_http_request(const char *method, const char *url, const char *json_body, double timeout_sec,
                  struct http_answer *answer) {
         struct curl_slist *headers = NULL;
         struct sink sink = { 0 };

@@ -1,4 +1,4 @@
-/* views.h - what dgoctl prints, built from the services' JSON answers and
+/* render.h - what dgoctl prints, built from the services' JSON answers and
  * systemd's unit states.
  *
  * Pure code, unit-tested: systemd is asked through a callback, so a test

@@ -11,8 +11,8 @@
 
 #include <systemd/sd-event.h>
 
-#include "http_client.h"
-#include "router.h"
+#include "http/http_client.h"
+#include "http/router.h"
 
 #define REGISTRY_URL_DEFAULT "http://127.0.0.1:3000/services"
 #define PROVIDER_NAMES_MAX 16

@@ -9,35 +9,35 @@
 
 #include "http.h"
 #include "http_internal.h"
-#include "log.h"
+#include "basic/log.h"
 
-const char *http_request_method(const struct dgo_request *req) {
+const char *http_request_method(const struct http_request *req) {
         return req->method;
 }
 
-const char *http_request_path(const struct dgo_request *req) {
+const char *http_request_path(const struct http_request *req) {
         return req->path;
 }
 
-const char *http_request_param(const struct dgo_request *req, unsigned i) {
+const char *http_request_param(const struct http_request *req, unsigned i) {
         return i < req->params.n ? req->params.value[i] : NULL;
 }
 
-const char *http_request_header(const struct dgo_request *req, const char *name) {
+const char *http_request_header(const struct http_request *req, const char *name) {
         return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
 }
 
-const char *http_request_query(const struct dgo_request *req, const char *key) {
+const char *http_request_query(const struct http_request *req, const char *key) {
         return MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND, key);
 }
 
-const char *http_request_body(const struct dgo_request *req, size_t *len) {
+const char *http_request_body(const struct http_request *req, size_t *len) {
         if (len)
                 *len = req->body_len;
         return req->body ? req->body : "";
 }
 
-void http_request_media_type(const struct dgo_request *req, char *buf, size_t size) {
+void http_request_media_type(const struct http_request *req, char *buf, size_t size) {
         const char *ct = http_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
         size_t n = 0;
 
@@ -50,7 +50,7 @@ void http_request_media_type(const struct dgo_request *req, char *buf, size_t si
         buf[n] = '\0';
 }
 
-static int set_response(struct dgo_request *req, unsigned status, struct MHD_Response *resp,
+static int set_response(struct http_request *req, unsigned status, struct MHD_Response *resp,
                         const char *content_type) {
         if (!resp)
                 return -ENOMEM;
@@ -88,7 +88,7 @@ static void shared_unref(struct http_shared *r) {
         }
 }
 
-void http_request_drop_response(struct dgo_request *req) {
+void http_request_drop_response(struct http_request *req) {
         if (req->shared)
                 shared_unref(req->shared);
         else if (req->response)
@@ -118,7 +118,7 @@ static struct http_shared *shared_wrap(struct MHD_Response *resp, const char *bo
         return r;
 }
 
-int http_reply_shared(struct dgo_request *req, unsigned status, struct http_shared *r) {
+int http_reply_shared(struct http_request *req, unsigned status, struct http_shared *r) {
         shared_ref(r);                  /* first: R may be the request's own reply */
         http_request_drop_response(req);
         req->response = r->response;
@@ -127,7 +127,7 @@ int http_reply_shared(struct dgo_request *req, unsigned status, struct http_shar
         return 0;
 }
 
-int http_reply_empty(struct dgo_request *req, unsigned status) {
+int http_reply_empty(struct http_request *req, unsigned status) {
         if (!empty_reply &&
             !(empty_reply = shared_wrap(MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT),
                                         "", 0, NULL)))
@@ -160,7 +160,7 @@ const char *http_shared_body(const struct http_shared *r, size_t *len) {
         return r->body;
 }
 
-int http_reply_closing(struct dgo_request *req) {
+int http_reply_closing(struct http_request *req) {
         const struct http_shared *r = req->shared;
         struct MHD_Response *resp;
 
@@ -181,14 +181,14 @@ void http_shared_free(struct http_shared *r) {
         shared_unref(r);
 }
 
-int http_reply(struct dgo_request *req, unsigned status, const char *content_type,
+int http_reply(struct http_request *req, unsigned status, const char *content_type,
                const void *body, size_t len) {
         return set_response(req, status,
                             MHD_create_response_from_buffer(len, (void *) body, MHD_RESPMEM_MUST_COPY),
                             content_type);
 }
 
-int http_reply_take(struct dgo_request *req, unsigned status, const char *content_type,
+int http_reply_take(struct http_request *req, unsigned status, const char *content_type,
                     char *body, size_t len) {
         struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 
@@ -197,7 +197,7 @@ int http_reply_take(struct dgo_request *req, unsigned status, const char *conten
         return set_response(req, status, resp, content_type);
 }
 
-int http_reply_json(struct dgo_request *req, unsigned status, json_t *j) {
+int http_reply_json(struct http_request *req, unsigned status, json_t *j) {
         char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
         json_decref(j);
@@ -218,7 +218,7 @@ char *http_error_body(const char *message, size_t *len) {
         return text;
 }
 
-int http_reply_error(struct dgo_request *req, unsigned status, const char *format, ...) {
+int http_reply_error(struct http_request *req, unsigned status, const char *format, ...) {
         char message[512];
         size_t len;
         char *body;
@@ -235,13 +235,13 @@ int http_reply_error(struct dgo_request *req, unsigned status, const char *forma
         return 0;
 }
 
-int http_reply_redirect(struct dgo_request *req, unsigned status, const char *location) {
+int http_reply_redirect(struct http_request *req, unsigned status, const char *location) {
         int r = http_reply(req, status, "text/plain; charset=utf-8", "", 0);
 
         return r < 0 ? r : http_reply_header(req, MHD_HTTP_HEADER_LOCATION, location);
 }
 
-int http_reply_header(struct dgo_request *req, const char *name, const char *value) {
+int http_reply_header(struct http_request *req, const char *name, const char *value) {
         if (!req->response || req->shared)
                 return -EINVAL;
         return MHD_add_response_header(req->response, name, value) == MHD_YES ? 0 : -EINVAL;

@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "fd_budget.h"
-#include "listen.h"
-#include "log.h"
-#include "loop.h"
+#include "basic/fd_budget.h"
+#include "basic/listen.h"
+#include "basic/log.h"
+#include "basic/loop.h"
 
 enum { OPT_VERSION = 0x100, OPT_REGISTRY };
 

@@ -21,12 +21,12 @@
 #include <unistd.h>
 
 #include "conn_steer.h"
-#include "grow.h"
+#include "basic/grow.h"
 #include "http.h"
 #include "http_internal.h"
 #include "http_workers.h"
-#include "log.h"
-#include "loop.h"
+#include "basic/log.h"
+#include "basic/loop.h"
 
 struct http_server {
         struct MHD_Daemon *mhd;
@@ -51,7 +51,7 @@ struct http_server {
          * to be resumed in ours: a list under a lock, and an eventfd that
          * wakes our loop. */
         pthread_mutex_t answered_lock;
-        struct dgo_request *answered;
+        struct http_request *answered;
         int answered_fd;
         sd_event_source *answered_io;
         /* libmicrohttpd's own error messages, bounded: a burst of refused
@@ -109,7 +109,7 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         return run_mhd(userdata);
 }
 
-static enum MHD_Result queue_reply(struct http_server *s, struct dgo_request *req) {
+static enum MHD_Result queue_reply(struct http_server *s, struct http_request *req) {
         enum MHD_Result ret;
 
         if (!req->response && http_reply_error(req, 500, "internal error") < 0)
@@ -124,7 +124,7 @@ static enum MHD_Result queue_reply(struct http_server *s, struct dgo_request *re
         return ret;
 }
 
-static enum MHD_Result reply_early(struct http_server *s, struct dgo_request *req) {
+static enum MHD_Result reply_early(struct http_server *s, struct http_request *req) {
         switch (req->early_status) {
         case 404:
                 http_reply_error(req, 404, "no such resource: %s", req->path);
@@ -140,7 +140,7 @@ static enum MHD_Result reply_early(struct http_server *s, struct dgo_request *re
         return queue_reply(s, req);
 }
 
-static bool declared_too_large(struct dgo_request *req) {
+static bool declared_too_large(struct http_request *req) {
         const char *cl = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         char *end;
@@ -153,9 +153,9 @@ static bool declared_too_large(struct dgo_request *req) {
         return errno == ERANGE || (end != cl && n > req->max_body);
 }
 
-static struct dgo_request *request_new(struct http_server *s, struct MHD_Connection *c,
+static struct http_request *request_new(struct http_server *s, struct MHD_Connection *c,
                                        const char *url, const char *method) {
-        struct dgo_request *req = calloc(1, sizeof *req);
+        struct http_request *req = calloc(1, sizeof *req);
 
         if (!req)
                 return NULL;
@@ -191,7 +191,7 @@ static struct dgo_request *request_new(struct http_server *s, struct MHD_Connect
 #define DISCARD_MAX (1024u * 1024u)
 
 /* Keep a chunk of the body; false when the connection should be dropped. */
-static bool body_take(struct dgo_request *req, const char *data, size_t len) {
+static bool body_take(struct http_request *req, const char *data, size_t len) {
         req->received += len;
         if (!req->early_status && req->received > req->max_body) {
                 req->early_status = 413;
@@ -224,7 +224,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls) {
         struct http_server *s = cls;
-        struct dgo_request *req = *con_cls;
+        struct http_request *req = *con_cls;
 
         if (!req) {
                 req = request_new(s, c, url, method);
@@ -276,7 +276,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-        struct dgo_request *req = *con_cls;
+        struct http_request *req = *con_cls;
 
         if (!req)
                 return;
@@ -421,7 +421,7 @@ static int on_accept(sd_event_source *src, int listen_fd, uint32_t revents, void
 
 /* Give a suspended request back to libmicrohttpd, with its reply (a 500
  * when whoever answered made none). It is taken up in the next MHD_run(). */
-static void resume_connection(struct dgo_request *req) {
+static void resume_connection(struct http_request *req) {
         if (!req->response)
                 http_reply_error(req, 500, "internal error");
         MHD_resume_connection(req->connection);
@@ -430,7 +430,7 @@ static void resume_connection(struct dgo_request *req) {
 /* Resume, in our thread, what other threads answered; RUN: and send it
  * now (not when http_server_free() runs libmicrohttpd itself). */
 static void resume_answered(struct http_server *s, bool run) {
-        struct dgo_request *req;
+        struct http_request *req;
 
         pthread_mutex_lock(&s->answered_lock);
         req = s->answered;
@@ -438,7 +438,7 @@ static void resume_answered(struct http_server *s, bool run) {
         pthread_mutex_unlock(&s->answered_lock);
         bool any = req;
         while (req) {
-                struct dgo_request *next = req->answered_next;
+                struct http_request *next = req->answered_next;
                 req->answer(req, req->answer_data);
                 resume_connection(req);
                 req = next;
@@ -458,7 +458,7 @@ static int on_answered(sd_event_source *src, int fd, uint32_t revents, void *use
         return 0;
 }
 
-void http_request_resume_async(struct dgo_request *req, http_answer_fn answer, void *data) {
+void http_request_resume_async(struct http_request *req, http_answer_fn answer, void *data) {
         struct http_server *s = req->server;
         uint64_t one = 1;
 
@@ -616,7 +616,7 @@ void http_server_free(struct http_server *s) {
         free(s);
 }
 
-void http_request_resume(struct dgo_request *req) {
+void http_request_resume(struct http_request *req) {
         struct http_server *s = req->server;
         int r;
 

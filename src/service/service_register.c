@@ -3,7 +3,7 @@
  * register this way (dgo-log) does not link libcurl. See service.h. */
 #include "service.h"
 
-#include "log.h"
+#include "basic/log.h"
 
 static void release_client(struct service *s) {
         http_client_free(s->client);

@@ -13,7 +13,7 @@
 
 struct http_server;
 
-struct dgo_request {
+struct http_request {
         struct http_server *server;
         struct MHD_Connection *connection;
         const char *method, *path;              /* owned by libmicrohttpd */
@@ -30,7 +30,7 @@ struct dgo_request {
         struct http_shared *shared;             /* RESPONSE belongs to this shared reply (a reference) */
         bool suspended;                         /* the handler said HTTP_LATER */
         /* http_request_resume_async(): its list, and what makes the reply */
-        struct dgo_request *answered_next;
+        struct http_request *answered_next;
         http_answer_fn answer;
         void *answer_data;
         bool close_after;                       /* the reply ends the connection (conn_steer.h) */
@@ -58,9 +58,9 @@ int http_server_start_worker(sd_event *e, const struct http_server_config *confi
 void http_server_add_connection(struct http_server *s, int fd, const struct sockaddr *addr, socklen_t len);
 
 /* Make the request's reply one that closes the connection after it. */
-int http_reply_closing(struct dgo_request *req);
+int http_reply_closing(struct http_request *req);
 
 /* Drop the request's reply, unless it is shared. */
-void http_request_drop_response(struct dgo_request *req);
+void http_request_drop_response(struct http_request *req);
 /* Free what http_reply.c keeps for the whole process. */
 void http_reply_cleanup(void);

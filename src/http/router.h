@@ -10,8 +10,8 @@
 #define ROUTE_MAX_PARAMS 4
 #define ROUTE_PARAM_MAX 128          /* longest captured segment, with NUL */
 
-struct dgo_request;
-typedef int (*dgo_handler_fn)(struct dgo_request *req, void *userdata);
+struct http_request;
+typedef int (*dgo_handler_fn)(struct http_request *req, void *userdata);
 
 struct dgo_route {
         const char *method;          /* "GET", "POST", "DELETE", ... */

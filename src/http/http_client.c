@@ -23,7 +23,7 @@
 #include <time.h>
 
 #include "config.h"
-#include "log.h"
+#include "basic/log.h"
 
 /* One socket curl asked us to watch. Kept in a list as well as with
  * curl_multi_assign(), so that none outlives the client. */
@@ -34,7 +34,7 @@ struct watch {
         struct watch *prev, *next;
 };
 
-struct http_request {
+struct client_request {
         CURL *easy;
         struct curl_slist *headers;
         http_client_done_fn done;
@@ -44,10 +44,10 @@ struct http_request {
         size_t body_len, body_size;
         bool too_large;
         char error[CURL_ERROR_SIZE];            /* curl's own words for a failure */
-        struct http_request *prev, *next;
+        struct client_request *prev, *next;
         uint64_t deadline_usec;                 /* start + timeout: the queue counts too */
         bool started;                           /* handed to curl (else waiting) */
-        struct http_request *wait_next;
+        struct client_request *wait_next;
 };
 
 struct http_client {
@@ -57,12 +57,12 @@ struct http_client {
         CURLM *multi;
         sd_event_source *timer;                 /* the one timer curl asks for */
         struct watch *watches;
-        struct http_request *requests;          /* pending: started or waiting */
+        struct client_request *requests;          /* pending: started or waiting */
         size_t n_pending;
         /* Requests past HTTP_CLIENT_MAX_RUNNING wait here, first in first out:
          * libcurl's own queue for connection limits is rescanned whole on
          * every change, which stalled the loop with tens of thousands queued. */
-        struct http_request *wait_head, *wait_tail;
+        struct client_request *wait_head, *wait_tail;
         size_t n_running;
 };
 
@@ -96,7 +96,7 @@ static void watch_free(struct watch *w) {
         free(w);
 }
 
-static void request_unlink(struct http_client *c, struct http_request *req) {
+static void request_unlink(struct http_client *c, struct client_request *req) {
         if (req->prev)
                 req->prev->next = req->next;
         else
@@ -107,7 +107,7 @@ static void request_unlink(struct http_client *c, struct http_request *req) {
         c->n_pending--;
 }
 
-static void request_free(struct http_request *req) {
+static void request_free(struct client_request *req) {
         if (req->easy)
                 curl_easy_cleanup(req->easy);
         curl_slist_free_all(req->headers);
@@ -116,7 +116,7 @@ static void request_free(struct http_request *req) {
 }
 
 /* Take the request out of the client and curl, answer it and free it. */
-static void request_finish(struct http_client *c, struct http_request *req, long status,
+static void request_finish(struct http_client *c, struct client_request *req, long status,
                            const char *error) {
         struct http_client_response resp = {
                 .status = error ? 0 : status,
@@ -147,7 +147,7 @@ static void request_finish(struct http_client *c, struct http_request *req, long
         request_free(req);
 }
 
-static void request_complete(struct http_client *c, struct http_request *req, CURLcode result) {
+static void request_complete(struct http_client *c, struct client_request *req, CURLcode result) {
         char error[CURL_ERROR_SIZE + 64];
         long status = 0;
 
@@ -180,7 +180,7 @@ const char *http_client_response_header(const struct http_client_response *resp,
 }
 
 /* Answer every transfer curl has finished. */
-static int request_start(struct http_client *c, struct http_request *req) {
+static int request_start(struct http_client *c, struct client_request *req) {
         uint64_t now = now_usec();
         long left_ms = req->deadline_usec > now ? (long) ((req->deadline_usec - now + 999) / 1000) : 0;
 
@@ -201,7 +201,7 @@ static int request_start(struct http_client *c, struct http_request *req) {
 /* Start waiting requests while there is room. */
 static void start_waiting(struct http_client *c) {
         while (!c->freed && c->wait_head && c->n_running < HTTP_CLIENT_MAX_RUNNING) {
-                struct http_request *req = c->wait_head;
+                struct client_request *req = c->wait_head;
                 c->wait_head = req->wait_next;
                 if (!c->wait_head)
                         c->wait_tail = NULL;
@@ -228,7 +228,7 @@ static void dispatch_done(struct http_client *c) {
                         (void) curl_multi_remove_handle(c->multi, msg->easy_handle);
                         continue;
                 }
-                request_complete(c, (struct http_request *) priv, msg->data.result);
+                request_complete(c, (struct client_request *) priv, msg->data.result);
         }
         start_waiting(c);
         client_unref(c);
@@ -335,7 +335,7 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userdata) {
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
-        struct http_request *req = userdata;
+        struct client_request *req = userdata;
         size_t n = size * nmemb;
 
         if (n > HTTP_CLIENT_MAX_RESPONSE - req->body_len) {
@@ -448,7 +448,7 @@ static bool method_valid(const char *method) {
 
 #define CHECK_CURL(x) do { if ((x) != CURLE_OK) return -EIO; } while (0)
 
-static int request_setup(struct http_request *req, const char *method, const char *url,
+static int request_setup(struct client_request *req, const char *method, const char *url,
                          const char *content_type, const void *body, size_t len, unsigned timeout_ms) {
         char header[512];
         CURL *h = req->easy;
@@ -514,7 +514,7 @@ static int request_setup(struct http_request *req, const char *method, const cha
 int http_client_request(struct http_client *c, const char *method, const char *url,
                         const char *content_type, const void *body, size_t len,
                         unsigned timeout_ms, http_client_done_fn done, void *userdata) {
-        struct http_request *req;
+        struct client_request *req;
         int r;
 
         if (!c || !method || !url || !done || timeout_ms == 0 ||

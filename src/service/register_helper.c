@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "log.h"
+#include "basic/log.h"
 
 extern char **environ;
 
