@@ -1,6 +1,5 @@
 /* atomic_file.c - see atomic_file.h. */
 #include "atomic_file.h"
-#include "fd_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,34 +10,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fd_util.h"
+#include "macros.h"
+
 int fsync_directory_of(const char *path) {
-        char *copy = strdup(path);
-        int fd, r = 0;
+        _cleanup_free_ char *copy = strdup(path);
+        _cleanup_close_ int fd = -EBADF;
 
         if (!copy)
                 return -ENOMEM;
         fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        free(copy);
         if (fd < 0)
                 return -errno;
         if (fsync(fd) < 0)
-                r = -errno;
-        close(fd);
-        return r;
+                return -errno;
+        return 0;
 }
 
 int atomic_write_file(const char *path, const void *data, size_t len, unsigned mode) {
-        char *tmp;
+        _cleanup_free_ char *tmp = NULL;
         int fd, r;
 
         if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0)
                 return -ENOMEM;
         fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0) {
-                r = -errno;
-                free(tmp);
-                return r;
-        }
+        if (fd < 0)
+                return -errno;
+        /* Closed by hand: close() itself may report the write's failure. */
         r = write_all(fd, data, len);
         if (r == 0 && fchmod(fd, mode) < 0)
                 r = -errno;
@@ -52,7 +50,6 @@ int atomic_write_file(const char *path, const void *data, size_t len, unsigned m
                 unlink(tmp);
         else
                 r = fsync_directory_of(path);
-        free(tmp);
         return r;
 }
 

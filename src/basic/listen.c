@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "macros.h"
 
 #define LISTEN_BACKLOG 4096
 
@@ -72,7 +73,7 @@ static void describe(int fd, char *desc, size_t size) {
 
 static int listen_unix(const char *path) {
         struct sockaddr_un un = { .sun_family = AF_UNIX };
-        int fd;
+        _cleanup_close_ int fd = -EBADF;
 
         if (strlen(path) >= sizeof un.sun_path)
                 return -ENAMETOOLONG;
@@ -81,41 +82,44 @@ static int listen_unix(const char *path) {
         if (fd < 0)
                 return -errno;
         (void) unlink(path);                            /* a stale socket from an earlier run */
-        if (bind(fd, (struct sockaddr *) &un, sizeof un) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
-                int r = -errno;
-                close(fd);
-                return r;
-        }
-        return fd;
+        if (bind(fd, (struct sockaddr *) &un, sizeof un) < 0 || listen(fd, LISTEN_BACKLOG) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+DEFINE_POINTER_CLEANUP(struct addrinfo *, freeaddrinfo)
+
+/* A socket of AI bound and listening, or -errno. */
+static int listen_on(const struct addrinfo *ai) {
+        _cleanup_close_ int fd = -EBADF;
+        int one = 1;
+
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+        if (fd < 0)
+                return -errno;
+        (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, LISTEN_BACKLOG) < 0)
+                return -errno;
+        return TAKE_FD(fd);
 }
 
 static int listen_inet(const char *addr) {
         char host[256], port[8];
         struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-        struct addrinfo *ai;
+        _cleanup_(freeaddrinfop) struct addrinfo *ai = NULL;
         int r, fd = -EADDRNOTAVAIL;
 
         r = listen_addr_split(addr, host, sizeof host, port, sizeof port);
         if (r < 0)
                 return r;
-        r = getaddrinfo(host, port, &hints, &ai);
-        if (r != 0)
+        if (getaddrinfo(host, port, &hints, &ai) != 0)
                 return -EADDRNOTAVAIL;
+        /* The first address that works; else why the last one did not. */
         for (struct addrinfo *a = ai; a; a = a->ai_next) {
-                int one = 1;
-                fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
-                if (fd < 0) {
-                        fd = -errno;
-                        continue;
-                }
-                (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-                if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, LISTEN_BACKLOG) == 0)
+                fd = listen_on(a);
+                if (fd >= 0)
                         break;
-                r = -errno;
-                close(fd);
-                fd = r;
         }
-        freeaddrinfo(ai);
         return fd;
 }
 

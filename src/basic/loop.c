@@ -1,6 +1,7 @@
 /* loop.c - see loop.h. */
 #include "loop.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -9,7 +10,9 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
+#include "macros.h"
 #include "notify_socket.h"
 
 static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -24,8 +27,9 @@ static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
  * one calls sd_notify(), which needs a new descriptor each time). Every
  * quarter of the interval, as sd-event does, ahead of other sources. */
 static int add_watchdog(sd_event *e) {
-        uint64_t usec, *interval;
-        sd_event_source *s;
+        _cleanup_(sd_event_source_unrefp) sd_event_source *s = NULL;
+        _cleanup_free_ uint64_t *interval = NULL;
+        uint64_t usec;
         int r;
 
         if (sd_watchdog_enabled(0, &usec) <= 0)
@@ -35,23 +39,22 @@ static int add_watchdog(sd_event *e) {
                 return -ENOMEM;
         *interval = usec / 4;
         r = sd_event_add_time_relative(e, &s, CLOCK_MONOTONIC, *interval, *interval / 8, on_watchdog, interval);
-        if (r < 0) {
-                free(interval);
+        if (r < 0)
                 return r;
-        }
         /* The source owns INTERVAL, and the loop owns the source. */
         sd_event_source_set_destroy_callback(s, free);
+        TAKE_PTR(interval);
         r = sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IMPORTANT);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(s, SD_EVENT_ON);
-        if (r >= 0)
-                r = sd_event_source_set_floating(s, 1);
-        sd_event_source_unref(s);
-        return r;
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(s, SD_EVENT_ON);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_floating(s, 1);
 }
 
 int loop_new(sd_event **ret) {
-        sd_event *e = NULL;
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
         sigset_t mask;
         int r;
 
@@ -70,13 +73,15 @@ int loop_new(sd_event **ret) {
         sigprocmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);               /* a peer that hangs up is an error, not a death */
 
-        if ((r = sd_event_add_signal(e, NULL, SIGTERM, NULL, NULL)) < 0 ||
-            (r = sd_event_add_signal(e, NULL, SIGINT, NULL, NULL)) < 0 ||
-            (r = add_watchdog(e)) < 0) {
-                sd_event_unref(e);
-                return log_error_errno(r, "Cannot set up the event loop");
-        }
-        *ret = e;
+        r = sd_event_add_signal(e, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(e, NULL, SIGINT, NULL, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Cannot handle SIGTERM and SIGINT in the event loop");
+        r = add_watchdog(e);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the watchdog timer");
+        *ret = TAKE_PTR(e);
         return 0;
 }
 
@@ -108,7 +113,7 @@ void notify_stopping(void) {
         notify_socket_send("STOPPING=1\nSTATUS=Shutting down");
 }
 
-#define STATUS_INTERVAL_USEC (5 * 1000000ULL)
+#define STATUS_INTERVAL_USEC (5 * USEC_PER_SEC)
 
 struct status_timer {
         status_fn fn;
@@ -126,23 +131,21 @@ static int on_status(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 int loop_add_status(sd_event *e, status_fn fn, void *userdata) {
-        struct status_timer *t = malloc(sizeof *t);
-        sd_event_source *s;
+        _cleanup_(sd_event_source_unrefp) sd_event_source *s = NULL;
+        _cleanup_free_ struct status_timer *t = malloc(sizeof *t);
         int r;
 
+        assert(e && fn);
         if (!t)
                 return -ENOMEM;
         *t = (struct status_timer) { fn, userdata };
         r = sd_event_add_time_relative(e, &s, CLOCK_MONOTONIC, STATUS_INTERVAL_USEC, 0, on_status, t);
-        if (r < 0) {
-                free(t);
+        if (r < 0)
                 return r;
-        }
         /* The source owns T, and the loop owns the source. */
         sd_event_source_set_destroy_callback(s, free);
-        sd_event_source_set_floating(s, 1);
-        sd_event_source_unref(s);
-        return 0;
+        TAKE_PTR(t);
+        return sd_event_source_set_floating(s, 1);
 }
 
 int loop_run(sd_event *e) {
