@@ -357,7 +357,7 @@ static void answer_change(struct change *c, void *userdata) {
 
 static const struct writer_ops writer_ops = { .apply = apply_batch, .answer = answer_change };
 
-static const struct dgo_route routes[] = {
+static const struct http_route routes[] = {
         { "GET", "/students", handle_list, 0 },
         { "POST", "/students", handle_add_student, BODY_MAX },
         { "GET", "/students/{}", handle_one, 0 },

@@ -17,7 +17,7 @@ struct http_request {
         struct http_server *server;
         struct MHD_Connection *connection;
         const char *method, *path;              /* owned by libmicrohttpd */
-        const struct dgo_route *route;
+        const struct http_route *route;
         void *userdata;                         /* for route->handler */
         struct route_params params;
         char allow[64];                         /* for 405 */

@@ -12,12 +12,12 @@
 struct http_server;
 
 struct http_server_config {
-        const struct dgo_route *routes;
+        const struct http_route *routes;
         size_t n_routes;
         void *userdata;                 /* passed to every handler */
         /* Routes the core itself serves (registry_client_routes), after the
          * service's own, with their own userdata. */
-        const struct dgo_route *core_routes;
+        const struct http_route *core_routes;
         size_t n_core_routes;
         void *core_userdata;
         size_t max_body;                /* default for routes that set none; 0: HTTP_MAX_BODY_DEFAULT */

@@ -52,9 +52,9 @@ static void append_allow(char *allow, size_t size, const char *method) {
         memcpy(allow + used, method, mlen + 1);
 }
 
-enum route_result route_lookup(const struct dgo_route *routes, size_t n_routes,
+enum route_result route_lookup(const struct http_route *routes, size_t n_routes,
                                const char *method, const char *path,
-                               const struct dgo_route **ret, struct route_params *params,
+                               const struct http_route **ret, struct route_params *params,
                                char *allow, size_t allow_size) {
         bool path_known = false;
 

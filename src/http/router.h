@@ -11,12 +11,12 @@
 #define ROUTE_PARAM_MAX 128          /* longest captured segment, with NUL */
 
 struct http_request;
-typedef int (*dgo_handler_fn)(struct http_request *req, void *userdata);
+typedef int (*http_handler_fn)(struct http_request *req, void *userdata);
 
-struct dgo_route {
+struct http_route {
         const char *method;          /* "GET", "POST", "DELETE", ... */
         const char *pattern;
-        dgo_handler_fn handler;
+        http_handler_fn handler;
         size_t max_body;             /* bytes; 0 means the server default */
 };
 
@@ -34,9 +34,9 @@ enum route_result {
 /* Find the route for METHOD and PATH. On ROUTE_FOUND *ret is the route and
  * params holds the captured segments; on ROUTE_METHOD_NOT_ALLOWED "allow" is
  * filled with the comma-separated methods the path accepts (for "Allow:"). */
-enum route_result route_lookup(const struct dgo_route *routes, size_t n_routes,
+enum route_result route_lookup(const struct http_route *routes, size_t n_routes,
                                const char *method, const char *path,
-                               const struct dgo_route **ret, struct route_params *params,
+                               const struct http_route **ret, struct route_params *params,
                                char *allow, size_t allow_size);
 
 /* Does PATH match PATTERN? Captures into params (may be NULL). */

@@ -78,7 +78,7 @@ static int handle_log(struct http_request *req, void *userdata) {
         return HTTP_LATER;                      /* answered by flush_and_answer() */
 }
 
-static const struct dgo_route routes[] = {
+static const struct http_route routes[] = {
         { "POST", "/log", handle_log, 64 * 1024 },
 };
 

@@ -21,7 +21,7 @@
 
 #define STYLE_MAX (256 * 1024)
 
-static const struct dgo_route routes[] = {
+static const struct http_route routes[] = {
         { "GET", "/", portal_handle_root, 0 },
         { "GET", "/students", portal_handle_list, 0 },
         { "POST", "/students", portal_handle_add_student, PORTAL_BODY_MAX },

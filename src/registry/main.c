@@ -100,7 +100,7 @@ static int handle_heartbeat(struct http_request *req, void *userdata) {
         return http_reply(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
 }
 
-static const struct dgo_route routes[] = {
+static const struct http_route routes[] = {
         { "POST", "/services", handle_register, REGISTRATION_BODY_MAX },
         { "DELETE", "/services", handle_deregister, REGISTRATION_BODY_MAX },
         { "GET", "/services", handle_list, 0 },

@@ -196,7 +196,7 @@ static int handle_heartbeat(struct http_request *req, void *userdata) {
         return http_reply(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
 }
 
-const struct dgo_route registry_client_routes[] = {
+const struct http_route registry_client_routes[] = {
         { "GET", "/heartbeat", handle_heartbeat, 0 },
         { "POST", "/services", handle_patch, 64 * 1024 },
 };

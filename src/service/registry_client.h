@@ -49,7 +49,7 @@ void registry_client_forward_logs(struct registry_client *c);
 
 /* GET /heartbeat and POST /services, with the client as their userdata: give
  * these to http_server_config.core_routes / core_userdata. */
-extern const struct dgo_route registry_client_routes[];
+extern const struct http_route registry_client_routes[];
 extern const size_t registry_client_n_routes;
 
 /* The .service unit this process runs in ("dgo-log.service"), as the unit

@@ -152,7 +152,7 @@ int service_accept_patches(struct service *s, const struct service_args *args, c
         return 0;
 }
 
-int service_serve(struct service *s, const struct dgo_route *routes, size_t n_routes, void *userdata) {
+int service_serve(struct service *s, const struct http_route *routes, size_t n_routes, void *userdata) {
         struct http_server_config config = {
                 .routes = routes,
                 .n_routes = n_routes,

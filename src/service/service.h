@@ -70,7 +70,7 @@ int service_register(struct service *s, const struct service_args *args, const c
 int service_accept_patches(struct service *s, const struct service_args *args, const char *name);
 
 /* Serve ROUTES, plus the registry client's /heartbeat and /services. */
-int service_serve(struct service *s, const struct dgo_route *routes, size_t n_routes, void *userdata);
+int service_serve(struct service *s, const struct http_route *routes, size_t n_routes, void *userdata);
 
 /* NAME in the first directory of the environment variable ENV (systemd sets
  * STATE_DIRECTORY=, LOGS_DIRECTORY=, ... from StateDirectory= and the like,

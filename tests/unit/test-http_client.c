@@ -98,7 +98,7 @@ static int handle_exact(struct http_request *req, void *userdata) {
         return http_reply_take(req, 200, "text/plain", body, len);
 }
 
-static const struct dgo_route routes[] = {
+static const struct http_route routes[] = {
         { "GET", "/hello", handle_hello, 0 },
         { "GET", "/counted", handle_counted, 0 },
         { "POST", "/echo", handle_echo, 0 },

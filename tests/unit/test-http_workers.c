@@ -83,7 +83,7 @@ static int handle_hang(struct http_request *req, void *userdata) {
         return http_reply(req, 200, "text/plain", "done", 4);
 }
 
-static const struct dgo_route routes[] = {
+static const struct http_route routes[] = {
         { "GET", "/who", handle_who, 0 },
         { "GET", "/shared", handle_shared, 0 },
         { "GET", "/later", handle_later, 0 },

@@ -122,7 +122,7 @@ static int handle_post(struct http_request *req, void *userdata) {
         return http_reply(req, 201, "application/json", "{}", 2);
 }
 
-static const struct dgo_route routes[] = {
+static const struct http_route routes[] = {
         { "GET", "/students", handle_students, 0 },
         { "POST", "/students/{}/grades", handle_post, 0 },
 };

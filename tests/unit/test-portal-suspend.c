@@ -92,7 +92,7 @@ static int handle_silent(struct http_request *req, void *userdata) {
         return later(req, false);
 }
 
-static const struct dgo_route routes[] = {
+static const struct http_route routes[] = {
         { "GET", "/later/{}", handle_later, 0 },
         { "GET", "/silent", handle_silent, 0 },
 };

@@ -3,7 +3,7 @@
 
 static int h(struct http_request *r, void *u) { return 0; }
 
-static const struct dgo_route routes[] = {
+static const struct http_route routes[] = {
         { "GET", "/students", h, 0 },
         { "POST", "/students", h, 0 },
         { "GET", "/students/{}", h, 0 },
@@ -14,7 +14,7 @@ static const struct dgo_route routes[] = {
 #define N (sizeof routes / sizeof routes[0])
 
 int main(void) {
-        const struct dgo_route *r;
+        const struct http_route *r;
         struct route_params p;
         char allow[64];
 
