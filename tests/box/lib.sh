@@ -6,6 +6,9 @@
 #
 #   check DESC CMD...              run CMD (in this shell, output captured): PASS/FAIL line
 #   check_eq DESC EXPECTED ACTUAL  string equality
+#   check_unchanged DESC BEFORE AFTER   equality, and BEFORE must not be empty: an empty
+#                                  snapshot (a command that failed) equals an empty one taken
+#                                  after, and would prove nothing
 #   check_match DESC REGEX STRING  some line of STRING matches the extended REGEX (grep -E)
 #   wait_until SECONDS CMD...      poll CMD (output discarded) every 0.05 s; 1 on timeout
 #   box_journal ARGS...            journalctl --no-pager ARGS... inside the box
@@ -15,6 +18,11 @@
 #   box_kill SIGNAL UNIT           real kill(2) of the unit's main process from the host
 #   finish                         print "RESULT: N passed, M failed"; exit 0 iff M == 0
 # None of these exits the script: a failed check is counted and the test goes on.
+# Every test ends with `finish`; run.sh counts a test that ends without its RESULT line, or
+# whose RESULT does not match the PASS:/FAIL: lines it printed, as failed. So call the check
+# helpers in the test's own shell (not in $(...) or a pipeline), and never `exit` early: to
+# stop after a failure that makes the rest meaningless, `box__fail DESC; finish`.
+# A check must be able to fail where it runs: no PASS for what the test computed itself.
 # Pitfalls (systemd-box.md section 7): under pipefail, `cmd | grep -q X` can fail although X
 # is there (cmd gets SIGPIPE): use `grep -q X <<<"$(cmd)"`. Under set -e, `v=$(curl ...)` ends
 # the script silently on a refused connection: write `v=$(curl ...) || true` and check "$v".
@@ -43,6 +51,11 @@ check() {
 check_eq() {
     if [ "$2" = "$3" ]; then box__pass "$1"
     else box__fail "$1" "$(printf 'expected: %s\nactual:   %s' "$2" "$3")"; fi
+}
+
+check_unchanged() {
+    if [ -z "$2" ]; then box__fail "$1" "nothing to compare: the snapshot taken before is empty"
+    else check_eq "$@"; fi
 }
 
 check_match() {

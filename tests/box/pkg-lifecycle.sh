@@ -12,7 +12,7 @@ set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"
 
-[ -n "${BOX_PACKAGE:-}" ] || { echo "FAIL: pkg-lifecycle needs BOX_PACKAGE (run.sh sets it)"; finish; }
+[ -n "${BOX_PACKAGE:-}" ] || { box__fail "pkg-lifecycle needs BOX_PACKAGE (run.sh sets it)"; finish; }
 
 SOCKETS="dgo-registry.socket dgo-log.socket dgo-grading.socket dgo-portal.socket"
 SERVICES="dgo-registry.service dgo-log.service dgo-grading.service dgo-portal.service"

@@ -5,13 +5,26 @@
 # ct_seed), ct_install BUILD_DIR into it (BUILD_DIR "-" installs nothing), daemon-reload,
 # run the test with bash under `timeout` (BOX_TEST_TIMEOUT, default 300 s), save the box's
 # journal, tear the box down (on every exit path), and count the PASS:/FAIL: lines it printed.
-# A test that exits non-zero before its RESULT line (crash, set -e, timeout) counts one more
-# failure; a test that printed no PASS/FAIL at all counts as one failure.
+# A test file ends with lib.sh's `finish`, which prints "RESULT: P passed, F failed" and exits
+# 0 only if F is 0. One more failure is counted, whatever the test printed before, when
+#   - it printed no RESULT line (it ended early: `exit`, set -e, a crash, the timeout),
+#   - its RESULT line does not match the PASS:/FAIL: lines it printed (a check in a subshell
+#     or a PASS/FAIL echoed by hand, which `finish` never saw),
+#   - or its exit status does not match its RESULT line;
+# a test that printed no PASS/FAIL at all counts as one failure.
 # Last line: "N passed, M failed"; exit status 1 if M > 0. Root only.
+#
+# Header tags: a test file may say, in a line of its own among its first 30,
+#   # box: build-only
+# meaning it says nothing about the installed package: it tests the harness, or builds and
+# tests parts of the source tree on the host. With BOX_PACKAGE such a test is skipped: it is
+# neither run nor counted, and the runner lists it in a "skipped" line before its last line.
 #
 # Exported to tests: CT_PID1 (host PID of the box's systemd), CT_NSPAWN, R=/proc/$CT_PID1/root,
 # BOX_NAME, REPO (repo root, also the cwd), BUILD_DIR (absolute, or "-").
-# BOX_SANITIZED=1: the build has ASan/UBSan; sanitizer reports in the box's journal fail the test.
+# BOX_SANITIZED=1: the build has ASan/UBSan; sanitizer reports in the box's journal fail the test
+# (and a build whose installed programs are not built with ASan fails it too: otherwise the check
+# could not fail). Exported to the tests, for checks that mean something only then.
 # BOX_PACKAGE=path/to/dgo_*.deb (with BUILD_DIR "-"): test the package instead of a meson build:
 # each box must hold no dgo file before, then gets `apt-get install ./dgo_*.deb` and the README's
 # `systemctl start dgo.target`; boxes survive `systemctl reboot` (CT_REBOOT=1, see ct-lib.sh).
@@ -48,6 +61,8 @@ for t in "$@"; do
     [ -f "$t" ] || die "no test file: $t"
     tests+=("$(cd "$(dirname "$t")" && pwd)/$(basename "$t")")
 done
+build_only() { head -n 30 "$1" | grep -qx '# box: build-only'; }   # see "Header tags" above
+SKIPPED=()
 
 LOCK_PID='' TEST_PID='' TEE_PID='' OUT_FD='' TOTAL_PASS=0 TOTAL_FAIL=0
 
@@ -110,8 +125,12 @@ now() { echo "${EPOCHREALTIME/,/.}"; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
 run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
-    local t=$1 name pass fail rc=0 t0 tb
+    local t=$1 name pass fail rc=0 t0 tb result rpass rfail
     name=$(basename "$t" .sh)
+    if [ -n "${BOX_PACKAGE:-}" ] && build_only "$t"; then
+        echo "=== $name: skipped: '# box: build-only' (it says nothing about the installed package)"
+        SKIPPED+=("$name"); return 0
+    fi
     BOX_NAME=dgo-${name#test-}; BOX_NAME=${BOX_NAME//[^a-zA-Z0-9-]/-}; BOX_NAME=${BOX_NAME:0:60}
     local out=$CT_LOGS/$name.out
     echo "=== $name (box $BOX_NAME)"
@@ -131,6 +150,13 @@ run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
             teardown; TOTAL_FAIL=$((TOTAL_FAIL + 1)); return 0
         fi
         echo "--- installed in $(elapsed "$tb") s"
+    fi
+    local unsanitized=''
+    if [ -n "${BOX_SANITIZED:-}" ]; then
+        # The journal check below means something only if the programs are instrumented.
+        for f in "/proc/$CT_PID1/root"/usr/libexec/dgo/dgo-* "/proc/$CT_PID1/root/usr/bin/dgoctl"; do
+            [ -f "$f" ] && grep -q __asan_init "$f" || unsanitized+=" ${f#/proc/"$CT_PID1"/root}"
+        done
     fi
     if [ -n "${BOX_PACKAGE:-}" ]; then
         tb=$(now)
@@ -175,7 +201,7 @@ run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
         teardown; TOTAL_FAIL=$((TOTAL_FAIL + 1)); return 0
     fi
 
-    export CT_PID1 CT_NSPAWN R=/proc/$CT_PID1/root BOX_NAME REPO BUILD_DIR
+    export CT_PID1 CT_NSPAWN R=/proc/$CT_PID1/root BOX_NAME REPO BUILD_DIR BOX_SANITIZED=${BOX_SANITIZED:-}
     exec {OUT_FD}> >(tee "$out" 9>&-); TEE_PID=$!
     # Background + wait: a SIGINT/SIGTERM to us then runs the traps at once (see teardown).
     timeout -k 5 "$TIMEOUT" bash "$t" </dev/null >&"$OUT_FD" 2>&1 9>&- {OUT_FD}>&- &
@@ -184,14 +210,30 @@ run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
     end_test
     teardown
     pass=$(grep -c '^PASS: ' "$out" || true) fail=$(grep -c '^FAIL: ' "$out" || true)
-    if [ "$rc" -ne 0 ] && ! grep '^RESULT: ' "$out" >/dev/null; then
-        if [ "$rc" -eq 124 ]; then echo "FAIL: $name: timed out after $TIMEOUT s"
-        else echo "FAIL: $name: crashed (exit $rc)"; fi
-        fail=$((fail + 1))
-    elif [ $((pass + fail)) -eq 0 ]; then
-        echo "FAIL: $name: no checks ran (exit $rc)"; fail=1
+    result=$(grep '^RESULT: ' "$out" | tail -n 1 || true)
+    if [[ $result =~ ^RESULT:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        rpass=${BASH_REMATCH[1]} rfail=${BASH_REMATCH[2]}
+    else
+        rpass='' rfail=''
     fi
-    if [ -n "${BOX_SANITIZED:-}" ]; then
+    if [ $((pass + fail)) -eq 0 ]; then
+        echo "FAIL: $name: no checks ran (exit $rc)"; fail=1
+    elif [ -z "$rpass" ]; then
+        if [ "$rc" -eq 124 ]; then echo "FAIL: $name: timed out after $TIMEOUT s"
+        elif [ "$rc" -ne 0 ]; then echo "FAIL: $name: crashed (exit $rc) before its RESULT line"
+        else echo "FAIL: $name: ended (exit 0) before its RESULT line: the checks after that point never ran"; fi
+        fail=$((fail + 1))
+    elif [ "$rpass $rfail" != "$pass $fail" ]; then
+        echo "FAIL: $name: its RESULT line says $rpass passed, $rfail failed, but it printed $pass PASS and $fail FAIL lines"
+        fail=$((fail + 1))
+    elif [ $((rc != 0)) != $((rfail != 0)) ]; then   # finish: exit 0 iff nothing failed
+        echo "FAIL: $name: exit status $rc after \"$result\""
+        fail=$((fail + 1))
+    fi
+    if [ -n "$unsanitized" ]; then
+        echo "FAIL: $name: BOX_SANITIZED=1, but not built with ASan:$unsanitized"
+        fail=$((fail + 1))
+    elif [ -n "${BOX_SANITIZED:-}" ]; then
         reports=$(grep -cE 'AddressSanitizer|LeakSanitizer|runtime error:' "$CT_LOGS/$name.journal" || true)
         if [ "$reports" -gt 0 ]; then
             echo "FAIL: $name: $reports sanitizer reports in the journal:"
@@ -207,5 +249,6 @@ run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
 }
 
 for t in "${tests[@]}"; do run_one "$t"; done
+[ ${#SKIPPED[@]} -eq 0 ] || echo "--- skipped (build-only, not counted): ${SKIPPED[*]}"
 echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
 [ "$TOTAL_FAIL" -eq 0 ]
