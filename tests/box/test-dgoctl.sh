@@ -82,7 +82,7 @@ root_status=$OUT
 # An operator need not be root: GetUnit/LoadUnit and the properties are open to everyone.
 user_status=$(ct_exec setpriv --reuid=65534 --regid=65534 --clear-groups dgoctl status 2>&1) && rc=0 || rc=$?
 check_eq "status as user nobody: exit 0" 0 "$rc"
-check_eq "... the same unit states as root's" "$(cut -c1-70 <<<"$root_status")" "$(cut -c1-70 <<<"$user_status")"
+check_unchanged "... the same unit states as root's" "$(cut -c1-70 <<<"$root_status")" "$(cut -c1-70 <<<"$user_status")"
 
 echo "--- colours only on a terminal"
 tty_out=$(ct_exec env -u NO_COLOR TERM=xterm script -qec "dgoctl status" /dev/null 2>&1 || true)
@@ -167,7 +167,7 @@ bad "a bad --timeout" "--timeout 0: must be more than 0" --timeout 0 students
 bad "a registry URL that is not http" "must be an http:// URL" --registry https://127.0.0.1:3000 services
 bad "student without ID" "which student\\?" student
 bad "logs with a bad service name" "is no service name" logs 'no such=thing'
-check_eq "none of them reached the grading service" "$grades_before" \
+check_unchanged "none of them reached the grading service" "$grades_before" \
     "$(json_get "$(curl -s --max-time 5 http://127.0.0.1:6000/students/1 || true)" 'len(d["Grades"])')"
 
 echo "--- errors from the services: exit 1 with their text"
@@ -262,6 +262,9 @@ dgoctl --timeout 1 --portal http://127.0.0.1:5999 student 1
 check_eq "--portal elsewhere: exit 3 too" 3 "$RC"
 ct_exec systemctl start dgo-portal.socket
 
-check_eq "no sanitizer report from any dgoctl run (ASan+UBSan builds)" 0 \
-    "$(grep -cE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ALL_ERR")"
+# Only a sanitized build (BOX_SANITIZED: scripts/test runs this test so too) can report.
+if [ -n "${BOX_SANITIZED:-}" ]; then
+    check_eq "no sanitizer report from any dgoctl run (ASan+UBSan build)" 0 \
+        "$(grep -cE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ALL_ERR")"
+fi
 finish

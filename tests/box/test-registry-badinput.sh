@@ -204,7 +204,7 @@ name65=$(printf 'N%.0s' $(seq 65))
 expect_post "a 65-character ServiceName" 400 '"ServiceName" is not valid' "$(reg_json "$name65" $NOWHERE/x)"
 expect_post "a ServiceName with a space" 400 '"ServiceName" is not valid' "$(reg_json "Grading Service" $NOWHERE/x)"
 url513=$NOWHERE/$(printf 'u%.0s' $(seq $((513 - ${#NOWHERE} - 1))))
-check_eq "(the long URL is 513 bytes)" 513 "${#url513}"
+[ "${#url513}" = 513 ] || box__fail "the test's long URL is 513 bytes (it is ${#url513})"
 expect_post "a 513-byte ServiceURL" 400 '"ServiceURL" is not valid' \
     "{\"ServiceName\":\"X\",\"ServiceURL\":\"$url513\",\"HeartbeatURL\":\"$NOWHERE/x/heartbeat\"}"
 
@@ -244,7 +244,7 @@ check_eq "PUT /services: an Allow header with DELETE, GET and POST" "DELETE GET 
 expect "GET /nothing" 404 "no such resource" "http://127.0.0.1:3000/nothing"
 expect "POST /services/x" 404 "no such resource" --data-binary x "$REGISTRY/x"
 
-check_eq "the state file is unchanged" "$state_before" "$(sha256sum "$STATE" 2>&1)"
+check_unchanged "the state file is unchanged" "$state_before" "$(sha256sum "$STATE" 2>&1)"
 check_eq "the registry did not restart meanwhile" "$pid" "$(box_main_pid dgo-registry.service || echo none)"
 
 echo "(bad input done after $SECONDS s)"
@@ -282,10 +282,13 @@ check_eq "the registry is the same process as at the start" "$pid" \
 check_eq "NRestarts is 0" 0 "$(restarts dgo-registry.service)"
 check_eq "it still answers GET /heartbeat" 200 \
     "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:3000/heartbeat || true)"
-box_journal_sync
-sanitizer=$(box_journal -u dgo-registry.service -o cat | grep -E -A 30 'AddressSanitizer|LeakSanitizer|runtime error' | head -60)
-[ -z "$sanitizer" ] || echo "$sanitizer"
-check_eq "no sanitizer report in the registry's journal" "" "${sanitizer:+found}"
+# Only a sanitized build (BOX_SANITIZED, which run.sh checks) can report anything.
+if [ -n "${BOX_SANITIZED:-}" ]; then
+    box_journal_sync
+    sanitizer=$(box_journal -u dgo-registry.service -o cat | grep -E -A 30 'AddressSanitizer|LeakSanitizer|runtime error' | head -60)
+    [ -z "$sanitizer" ] || echo "$sanitizer"
+    check_eq "no sanitizer report in the registry's journal" "" "${sanitizer:+found}"
+fi
 echo "(the test took $SECONDS s)"
 
 finish

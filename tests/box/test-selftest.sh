@@ -2,6 +2,7 @@
 # test-selftest.sh - proves the box harness works, without the dgo binaries: socket activation
 # reachable from the host, the box's journal, box_kill + restart, journald keeping a burst.
 # Run: tests/box/run.sh - tests/box/test-selftest.sh
+# box: build-only
 # shellcheck disable=SC2317  # helper functions here are called through check/wait_until
 set -euo pipefail
 # shellcheck source=tests/box/lib.sh

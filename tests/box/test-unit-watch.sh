@@ -18,6 +18,9 @@
 # PropertiesChanged from its event loop, so states it passes through in one
 # iteration may arrive merged (failed/failed is often not seen before
 # activating/auto-restart).
+# The probe's build is no check (a failed build is one FAIL, and the end); the
+# sanitizer checks count only when the probe is built with -fsanitize.
+# box: build-only
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"
@@ -36,7 +39,7 @@ if ! cc -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -g 
     box__fail "the probe builds"
     finish
 fi
-box__pass "the probe builds"
+echo "--- the probe built (${PROBE_CFLAGS--fsanitize=address,undefined -fno-omit-frame-pointer})"
 install -m 0755 "$PROBE" "$R/usr/local/bin/unit-watch-probe"
 
 probe_lines() { cat "$R$OUT" 2>/dev/null; }
@@ -148,8 +151,10 @@ check "the probe exited with status 3 (and ASan/LSan found nothing: that would b
         eventually 5 '[ "$(box_unit_prop uw-probe.service ExecMainStatus)" = 3 ]'
 box_journal_sync
 j=$(box_journal -u uw-probe.service -o cat)
-check "no sanitizer report in the probe's stderr" \
-        bash -c '! grep -E "AddressSanitizer|LeakSanitizer|runtime error" <<<"$1"' _ "$j"
+if [[ ${PROBE_CFLAGS--fsanitize=address} == *-fsanitize=* ]]; then
+    check "no sanitizer report in the probe's stderr" \
+            bash -c '! grep -E "AddressSanitizer|LeakSanitizer|runtime error" <<<"$1"' _ "$j"
+fi
 echo "the probe's journal:"; sed 's/^/    /' <<<"$j" | tail -n 20
 echo "everything the probe printed (ms since its first line):"
 awk 'NR == 1 { t = $1 } { printf "    %9.3f %s\n", ($1 - t) / 1000, substr($0, index($0, " ") + 1) }' <<<"$all"
