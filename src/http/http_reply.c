@@ -1,4 +1,6 @@
-/* http_reply.c - the request accessors and replies of http.h. */
+/* http_reply.c - what a handler reads of its request and how it answers
+ * (http.h): the accessors, the replies, and the shared replies counted
+ * across threads. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -8,7 +10,7 @@
 #include <string.h>
 
 #include "http.h"
-#include "http_internal.h"
+#include "http_request.h"
 #include "basic/log.h"
 
 const char *http_request_method(const struct http_request *req) {

@@ -1,8 +1,9 @@
-/* http_server.h - an HTTP server (libmicrohttpd) driven by the sd-event loop.
+/* http_server.h - the HTTP server a service starts on its sd-event loop.
  *
- * libmicrohttpd runs in MHD_USE_EPOLL mode without threads of its own: its
- * epoll fd is one source of the loop and its timeout another, so a stalled
- * handler stalls the loop, and the watchdog sees it. */
+ * One libmicrohttpd daemon on the loop (http_daemon.h), which accepts on the
+ * listening socket itself; or, when the service asks for serving threads, a
+ * pool of such daemons (http_workers.h), the loop accepting for them.
+ * Handlers see only http.h. */
 #pragma once
 
 #include <systemd/sd-event.h>
@@ -23,8 +24,12 @@ struct http_server_config {
         size_t max_body;                /* default for routes that set none; 0: HTTP_MAX_BODY_DEFAULT */
         unsigned connection_limit;      /* 0: 1024 */
         unsigned idle_timeout_sec;      /* 0: 30 */
-        /* Threads serving the socket, the loop's own included; 0 or 1: the
-         * loop alone. Handlers then run in any of them: see http_workers.h. */
+        /* 0: the loop alone, libmicrohttpd accepting by itself. N >= 1: N
+         * threads serving the socket, the loop's own included, the loop
+         * accepting every connection and handing it to one (http_workers.h);
+         * handlers then run in any of them. A service that serves from one
+         * thread per CPU asks for N >= 1 on every machine, so that its
+         * connections take the same path on one CPU as on many. */
         unsigned threads;
 };
 

@@ -1,0 +1,495 @@
+/* http_daemon.c - see http_daemon.h.
+ *
+ * A request's life, in libmicrohttpd's access callback (on_access()): it is
+ * called once with the headers (HEADERS: we only route and set up state
+ * there, since a reply queued in that first call would make it answer
+ * "Connection: close"), then once per body chunk (BODY, or REFUSED), then
+ * once with no data: the handler runs (HANDLER) and its reply is queued
+ * (REPLIED), or it waits (SUSPENDED) until it is answered and resumed
+ * (RESUMED), and libmicrohttpd calls once more to take the reply. */
+#include "http_daemon.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "basic/clock.h"
+#include "basic/grow.h"
+#include "basic/list.h"
+#include "basic/log.h"
+#include "basic/loop.h"
+#include "basic/macros.h"
+#include "http.h"
+#include "http_request.h"
+
+struct http_daemon {
+        struct MHD_Daemon *mhd;
+        sd_event *event;
+        sd_event_source *io, *timer;
+        struct http_server_config config;       /* with the defaults filled in */
+        struct http_daemon_hooks hooks;
+        atomic_ullong requests;                 /* read by other threads (a STATUS= line) */
+        bool stopping;                          /* in http_daemon_free(): start no handler */
+        /* Requests answered in another thread (http_request_resume_async()),
+         * to be resumed in ours: a list under a lock, and an eventfd that
+         * wakes our loop. */
+        pthread_mutex_t answered_lock;
+        struct http_request *answered;          /* LIST_FIELDS(answered) */
+        int answered_fd;
+        sd_event_source *answered_io;
+        /* libmicrohttpd's own error messages, bounded: a burst of refused
+         * connections must not flood the journal. */
+        uint64_t log_window;                    /* the second they are counted in */
+        unsigned log_count, log_suppressed;
+};
+
+#define MHD_LOG_PER_SECOND 10
+
+static void on_mhd_log(void *cls, const char *format, va_list ap) {
+        struct http_daemon *d = cls;
+        uint64_t second = now_usec(CLOCK_MONOTONIC) / USEC_PER_SEC;
+        char text[512];
+
+        if (second != d->log_window) {
+                if (d->log_suppressed)
+                        log_warning("libmicrohttpd: %u more messages suppressed", d->log_suppressed);
+                d->log_window = second;
+                d->log_count = d->log_suppressed = 0;
+        }
+        if (++d->log_count > MHD_LOG_PER_SECOND) {
+                d->log_suppressed++;
+                return;
+        }
+        vsnprintf(text, sizeof text, format, ap);
+        text[strcspn(text, "\n")] = '\0';
+        log_warning("libmicrohttpd: %s", text);
+}
+
+static int rearm_timer(struct http_daemon *d) {
+        MHD_UNSIGNED_LONG_LONG ms;
+
+        if (MHD_get_timeout(d->mhd, &ms) != MHD_YES)
+                return sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
+        int r = sd_event_source_set_time(d->timer, loop_now(d->event) + (uint64_t) ms * USEC_PER_MSEC);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
+}
+
+static int run_mhd(struct http_daemon *d) {
+        MHD_run(d->mhd);
+        int r = rearm_timer(d);
+        if (r < 0)
+                log_error_errno(r, "Cannot arm the HTTP timer");
+        return 0;
+}
+
+static int on_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        return run_mhd(userdata);
+}
+
+static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        return run_mhd(userdata);
+}
+
+/* ---- a request's phases ---- */
+
+/* HEADERS: route the request, and set up what the next phases need. */
+static struct http_request *request_new(struct http_daemon *d, struct MHD_Connection *c,
+                                        const char *url, const char *method) {
+        const struct http_server_config *config = &d->config;
+        struct http_request *req = calloc(1, sizeof *req);
+
+        if (!req)
+                return NULL;
+        req->daemon = d;
+        req->connection = c;
+        req->method = method;
+        req->path = url;
+        enum route_result rr = route_lookup(config->routes, config->n_routes, method, url, &req->route,
+                                            &req->params, req->allow, sizeof req->allow);
+        req->userdata = config->userdata;
+        if (rr != ROUTE_FOUND && config->n_core_routes) {
+                char core_allow[sizeof req->allow];
+                enum route_result cr = route_lookup(config->core_routes, config->n_core_routes, method, url,
+                                                    &req->route, &req->params, core_allow, sizeof core_allow);
+                if (cr == ROUTE_FOUND)
+                        req->userdata = config->core_userdata;
+                if (cr == ROUTE_FOUND || (cr == ROUTE_METHOD_NOT_ALLOWED && rr == ROUTE_NOT_FOUND)) {
+                        rr = cr;
+                        memcpy(req->allow, core_allow, sizeof core_allow);
+                }
+        }
+        req->phase = HTTP_REQUEST_BODY;
+        if (rr != ROUTE_FOUND) {
+                req->phase = HTTP_REQUEST_REFUSED;
+                req->refused_status = rr == ROUTE_NOT_FOUND ? 404 : 405;
+        }
+        req->max_body = req->route && req->route->max_body ? req->route->max_body : config->max_body;
+        return req;
+}
+
+static bool declared_too_large(const struct http_request *req) {
+        const char *cl = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        char *end;
+        unsigned long long n;
+
+        if (!cl)
+                return false;
+        errno = 0;
+        n = strtoull(cl, &end, 10);
+        return errno == ERANGE || (end != cl && n > req->max_body);
+}
+
+/* A body over the limit is read and dropped up to this much more, so the
+ * client gets its 413 (libmicrohttpd queues a reply only once the request is
+ * complete); past that the connection is dropped. */
+#define DISCARD_MAX (1024u * 1024u)
+
+/* BODY or REFUSED: keep a chunk of the body, or drop it; false when the
+ * connection should be dropped. */
+static bool body_take(struct http_request *req, const char *data, size_t len) {
+        req->received += len;
+        if (req->phase == HTTP_REQUEST_BODY && req->received > req->max_body) {
+                req->phase = HTTP_REQUEST_REFUSED;
+                req->refused_status = 413;
+                free(req->body);
+                req->body = NULL;
+                req->body_len = req->body_size = 0;
+        }
+        if (req->phase == HTTP_REQUEST_REFUSED)
+                return req->received - len <= req->max_body + DISCARD_MAX;
+
+        if (grow_to(&req->body, &req->body_size, req->body_len + len + 1, 1024) < 0)
+                return false;
+        memcpy(req->body + req->body_len, data, len);
+        req->body_len += len;
+        req->body[req->body_len] = '\0';
+        return true;
+}
+
+/* REPLIED: hand the reply (a 500 when none was made) to libmicrohttpd. */
+static enum MHD_Result queue_reply(struct http_daemon *d, struct http_request *req) {
+        enum MHD_Result ret;
+
+        if (!req->response && http_reply_error(req, 500, "internal error") < 0)
+                return MHD_NO;                          /* out of memory: drop the connection */
+        if (req->close_after)
+                (void) http_reply_closing(req);         /* on failure the connection just stays */
+        if (d->hooks.reply)
+                d->hooks.reply(d->hooks.userdata);
+        req->phase = HTTP_REQUEST_REPLIED;
+        ret = MHD_queue_response(req->connection, req->status, req->response);
+        http_request_drop_response(req);
+        atomic_fetch_add_explicit(&d->requests, 1, memory_order_relaxed);
+        return ret;
+}
+
+/* REFUSED: the reply decided before the handler. */
+static enum MHD_Result reply_refused(struct http_daemon *d, struct http_request *req) {
+        switch (req->refused_status) {
+        case 404:
+                http_reply_error(req, 404, "no such resource: %s", req->path);
+                break;
+        case 405:
+                http_reply_error(req, 405, "method %s not allowed here (allowed: %s)", req->method, req->allow);
+                http_reply_header(req, MHD_HTTP_HEADER_ALLOW, req->allow);
+                break;
+        default:
+                assert(req->refused_status == 413);
+                http_reply_error(req, 413, "request body larger than %zu bytes", req->max_body);
+                break;
+        }
+        return queue_reply(d, req);
+}
+
+/* HANDLER: the body is complete; the handler answers now or later. */
+static enum MHD_Result run_handler(struct http_daemon *d, struct http_request *req) {
+        if (d->stopping) {                      /* what the service needs may be gone */
+                http_reply_error(req, 503, "shutting down");
+                return queue_reply(d, req);
+        }
+
+        req->phase = HTTP_REQUEST_HANDLER;
+        int r = req->route->handler(req, req->userdata);
+        if (r == HTTP_LATER && !req->response) {
+                req->phase = HTTP_REQUEST_SUSPENDED;
+                MHD_suspend_connection(req->connection);
+                return MHD_YES;
+        }
+        if (r < 0 && !req->response) {
+                log_error_errno(r, "%s %s failed", req->method, req->path);
+                http_reply_error(req, 500, "internal error");
+        }
+        return queue_reply(d, req);
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls) {
+        struct http_daemon *d = cls;
+        struct http_request *req = *con_cls;
+
+        if (!req) {                             /* HEADERS */
+                req = request_new(d, c, url, method);
+                if (!req)
+                        return MHD_NO;
+                *con_cls = req;
+                if (d->hooks.request) {
+                        const union MHD_ConnectionInfo *ci =
+                                MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+                        req->close_after = ci && d->hooks.request(d->hooks.userdata, ci->socket_context);
+                }
+                if (declared_too_large(req)) {
+                        /* Answer before the body is sent (no "100 Continue"); the
+                         * connection closes, which is what we want here. A 404
+                         * or 405 already decided says more than the 413. */
+                        if (req->phase != HTTP_REQUEST_REFUSED) {
+                                req->phase = HTTP_REQUEST_REFUSED;
+                                req->refused_status = 413;
+                        }
+                        return reply_refused(d, req);
+                }
+                return MHD_YES;
+        }
+
+        switch (req->phase) {
+        case HTTP_REQUEST_BODY:
+        case HTTP_REQUEST_REFUSED:
+                if (*upload_data_size > 0) {
+                        if (!body_take(req, upload_data, *upload_data_size))
+                                return MHD_NO;
+                        *upload_data_size = 0;
+                        return MHD_YES;
+                }
+                if (req->phase == HTTP_REQUEST_REFUSED)
+                        return reply_refused(d, req);
+                return run_handler(d, req);
+        case HTTP_REQUEST_RESUMED:
+                return queue_reply(d, req);
+        case HTTP_REQUEST_HANDLER:
+        case HTTP_REQUEST_SUSPENDED:
+        case HTTP_REQUEST_REPLIED:
+                break;
+        }
+        /* libmicrohttpd does not call while a handler runs, while the
+         * connection is suspended, or once a reply is queued. */
+        log_error("HTTP request %s %s called back in phase %d", req->method, req->path, (int) req->phase);
+        return MHD_NO;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+        struct http_request *req = *con_cls;
+
+        if (!req)
+                return;
+        http_request_drop_response(req);
+        free(req->body);
+        free(req);
+        *con_cls = NULL;
+}
+
+/* ---- waiting requests ---- */
+
+/* SUSPENDED -> RESUMED: give the request back to libmicrohttpd, with its
+ * reply (a 500 when whoever answered made none). It is taken up in the next
+ * MHD_run(). */
+static void resume_connection(struct http_request *req) {
+        assert(req->phase == HTTP_REQUEST_SUSPENDED);
+        if (!req->response)
+                http_reply_error(req, 500, "internal error");
+        req->phase = HTTP_REQUEST_RESUMED;
+        MHD_resume_connection(req->connection);
+}
+
+void http_request_resume(struct http_request *req) {
+        struct http_daemon *d = req->daemon;
+        int r;
+
+        resume_connection(req);
+        /* Without threads of its own, libmicrohttpd takes up a resumed
+         * connection only in the next MHD_run() (its documentation says so):
+         * that is now, from the loop. Without this the reply waits for other
+         * traffic, or for ever. */
+        r = sd_event_source_set_time(d->timer, 0);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
+        if (r < 0 && r != -ESTALE)              /* ESTALE: the loop has ended; http_daemon_free() runs it */
+                log_error_errno(r, "Cannot arm the HTTP timer");
+}
+
+/* Resume, in our thread, what other threads answered; RUN: and send it
+ * now (not when http_daemon_free() runs libmicrohttpd itself). */
+static void resume_answered(struct http_daemon *d, bool run) {
+        struct http_request *req, *next, *list;
+
+        pthread_mutex_lock(&d->answered_lock);
+        list = TAKE_PTR(d->answered);
+        pthread_mutex_unlock(&d->answered_lock);
+        LIST_FOREACH_SAFE(answered, req, next, list) {
+                req->answer(req, req->answer_data);
+                resume_connection(req);
+        }
+        /* Once for them all (http_request_resume() arms the timer instead,
+         * a system call per request). */
+        if (list && run)
+                run_mhd(d);
+}
+
+static int on_answered(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        uint64_t n;
+
+        if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
+                log_warning_errno(-errno, "Cannot read the HTTP server's eventfd");
+        resume_answered(userdata, true);
+        return 0;
+}
+
+void http_request_resume_async(struct http_request *req, http_answer_fn answer, void *data) {
+        struct http_daemon *d = req->daemon;
+        uint64_t one = 1;
+
+        assert(answer);
+        req->answer = answer;
+        req->answer_data = data;
+        pthread_mutex_lock(&d->answered_lock);
+        LIST_PREPEND(answered, d->answered, req);
+        pthread_mutex_unlock(&d->answered_lock);
+        /* Fails only when the counter is full, when a wake-up is pending anyway. */
+        (void) !write(d->answered_fd, &one, sizeof one);
+}
+
+/* ---- connections ---- */
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+        struct http_daemon *d = cls;
+
+        if (d->hooks.connection) {
+                const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+                d->hooks.connection(d->hooks.userdata, ci ? ci->connect_fd : -1,
+                                    code == MHD_CONNECTION_NOTIFY_STARTED, socket_context);
+        }
+}
+
+int http_daemon_add_connection(struct http_daemon *d, int fd, const struct sockaddr *addr, socklen_t len) {
+        if (MHD_add_connection(d->mhd, fd, addr, len) != MHD_YES)
+                return -ECONNREFUSED;
+        run_mhd(d);                             /* without threads of its own, it starts on it in MHD_run() */
+        return 0;
+}
+
+/* ---- the daemon ---- */
+
+DEFINE_POINTER_CLEANUP(struct http_daemon *, http_daemon_free)
+
+int http_daemon_start(sd_event *e, int listen_fd, const struct http_server_config *config,
+                      const struct http_daemon_hooks *hooks, struct http_daemon **ret) {
+        _cleanup_(http_daemon_freep) struct http_daemon *d = NULL;
+        const union MHD_DaemonInfo *info;
+        bool listens = listen_fd >= 0;
+        int r;
+
+        assert(e);
+        assert(config);
+        assert(ret);
+        d = calloc(1, sizeof *d);
+        if (!d)
+                return log_error_errno(-ENOMEM, "Cannot start the HTTP server");
+        d->answered_fd = -EBADF;
+        pthread_mutex_init(&d->answered_lock, NULL);
+        d->event = sd_event_ref(e);
+        d->config = *config;
+        if (!d->config.max_body)
+                d->config.max_body = HTTP_MAX_BODY_DEFAULT;
+        if (!d->config.connection_limit)
+                d->config.connection_limit = HTTP_CONNECTION_LIMIT_DEFAULT;
+        if (!d->config.idle_timeout_sec)
+                d->config.idle_timeout_sec = HTTP_IDLE_TIMEOUT_SEC_DEFAULT;
+        if (hooks)
+                d->hooks = *hooks;
+
+        d->answered_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (d->answered_fd < 0)
+                return log_error_errno(-errno, "Cannot make an eventfd for the HTTP server");
+
+        /* libmicrohttpd refuses MHD_OPTION_LISTEN_SOCKET with MHD_USE_NO_LISTEN_SOCKET. */
+        struct MHD_OptionItem listen_option[] = {
+                { listens ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_END, listen_fd, NULL },
+                { MHD_OPTION_END, 0, NULL },
+        };
+        d->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME |
+                                  (listens ? 0 : MHD_USE_NO_LISTEN_SOCKET), 0,
+                                  NULL, NULL, on_access, d,
+                                  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, d,     /* first, to catch all */
+                                  MHD_OPTION_ARRAY, listen_option,
+                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+                                  MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
+                                  MHD_OPTION_CONNECTION_LIMIT, d->config.connection_limit,
+                                  MHD_OPTION_CONNECTION_TIMEOUT, d->config.idle_timeout_sec,
+                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 8192,
+                                  MHD_OPTION_END);
+        if (!d->mhd)
+                return log_error_errno(-EIO, "Cannot start the HTTP server");
+        info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+        if (!info)
+                return log_error_errno(-EIO, "libmicrohttpd has no epoll fd");
+        r = sd_event_add_io(e, &d->io, info->epoll_fd, EPOLLIN, on_io, d);
+        if (r < 0)
+                return log_error_errno(r, "Cannot add the HTTP server to the event loop");
+        r = sd_event_add_io(e, &d->answered_io, d->answered_fd, EPOLLIN, on_answered, d);
+        if (r < 0)
+                return log_error_errno(r, "Cannot add the HTTP server to the event loop");
+        /* Accuracy 1 us: the default 250 ms would stall reading bodies. */
+        r = sd_event_add_time(e, &d->timer, CLOCK_MONOTONIC, 0, 1, on_timer, d);
+        if (r < 0)
+                return log_error_errno(r, "Cannot add the HTTP server to the event loop");
+        r = rearm_timer(d);
+        if (r < 0)
+                return log_error_errno(r, "Cannot add the HTTP server to the event loop");
+        *ret = TAKE_PTR(d);
+        return 0;
+}
+
+void http_daemon_free(struct http_daemon *d) {
+        if (!d)
+                return;
+        if (d->mhd)
+                resume_answered(d, false);      /* answered while our loop was ending */
+        sd_event_source_disable_unref(d->io);
+        sd_event_source_disable_unref(d->timer);
+        sd_event_source_disable_unref(d->answered_io);
+        if (d->mhd) {
+                /* Replies made while shutting down (requests that waited,
+                 * answered as their work was cancelled) go out now, as far as
+                 * they can without waiting; a request that came in meanwhile
+                 * gets a 503, not its handler. Quiesced first: connections
+                 * still in the backlog stay there, for the next process. */
+                MHD_socket fd = MHD_quiesce_daemon(d->mhd);
+                d->stopping = true;
+                MHD_run(d->mhd);
+                if (fd != MHD_INVALID_SOCKET)
+                        close(fd);              /* ours once quiesced; systemd keeps its own */
+                MHD_stop_daemon(d->mhd);
+        }
+        http_reply_cleanup();
+        if (d->answered_fd >= 0)
+                close(d->answered_fd);
+        pthread_mutex_destroy(&d->answered_lock);
+        sd_event_unref(d->event);
+        free(d);
+}
+
+unsigned long long http_daemon_requests(const struct http_daemon *d) {
+        return atomic_load_explicit(&d->requests, memory_order_relaxed);
+}
