@@ -5,7 +5,7 @@
 
 #include "format.h"
 
-void format_average(const json_t *grades, char *buf, size_t size) {
+bool grades_average(const json_t *grades, double *ret) {
         const json_t *g;
         double sum = 0;
         size_t i, n = 0;
@@ -17,7 +17,16 @@ void format_average(const json_t *grades, char *buf, size_t size) {
                         n++;
                 }
         }
-        if (n == 0) {
+        if (n == 0)
+                return false;
+        *ret = sum / (double) n;
+        return true;
+}
+
+void format_average(const json_t *grades, char *buf, size_t size) {
+        double average;
+
+        if (!grades_average(grades, &average)) {
                 snprintf(buf, size, "\xe2\x80\x93");        /* U+2013 EN DASH */
                 return;
         }
@@ -25,7 +34,7 @@ void format_average(const json_t *grades, char *buf, size_t size) {
          * 90.25 is 90.3, where printf's "%.1f" would say 90.2. The 1e-9
          * keeps 88.45, which binary floating point holds as 88.4499...,
          * from going down. */
-        double tenths = floor(sum * 10.0 / (double) n + 1e-9 + 0.5);
+        double tenths = floor(average * 10.0 + 1e-9 + 0.5);
         snprintf(buf, size, "%.1f%%", tenths / 10.0);
 }
 

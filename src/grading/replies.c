@@ -5,7 +5,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "basic/grow.h"
 
@@ -85,7 +84,9 @@ char *replies_page(struct replies *c, const struct gradebook *gb, size_t offset,
                 return NULL;
         buf[len++] = '[';
         for (size_t pos = 0; pos < gb->n_students; pos++) {
-                if (name && !student_name_matches(&gb->students[pos], name))
+                const struct student *s = &gb->students[pos];
+
+                if (name && !student_name_contains(s->first_name, s->last_name, name))
                         continue;
                 if (matched++ < offset || matched > offset + limit)
                         continue;
@@ -117,21 +118,3 @@ struct http_shared *replies_all(struct replies *c, const struct gradebook *gb) {
         return c->all;
 }
 
-static bool contains_nocase(const char *haystack, size_t hlen, const char *needle, size_t nlen) {
-        for (size_t i = 0; i + nlen <= hlen; i++)
-                if (strncasecmp(haystack + i, needle, nlen) == 0)
-                        return true;
-        return false;
-}
-
-bool student_name_matches(const struct student *s, const char *name) {
-        char full[2 * GB_NAME_MAX + 2];
-        size_t first = strlen(s->first_name), last = strlen(s->last_name);
-
-        if (first + last + 2 > sizeof full)
-                return false;                   /* cannot be: names are bounded */
-        memcpy(full, s->first_name, first);
-        full[first] = ' ';
-        memcpy(full + first + 1, s->last_name, last + 1);
-        return contains_nocase(full, first + 1 + last, name, strlen(name));
-}

@@ -35,5 +35,3 @@ void replies_changed(struct replies *c, size_t pos);
  * not NULL). */
 char *replies_page(struct replies *c, const struct gradebook *gb, size_t offset, size_t limit, const char *name,
                    size_t *len, size_t *total);
-/* Does "FIRST LAST" contain NAME, ignoring ASCII case? (pure; unit-tested) */
-bool student_name_matches(const struct student *s, const char *name);

@@ -363,17 +363,15 @@ static int load_grades(struct store *st, struct gradebook *gb) {
                 const char *type = (const char *) sqlite3_column_text(stmt, 2);
                 struct grade g = { .score = sqlite3_column_double(stmt, 3) };
                 long id = (long) sqlite3_column_int64(stmt, 0);
-                int t = type ? grade_type_from_string(type) : -1;
 
                 s = student_for_grade(gb, id, s);
-                if (!s || t < 0 || !title || !text_field_valid(title, strlen(title), GB_TITLE_MAX) ||
-                    !(g.score >= 0 && g.score <= 100)) {
+                if (!s || grade_fields_problem(title, type, g.score)) {
                         log_error("%s: a grade of student %ld is not valid (unknown student, type, title or score)",
                                   st->path, id);
                         r = -EBADMSG;
                         break;
                 }
-                g.type = (enum grade_type) t;
+                g.type = (enum grade_type) grade_type_from_string(type);
                 g.title = strdup(title);
                 r = g.title ? student_add_grade(s, &g) : -ENOMEM;
                 if (r == -ENOSPC)
@@ -399,9 +397,7 @@ static int load_students(struct store *st, struct gradebook *gb) {
                 const char *last = (const char *) sqlite3_column_text(stmt, 2);
                 long long id = sqlite3_column_int64(stmt, 0);
 
-                if (id <= 0 || id > GB_ID_MAX || !first || !last ||
-                    !text_field_valid(first, strlen(first), GB_NAME_MAX) ||
-                    !text_field_valid(last, strlen(last), GB_NAME_MAX)) {
+                if (student_fields_problem(id, first, last)) {
                         log_error("%s: student %lld is not valid (ID or names)", st->path, id);
                         r = -EBADMSG;
                         break;

@@ -6,7 +6,10 @@
 const char *const store_migrations[STORE_SCHEMA_VERSION] = {
         /* 0 -> 1: the first schema. A student's "Grades" are its grades in
          * the order of their ID (the order they were given in); a new
-         * student's ID is the highest so far + 1, as in the original. */
+         * student's ID is the highest so far + 1, as in the original.
+         * A migration is history, never edited: its CHECKs spell out the
+         * grade types and scores as they were then (today's rules are
+         * dgo/grade.h's, which store.c applies when it loads). */
         "CREATE TABLE students ("
         "  id INTEGER PRIMARY KEY,"
         "  first_name TEXT NOT NULL,"

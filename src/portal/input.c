@@ -2,37 +2,14 @@
 #include "input.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "basic/macros.h"
+#include "dgo/grade.h"
+#include "dgo/student.h"
 #include "form.h"
-#include "dgo/gradebook.h"
-
-int score_parse(const char *s, double *ret) {
-        size_t digits = 0, dots = 0, n = strlen(s);
-        char *end;
-        double v;
-
-        /* A strict grammar: strtod() alone would take "0x10", "1e2", "nan". */
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] >= '0' && s[i] <= '9')
-                        digits++;
-                else if (s[i] == '.')
-                        dots++;
-                else
-                        return -EINVAL;
-        }
-        if (digits == 0 || dots > 1 || n > 32)
-                return -EINVAL;
-        v = strtod(s, &end);
-        if (*end || !isfinite(v) || v < 0 || v > 100)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
 
 /* A text field: the form's value must have been readable, then the grading
  * service's rule (1 to MAX bytes, no control characters). */
@@ -78,16 +55,16 @@ int grade_input_parse(const char *body, size_t len, struct grade_input *in, json
         double score;
         int r;
 
-        if ((r = fields_parse(body, len, fields, sizeof fields / sizeof fields[0], &in->csrf_len, error,
+        if ((r = fields_parse(body, len, fields, ELEMENTSOF(fields), &in->csrf_len, error,
                               error_size)) < 0 ||
             (r = text_check("Title", &fields[1], GB_TITLE_MAX, error, error_size)) < 0)
                 return r;
         if (fields[2].result < 0 || grade_type_from_string(in->type) < 0) {
-                snprintf(error, error_size, "Type must be one of Quiz, Test, Exam, Homework.");
+                snprintf(error, error_size, "Type must be one of %s.", GRADE_TYPES_TEXT);
                 return -EINVAL;
         }
         if (fields[3].result < 0 || score_parse(in->score, &score) < 0) {
-                snprintf(error, error_size, "Score must be a number from 0 to 100.");
+                snprintf(error, error_size, "Score must be a number from 0 to %d.", GB_SCORE_MAX);
                 return -EINVAL;
         }
         *ret = json_pack("{s:s, s:s, s:o}", "Title", in->title, "Type", in->type, "Score", score_to_json(score));
@@ -103,7 +80,7 @@ int student_input_parse(const char *body, size_t len, struct student_input *in, 
         };
         int r;
 
-        if ((r = fields_parse(body, len, fields, sizeof fields / sizeof fields[0], &in->csrf_len, error,
+        if ((r = fields_parse(body, len, fields, ELEMENTSOF(fields), &in->csrf_len, error,
                               error_size)) < 0 ||
             (r = text_check("First name", &fields[1], GB_NAME_MAX, error, error_size)) < 0 ||
             (r = text_check("Last name", &fields[2], GB_NAME_MAX, error, error_size)) < 0)

@@ -1,7 +1,7 @@
 /* input.h - the portal's two forms, read and checked.
  *
  * Pure code, unit-tested. The rules are the grading service's own
- * (gradebook.h: the same limits and the same checks), so what passes here
+ * (dgo/grade.h, dgo/student.h: the same limits and the same checks), so what passes here
  * is what the grading service takes; the messages are for people. A form
  * keeps what was typed, so that a page with an error can show it again. */
 #pragma once
@@ -35,6 +35,3 @@ int grade_input_parse(const char *body, size_t len, struct grade_input *in, json
  * {"FirstName","LastName"}. */
 int student_input_parse(const char *body, size_t len, struct student_input *in, json_t **ret,
                         char *error, size_t error_size);
-
-/* "0", "85", "97.5", ".5": digits with at most one '.', 0 to 100. */
-int score_parse(const char *s, double *ret);

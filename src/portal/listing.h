@@ -15,9 +15,11 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "dgo/student.h"
+
 #define LISTING_PAGE_SIZE 100
 #define LISTING_PAGE_MAX 1000000UL      /* 10^8 students: far past any book */
-#define LISTING_NAME_MAX 64             /* bytes of a search: the grading service's bound */
+#define LISTING_NAME_MAX GB_NAME_MAX    /* bytes of a search: the grading service's bound */
 #define LISTING_URL_MAX 256             /* room for any path or link made here */
 
 /* What the browser asked for, checked. */

@@ -1,18 +1,15 @@
 /* view.c - see view.h. */
-#include "dgo/format.h"
 #include "view.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/macros.h"
+#include "dgo/format.h"
+#include "dgo/grade.h"
 #include "html.h"
-
-#define N_VARS(v) (sizeof (v) / sizeof (v)[0])
-
-static const char *const grade_types[] = { "Quiz", "Test", "Exam", "Homework" };
 
 int templates_load(struct templates *t, const char *dir) {
         static const char *const names[] = { "students", "student", "status", "error" };
@@ -22,7 +19,7 @@ int templates_load(struct templates *t, const char *dir) {
 
         *t = (struct templates) { 0 };
         snprintf(layout, sizeof layout, "%s/layout.html", dir);
-        for (size_t i = 0; i < N_VARS(names); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 snprintf(path, sizeof path, "%s/%s.html", dir, names[i]);
                 r = tmpl_load_in_layout(layout, path, slots[i]);
                 if (r < 0) {
@@ -185,7 +182,7 @@ int view_students(const struct templates *t, const json_t *rows, const struct li
                         { "last_name", TMPL_TEXT, form->last_name },
                         { "csrf", TMPL_SLOT, NULL },
                 };
-                r = page_render(t->students, vars, N_VARS(vars), ret);
+                r = page_render(t->students, vars, ELEMENTSOF(vars), ret);
         }
         free(list_html);
         free(error_html);
@@ -223,9 +220,12 @@ static void grade_rows(struct buf *b, const json_t *grades) {
 }
 
 static void type_options(struct buf *b, const char *selected) {
-        for (size_t i = 0; i < N_VARS(grade_types); i++)
-                buf_printf(b, "<option value=\"%s\"%s>%s</option>", grade_types[i],
-                           selected && strcmp(selected, grade_types[i]) == 0 ? " selected" : "", grade_types[i]);
+        for (enum grade_type t = 0; t < _GRADE_TYPE_MAX; t++) {
+                const char *name = grade_type_to_string(t);
+
+                buf_printf(b, "<option value=\"%s\"%s>%s</option>", name,
+                           selected && strcmp(selected, name) == 0 ? " selected" : "", name);
+        }
 }
 
 int view_student(const struct templates *t, const json_t *student, const struct grade_form *form,
@@ -262,7 +262,7 @@ int view_student(const struct templates *t, const json_t *student, const struct 
                         { "score", TMPL_TEXT, form->score },
                         { "csrf", TMPL_SLOT, NULL },
                 };
-                r = page_render(t->student, vars, N_VARS(vars), ret);
+                r = page_render(t->student, vars, ELEMENTSOF(vars), ret);
         }
         free(table_html);
         free(error_html);
@@ -291,7 +291,7 @@ static void service_rows(struct buf *b, const json_t *services, const char *regi
                 /* The class names are ours, never the data's. */
                 buf_printf(b, "<tr class=\"%s\">", strcmp(health, "up") == 0 ? "up" :
                                                    strcmp(health, "down") == 0 ? "down" : "unknown");
-                for (size_t k = 0; k < N_VARS(columns); k++) {
+                for (size_t k = 0; k < ELEMENTSOF(columns); k++) {
                         buf_printf(b, "<td class=\"%s\">", classes[k]);
                         html_escape_str(b, string_of(s, columns[k]));
                         buf_puts(b, "</td>");
@@ -315,7 +315,7 @@ int view_status(const struct templates *t, const json_t *services, const char *r
                         { "services", TMPL_HTML, table_html },
                         { "registry", TMPL_TEXT, registry_url },
                 };
-                r = page_render(t->status, vars, N_VARS(vars), ret);
+                r = page_render(t->status, vars, ELEMENTSOF(vars), ret);
         }
         free(table_html);
         return r;
@@ -331,5 +331,5 @@ int view_error(const struct templates *t, unsigned status, const char *title, co
         };
 
         snprintf(status_text, sizeof status_text, "%u", status);
-        return page_render(t->error, vars, N_VARS(vars), ret);
+        return page_render(t->error, vars, ELEMENTSOF(vars), ret);
 }

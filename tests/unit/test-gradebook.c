@@ -1,11 +1,14 @@
 /* test-gradebook: the grade book model: the original JSON in and out (85 stays
  * 85), validation of every field with its message, IDs kept sorted for the
- * binary search, and new students appended with growing IDs. */
+ * binary search, and new students appended with growing IDs; the rules the
+ * portal and dgoctl share with it (grade types in any case, scores typed by
+ * people, the search in names, what is wrong with a stored row). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include "check.h"
+#include "dgo/format.h"
 #include "dgo/gradebook.h"
 
 static int load(const char *text, struct gradebook *gb, char *err) {
@@ -37,14 +40,17 @@ static void test_parse_and_json(void) {
         /* the original's field names, and 85 stays 85 */
         json_t *sj = student_to_json(s);
         char *text = json_dumps(sj, JSON_COMPACT);
-        json_decref(sj);
         CHECK_STR(text, "{\"ID\":1,\"FirstName\":\"Nick\",\"LastName\":\"Carter\",\"Grades\":"
                         "[{\"Title\":\"Quiz 1\",\"Type\":\"Quiz\",\"Score\":85},{\"Title\":\"T\",\"Type\":\"Test\",\"Score\":88.5}]}");
         free(text);
 
+        /* the one average (format.h), of the student's grades as sent */
         double avg;
-        CHECK(student_average(s, &avg) && fabs(avg - 86.75) < 1e-9);
-        CHECK(!student_average(gradebook_find(&gb, 7), &avg));
+        CHECK(grades_average(json_object_get(sj, "Grades"), &avg) && fabs(avg - 86.75) < 1e-9);
+        json_decref(sj);
+        sj = student_to_json(gradebook_find(&gb, 7));
+        CHECK(!grades_average(json_object_get(sj, "Grades"), &avg));
+        json_decref(sj);
 
         /* a new student's names are validated apart; appending keeps IDs growing */
         json_t *j = json_loads("{\"FirstName\":\"Alan\",\"LastName\":\"Turing\"}", 0, NULL);
@@ -117,8 +123,47 @@ static void test_grades(void) {
         CHECK(student_id_parse("") == -1);
 }
 
+static void test_shared_rules(void) {
+        double v;
+
+        CHECK_STR(GRADE_TYPES_TEXT, "Quiz, Test, Exam, Homework");
+        CHECK(grade_type_from_string("Homework") == GRADE_HOMEWORK);
+        CHECK(grade_type_from_string("homework") == -1);
+        CHECK(grade_type_from_string_any_case("homework") == GRADE_HOMEWORK);
+        CHECK(grade_type_from_string_any_case("EXAM") == GRADE_EXAM);
+        CHECK(grade_type_from_string_any_case("Quizz") == -1);
+        CHECK_STR(grade_type_to_string(GRADE_QUIZ), "Quiz");
+
+        CHECK(score_parse("88.5", &v) == 0 && v == 88.5);
+        CHECK(score_parse("100.5", &v) == -EINVAL);
+        CHECK(score_parse("1e2", &v) == -EINVAL);
+
+        CHECK(text_field_check("Quiz 1", 6, GB_TITLE_MAX) == 0);
+        CHECK(text_field_check("", 0, GB_TITLE_MAX) == -ENODATA);
+        CHECK(text_field_check("abc", 3, 2) == -E2BIG);
+        CHECK(text_field_check("a\tb", 3, GB_TITLE_MAX) == -EINVAL);
+
+        CHECK(student_name_contains("Ada", "Lovelace", "ada love"));
+        CHECK(student_name_contains("Ada", "Lovelace", "LACE"));
+        CHECK(student_name_contains("Ada", "Lovelace", ""));
+        CHECK(!student_name_contains("Ada", "Lovelace", "adalove"));
+        CHECK(!student_name_contains("Ada", "Lovelace", "Lovelace!"));
+
+        CHECK(student_fields_problem(1, "A", "B") == NULL);
+        CHECK_STR(student_fields_problem(0, "A", "B"), "its ID is not from 1 to 999999999");
+        CHECK_STR(student_fields_problem(1, "", "B"),
+                  "its first name is not 1 to 64 bytes without control characters");
+        CHECK(student_fields_problem(1, "A", NULL) != NULL);
+        CHECK(grade_fields_problem("T", "Quiz", 100) == NULL);
+        CHECK_STR(grade_fields_problem("T", "quiz", 1), "its type is none of Quiz, Test, Exam, Homework");
+        CHECK_STR(grade_fields_problem("T", "Quiz", 100.5), "its score is not from 0 to 100");
+        CHECK_STR(grade_fields_problem(NULL, "Quiz", 1),
+                  "its title is not 1 to 100 bytes without control characters");
+}
+
 int main(void) {
         test_parse_and_json();
         test_grades();
+        test_shared_rules();
         return check_finish("gradebook");
 }

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "portal/form.h"
 #include "portal/input.h"
+#include "dgo/grade.h"          /* score_parse(): the rule the form uses */
 
 static int decode(const char *in, char *out, size_t size) {
         return form_decode(in, strlen(in), out, size);
