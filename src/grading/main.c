@@ -25,6 +25,7 @@
 #include "basic/log.h"
 #include "basic/loop.h"
 #include "replies.h"
+#include "service/registry_client.h"
 #include "service/service.h"
 #include "store.h"
 #include "writer.h"
@@ -36,6 +37,7 @@
 
 struct grading {
         struct service service;
+        struct registry_client *registry;
         /* Requests are served by more than one thread (--threads), and the
          * writer thread applies committed changes: the book and its replies
          * are read and changed with this held, each time briefly (never
@@ -461,10 +463,10 @@ int main(int argc, char **argv) {
         if (r < 0)
                 goto out;
         g.service.threads = g.threads ? g.threads : default_threads();
-        r = service_register(&g.service, &args, "GradingService", required);
+        r = service_register(&g.service, &args, "GradingService", required, &g.registry);
         if (r < 0)
                 goto out;
-        registry_client_forward_logs(g.service.registry);       /* before the threads that log start */
+        registry_client_forward_logs(g.registry);       /* before the threads that log start */
         r = service_serve(&g.service, routes, sizeof routes / sizeof routes[0], &g);
         if (r >= 0)
                 r = loop_add_status(g.service.event, status, &g);
@@ -480,6 +482,7 @@ out:
          * before http_server_free(). */
         writer_stop(g.writer);
         list_builder_stop(g.builder);
+        registry_client_free(g.registry);
         service_close(&g.service);
         store_close(g.store);
         replies_free(&g.replies);

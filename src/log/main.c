@@ -17,6 +17,7 @@
 #include "log_message.h"
 #include "log_sink.h"
 #include "basic/loop.h"
+#include "basic/macros.h"
 #include "service/register_helper.h"
 #include "service/service.h"
 
@@ -28,6 +29,7 @@
 
 struct log_service {
         struct service service;
+        struct register_helper *register_helper;
         struct log_sink sink;
         struct http_request *waiting[LOG_BATCH_MAX_MESSAGES];
 };
@@ -141,16 +143,34 @@ static int on_option(int opt, const char *arg, void *userdata) {
         return -EINVAL;
 }
 
+/* The signal and the loop's sources the log service adds: SIGHUP reopens
+ * the file, the post source writes each turn's batch, the status line. */
+static int add_sources(struct log_service *svc) {
+        sd_event *e = svc->service.event;
+        sigset_t hup;
+        int r;
+
+        sigemptyset(&hup);
+        sigaddset(&hup, SIGHUP);
+        sigprocmask(SIG_BLOCK, &hup, NULL);
+        r = sd_event_add_signal(e, NULL, SIGHUP, on_sighup, svc);
+        if (r < 0)
+                return r;
+        r = sd_event_add_post(e, NULL, on_turn_done, svc);
+        if (r < 0)
+                return r;
+        return loop_add_status(e, status, svc);
+}
+
 int main(int argc, char **argv) {
         static const struct option options[] = {
                 { "log-file", required_argument, NULL, 'f' },
                 { "no-journal", no_argument, NULL, OPT_NO_JOURNAL },
                 { NULL, 0, NULL, 0 }
         };
-        struct log_service svc = { .sink.fd = -1 };
+        struct log_service svc = { .sink = { .fd = -EBADF, .journal.fd = -EBADF } };
         struct log_options opts = { .journal = true };
         struct service_args args;
-        sd_event *e;
         int r;
 
         r = service_parse_args(argc, argv, "dgo-log", options, "f:", on_option, &opts, usage, &args);
@@ -159,7 +179,6 @@ int main(int argc, char **argv) {
         r = service_open(&svc.service, "dgo-log", &args);
         if (r < 0)
                 goto out;
-        e = svc.service.event;
 
         if (opts.journal && access(JOURNAL_SOCKET, W_OK) < 0) {
                 log_notice("No journald here: writing the log file only");
@@ -176,22 +195,17 @@ int main(int argc, char **argv) {
         /* Patches and /heartbeat served here; the registration itself by
          * dgo-register, so that libcurl stays out of this process (it
          * would more than double its memory: see register_helper.h). */
-        r = service_accept_patches(&svc.service, &args, "LogService");
+        r = service_accept_patches(&svc.service);
         if (r < 0)
                 goto out;
-        r = service_serve(&svc.service, routes, sizeof routes / sizeof routes[0], &svc);
+        r = service_serve(&svc.service, routes, ELEMENTSOF(routes), &svc);
         if (r < 0)
                 goto out;
         /* Not fatal: the messages matter more than being listed (and the
          * registry lists dgo-log from its descriptor anyway). */
-        (void) service_register_by_helper(&svc.service, &args, "LogService");
-        sigset_t hup;
-        sigemptyset(&hup);
-        sigaddset(&hup, SIGHUP);
-        sigprocmask(SIG_BLOCK, &hup, NULL);
-        if ((r = sd_event_add_signal(e, NULL, SIGHUP, on_sighup, &svc)) < 0 ||
-            (r = sd_event_add_post(e, NULL, on_turn_done, &svc)) < 0 ||
-            (r = loop_add_status(e, status, &svc)) < 0) {
+        (void) service_register_by_helper(&svc.service, &args, "LogService", &svc.register_helper);
+        r = add_sources(&svc);
+        if (r < 0) {
                 log_error_errno(r, "Cannot set up the event loop");
                 goto out;
         }
@@ -204,6 +218,7 @@ int main(int argc, char **argv) {
         flush_and_answer(&svc);
         log_info("Stopping after %llu messages", svc.sink.written);
 out:
+        register_helper_free(svc.register_helper);
         service_close(&svc.service);
         log_sink_close(&svc.sink);
         free(opts.log_file);

@@ -96,7 +96,7 @@ static void on_services(const struct http_client_response *resp, void *userdata)
                 relay(a->req, (unsigned) resp->status, resp->content_type, resp->body, resp->body_len);
         else
                 (void) http_reply_error(a->req, 502, "the registry at %s did not answer: %s",
-                                        registry_client_url(a->p->service.registry), resp->error);
+                                        registry_client_url(a->p->registry), resp->error);
         http_request_resume(a->req);
         free(a);
 }
@@ -109,7 +109,7 @@ int portal_handle_api_services(struct http_request *req, void *userdata) {
         if (!a)
                 return -ENOMEM;
         *a = (struct api_req) { .p = p, .req = req };
-        r = http_client_request(p->service.client, "GET", registry_client_url(p->service.registry), NULL, NULL, 0,
+        r = http_client_request(registry_client_http(p->registry), "GET", registry_client_url(p->registry), NULL, NULL, 0,
                                 REGISTRY_TIMEOUT_MS, on_services, a);
         if (r < 0) {
                 free(a);

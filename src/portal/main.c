@@ -108,7 +108,7 @@ static int setup(struct portal *p) {
         r = load_style(p);
         if (r < 0)
                 return r;
-        r = upstream_new(p->service.event, p->service.client, p->service.registry, "GradingService", &p->grading);
+        r = upstream_new(p->service.event, registry_client_http(p->registry), p->registry, "GradingService", &p->grading);
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the requests to the grading service");
         flight_set_init(&p->lists, p->service.event, p->grading, LIST_FLIGHTS_KEEP);
@@ -133,14 +133,14 @@ int main(int argc, char **argv) {
         r = service_open(&p.service, "dgo-portal", &args);
         if (r < 0)
                 goto out;
-        if ((r = service_register(&p.service, &args, "TeacherPortal", required)) < 0 ||
+        if ((r = service_register(&p.service, &args, "TeacherPortal", required, &p.registry)) < 0 ||
             (r = setup(&p)) < 0 ||
             (r = service_serve(&p.service, routes, sizeof routes / sizeof routes[0], &p)) < 0 ||
             (r = loop_add_status(p.service.event, status, &p)) < 0)
                 goto out;
-        registry_client_forward_logs(p.service.registry);
+        registry_client_forward_logs(p.registry);
         log_info("Serving on %s; templates from %s; registry %s", p.service.address, p.templates_dir,
-                 registry_client_url(p.service.registry));
+                 registry_client_url(p.registry));
         notify_ready("Serving on %s", p.service.address);
         r = service_run(&p.service);
 out:
@@ -148,6 +148,7 @@ out:
          * flight (freeing the HTTP client cancels them), while the server
          * that resumes them still exists. */
         upstream_shutdown(p.grading);
+        registry_client_free(p.registry);
         service_close(&p.service);
         portal_flights_free(&p);
         upstream_free(p.grading);

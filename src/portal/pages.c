@@ -536,16 +536,16 @@ static void on_services(const struct http_client_response *resp, void *userdata)
         if (resp->status != 200) {
                 if (resp->status == 0)
                         snprintf(message, sizeof message, "The registry at %s did not answer (%s).",
-                                 registry_client_url(v->p->service.registry), resp->error);
+                                 registry_client_url(v->p->registry), resp->error);
                 else
                         snprintf(message, sizeof message, "The registry at %s answered with HTTP status %ld.",
-                                 registry_client_url(v->p->service.registry), resp->status);
+                                 registry_client_url(v->p->registry), resp->status);
                 reply_error(v, 502, "Registry not answering", message);
                 finish(v);
                 return;
         }
         j = json_loadb(resp->body, resp->body_len, 0, NULL);
-        k = view_status(&v->p->templates, j, registry_client_url(v->p->service.registry), &pg);
+        k = view_status(&v->p->templates, j, registry_client_url(v->p->registry), &pg);
         json_decref(j);
         if (k == -EINVAL)
                 reply_error(v, 502, "Unexpected answer from the registry",
@@ -565,7 +565,7 @@ int portal_handle_status(struct http_request *req, void *userdata) {
 
         if (!v)
                 return -ENOMEM;
-        r = http_client_request(p->service.client, "GET", registry_client_url(p->service.registry), NULL, NULL, 0,
+        r = http_client_request(registry_client_http(p->registry), "GET", registry_client_url(p->registry), NULL, NULL, 0,
                                 REGISTRY_TIMEOUT_MS, on_services, v);
         if (r < 0) {
                 view_req_free(v);

@@ -21,6 +21,7 @@
 
 struct portal {
         struct service service;
+        struct registry_client *registry;       /* the registration, and the HTTP client */
         char *templates_dir, *static_dir;
         struct templates templates;
         char *style;

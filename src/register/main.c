@@ -1,7 +1,7 @@
 /* dgo-register - register a service with the dgo registry, then exit.
  *
  * dgo-log runs it at start so that it needs no HTTP client of its own (see
- * src/shared/register_helper.h); it serves as well to register a foreign
+ * src/service/register_helper.h); it serves as well to register a foreign
  * service from a shell script. It retries with backoff while the registry
  * cannot be reached, as every dgo service does, and exits 0 once the
  * registry has answered 200. */
@@ -20,9 +20,9 @@
 #include "http/http_client.h"
 #include "basic/log.h"
 #include "basic/loop.h"
+#include "basic/macros.h"
+#include "dgo/registration.h"
 #include "service/registry_client.h"
-
-#define REQUIRED_MAX 16
 
 static void usage(FILE *f) {
         fprintf(f,
@@ -47,7 +47,7 @@ static void usage(FILE *f) {
                 "      --version         show the version\n"
                 "\n"
                 "Exit status: 0 registered; 1 the registry refused the registration, or an\n"
-                "error; 2 bad usage.\n", REQUIRED_MAX);
+                "error; 2 bad usage.\n", REG_REQUIRED_MAX);
 }
 
 struct outcome {
@@ -62,8 +62,41 @@ static void on_done(int result, void *userdata) {
         sd_event_exit(o->event, 0);
 }
 
-static bool http_url(const char *s) {
-        return strncmp(s, "http://", 7) == 0 && strlen(s) > 7 && strlen(s) <= 512;
+/* Unset what a service that runs us passes on: its notification and
+ * activation variables are the service's, not ours. */
+static void forget_service_environment(void) {
+        static const char *const names[] = {
+                "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                unsetenv(names[i]);
+}
+
+/* Register as CONFIG says, until the registry has answered. Returns < 0
+ * when that could not be set up; otherwise *RESULT is 0 once registered,
+ * -EINVAL when refused (-ETIMEDOUT: stopped before an answer). */
+static int register_service(const struct registry_client_config *config, int *result) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(registry_client_freep) struct registry_client *rc = NULL;
+        struct outcome outcome = { .result = -ETIMEDOUT };
+        int r;
+
+        r = loop_new(&e);
+        if (r < 0)
+                return r;
+        outcome.event = e;
+        r = registry_client_new(e, config, NULL, &rc);
+        if (r < 0)
+                return r;
+        r = registry_client_register(rc, on_done, &outcome);
+        if (r < 0)
+                return r;
+        r = loop_run(e);
+        if (r < 0)
+                return r;
+        *result = outcome.result;
+        return 0;
 }
 
 int main(int argc, char **argv) {
@@ -79,15 +112,12 @@ int main(int argc, char **argv) {
                 { "version", no_argument, NULL, OPT_VERSION },
                 { NULL, 0, NULL, 0 }
         };
-        const char *required[REQUIRED_MAX + 1] = { NULL };
+        const char *required[REG_REQUIRED_MAX + 1] = { NULL };
         size_t n_required = 0;
         struct registry_client_config config = { 0 };
-        struct outcome outcome = { .result = -ETIMEDOUT };
-        struct http_client *http = NULL;
-        struct registry_client *rc = NULL;
         long parent = 0;
         char *end;
-        int c, r;
+        int c, r, result = -ETIMEDOUT;
 
         while ((c = getopt_long(argc, argv, "n:u:r:h", options, NULL)) >= 0) {
                 switch (c) {
@@ -103,12 +133,13 @@ int main(int argc, char **argv) {
                         }
                         break;
                 case 'r':
-                        if (n_required == REQUIRED_MAX) {
-                                fprintf(stderr, "dgo-register: at most %d --requires\n", REQUIRED_MAX);
+                        if (n_required == REG_REQUIRED_MAX) {
+                                fprintf(stderr, "dgo-register: at most %d --requires\n", REG_REQUIRED_MAX);
                                 return 2;
                         }
-                        if (!*optarg || strlen(optarg) > 64) {
-                                fprintf(stderr, "dgo-register: a --requires name has 1 to 64 characters\n");
+                        if (!service_name_valid(optarg)) {
+                                fprintf(stderr, "dgo-register: a --requires name has 1 to 64 characters "
+                                                "(letters, digits, '_', '-', '.')\n");
                                 return 2;
                         }
                         required[n_required++] = optarg;
@@ -118,11 +149,11 @@ int main(int argc, char **argv) {
                 default: usage(stderr); return 2;
                 }
         }
-        if (optind < argc || !config.service_name || !*config.service_name || strlen(config.service_name) > 64 ||
-            !config.service_url || !http_url(config.service_url) ||
-            (config.registry_url && !http_url(config.registry_url))) {
-                fprintf(stderr, "dgo-register: needs --name NAME (1 to 64 characters) and an http:// --url "
-                                "(see --help)\n");
+        if (optind < argc || !config.service_name || !service_name_valid(config.service_name) ||
+            !config.service_url || !http_url_valid(config.service_url) ||
+            (config.registry_url && !http_url_valid(config.registry_url))) {
+                fprintf(stderr, "dgo-register: needs --name NAME (1 to 64 characters: letters, digits, "
+                                "'_', '-', '.') and an http:// --url (see --help)\n");
                 return 2;
         }
         config.required = required;
@@ -138,29 +169,11 @@ int main(int argc, char **argv) {
                 return 1;
         }
 
-        /* Run by a service, we inherit its notification and activation
-         * variables; they are the service's, not ours. */
-        unsetenv("NOTIFY_SOCKET");
-        unsetenv("WATCHDOG_USEC");
-        unsetenv("WATCHDOG_PID");
-        unsetenv("LISTEN_FDS");
-        unsetenv("LISTEN_PID");
-        unsetenv("LISTEN_FDNAMES");
+        forget_service_environment();
         log_setup("dgo-register");
 
-        r = loop_new(&outcome.event);
-        if (r >= 0)
-                r = http_client_new(outcome.event, &http);
-        if (r >= 0)
-                r = registry_client_new(outcome.event, &config, &rc);
-        if (r >= 0)
-                r = registry_client_register(rc, http, on_done, &outcome);
-        if (r >= 0)
-                r = loop_run(outcome.event);
+        r = register_service(&config, &result);
         if (r < 0)
                 log_error_errno(r, "Cannot register %s", config.service_name);
-        http_client_free(http);
-        registry_client_free(rc);
-        sd_event_unref(outcome.event);
-        return r >= 0 && outcome.result == 0 ? 0 : 1;
+        return r >= 0 && result == 0 ? 0 : 1;
 }

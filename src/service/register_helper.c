@@ -1,6 +1,7 @@
 /* register_helper.c - see register_helper.h. */
 #include "register_helper.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
@@ -24,9 +25,7 @@ struct register_helper {
 /* Stopped and reaped before the service exits: a clean stop leaves an empty
  * cgroup, so systemd has nothing left to kill and the socket can start the
  * next instance at once. */
-static void helper_free(struct service *s) {
-        struct register_helper *h = s->register_helper;
-
+void register_helper_free(struct register_helper *h) {
         if (!h)
                 return;
         h->child = sd_event_source_disable_unref(h->child);
@@ -38,7 +37,6 @@ static void helper_free(struct service *s) {
         }
         free(h->name);
         free(h);
-        s->register_helper = NULL;
 }
 
 static int on_helper_exit(sd_event_source *src, const siginfo_t *si, void *userdata) {
@@ -55,7 +53,9 @@ static int on_helper_exit(sd_event_source *src, const siginfo_t *si, void *userd
         return 0;
 }
 
-int service_register_by_helper(struct service *s, const struct service_args *args, const char *name) {
+int service_register_by_helper(struct service *s, const struct service_args *args, const char *name,
+                               struct register_helper **ret) {
+        _cleanup_(register_helper_freep) struct register_helper *h = NULL;
         const char *program = getenv("DGO_REGISTER_HELPER");
         const char *argv[14];
         char parent[32];
@@ -66,6 +66,7 @@ int service_register_by_helper(struct service *s, const struct service_args *arg
         pid_t pid;
         int r;
 
+        assert(s && args && name && ret);
         if (!program || !*program)
                 program = DGO_LIBEXECDIR "/dgo-register";
         argv[n++] = "dgo-register";
@@ -85,13 +86,11 @@ int service_register_by_helper(struct service *s, const struct service_args *arg
         argv[n++] = "--exit-with-parent";
         argv[n++] = parent;
         argv[n] = NULL;
+        assert(n < ELEMENTSOF(argv));
 
-        struct register_helper *h = calloc(1, sizeof *h);
-        if (!h || !(h->name = strdup(name))) {
-                free(h);
+        h = calloc(1, sizeof *h);
+        if (!h || !(h->name = strdup(name)))
                 return -ENOMEM;
-        }
-        s->register_helper = h;
 
         /* sd-event learns of the exit through SIGCHLD, which must be blocked;
          * the child starts with no signal blocked. */
@@ -115,6 +114,6 @@ int service_register_by_helper(struct service *s, const struct service_args *arg
         r = sd_event_add_child(s->event, &h->child, pid, WEXITED, on_helper_exit, h);
         if (r < 0)
                 return log_error_errno(r, "Cannot watch %s (pid %d)", program, (int) pid);
-        s->release_helper = helper_free;
+        *ret = TAKE_PTR(h);
         return 0;
 }

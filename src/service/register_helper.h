@@ -7,9 +7,16 @@
  * pages) then never enter the service's own address space. */
 #pragma once
 
+#include "basic/macros.h"
 #include "service.h"
 
+struct register_helper;
+
 /* Start dgo-register for S as NAME ($DGO_REGISTER_HELPER overrides the
- * program's path, for running from a build tree). Its exit is logged; it
- * is stopped by service_close() if still retrying then. */
-int service_register_by_helper(struct service *s, const struct service_args *args, const char *name);
+ * program's path, for running from a build tree). Its exit is logged. */
+int service_register_by_helper(struct service *s, const struct service_args *args, const char *name,
+                               struct register_helper **ret);
+/* Stops the helper if it still runs (and reaps it): before service_close(),
+ * so that a clean stop leaves an empty cgroup. */
+void register_helper_free(struct register_helper *h);
+DEFINE_POINTER_CLEANUP(struct register_helper *, register_helper_free)

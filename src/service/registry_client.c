@@ -1,206 +1,50 @@
 /* registry_client.c - see registry_client.h. */
 #include "registry_client.h"
-#include "registry_client_internal.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "http/http.h"
+#include "basic/clock.h"
 #include "basic/log.h"
 
-static struct provider_list *providers_of(struct registry_client *c, const char *name, bool create) {
-        for (size_t i = 0; i < c->n_providers; i++)
-                if (strcmp(c->providers[i].name, name) == 0)
-                        return &c->providers[i];
-        if (!create || c->n_providers >= PROVIDER_NAMES_MAX || strlen(name) >= sizeof c->providers[0].name)
-                return NULL;
-        struct provider_list *p = &c->providers[c->n_providers++];
-        *p = (struct provider_list) { 0 };
-        strcpy(p->name, name);
-        return p;
-}
+#define RETRY_FIRST_USEC (200 * USEC_PER_MSEC)
+#define RETRY_MAX_USEC (5 * USEC_PER_SEC)
+#define REGISTER_TIMEOUT_MS 3000
+#define LOG_FORWARD_MAX_PENDING 64
 
-static void provider_add(struct registry_client *c, const char *name, const char *url) {
-        struct provider_list *p = providers_of(c, name, true);
+struct registry_client {
+        sd_event *event;
+        struct http_client *http;
+        struct providers *providers;            /* borrowed; may be NULL */
+        char *registry_url, *service_name;
+        char *registration;                     /* the JSON we POST */
 
-        if (!p)
-                return;
-        for (size_t i = 0; i < p->n; i++)
-                if (strcmp(p->urls[i], url) == 0)
-                        return;
-        if (p->n >= PROVIDERS_PER_NAME_MAX || !(p->urls[p->n] = strdup(url)))
-                return;
-        p->n++;
-        log_info("Provider of %s: %s (now %zu)", name, url, p->n);
-}
+        /* Registering. */
+        bool registering;
+        registry_client_done_fn on_done;
+        void *on_done_userdata;
+        sd_event_source *retry;
+        uint64_t retry_usec;
+        unsigned attempts;
+        int registered;
 
-static void provider_remove(struct registry_client *c, const char *name, const char *url) {
-        struct provider_list *p = providers_of(c, name, false);
-
-        if (!p)
-                return;
-        for (size_t i = 0; i < p->n; i++) {
-                if (strcmp(p->urls[i], url) != 0)
-                        continue;
-                free(p->urls[i]);
-                memmove(&p->urls[i], &p->urls[i + 1], (p->n - i - 1) * sizeof p->urls[0]);
-                p->n--;
-                if (p->current >= p->n)
-                        p->current = 0;
-                log_info("Provider of %s gone: %s (%zu left)", name, url, p->n);
-                return;
-        }
-}
-
-const char *registry_client_provider(struct registry_client *c, const char *name) {
-        pthread_mutex_lock(&c->lock);
-        struct provider_list *p = providers_of(c, name, false);
-        const char *url = p && p->n ? p->urls[p->current % p->n] : NULL;
-        pthread_mutex_unlock(&c->lock);
-        return url;
-}
-
-int registry_client_provider_copy(struct registry_client *c, const char *name, char *buf, size_t size) {
-        int r = -ENOENT;
-
-        pthread_mutex_lock(&c->lock);
-        struct provider_list *p = providers_of(c, name, false);
-        if (p && p->n)
-                r = snprintf(buf, size, "%s", p->urls[p->current % p->n]) < (int) size ? 0 : -ENAMETOOLONG;
-        pthread_mutex_unlock(&c->lock);
-        return r;
-}
-
-void registry_client_provider_failed(struct registry_client *c, const char *name, const char *url) {
-        pthread_mutex_lock(&c->lock);
-        struct provider_list *p = providers_of(c, name, false);
-
-        if (p && p->n > 1 && strcmp(p->urls[p->current % p->n], url) == 0)
-                p->current = (p->current + 1) % p->n;
-        pthread_mutex_unlock(&c->lock);
-}
-
-const char *registry_client_url(const struct registry_client *c) {
-        return c->registry_url;
-}
-
-int registry_client_registered(const struct registry_client *c) {
-        return c->registered;
-}
-
-char *own_service_unit(void) {
-        const char *unit = getenv("DGO_UNIT");
-        size_t n = unit ? strlen(unit) : 0;
-
-        /* The unit files set DGO_UNIT=%n. (sd_pid_get_unit() would need PID 1's
-         * cgroup, which ProtectProc=invisible rightly hides.) */
-        if (n < 9 || n > 128 || strcmp(unit + n - 8, ".service") != 0)
-                return NULL;
-        return strdup(unit);
-}
-
-static bool url_ok(const char *s) {
-        size_t n = strlen(s);
-        if (n < 8 || n > 512 || strncmp(s, "http://", 7) != 0)
-                return false;
-        for (; *s; s++)
-                if (*s <= ' ' || *s >= 0x7f)
-                        return false;
-        return true;
-}
-
-static int check_list(const json_t *list, const char *key, char *error, size_t error_size) {
-        const json_t *item;
-        size_t i;
-
-        if (!list || json_is_null(list))
-                return 0;
-        if (!json_is_array(list) || json_array_size(list) > 256) {
-                snprintf(error, error_size, "\"%s\" must be a list of at most 256 entries", key);
-                return -EINVAL;
-        }
-        json_array_foreach(list, i, item) {
-                const json_t *name = json_object_get(item, "Name"), *url = json_object_get(item, "URL");
-                if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > 64 ||
-                    !json_is_string(url) || !url_ok(json_string_value(url))) {
-                        snprintf(error, error_size, "each \"%s\" entry needs a \"Name\" and an http \"URL\"", key);
-                        return -EINVAL;
-                }
-        }
-        return 0;
-}
-
-static void apply_list(struct registry_client *c, const json_t *list, bool added) {
-        const json_t *item;
-        size_t i;
-
-        json_array_foreach(list, i, item) {
-                const char *name = json_string_value(json_object_get(item, "Name"));
-                const char *url = json_string_value(json_object_get(item, "URL"));
-                if (added)
-                        provider_add(c, name, url);
-                else
-                        provider_remove(c, name, url);
-        }
-}
-
-int registry_client_apply_patch(struct registry_client *c, const char *body, size_t len,
-                                char *error, size_t error_size) {
-        json_error_t jerr;
-        json_t *j = json_loadb(body, len, 0, &jerr);
-        const json_t *added, *removed;
-        int r;
-
-        if (!j) {
-                snprintf(error, error_size, "invalid JSON: %s", jerr.text);
-                return -EINVAL;
-        }
-        if (!json_is_object(j)) {
-                json_decref(j);
-                snprintf(error, error_size, "a patch is a JSON object");
-                return -EINVAL;
-        }
-        added = json_object_get(j, "Added");
-        removed = json_object_get(j, "Removed");
-        /* Check it all first: a bad patch changes nothing. */
-        r = check_list(added, "Added", error, error_size);
-        if (r >= 0)
-                r = check_list(removed, "Removed", error, error_size);
-        if (r >= 0) {
-                pthread_mutex_lock(&c->lock);
-                apply_list(c, removed, false);
-                apply_list(c, added, true);
-                pthread_mutex_unlock(&c->lock);
-        }
-        json_decref(j);
-        return r;
-}
-
-static int handle_patch(struct http_request *req, void *userdata) {
-        struct registry_client *c = userdata;
-        char error[160];
-        size_t len;
-        const char *body = http_request_body(req, &len);
-
-        if (registry_client_apply_patch(c, body, len, error, sizeof error) < 0)
-                return http_reply_error(req, 400, "%s", error);
-        return http_reply_empty(req, 200);
-}
-
-static int handle_heartbeat(struct http_request *req, void *userdata) {
-        return http_reply(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
-}
-
-const struct http_route registry_client_routes[] = {
-        { "GET", "/heartbeat", handle_heartbeat, 0 },
-        { "POST", "/services", handle_patch, 64 * 1024 },
+        /* Log forwarding, in the loop's thread only (libcurl): lines logged
+         * in other threads come through this pipe, one strdup'd char * each. */
+        bool forwarding;
+        pthread_t loop_thread;
+        int mailbox[2];
+        sd_event_source *mailbox_source;
+        unsigned forward_pending;
+        unsigned long long forward_dropped;
 };
-const size_t registry_client_n_routes = sizeof registry_client_routes / sizeof registry_client_routes[0];
 
 static char *registration_json(const struct registry_client_config *config) {
         json_t *required = json_array(), *j;
@@ -223,35 +67,40 @@ static char *registration_json(const struct registry_client_config *config) {
         return text;
 }
 
-int registry_client_new(sd_event *e, const struct registry_client_config *config, struct registry_client **ret) {
-        struct registry_client *c = calloc(1, sizeof *c);
+int registry_client_new(sd_event *e, const struct registry_client_config *config, struct providers *providers,
+                        struct registry_client **ret) {
+        _cleanup_(registry_client_freep) struct registry_client *c = NULL;
         const char *url = config->registry_url ? config->registry_url : getenv("DGO_REGISTRY");
+        int r;
 
-        pthread_mutexattr_t recursive;
-
+        assert(e);
+        assert(config && config->service_name && config->service_url);
+        assert(ret);
+        c = calloc(1, sizeof *c);
         if (!c)
                 return -ENOMEM;
-        pthread_mutexattr_init(&recursive);
-        pthread_mutexattr_settype(&recursive, PTHREAD_MUTEX_RECURSIVE);
-        pthread_mutex_init(&c->lock, &recursive);
-        pthread_mutexattr_destroy(&recursive);
-        c->mailbox[0] = c->mailbox[1] = -1;
+        c->mailbox[0] = c->mailbox[1] = -EBADF;
         c->event = sd_event_ref(e);
+        c->providers = providers;
         c->registry_url = strdup(url && *url ? url : REGISTRY_URL_DEFAULT);
         c->service_name = strdup(config->service_name);
         c->registration = registration_json(config);
-        if (!c->registry_url || !c->service_name || !c->registration) {
-                registry_client_free(c);
+        if (!c->registry_url || !c->service_name || !c->registration)
                 return -ENOMEM;
-        }
-        *ret = c;
+        r = http_client_new(e, &c->http);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(c);
         return 0;
 }
 
 void registry_client_free(struct registry_client *c) {
         if (!c)
                 return;
-        log_set_forward(NULL, NULL);
+        if (c->forwarding)
+                log_set_forward(NULL, NULL);
+        /* First: its cancelled requests call back into C. */
+        http_client_free(c->http);
         sd_event_source_disable_unref(c->retry);
         sd_event_source_disable_unref(c->mailbox_source);
         if (c->mailbox[0] >= 0) {
@@ -261,13 +110,205 @@ void registry_client_free(struct registry_client *c) {
                 close(c->mailbox[0]);
                 close(c->mailbox[1]);
         }
-        pthread_mutex_destroy(&c->lock);
-        for (size_t i = 0; i < c->n_providers; i++)
-                for (size_t k = 0; k < c->providers[i].n; k++)
-                        free(c->providers[i].urls[k]);
         free(c->registry_url);
         free(c->service_name);
         free(c->registration);
         sd_event_unref(c->event);
         free(c);
+}
+
+struct http_client *registry_client_http(struct registry_client *c) {
+        assert(c);
+        return c->http;
+}
+
+const char *registry_client_url(const struct registry_client *c) {
+        assert(c);
+        return c->registry_url;
+}
+
+int registry_client_registered(const struct registry_client *c) {
+        assert(c);
+        return c->registered;
+}
+
+const char *registry_client_provider(struct registry_client *c, const char *name) {
+        assert(c);
+        return c->providers ? providers_get(c->providers, name) : NULL;
+}
+
+int registry_client_provider_copy(struct registry_client *c, const char *name, char *buf, size_t size) {
+        assert(c);
+        return c->providers ? providers_get_copy(c->providers, name, buf, size) : -ENOENT;
+}
+
+void registry_client_provider_failed(struct registry_client *c, const char *name, const char *url) {
+        assert(c);
+        if (c->providers)
+                providers_failed(c->providers, name, url);
+}
+
+/* Registering. */
+
+static void send_registration(struct registry_client *c);
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct registry_client *c = userdata;
+
+        c->retry = sd_event_source_disable_unref(c->retry);
+        send_registration(c);
+        return 0;
+}
+
+static void on_registered(const struct http_client_response *resp, void *userdata) {
+        struct registry_client *c = userdata;
+
+        if (resp->status == 200) {
+                c->registered = 1;
+                log_info("Registered as %s with %s", c->service_name, c->registry_url);
+                if (c->on_done)
+                        c->on_done(0, c->on_done_userdata);
+                return;
+        }
+        if (resp->error && strcmp(resp->error, "cancelled") == 0)
+                return;
+        if (resp->status >= 400 && resp->status < 500) {
+                /* The registry rejected what we sent: retrying will not help. */
+                log_error("The registry refused our registration: %ld %s", resp->status, resp->body);
+                if (c->on_done)
+                        c->on_done(-EINVAL, c->on_done_userdata);
+                return;
+        }
+        /* Say so on the first failures, then only now and then. */
+        if (c->attempts <= 3 || c->attempts % 20 == 0)
+                log_notice("Registry at %s not reachable (%s), retrying in %llu ms", c->registry_url,
+                           resp->status ? "HTTP error" : resp->error, (unsigned long long) c->retry_usec / 1000);
+        if (sd_event_add_time_relative(c->event, &c->retry, CLOCK_MONOTONIC, c->retry_usec, 0, on_retry, c) < 0)
+                log_error("Cannot schedule another registration attempt");
+        c->retry_usec = c->retry_usec * 2 > RETRY_MAX_USEC ? RETRY_MAX_USEC : c->retry_usec * 2;
+}
+
+static void send_registration(struct registry_client *c) {
+        c->attempts++;
+        int r = http_client_request(c->http, "POST", c->registry_url, "application/json", c->registration,
+                                    strlen(c->registration), REGISTER_TIMEOUT_MS, on_registered, c);
+        if (r < 0)
+                log_error_errno(r, "Cannot send the registration");
+}
+
+int registry_client_register(struct registry_client *c, registry_client_done_fn done, void *userdata) {
+        assert(c);
+        if (c->registering)
+                return -EALREADY;
+        c->registering = true;
+        c->on_done = done;
+        c->on_done_userdata = userdata;
+        c->retry_usec = RETRY_FIRST_USEC;
+        send_registration(c);
+        return 0;
+}
+
+/* Log forwarding. */
+
+static void on_forwarded(const struct http_client_response *resp, void *userdata) {
+        struct registry_client *c = userdata;
+        c->forward_pending--;
+}
+
+/* The original's client logger: a service's own lines go to the LogService
+ * too, as "[ServiceName] - text". Bounded: beyond LOG_FORWARD_MAX_PENDING
+ * requests in flight, lines are only in the journal. In the loop's thread. */
+static void forward_now(struct registry_client *c, const char *text) {
+        _cleanup_free_ char *body = NULL;
+        char url[600];
+
+        if (registry_client_provider_copy(c, "LogService", url, sizeof url - 4) < 0)
+                return;
+        if (c->forward_pending >= LOG_FORWARD_MAX_PENDING) {
+                c->forward_dropped++;
+                return;
+        }
+        if (asprintf(&body, "[%s] - %s", c->service_name, text) < 0) {
+                body = NULL;
+                return;
+        }
+        strcat(url, "/log");
+        if (http_client_request(c->http, "POST", url, "text/plain", body, strlen(body), 2000, on_forwarded, c) >= 0)
+                c->forward_pending++;
+}
+
+static int on_mailbox(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct registry_client *c = userdata;
+        char *line;
+
+        for (int i = 0; i < 256 && read(fd, &line, sizeof line) == sizeof line; i++) {
+                forward_now(c, line);
+                free(line);
+        }
+        return 0;
+}
+
+/* Another thread: hand a copy of the line over (a pointer written to a pipe
+ * is one atomic write); when the pipe is full the line is only in the journal. */
+static void post_to_loop(struct registry_client *c, const char *text) {
+        char *line = strdup(text);
+
+        if (line && write(c->mailbox[1], &line, sizeof line) != sizeof line)
+                free(line);
+}
+
+static void forward_log(int priority, const char *text, void *userdata) {
+        struct registry_client *c = userdata;
+
+        if (pthread_equal(pthread_self(), c->loop_thread))
+                forward_now(c, text);
+        else
+                post_to_loop(c, text);
+}
+
+void registry_client_forward_logs(struct registry_client *c) {
+        assert(c);
+        if (!c->providers)
+                return;
+        if (c->mailbox[0] < 0) {
+                if (pipe2(c->mailbox, O_CLOEXEC | O_NONBLOCK) < 0) {
+                        log_error_errno(-errno, "Cannot forward log lines");
+                        return;
+                }
+                if (sd_event_add_io(c->event, &c->mailbox_source, c->mailbox[0], EPOLLIN, on_mailbox, c) < 0) {
+                        log_error("Cannot forward log lines: no event source");
+                        return;
+                }
+        }
+        c->loop_thread = pthread_self();
+        c->forwarding = true;
+        log_set_forward(forward_log, c);
+}
+
+/* For a service's main(). */
+
+int service_register(struct service *s, const struct service_args *args, const char *name,
+                     const char *const *required, struct registry_client **ret) {
+        struct registry_client_config config = {
+                .registry_url = args->registry,
+                .service_name = name,
+                .service_url = s->url,
+                .unit = s->unit,
+                .required = required,
+        };
+        _cleanup_(registry_client_freep) struct registry_client *c = NULL;
+        int r;
+
+        assert(ret);
+        r = service_accept_patches(s);
+        if (r < 0)
+                return r;
+        r = registry_client_new(s->event, &config, s->providers, &c);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the registration");
+        r = registry_client_register(c, NULL, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the registration");
+        *ret = TAKE_PTR(c);
+        return 0;
 }

@@ -1,22 +1,24 @@
-/* registry_client.h - a dgo service's side of the registry protocol.
+/* registry_client.h - a dgo service's side of the registry protocol that
+ * talks HTTP (libcurl): registering, and forwarding its log lines.
  *
  * On start the service registers (POST /services), retrying with backoff
- * while the registry cannot be reached, so start order never matters. It
- * then serves the two routes every registered service has: GET /heartbeat,
- * and POST /services for the patches in which the registry says which
- * providers of its required services came or went. The provider table this
- * keeps answers "where is LogService now?", with failover between providers.
- * dgo's own services do not deregister: the registry follows their units. */
+ * while the registry cannot be reached, so start order never matters. From
+ * then on the registry sends it patches, which the providers table
+ * (providers.h, in the service core: no libcurl) takes. The client owns the
+ * service's HTTP client, which the service borrows for its own requests to
+ * providers (registry_client_http()). dgo's own services do not deregister:
+ * the registry follows their units.
+ *
+ * Linked only by what registers this way: dgo-log registers through the
+ * dgo-register helper (register_helper.h) and so links no libcurl. */
 #pragma once
 
 #include <systemd/sd-event.h>
 
+#include "basic/macros.h"
 #include "http/http_client.h"
-#include "http/router.h"
-
-#define REGISTRY_URL_DEFAULT "http://127.0.0.1:3000/services"
-#define PROVIDER_NAMES_MAX 16
-#define PROVIDERS_PER_NAME_MAX 8
+#include "providers.h"
+#include "service.h"
 
 struct registry_client;
 
@@ -28,47 +30,48 @@ struct registry_client_config {
         const char *const *required;            /* NULL-terminated names; may be NULL */
 };
 
-/* The provider table and the routes; no HTTP client yet, nothing sent. */
-int registry_client_new(sd_event *e, const struct registry_client_config *config, struct registry_client **ret);
-/* Free the http_client first: its pending requests call back into this. */
+/* The client and its HTTP client; nothing sent yet. PROVIDERS (may be
+ * NULL: then no provider is ever known) is the table the patches go to,
+ * borrowed: it must outlive the client. */
+int registry_client_new(sd_event *e, const struct registry_client_config *config, struct providers *providers,
+                        struct registry_client **ret);
+/* Stops forwarding, frees the HTTP client (its pending requests are
+ * cancelled: their callbacks run now, so free the client while what they
+ * call back into, such as the HTTP server that answers suspended requests,
+ * still exists), then the rest. */
 void registry_client_free(struct registry_client *c);
+DEFINE_POINTER_CLEANUP(struct registry_client *, registry_client_free)
 
 /* Called once the registration is settled: 0 registered, -EINVAL refused
  * by the registry (not retried). While it cannot be reached it is retried,
  * so this may never be called. */
 typedef void (*registry_client_done_fn)(int result, void *userdata);
 
-/* Register through HTTP (kept; must outlive C), retrying with backoff;
- * DONE may be NULL. In registry_register.c, which needs libcurl. */
-int registry_client_register(struct registry_client *c, struct http_client *http, registry_client_done_fn done,
-                             void *userdata);
+/* Register, retrying with backoff; DONE may be NULL. -EALREADY when
+ * registering already. */
+int registry_client_register(struct registry_client *c, registry_client_done_fn done, void *userdata);
 
-/* From now on the service's own log lines also go to a LogService provider
- * (once registering, since that needs the HTTP client). */
+/* From now on the service's own log lines also go to a LogService
+ * provider. Call it in the loop's thread (lines logged in other threads
+ * are handed to it). */
 void registry_client_forward_logs(struct registry_client *c);
 
-/* GET /heartbeat and POST /services, with the client as their userdata: give
- * these to http_server_config.core_routes / core_userdata. */
-extern const struct http_route registry_client_routes[];
-extern const size_t registry_client_n_routes;
-
-/* The .service unit this process runs in ("dgo-log.service"), as the unit
- * file says in DGO_UNIT=%n; NULL when run by hand. Free it. */
-char *own_service_unit(void);
-
-/* The provider of NAME to use now, or NULL when none is known. The string
- * lasts until the next patch: where patches may arrive on another thread
- * (http_workers.h), use the copy. */
-const char *registry_client_provider(struct registry_client *c, const char *name);
-/* The same into BUF: 0, -ENOENT when none is known, -ENAMETOOLONG. */
-int registry_client_provider_copy(struct registry_client *c, const char *name, char *buf, size_t size);
-/* A request to URL failed: prefer the next provider of NAME from now on. */
-void registry_client_provider_failed(struct registry_client *c, const char *name, const char *url);
+/* The HTTP client, for the service's own requests (it stays the client's). */
+struct http_client *registry_client_http(struct registry_client *c);
 /* The registry's URL we register at (GET there lists the services). */
 const char *registry_client_url(const struct registry_client *c);
 /* Whether the registry has answered our registration. */
 int registry_client_registered(const struct registry_client *c);
 
-/* Apply a patch body to a provider table (pure; unit-tested through the client). */
-int registry_client_apply_patch(struct registry_client *c, const char *body, size_t len,
-                                char *error, size_t error_size);
+/* The providers table's answers (providers.h), for a service that holds
+ * only its client: NULL / -ENOENT when the client has no table. */
+const char *registry_client_provider(struct registry_client *c, const char *name);
+int registry_client_provider_copy(struct registry_client *c, const char *name, char *buf, size_t size);
+void registry_client_provider_failed(struct registry_client *c, const char *name, const char *url);
+
+/* What a service's main() calls: take patches (service_accept_patches()),
+ * and register S as NAME requiring REQUIRED (NULL-terminated, may be NULL)
+ * at the registry of ARGS. *RET is the service's to free, before
+ * service_close(). */
+int service_register(struct service *s, const struct service_args *args, const char *name,
+                     const char *const *required, struct registry_client **ret);

@@ -1,6 +1,7 @@
 /* service.c - see service.h. */
 #include "service.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -13,26 +14,31 @@
 #include "basic/listen.h"
 #include "basic/log.h"
 #include "basic/loop.h"
+#include "basic/macros.h"
+#include "dgo/registration.h"
+#include "http/http.h"
+#include "http/http_client.h"
 
 enum { OPT_VERSION = 0x100, OPT_REGISTRY };
 
-int service_parse_args(int argc, char **argv, const char *ident, const struct option *extra,
-                       const char *extra_short, int (*on_option)(int opt, const char *arg, void *userdata),
-                       void *userdata, void (*usage)(FILE *f), struct service_args *args) {
+static int parse_args(int argc, char **argv, const char *ident, bool with_registry, const struct option *extra,
+                      const char *extra_short, int (*on_option)(int opt, const char *arg, void *userdata),
+                      void *userdata, void (*usage)(FILE *f), struct service_args *args) {
         static const struct option common[] = {
                 { "listen", required_argument, NULL, 'l' },
-                { "registry", required_argument, NULL, OPT_REGISTRY },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, OPT_VERSION },
+                { "registry", required_argument, NULL, OPT_REGISTRY },
         };
         struct option options[32];
         char shortopts[32];
         size_t n = 0;
-        int c;
+        int c, r;
 
-        for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+        assert(argv && ident && usage && args);
+        for (size_t i = 0; i < ELEMENTSOF(common) - !with_registry; i++)
                 options[n++] = common[i];
-        for (const struct option *o = extra; o && o->name && n + 1 < sizeof options / sizeof options[0]; o++)
+        for (const struct option *o = extra; o && o->name && n + 1 < ELEMENTSOF(options); o++)
                 options[n++] = *o;
         options[n] = (struct option) { NULL, 0, NULL, 0 };
         snprintf(shortopts, sizeof shortopts, "l:h%s", extra_short ? extra_short : "");
@@ -47,8 +53,10 @@ int service_parse_args(int argc, char **argv, const char *ident, const struct op
                 case OPT_VERSION: printf("%s %s\n", ident, DGO_VERSION); return 1;
                 case '?': usage(stderr); return -EINVAL;
                 default:
-                        if (!on_option || on_option(c, optarg, userdata) < 0) {
-                                fprintf(stderr, "%s: invalid value '%s' (see --help)\n", ident, optarg ? optarg : "");
+                        r = on_option ? on_option(c, optarg, userdata) : -EINVAL;
+                        if (r < 0) {
+                                fprintf(stderr, "%s: invalid value '%s' (see --help%s)\n", ident,
+                                        optarg ? optarg : "", r == -ERANGE ? " for the ranges" : "");
                                 return -EINVAL;
                         }
                 }
@@ -58,6 +66,19 @@ int service_parse_args(int argc, char **argv, const char *ident, const struct op
                 return -EINVAL;
         }
         return 0;
+}
+
+int service_parse_args(int argc, char **argv, const char *ident, const struct option *extra,
+                       const char *extra_short, int (*on_option)(int opt, const char *arg, void *userdata),
+                       void *userdata, void (*usage)(FILE *f), struct service_args *args) {
+        return parse_args(argc, argv, ident, true, extra, extra_short, on_option, userdata, usage, args);
+}
+
+int service_parse_args_no_registry(int argc, char **argv, const char *ident, const struct option *extra,
+                                   const char *extra_short,
+                                   int (*on_option)(int opt, const char *arg, void *userdata),
+                                   void *userdata, void (*usage)(FILE *f), struct service_args *args) {
+        return parse_args(argc, argv, ident, false, extra, extra_short, on_option, userdata, usage, args);
 }
 
 char *service_dir_file(const char *env, const char *name, const char *fallback) {
@@ -121,8 +142,18 @@ unsigned service_connection_limit(unsigned threads) {
         return limit;
 }
 
+/* The .service unit this process runs in ("dgo-log.service"), as the unit
+ * file says in DGO_UNIT=%n; NULL when run by hand. (sd_pid_get_unit() would
+ * need PID 1's cgroup, which ProtectProc=invisible rightly hides.) */
+static char *own_service_unit(void) {
+        const char *unit = getenv("DGO_UNIT");
+
+        return unit && unit_name_valid(unit) ? strdup(unit) : NULL;
+}
+
 int service_open(struct service *s, const char *ident, const struct service_args *args) {
-        *s = (struct service) { .ident = ident, .listen_fd = -1 };
+        assert(s && ident && args);
+        *s = (struct service) { .ident = ident, .listen_fd = -EBADF };
         log_setup(ident);
         service_raise_fd_limit();
         s->listen_fd = listen_socket_get(args->listen, s->address, sizeof s->address);
@@ -138,52 +169,56 @@ int service_open(struct service *s, const char *ident, const struct service_args
         return loop_new(&s->event);
 }
 
-int service_accept_patches(struct service *s, const struct service_args *args, const char *name) {
-        struct registry_client_config rc = {
-                .registry_url = args->registry,
-                .service_name = name,
-                .service_url = s->url,
-                .unit = s->unit,
-        };
-        int r = s->registry ? 0 : registry_client_new(s->event, &rc, &s->registry);
+int service_accept_patches(struct service *s) {
+        int r;
 
+        assert(s);
+        if (s->providers)
+                return 0;
+        r = providers_new(&s->providers);
         if (r < 0)
-                return log_error_errno(r, "Cannot set up the registry client");
+                return log_error_errno(r, "Cannot set up the providers table");
         return 0;
 }
+
+static int handle_heartbeat(struct http_request *req, void *userdata) {
+        return http_reply(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+/* What every service that takes patches serves besides its own routes. */
+static const struct http_route patch_routes[] = {
+        { "GET", "/heartbeat", handle_heartbeat, 0 },
+        { "POST", "/services", providers_handle_patch, 64 * 1024 },
+};
 
 int service_serve(struct service *s, const struct http_route *routes, size_t n_routes, void *userdata) {
         struct http_server_config config = {
                 .routes = routes,
                 .n_routes = n_routes,
                 .userdata = userdata,
-                .core_routes = s->registry ? registry_client_routes : NULL,
-                .n_core_routes = s->registry ? registry_client_n_routes : 0,
-                .core_userdata = s->registry,
+                .core_routes = s->providers ? patch_routes : NULL,
+                .n_core_routes = s->providers ? ELEMENTSOF(patch_routes) : 0,
+                .core_userdata = s->providers,
                 .threads = s->threads,
                 .connection_limit = service_connection_limit(s->threads),
         };
+
+        assert(s && s->event);
         return http_server_start(s->event, s->listen_fd, &config, &s->http);
 }
 
 int service_run(struct service *s) {
+        assert(s);
         int r = loop_run(s->event);
         notify_stopping();
         return r;
 }
 
 void service_close(struct service *s) {
-        /* The HTTP client first: its pending requests call back as they are
-         * cancelled, into the registry client, or to answer and resume
-         * suspended requests of the server. Through a hook, so that a
-         * process without a client does not link libcurl. */
-        if (s->release_client)
-                s->release_client(s);
-        if (s->release_helper)
-                s->release_helper(s);
+        assert(s);
         http_server_free(s->http);
-        registry_client_free(s->registry);
+        providers_free(s->providers);
         sd_event_unref(s->event);
         free(s->unit);
-        *s = (struct service) { .listen_fd = -1 };
+        *s = (struct service) { .listen_fd = -EBADF };
 }

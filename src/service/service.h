@@ -1,6 +1,13 @@
 /* service.h - what the main() of every dgo service does, written once:
- * common options, the listening socket, the loop, the HTTP client, the
- * registration, the HTTP server, and tearing it all down in order. */
+ * common options, the listening socket, the loop, the routes every
+ * registered service serves (GET /heartbeat, POST /services for the
+ * registry's patches: providers.h), the HTTP server, and tearing it down in
+ * order.
+ *
+ * Registering is not here: a service registers with the registry client
+ * (registry_client.h: service_register(), libcurl) or through the
+ * dgo-register helper (register_helper.h), and frees what that gave it
+ * before service_close(). */
 #pragma once
 
 #include <getopt.h>
@@ -8,13 +15,14 @@
 #include <stdio.h>
 #include <systemd/sd-event.h>
 
-#include "http/http_client.h"
 #include "http/http_server.h"
-#include "registry_client.h"
+#include "providers.h"
+
+#define REGISTRY_URL_DEFAULT "http://127.0.0.1:3000/services"
 
 struct service_args {
         const char *listen;             /* --listen ADDR */
-        const char *registry;           /* --registry URL */
+        const char *registry;           /* --registry URL; NULL: $DGO_REGISTRY or REGISTRY_URL_DEFAULT */
 };
 
 struct service {
@@ -25,12 +33,8 @@ struct service {
         char url[160];                  /* "http://127.0.0.1:6000" */
         char *unit;                     /* from DGO_UNIT, or NULL */
         unsigned threads;               /* serving threads for service_serve(); 0: the loop alone */
-        struct http_client *client;     /* from service_register() */
-        void (*release_client)(struct service *s);
-        struct registry_client *registry;
+        struct providers *providers;    /* from service_accept_patches(); NULL: no patches taken */
         struct http_server *http;
-        struct register_helper *register_helper;        /* from service_register_by_helper() */
-        void (*release_helper)(struct service *s);
 };
 
 /* Service-specific option values get IDs from here on. */
@@ -38,11 +42,17 @@ struct service {
 
 /* Parse the common options (-l/--listen, --registry, -h/--help, --version)
  * and the service's own EXTRA ones (may be NULL; each handed to ON_OPTION,
- * which returns < 0 to refuse its argument). Returns 0 to go on, > 0 when
- * main() should exit 0 (--help, --version), < 0 when it should exit 1. */
+ * which returns < 0 to refuse its argument: -ERANGE says "see --help for
+ * the ranges"). Returns 0 to go on, > 0 when main() should exit 0 (--help,
+ * --version), < 0 when it should exit 1. */
 int service_parse_args(int argc, char **argv, const char *ident, const struct option *extra,
                        const char *extra_short, int (*on_option)(int opt, const char *arg, void *userdata),
                        void *userdata, void (*usage)(FILE *f), struct service_args *args);
+/* The same without --registry: for the registry itself. */
+int service_parse_args_no_registry(int argc, char **argv, const char *ident, const struct option *extra,
+                                   const char *extra_short,
+                                   int (*on_option)(int opt, const char *arg, void *userdata),
+                                   void *userdata, void (*usage)(FILE *f), struct service_args *args);
 
 /* The socket (socket activation or --listen) and the loop; raises the
  * descriptor limit first (service_raise_fd_limit()). */
@@ -59,17 +69,12 @@ uint64_t service_raise_fd_limit(void);
  * (fd_budget.h). Logged once per process. */
 unsigned service_connection_limit(unsigned threads);
 
-/* The HTTP client, and registering as NAME requiring REQUIRED
- * (NULL-terminated, may be NULL). In service_register.c (libcurl). */
-int service_register(struct service *s, const struct service_args *args, const char *name,
-                     const char *const *required);
+/* Take the registry's patches: make the providers table (s->providers),
+ * which service_serve() then serves with GET /heartbeat. */
+int service_accept_patches(struct service *s);
 
-/* Only the registry client's routes (GET /heartbeat, POST /services for
- * patches), without an HTTP client: for a service that requires nothing and
- * registers by helper (service_register_by_helper(), register_helper.h). */
-int service_accept_patches(struct service *s, const struct service_args *args, const char *name);
-
-/* Serve ROUTES, plus the registry client's /heartbeat and /services. */
+/* Serve ROUTES, plus, once service_accept_patches() was called,
+ * GET /heartbeat and POST /services (patches). */
 int service_serve(struct service *s, const struct http_route *routes, size_t n_routes, void *userdata);
 
 /* NAME in the first directory of the environment variable ENV (systemd sets
@@ -83,4 +88,5 @@ int service_set_string(char **field, const char *value);
 
 /* Run until SIGTERM/SIGINT; says STOPPING=1. */
 int service_run(struct service *s);
+/* The HTTP server, the providers table, the loop. */
 void service_close(struct service *s);

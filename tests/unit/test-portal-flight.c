@@ -51,6 +51,7 @@
 static sd_event *event;
 static struct http_client *client;
 static struct registry_client *rc;
+static struct providers *providers;
 static struct upstream *up;
 static struct flight *list;
 static bool in_call;                    /* inside flight_join() or upstream_request() */
@@ -131,7 +132,7 @@ static void patch(const char *verb, const char *url) {
         char body[256], error[160];
 
         snprintf(body, sizeof body, "{\"%s\":[{\"Name\":\"GradingService\",\"URL\":\"%s\"}]}", verb, url);
-        CHECK(registry_client_apply_patch(rc, body, strlen(body), error, sizeof error) == 0);
+        CHECK(providers_apply_patch(providers, body, strlen(body), error, sizeof error) == 0);
 }
 
 /* ---- the views ---- */
@@ -479,26 +480,27 @@ int main(void) {
 
         struct http_server_config config = { .routes = routes, .n_routes = sizeof routes / sizeof routes[0] };
         CHECK(http_server_start(event, fd, &config, &server) == 0);
-        CHECK(http_client_new(event, &client) == 0);
+        CHECK(providers_new(&providers) == 0);
         struct registry_client_config rcc = {
                 .registry_url = registry_url,
                 .service_name = "TeacherPortal",
                 .service_url = "http://127.0.0.1:9",
                 .required = required,
         };
-        CHECK(registry_client_new(event, &rcc, &rc) == 0);
-        CHECK(registry_client_register(rc, client, NULL, NULL) == 0);
+        CHECK(registry_client_new(event, &rcc, providers, &rc) == 0);
+        client = registry_client_http(rc);
+        CHECK(registry_client_register(rc, NULL, NULL) == 0);
         CHECK(upstream_new(event, client, rc, "GradingService", &up) == 0);
         CHECK(flight_new(event, up, "/students", &list) == 0);
 
         phases_run(event, phases, sizeof phases / sizeof phases[0], 15 * 1000000ULL);
 
         upstream_shutdown(up);
-        http_client_free(client);
+        registry_client_free(rc);             /* with its HTTP client: cancels what is in flight */
         flight_free(list);
         flight_set_done(&pages);
         upstream_free(up);
-        registry_client_free(rc);
+        providers_free(providers);
         http_server_free(server);
         sd_event_unref(event);
         close(silent_fd);
