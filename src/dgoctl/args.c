@@ -1,13 +1,16 @@
 /* args.c - dgoctl's checks of what the user typed. */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "args.h"
+#include "basic/decimal.h"
+#include "basic/stringify.h"
 #include "basic/utf8.h"
+#include "dgo/grade.h"
+#include "dgo/student.h"
 
 static bool all_digits(const char *s) {
         if (!*s)
@@ -19,80 +22,53 @@ static bool all_digits(const char *s) {
 }
 
 const char *parse_student_id(const char *s, long *ret) {
-        if (!all_digits(s) || strlen(s) > 9)
-                return "must be a student ID, a positive number (e.g. 1)";
-        long id = strtol(s, NULL, 10);
-        if (id <= 0)
+        long id = student_id_parse(s);
+
+        if (id < 0)
                 return "must be a student ID, a positive number (e.g. 1)";
         *ret = id;
         return NULL;
 }
 
-/* Digits with at most one '.', at least one digit: no sign, exponent,
- * hex, "inf" or "nan", which strtod() would take. */
-static bool plain_decimal(const char *s) {
-        bool digit = false, dot = false;
-
-        for (; *s; s++) {
-                if (*s >= '0' && *s <= '9')
-                        digit = true;
-                else if (*s == '.' && !dot)
-                        dot = true;
-                else
-                        return false;
-        }
-        return digit;
-}
-
 const char *parse_score(const char *s, double *ret) {
-        const char *msg = "must be a number from 0 to 100 (e.g. 88 or 97.5)";
-        char *end;
-        double v;
-
-        if (!plain_decimal(s) || strlen(s) > 32)
-                return msg;
-        errno = 0;
-        v = strtod(s, &end);
-        if (errno != 0 || *end || !isfinite(v) || v < 0 || v > 100)
-                return msg;
-        *ret = v;
+        if (score_parse(s, ret) < 0)
+                return "must be a number from 0 to " STRINGIFY(GB_SCORE_MAX) " (e.g. 88 or 97.5)";
         return NULL;
 }
 
 const char *parse_grade_type(const char *s, const char **ret) {
-        static const char *const types[] = { "Quiz", "Test", "Exam", "Homework" };
+        int t = grade_type_from_string_any_case(s);
 
-        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-                if (strcasecmp(s, types[i]) == 0) {
-                        *ret = types[i];
-                        return NULL;
-                }
-        return "must be one of Quiz, Test, Exam, Homework";
+        if (t < 0)
+                return "must be one of " GRADE_TYPES_TEXT;
+        *ret = grade_type_to_string((enum grade_type) t);
+        return NULL;
 }
 
 const char *check_title(const char *s) {
         size_t len = strlen(s);
+        int r = text_field_check(s, len, GB_TITLE_MAX);
 
-        if (len == 0)
+        /* The grading service's rule; UTF-8 is checked here, as jansson
+         * checks it there. */
+        if (r == -ENODATA)
                 return "must not be empty";
-        if (len > DGOCTL_TITLE_MAX)
-                return "is too long (at most 100 bytes)";
+        if (r == -E2BIG)
+                return "is too long (at most " STRINGIFY(GB_TITLE_MAX) " bytes)";
         if (!utf8_valid(s, len))
                 return "is not valid UTF-8";
-        for (const char *p = s; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7f)
-                        return "must not contain control characters (tabs, newlines, ...)";
+        if (r < 0)
+                return "must not contain control characters (tabs, newlines, ...)";
         return NULL;
 }
 
 const char *parse_timeout(const char *s, double *ret) {
         double v;
 
-        if (!plain_decimal(s) || strlen(s) > 32)
+        if (decimal_parse(s, &v) < 0)
                 return "must be a number of seconds (e.g. 5 or 0.5)";
-        v = strtod(s, NULL);
         if (!(v > 0) || v > DGOCTL_TIMEOUT_MAX)
-                return "must be more than 0 and at most 3600 seconds";
+                return "must be more than 0 and at most " STRINGIFY(DGOCTL_TIMEOUT_MAX) " seconds";
         *ret = v;
         return NULL;
 }

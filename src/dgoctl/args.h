@@ -3,9 +3,10 @@
  *
  * Pure code, unit-tested. Each parse_* function returns NULL when the text
  * is good (the value in *RET), or a sentence saying what is wrong, meant to
- * follow the option's name ("--score: must be ..."). Averages and scores
- * are formatted by format_average() and
- * format_score() (dgo/format.h), as the portal's are. */
+ * follow the option's name ("--score: must be ..."). The rules for IDs,
+ * scores, grade types and titles are the grading service's own (dgo/grade.h,
+ * dgo/student.h); averages and scores are formatted by dgo/format.h, as the
+ * portal's are. */
 #pragma once
 
 #include <jansson.h>
@@ -20,16 +21,15 @@ enum {
         DGOCTL_EXIT_UNREACHABLE = 3,    /* registry, portal, grading service or systemd not reached */
 };
 
-#define DGOCTL_TITLE_MAX 100            /* bytes, as the grading service allows */
-#define DGOCTL_TIMEOUT_MAX 3600.0       /* seconds */
+#define DGOCTL_TIMEOUT_MAX 3600        /* seconds */
 
-/* A student ID: a positive decimal number (at most 9 digits). */
+/* A student ID: a positive decimal number (at most 9 digits, student_id_parse()). */
 const char *parse_student_id(const char *s, long *ret);
-/* A score: a decimal number from 0 to 100 (no hex, inf or nan). */
+/* A score: a decimal number from 0 to 100 (no hex, inf or nan: score_parse()). */
 const char *parse_score(const char *s, double *ret);
 /* A grade type, any case: "quiz" -> "Quiz". *RET is a static string. */
 const char *parse_grade_type(const char *s, const char **ret);
-/* A grade title: 1-100 bytes of UTF-8 without control characters. */
+/* A grade title: 1 to GB_TITLE_MAX bytes of UTF-8 without control characters. */
 const char *check_title(const char *s);
 /* --timeout: seconds, more than 0, at most DGOCTL_TIMEOUT_MAX. */
 const char *parse_timeout(const char *s, double *ret);

@@ -1,12 +1,13 @@
 /* cmd_grades.c - `dgoctl students`, `dgoctl student ID` and `dgoctl grade
  * add`: the grade book through the portal's API gateway (/api/...), which
  * relays to the grading service. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/stringify.h"
 #include "dgo/format.h"
+#include "dgo/grade.h"
 #include "dgoctl.h"
 #include "render.h"
 
@@ -39,9 +40,9 @@ static const char grade_help[] =
         "(POST /api/students/ID/grades) and print the grade as stored.\n"
         "\n"
         "Options:\n"
-        "      --title TITLE   1 to 100 bytes, no control characters\n"
-        "      --type TYPE     Quiz, Test, Exam or Homework (any case)\n"
-        "      --score SCORE   a number from 0 to 100, e.g. 88 or 97.5\n"
+        "      --title TITLE   1 to " STRINGIFY(GB_TITLE_MAX) " bytes, no control characters\n"
+        "      --type TYPE     " GRADE_TYPES_TEXT " (any case)\n"
+        "      --score SCORE   a number from 0 to " STRINGIFY(GB_SCORE_MAX) ", e.g. 88 or 97.5\n"
         "      --json          print the stored grade's JSON\n"
         "  -h, --help          show this help\n"
         "(and the global options, see dgoctl --help)\n"
@@ -192,8 +193,7 @@ int cmd_grade(struct dgoctl *ctl, int argc, char **argv) {
         if ((problem = parse_score(g.score, &score)))
                 return dgoctl_usage_error("grade", "add: --score '%s' %s", g.score, problem);
 
-        body = json_pack("{s:s, s:s, s:o}", "Title", g.title, "Type", type, "Score",
-                         score == floor(score) ? json_integer((json_int_t) score) : json_real(score));
+        body = json_pack("{s:s, s:s, s:o}", "Title", g.title, "Type", type, "Score", score_to_json(score));
         if (!body)
                 return dgoctl_error(DGOCTL_EXIT_FAILED, "out of memory");
         snprintf(path, sizeof path, "/api/students/%ld/grades", id);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "dgoctl.h"
+#include "dgo/registration.h"
 #include "names.h"
 
 static const char logs_help[] =

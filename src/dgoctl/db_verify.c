@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "db_verify.h"
-#include "dgo/gradebook.h"
+#include "dgo/student.h"
 
 #define BUSY_TIMEOUT_MS 5000
 #define SQLITE_MAGIC "SQLite format 3"          /* and its '\0': the first 16 bytes */
@@ -230,34 +230,16 @@ static int check_orphans(sqlite3 *db, char **ret_problem) {
 }
 
 /* What the grading service finds wrong with a row when it loads the book
- * (src/grading/store.c, with the same rules from gradebook.h); NULL if
+ * (src/grading/store.c, by the same functions of the model); NULL if
  * nothing. The columns are read as it reads them. */
 static const char *bad_student(sqlite3_stmt *stmt) {
-        int64_t id = sqlite3_column_int64(stmt, 0);
-        const char *first = (const char *) sqlite3_column_text(stmt, 1);
-        const char *last = (const char *) sqlite3_column_text(stmt, 2);
-
-        if (id <= 0 || id > GB_ID_MAX)
-                return "its ID is not from 1 to 999999999";
-        if (!first || !text_field_valid(first, strlen(first), GB_NAME_MAX))
-                return "its first name is not 1 to 64 bytes without control characters";
-        if (!last || !text_field_valid(last, strlen(last), GB_NAME_MAX))
-                return "its last name is not 1 to 64 bytes without control characters";
-        return NULL;
+        return student_fields_problem(sqlite3_column_int64(stmt, 0), (const char *) sqlite3_column_text(stmt, 1),
+                                      (const char *) sqlite3_column_text(stmt, 2));
 }
 
 static const char *bad_grade(sqlite3_stmt *stmt) {
-        const char *title = (const char *) sqlite3_column_text(stmt, 2);
-        const char *type = (const char *) sqlite3_column_text(stmt, 3);
-        double score = sqlite3_column_double(stmt, 4);
-
-        if (!type || grade_type_from_string(type) < 0)
-                return "its type is none of Quiz, Test, Exam, Homework";
-        if (!(score >= 0 && score <= 100))
-                return "its score is not from 0 to 100";
-        if (!title || !text_field_valid(title, strlen(title), GB_TITLE_MAX))
-                return "its title is not 1 to 100 bytes without control characters";
-        return NULL;
+        return grade_fields_problem((const char *) sqlite3_column_text(stmt, 2),
+                                    (const char *) sqlite3_column_text(stmt, 3), sqlite3_column_double(stmt, 4));
 }
 
 /* Every row of SQL through BAD; the first bad one and how many are bad

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "basic/macros.h"
+#include "dgo/registration.h"
 #include "names.h"
 
 /* The registry does not register itself: "Registry" is dgoctl's name for it. */
@@ -16,7 +18,7 @@ const struct dgo_service dgo_services[] = {
         { "grading", "GradingService", "dgo-grading.service", "dgo-grading.socket", "dgo-grading", NULL, true },
         { "portal", "TeacherPortal", "dgo-portal.service", "dgo-portal.socket", "dgo-portal", NULL, true },
 };
-const size_t dgo_services_count = sizeof dgo_services / sizeof dgo_services[0];
+const size_t dgo_services_count = ELEMENTSOF(dgo_services);
 
 const struct dgo_service *dgo_service_lookup(const char *s) {
         for (size_t i = 0; i < dgo_services_count; i++) {
@@ -38,18 +40,6 @@ const struct dgo_service *dgo_service_by_unit(const char *unit) {
                 if (strcmp(unit, dgo_services[i].unit) == 0)
                         return &dgo_services[i];
         return NULL;
-}
-
-bool service_name_valid(const char *s) {
-        size_t n = strlen(s);
-
-        if (n == 0 || n > 64)
-                return false;
-        for (; *s; s++)
-                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-                      *s == '_' || *s == '-' || *s == '.'))
-                        return false;
-        return true;
 }
 
 bool unit_socket_name(const char *unit, char *buf, size_t size) {

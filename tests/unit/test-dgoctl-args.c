@@ -6,6 +6,8 @@
 #include "dgoctl/args.h"
 #include "check.h"
 #include "dgoctl/names.h"
+#include "dgo/grade.h"            /* GB_TITLE_MAX */
+#include "dgo/registration.h"     /* service_name_valid() */
 
 static void test_student_id(void) {
         long id = 0;
@@ -45,7 +47,7 @@ static void test_score(void) {
 
 static void test_type_title(void) {
         const char *t = NULL;
-        char long_title[DGOCTL_TITLE_MAX + 2];
+        char long_title[GB_TITLE_MAX + 2];
 
         CHECK(!parse_grade_type("Quiz", &t));
         CHECK_STR(t, "Quiz");
@@ -63,11 +65,11 @@ static void test_type_title(void) {
         CHECK(check_title("a\nb"));
         CHECK(check_title("\x7f"));
         CHECK(check_title("\xff\xfe"));
-        memset(long_title, 'x', DGOCTL_TITLE_MAX);
-        long_title[DGOCTL_TITLE_MAX] = '\0';
+        memset(long_title, 'x', GB_TITLE_MAX);
+        long_title[GB_TITLE_MAX] = '\0';
         CHECK(!check_title(long_title));
-        long_title[DGOCTL_TITLE_MAX] = 'x';
-        long_title[DGOCTL_TITLE_MAX + 1] = '\0';
+        long_title[GB_TITLE_MAX] = 'x';
+        long_title[GB_TITLE_MAX + 1] = '\0';
         CHECK(check_title(long_title));
 }
 
