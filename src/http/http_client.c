@@ -1,4 +1,5 @@
-/* http_client.c - see http_client.h.
+/* http_client.c - see http_client.h: outgoing HTTP requests, libcurl's
+ * multi interface on the sd-event loop.
  *
  * The glue between libcurl's multi interface and sd-event: curl tells us
  * which sockets to watch for what (on_curl_socket) and when to wake it up
@@ -11,6 +12,7 @@
  * until the dispatch loop that called the callback has seen the "freed" mark. */
 #include "http_client.h"
 
+#include <assert.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
@@ -20,10 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "config.h"
+#include "basic/clock.h"
+#include "basic/grow.h"
+#include "basic/list.h"
 #include "basic/log.h"
+#include "basic/macros.h"
 
 /* One socket curl asked us to watch. Kept in a list as well as with
  * curl_multi_assign(), so that none outlives the client. */
@@ -31,7 +36,7 @@ struct watch {
         struct http_client *client;
         curl_socket_t fd;
         sd_event_source *io;
-        struct watch *prev, *next;
+        LIST_FIELDS(struct watch, watches);
 };
 
 struct client_request {
@@ -44,10 +49,10 @@ struct client_request {
         size_t body_len, body_size;
         bool too_large;
         char error[CURL_ERROR_SIZE];            /* curl's own words for a failure */
-        struct client_request *prev, *next;
+        LIST_FIELDS(struct client_request, requests);
         uint64_t deadline_usec;                 /* start + timeout: the queue counts too */
         bool started;                           /* handed to curl (else waiting) */
-        struct client_request *wait_next;
+        struct client_request *wait_next;       /* the wait queue (below) */
 };
 
 struct http_client {
@@ -56,22 +61,17 @@ struct http_client {
         sd_event *event;
         CURLM *multi;
         sd_event_source *timer;                 /* the one timer curl asks for */
-        struct watch *watches;
-        struct client_request *requests;          /* pending: started or waiting */
+        struct watch *watches;                  /* LIST_FIELDS(watches) */
+        struct client_request *requests;        /* pending: started or waiting; LIST_FIELDS(requests) */
         size_t n_pending;
         /* Requests past HTTP_CLIENT_MAX_RUNNING wait here, first in first out:
          * libcurl's own queue for connection limits is rescanned whole on
-         * every change, which stalled the loop with tens of thousands queued. */
+         * every change, which stalled the loop with tens of thousands queued.
+         * A singly linked queue with its own tail, not list.h (which adds at
+         * the head only): requests join at the tail and leave at the head. */
         struct client_request *wait_head, *wait_tail;
         size_t n_running;
 };
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
 
 static void client_unref(struct http_client *c) {
         if (--c->n_ref > 0)
@@ -81,14 +81,7 @@ static void client_unref(struct http_client *c) {
 }
 
 static void watch_free(struct watch *w) {
-        struct http_client *c = w->client;
-
-        if (w->prev)
-                w->prev->next = w->next;
-        else
-                c->watches = w->next;
-        if (w->next)
-                w->next->prev = w->prev;
+        LIST_REMOVE(watches, w->client->watches, w);
         /* Disable, not just unref: the source may be the one sd-event is
          * dispatching (it then lives on until that returns), and the fd must
          * leave epoll now, before curl closes it and the number is reused. */
@@ -97,13 +90,7 @@ static void watch_free(struct watch *w) {
 }
 
 static void request_unlink(struct http_client *c, struct client_request *req) {
-        if (req->prev)
-                req->prev->next = req->next;
-        else
-                c->requests = req->next;
-        if (req->next)
-                req->next->prev = req->prev;
-        req->prev = req->next = NULL;
+        LIST_REMOVE(requests, c->requests, req);
         c->n_pending--;
 }
 
@@ -115,6 +102,8 @@ static void request_free(struct client_request *req) {
         free(req);
 }
 
+DEFINE_POINTER_CLEANUP(struct client_request *, request_free)
+
 /* Take the request out of the client and curl, answer it and free it. */
 static void request_finish(struct http_client *c, struct client_request *req, long status,
                            const char *error) {
@@ -123,7 +112,7 @@ static void request_finish(struct http_client *c, struct client_request *req, lo
                 .body = !error && req->body ? req->body : "",
                 .body_len = error ? 0 : req->body_len,
                 .error = error,
-                .usec = now_usec() - req->start_usec,
+                .usec = now_usec(CLOCK_MONOTONIC) - req->start_usec,
                 .handle = error ? NULL : req->easy,
         };
         char *content_type = NULL;
@@ -179,9 +168,9 @@ const char *http_client_response_header(const struct http_client_response *resp,
         return h->value;
 }
 
-/* Answer every transfer curl has finished. */
+/* Hand the request to curl, with what is left of its time. */
 static int request_start(struct http_client *c, struct client_request *req) {
-        uint64_t now = now_usec();
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
         long left_ms = req->deadline_usec > now ? (long) ((req->deadline_usec - now + 999) / 1000) : 0;
 
         if (left_ms <= 0)
@@ -213,6 +202,7 @@ static void start_waiting(struct http_client *c) {
         }
 }
 
+/* Answer every transfer curl has finished, then start what waits. */
 static void dispatch_done(struct http_client *c) {
         CURLMsg *msg;
         int left;
@@ -302,10 +292,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userdata
         (void) sd_event_source_set_description(w->io, "http-client-io");
         w->client = c;
         w->fd = fd;
-        w->next = c->watches;
-        if (w->next)
-                w->next->prev = w;
-        c->watches = w;
+        LIST_PREPEND(watches, c->watches, w);
         if (curl_multi_assign(c->multi, fd, w) != CURLM_OK) {
                 watch_free(w);
                 log_error("Cannot attach a watch to an HTTP client socket");
@@ -323,7 +310,7 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userdata) {
         else {
                 /* 0 means "call me at once": the next loop iteration, never
                  * from inside the call that got us here (add_handle, say). */
-                r = sd_event_source_set_time(c->timer, now_usec() + (uint64_t) timeout_ms * 1000u);
+                r = sd_event_source_set_time(c->timer, now_usec(CLOCK_MONOTONIC) + (uint64_t) timeout_ms * USEC_PER_MSEC);
                 if (r >= 0)
                         r = sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
         }
@@ -342,30 +329,26 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
                 req->too_large = true;
                 return 0;                       /* any count but n fails the transfer */
         }
-        if (req->body_len + n + 1 > req->body_size) {
-                size_t want = req->body_size ? req->body_size : 4096;
-                while (want < req->body_len + n + 1)
-                        want *= 2;
-                if (want > HTTP_CLIENT_MAX_RESPONSE + 1)
-                        want = HTTP_CLIENT_MAX_RESPONSE + 1;
-                char *p = realloc(req->body, want);
-                if (!p)
-                        return 0;
-                req->body = p;
-                req->body_size = want;
-        }
+        if (grow_to(&req->body, &req->body_size, req->body_len + n + 1, 4096) < 0)
+                return 0;
         memcpy(req->body + req->body_len, data, n);
         req->body_len += n;
         return n;
 }
 
+DEFINE_POINTER_CLEANUP(struct http_client *, http_client_free)
+
 int http_client_new(sd_event *e, struct http_client **ret) {
         static bool curl_ready;
-        struct http_client *c;
+        _cleanup_(http_client_freep) struct http_client *c = NULL;
         int r;
 
-        /* curl_global_init() is not thread-safe and must run once; dgo
-         * services are single-threaded, and never clean it up. */
+        assert(e);
+        assert(ret);
+        /* curl_global_init() must run once, and not while another thread
+         * uses libcurl: a client belongs to one loop, and a service makes
+         * its clients in its main thread before it starts serving threads
+         * (which never use libcurl). It is never cleaned up. */
         if (!curl_ready) {
                 /* Plain http only: no TLS library to set up. */
                 CURLcode cr = curl_global_init(CURL_GLOBAL_NOTHING);
@@ -384,35 +367,30 @@ int http_client_new(sd_event *e, struct http_client **ret) {
 
         r = sd_event_add_time(e, &c->timer, CLOCK_MONOTONIC, 0, 0, on_timer, c);
         if (r < 0)
-                goto fail;
+                return log_error_errno(r, "Cannot create the HTTP client");
         /* sd-event's default accuracy is 250 ms: a timer curl wants "now"
          * (to start a request) would then wait up to that long. */
-        if ((r = sd_event_source_set_time_accuracy(c->timer, 1)) < 0 ||
-            (r = sd_event_source_set_enabled(c->timer, SD_EVENT_OFF)) < 0)
-                goto fail;
+        r = sd_event_source_set_time_accuracy(c->timer, 1);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create the HTTP client");
+        r = sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create the HTTP client");
         (void) sd_event_source_set_description(c->timer, "http-client-timer");
 
         c->multi = curl_multi_init();
-        if (!c->multi) {
-                r = -ENOMEM;
-                goto fail;
-        }
+        if (!c->multi)
+                return log_error_errno(-ENOMEM, "Cannot create the HTTP client");
         if (curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
             curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
             curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
             curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK ||
             /* At most HTTP_CLIENT_MAX_RUNNING requests run (see start_waiting()),
              * so at most that many sockets are open; the cache keeps a few. */
-            curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long) HTTP_CLIENT_MAX_RUNNING) != CURLM_OK) {
-                r = -EIO;
-                goto fail;
-        }
-        *ret = c;
+            curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long) HTTP_CLIENT_MAX_RUNNING) != CURLM_OK)
+                return log_error_errno(-EIO, "Cannot create the HTTP client");
+        *ret = TAKE_PTR(c);
         return 0;
-fail:
-        log_error_errno(r, "Cannot create the HTTP client");
-        http_client_free(c);
-        return r;
 }
 
 void http_client_free(struct http_client *c) {
@@ -514,7 +492,7 @@ static int request_setup(struct client_request *req, const char *method, const c
 int http_client_request(struct http_client *c, const char *method, const char *url,
                         const char *content_type, const void *body, size_t len,
                         unsigned timeout_ms, http_client_done_fn done, void *userdata) {
-        struct client_request *req;
+        _cleanup_(request_freep) struct client_request *req = NULL;
         int r;
 
         if (!c || !method || !url || !done || timeout_ms == 0 ||
@@ -529,24 +507,18 @@ int http_client_request(struct http_client *c, const char *method, const char *u
                 return -ENOMEM;
         req->done = done;
         req->userdata = userdata;
-        req->start_usec = now_usec();
+        req->start_usec = now_usec(CLOCK_MONOTONIC);
         req->easy = curl_easy_init();
-        if (!req->easy) {
-                request_free(req);
+        if (!req->easy)
                 return -ENOMEM;
-        }
         r = request_setup(req, method, url, content_type, body, len, timeout_ms);
-        if (r < 0) {
-                request_free(req);
+        if (r < 0)
                 return r;
-        }
-        req->deadline_usec = req->start_usec + (uint64_t) timeout_ms * 1000;
+        req->deadline_usec = req->start_usec + (uint64_t) timeout_ms * USEC_PER_MSEC;
         if (c->n_running < HTTP_CLIENT_MAX_RUNNING) {
                 r = request_start(c, req);
-                if (r < 0) {
-                        request_free(req);
+                if (r < 0)
                         return r;
-                }
         } else {
                 if (c->wait_tail)
                         c->wait_tail->wait_next = req;
@@ -554,10 +526,8 @@ int http_client_request(struct http_client *c, const char *method, const char *u
                         c->wait_head = req;
                 c->wait_tail = req;
         }
-        req->next = c->requests;
-        if (req->next)
-                req->next->prev = req;
-        c->requests = req;
+        LIST_PREPEND(requests, c->requests, req);
         c->n_pending++;
+        TAKE_PTR(req);                          /* the client's now */
         return 0;
 }
