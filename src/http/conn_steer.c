@@ -1,7 +1,14 @@
-/* conn_steer.c - see conn_steer.h. */
+/* conn_steer.c - see conn_steer.h: which serving thread takes a
+ * connection, and when one should give it up (pure policy, no I/O). */
 #include "conn_steer.h"
 
+#include <assert.h>
+
 unsigned conn_steer_pick(const unsigned *load, unsigned n, int cpu, unsigned *turn) {
+        assert(load);
+        assert(n >= 1);
+        assert(turn);
+
         unsigned least = *turn % n;
 
         for (unsigned k = 1; k < n; k++) {

@@ -1,6 +1,7 @@
 /* http_reply.c - what a handler reads of its request and how it answers
  * (http.h): the accessors, the replies, and the shared replies counted
  * across threads. */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -121,6 +122,7 @@ static struct http_shared *shared_wrap(struct MHD_Response *resp, const char *bo
 }
 
 int http_reply_shared(struct http_request *req, unsigned status, struct http_shared *r) {
+        assert(r);
         shared_ref(r);                  /* first: R may be the request's own reply */
         http_request_drop_response(req);
         req->response = r->response;
@@ -158,6 +160,8 @@ struct http_shared *http_shared_ref(struct http_shared *r) {
 }
 
 const char *http_shared_body(const struct http_shared *r, size_t *len) {
+        assert(r);
+        assert(len);
         *len = r->len;
         return r->body;
 }

@@ -1,4 +1,5 @@
-/* router.c - see router.h. */
+/* router.c - see router.h: a method and path matched against a route
+ * table (pure). */
 #include "router.h"
 
 #include <stdbool.h>

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "basic/macros.h"
 #include "phases.h"
 #include "loopback.h"
 #include "http/http.h"
@@ -591,7 +592,7 @@ int main(void) {
 
         struct http_server_config config = {
                 .routes = routes,
-                .n_routes = sizeof routes / sizeof routes[0],
+                .n_routes = ELEMENTSOF(routes),
         };
         CHECK(http_server_start(event, server_fd, &config, &server) == 0);
         CHECK(http_client_new(event, &client) == 0);
@@ -604,7 +605,7 @@ int main(void) {
         CHECK(http_client_request(client, "POST", base, NULL, NULL, 3, 1000, on_done, NULL) == -EINVAL);
         CHECK(http_client_pending(client) == 0);
 
-        phases_run(event, phases, sizeof phases / sizeof phases[0], 4 * 1000000ULL);
+        phases_run(event, phases, ELEMENTSOF(phases), 4 * 1000000ULL);
 
         http_client_free(client);
         http_client_free(inner);
@@ -618,7 +619,7 @@ int main(void) {
         close(raw_close_fd);
         close(raw_upload_fd);
 
-        for (unsigned i = 0; i < sizeof basic / sizeof basic[0]; i++)
+        for (unsigned i = 0; i < ELEMENTSOF(basic); i++)
                 call_reset(&basic[i]);
         for (unsigned i = 0; i < PARALLEL; i++)
                 call_reset(&parallel[i]);

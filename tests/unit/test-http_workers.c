@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "basic/macros.h"
 #include "http/conn_steer.h"
 #include "http/http.h"
 #include "http/http_server.h"
@@ -275,7 +276,7 @@ int main(void) {
         CHECK(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0);
         CHECK(sd_event_new(&event) >= 0);
         struct http_server_config config = {
-                .routes = routes, .n_routes = sizeof routes / sizeof routes[0], .threads = THREADS,
+                .routes = routes, .n_routes = ELEMENTSOF(routes), .threads = THREADS,
         };
         shared_reply = http_shared_new("text/plain", strdup("shared"), 6);
         CHECK(shared_reply != NULL);

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "basic/clock.h"
+#include "basic/macros.h"
 #include "loopback.h"
 #include "http/http.h"
 #include "http/http_client.h"
@@ -39,13 +41,6 @@ struct answer {
 };
 static struct answer answers[2][N];
 static struct answer silent;
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
 
 /* ---- the server: answer from a timer ---- */
 
@@ -106,7 +101,7 @@ static void on_done(const struct http_client_response *resp, void *userdata) {
 
         a->status = resp->status;
         snprintf(a->body, sizeof a->body, "%s", resp->body);
-        a->usec = now_usec() - round_start;
+        a->usec = now_usec(CLOCK_MONOTONIC) - round_start;
         if (--outstanding > 0)
                 return;
         if (++round_no < 2)
@@ -118,7 +113,7 @@ static void on_done(const struct http_client_response *resp, void *userdata) {
 static void start_round(void) {
         char url[128];
 
-        round_start = now_usec();
+        round_start = now_usec(CLOCK_MONOTONIC);
         for (unsigned i = 0; i < N; i++) {
                 snprintf(url, sizeof url, "%s/later/%u", base, i);
                 CHECK(http_client_request(client, "GET", url, NULL, NULL, 0, 2000, on_done, &answers[round_no][i]) == 0);
@@ -146,7 +141,7 @@ int main(void) {
         fd = listen_loopback(&port);
         CHECK(fd >= 0);
         snprintf(base, sizeof base, "http://127.0.0.1:%u", port);
-        struct http_server_config config = { .routes = routes, .n_routes = sizeof routes / sizeof routes[0] };
+        struct http_server_config config = { .routes = routes, .n_routes = ELEMENTSOF(routes) };
         CHECK(http_server_start(event, fd, &config, &server) == 0);
         CHECK(http_client_new(event, &client) == 0);
 

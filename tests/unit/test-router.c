@@ -1,4 +1,5 @@
 #include "check.h"
+#include "basic/macros.h"
 #include "http/router.h"
 
 static int h(struct http_request *r, void *u) { return 0; }
@@ -11,7 +12,7 @@ static const struct http_route routes[] = {
         { "DELETE", "/students/{}/grades/{}", h, 0 },
         { "GET", "/", h, 0 },
 };
-#define N (sizeof routes / sizeof routes[0])
+#define N ELEMENTSOF(routes)
 
 int main(void) {
         const struct http_route *r;
