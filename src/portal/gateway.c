@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dgo/gradebook.h"
+#include "dgo/student.h"
 #include "http/http.h"
 #include "listing.h"
 #include "basic/log.h"

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "csrf.h"
-#include "dgo/gradebook.h"
+#include "dgo/student.h"
 #include "http/http.h"
 #include "input.h"
 #include "listing.h"
