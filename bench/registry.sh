@@ -13,7 +13,10 @@
 #     a fresh URL) + DELETE /services of it from a few keep-alive clients. Each
 #     pair owes every dependent an Added and a Removed; the registry merges
 #     what it owes one dependent while a patch to it is on its way, so the
-#     sink must end with a Removed for every provider at every dependent.
+#     sink must end with a Removed for every provider at every dependent: it
+#     keeps the last word on each provider per dependent (patches to one
+#     dependent go one at a time, so they arrive in order) and counts the
+#     pairs whose last word is Removed.
 # Loopback only; bounded in count and time; prints one line per figure.
 # Environment: BENCH_BUILD (default build/release), BENCH_TRIALS (20),
 # BENCH_PAIRS (2000), BENCH_CLIENTS (4), BENCH_SECONDS (max seconds of load, 60),
@@ -115,11 +118,15 @@ BENCH_PIDS=()
 
 # ---------------------------------------------------------------- (b)
 # The sink: answers 200 to every request; counts the patches it is POSTed, and
-# the Added/Removed entries in them; GET /count returns the counts as JSON.
+# the Added/Removed entries in them, and keeps the last word on each provider
+# per dependent (its path, /d<i>/services); GET /count returns the counts as
+# JSON, with "pairs" (dependent-provider pairs heard of) and "last_removed"
+# (those whose last word is Removed).
 SINK_PY='
 import http.server, json, sys, threading
 lock = threading.Lock()
 counts = {"posts": 0, "added": 0, "removed": 0, "bad": 0}
+last = {}
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def log_message(self, *a):
@@ -132,22 +139,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/count":
             with lock:
-                return self.reply(json.dumps(counts).encode())
+                c = dict(counts, pairs=len(last), last_removed=sum(v == "Removed" for v in last.values()))
+                return self.reply(json.dumps(c).encode())
         self.reply(b"ok")
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         try:
             p = json.loads(body)
-            a, r = len(p.get("Added") or []), len(p.get("Removed") or [])
-        except (ValueError, AttributeError):
-            a = r = None
+            words = [(e["URL"], k) for k in ("Added", "Removed") for e in p.get(k) or []]
+        except (ValueError, AttributeError, KeyError, TypeError):
+            words = None
         with lock:
             counts["posts"] += 1
-            if a is None:
+            if words is None:
                 counts["bad"] += 1
             else:
-                counts["added"] += a
-                counts["removed"] += r
+                for url, k in words:
+                    counts[k.lower()] += 1
+                    last[(self.path, url)] = k
         self.reply()
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
@@ -227,7 +236,7 @@ elif cmd == "drain":
         now = time.time()
         if counts != last:
             last, last_change = counts, now
-        if counts["removed"] >= expected or now - t0 > seconds or now - last_change > 15:
+        if counts["last_removed"] >= expected or now - t0 > seconds or now - last_change > 15:
             break
         time.sleep(0.2)
     counts["seconds"] = round(now - t0, 1)
@@ -240,8 +249,8 @@ load=$(python3 -c "$LOAD_PY" pairs "$SINK_PORT" "$PAIRS" "$CLIENTS" "$LOAD_SECON
 echo "load: $load" >&2
 pairs=$(json_get "$load" 'd["pairs"]') sent=$(json_get "$load" 'd["sent"]')
 # The registry merges what it owes one dependent into one patch, where the
-# last word on each provider wins: every provider ends deleted, so every
-# dependent must get (at least) one Removed entry for every provider sent.
+# last word on each provider wins: every provider ends deleted, so at every
+# dependent the last word on every provider sent must be Removed.
 expected=$((sent * DEPENDENTS))
 drain=$(python3 -c "$LOAD_PY" drain "$SINK_PORT" "$expected" 120)
 echo "sink: $drain" >&2
@@ -255,6 +264,6 @@ emfile=$(grep -c "Too many open files" <<<"$journal" || true)
 wait_until 10 test "$(box_unit_prop dgo-registry.service SubState)" = running || true
 
 echo "registry registration throughput: $(json_get "$load" '"%.0f" % (d["pairs"] / d["seconds"])') POST+DELETE pairs/s ($pairs pairs in $(json_get "$load" 'd["seconds"]') s, $CLIENTS keep-alive clients, $DEPENDENTS dependents each; non-200 or errors: $(json_get "$load" 'sum(v for k, v in d["status"].items() if not k.endswith(" 200")) + d["errors"]'))"
-echo "registry patches: $(json_get "$drain" 'd["posts"]') requests carried $(json_get "$drain" 'd["added"]') Added and $(json_get "$drain" 'd["removed"]') Removed entries (merged per dependent; unmerged would be $((sent * 2 * DEPENDENTS)) requests); the last word, Removed, reached $(json_get "$drain" 'd["removed"]') of $expected dependent-provider pairs, $(json_get "$drain" 'd["seconds"]') s after the load ended"
+echo "registry patches: $(json_get "$drain" 'd["posts"]') requests carried $(json_get "$drain" 'd["added"]') Added and $(json_get "$drain" 'd["removed"]') Removed entries (merged per dependent; unmerged would be $((sent * 2 * DEPENDENTS)) requests); the last word at the sink was Removed for $(json_get "$drain" 'd["last_removed"]') of $expected dependent-provider pairs ($(json_get "$drain" 'd["pairs"]') pairs heard of), $(json_get "$drain" 'd["seconds"]') s after the load ended"
 echo "registry patch delivery: $retried failed attempts retried, $gaveup patches given up (from its journal)"
 echo "registry over the whole run: NRestarts $(restarts dgo-registry.service); in its journal (lower bounds: an overloaded journald loses lines): watchdog timeouts $watchdog, \"Too many open files\" $emfile; VmRSS after the run: $(vmrss_kb dgo-registry.service 2>/dev/null || echo '?') kB"
