@@ -9,8 +9,11 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "http/http_client.h"
+#include "basic/macros.h"
 #include "dgo/registration.h"
+#include "http/http_client.h"
+
+DEFINE_POINTER_CLEANUP(struct registration *, registration_free)
 
 #define REGISTRY_MAX 256
 #define UNIT_STATES_MAX 256

@@ -181,13 +181,13 @@ int service_accept_patches(struct service *s) {
         return 0;
 }
 
-static int handle_heartbeat(struct http_request *req, void *userdata) {
+int service_handle_heartbeat(struct http_request *req, void *userdata) {
         return http_reply(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
 }
 
 /* What every service that takes patches serves besides its own routes. */
 static const struct http_route patch_routes[] = {
-        { "GET", "/heartbeat", handle_heartbeat, 0 },
+        { "GET", "/heartbeat", service_handle_heartbeat, 0 },
         { "POST", "/services", providers_handle_patch, 64 * 1024 },
 };
 

@@ -77,6 +77,9 @@ int service_accept_patches(struct service *s);
  * GET /heartbeat and POST /services (patches). */
 int service_serve(struct service *s, const struct http_route *routes, size_t n_routes, void *userdata);
 
+/* GET /heartbeat: 200 "ok". */
+int service_handle_heartbeat(struct http_request *req, void *userdata);
+
 /* NAME in the first directory of the environment variable ENV (systemd sets
  * STATE_DIRECTORY=, LOGS_DIRECTORY=, ... from StateDirectory= and the like,
  * possibly a ':'-separated list); FALLBACK when ENV is unset or empty (may be
