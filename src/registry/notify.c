@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/clock.h"
+#include "basic/list.h"
 #include "basic/log.h"
 #include "registry.h"
 
-#define RETRY_FIRST_USEC (200 * 1000ULL)
+#define RETRY_FIRST_USEC (200 * USEC_PER_MSEC)
 #define QUEUES_MAX (2 * REGISTRY_MAX)
 
 struct notify_queue {
@@ -27,7 +29,7 @@ struct notify_queue {
         char *in_flight;                        /* the body being sent, or NULL */
         unsigned attempt;
         sd_event_source *retry;
-        struct notify_queue *next;
+        LIST_FIELDS(struct notify_queue, queues);
 };
 
 static void queue_free(struct notify_queue *q) {
@@ -42,19 +44,15 @@ static void queue_free(struct notify_queue *q) {
 static void queue_drop(struct notify_queue *q) {
         struct registry *reg = q->reg;
 
-        for (struct notify_queue **p = &reg->queues; *p; p = &(*p)->next)
-                if (*p == q) {
-                        *p = q->next;
-                        reg->n_queues--;
-                        break;
-                }
+        LIST_REMOVE(queues, reg->queues, q);
+        reg->n_queues--;
         queue_free(q);
 }
 
 static struct notify_queue *queue_get(struct registry *reg, const struct registration *r) {
         struct notify_queue *q;
 
-        for (q = reg->queues; q; q = q->next)
+        LIST_FOREACH(queues, q, reg->queues)
                 if (strcmp(q->url, r->update_url) == 0)
                         return q;
         if (reg->n_queues >= QUEUES_MAX)
@@ -70,8 +68,7 @@ static struct notify_queue *queue_get(struct registry *reg, const struct registr
                 queue_free(q);
                 return NULL;
         }
-        q->next = reg->queues;
-        reg->queues = q;
+        LIST_PREPEND(queues, reg->queues, q);
         reg->n_queues++;
         return q;
 }
@@ -81,7 +78,7 @@ static struct notify_queue *queue_get(struct registry *reg, const struct registr
 static void merge(struct notify_queue *q, const json_t *patch, bool older) {
         static const char *const lists[] = { "Removed", "Added" };
 
-        for (size_t l = 0; l < 2; l++) {
+        for (size_t l = 0; l < ELEMENTSOF(lists); l++) {
                 const json_t *list = json_object_get(patch, lists[l]), *e;
                 size_t i;
                 json_array_foreach(list, i, e) {

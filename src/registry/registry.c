@@ -5,15 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "basic/clock.h"
 #include "basic/log.h"
-
-static uint64_t now_realtime(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
 
 int registry_init(struct registry *reg, sd_event *e, const struct registry_config *config) {
         *reg = (struct registry) { .event = sd_event_ref(e), .config = *config };
@@ -98,7 +92,7 @@ void registry_set_health(struct registry *reg, struct registration *r, enum heal
                 return;
         bool changed = r->health != h;
         r->health = h;
-        r->since_usec = now_realtime();
+        r->since_usec = now_usec(CLOCK_REALTIME);
         if (!changed)
                 return;
         log_info("%s at %s is %s (%s)", r->name, r->url, health_to_string(h), r->reason);
