@@ -10,6 +10,7 @@
  * time the listing is computed, every later change is signalled to us. */
 #include "unit_watch.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdbool.h>
@@ -18,7 +19,9 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 
+#include "basic/list.h"
 #include "basic/log.h"
+#include "basic/macros.h"
 
 #define SYSTEMD_SERVICE    "org.freedesktop.systemd1"
 #define SYSTEMD_PATH       "/org/freedesktop/systemd1"
@@ -52,7 +55,7 @@ struct unit_entry {
 struct call {
         struct unit_watch *w;
         sd_bus_slot *slot;              /* freeing it cancels the call: no callback */
-        struct call *prev, *next;
+        LIST_FIELDS(struct call, calls);
         bool force;                     /* answers a query: report even if unchanged */
         char unit[UNIT_NAME_MAX];
 };
@@ -186,19 +189,16 @@ static int setup_failed(struct unit_watch *w, sd_bus_message *m, const char *wha
 static void call_free(struct call *c) {
         if (!c)
                 return;
-        if (c->prev)
-                c->prev->next = c->next;
-        else
-                c->w->calls = c->next;
-        if (c->next)
-                c->next->prev = c->prev;
+        LIST_REMOVE(calls, c->w->calls, c);
         c->w->n_calls--;
         sd_bus_slot_unref(c->slot);
         free(c);
 }
 
 static struct call *call_find(struct unit_watch *w, const char *unit) {
-        for (struct call *c = w->calls; c; c = c->next)
+        struct call *c;
+
+        LIST_FOREACH(calls, c, w->calls)
                 if (strcmp(c->unit, unit) == 0)
                         return c;
         return NULL;
@@ -215,10 +215,7 @@ static int call_new(struct unit_watch *w, const char *unit, bool force, struct c
         c->w = w;
         c->force = force;
         strcpy(c->unit, unit);          /* checked by unit_name_ok() */
-        c->next = w->calls;
-        if (c->next)
-                c->next->prev = c;
-        w->calls = c;
+        LIST_PREPEND(calls, w->calls, c);
         w->n_calls++;
         *ret = c;
         return 0;
@@ -320,8 +317,8 @@ static void fetch_states(struct unit_watch *w, const char *unit, const char *pat
 static int on_got_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         struct call *c = userdata;
         struct unit_watch *w = c->w;
+        _cleanup_free_ char *name = NULL;
         const char *path;
-        char *name = NULL;
         int r;
 
         if (sd_bus_message_is_method_error(m, NULL)) {
@@ -349,13 +346,11 @@ static int on_got_unit(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
                 r = sd_bus_path_decode(path, UNIT_PATH_PREFIX, &name);
         if (r <= 0 || !unit_name_ok(name)) {
                 log_warning("Ignoring a malformed answer to GetUnit(%s)", c->unit);
-                free(name);
                 call_free(c);
                 return 0;
         }
         if (strcmp(name, c->unit) != 0)
                 unit_get(w, name)->queried = true;
-        free(name);
 
         c->slot = sd_bus_slot_unref(c->slot);   /* ours: sd-bus keeps its own reference while we run */
         r = call_get_all(c, path);
@@ -399,11 +394,47 @@ int unit_watch_query(struct unit_watch *w, const char *unit) {
         return 0;
 }
 
+/* The body of a PropertiesChanged (interface, changed, invalidated): 0
+ * when it is not about UNIT_INTERFACE, 1 with the states it carries (each
+ * NULL when absent; the strings point into M) and whether either was
+ * invalidated, or a negative errno when it is malformed. */
+static int read_properties_changed(sd_bus_message *m, const char **active, const char **sub, bool *invalidated) {
+        const char *interface;
+        int r;
+
+        /* Checking the whole signature first: the reads below check each
+         * type, but a message cut short would read as "nothing more". */
+        if (!sd_bus_message_has_signature(m, "sa{sv}as"))
+                return -EBADMSG;
+        r = sd_bus_message_read(m, "s", &interface);
+        if (r < 0)
+                return r;
+        if (strcmp(interface, UNIT_INTERFACE) != 0)
+                return 0;
+        r = read_states(m, active, sub);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', "s");
+        if (r < 0)
+                return r;
+        for (;;) {
+                const char *name;
+
+                r = sd_bus_message_read(m, "s", &name);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return 1;
+                if (strcmp(name, "ActiveState") == 0 || strcmp(name, "SubState") == 0)
+                        *invalidated = true;
+        }
+}
+
 static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         struct unit_watch *w = userdata;
-        const char *path, *interface, *active = NULL, *sub = NULL;
+        _cleanup_free_ char *unit = NULL;
+        const char *path, *active = NULL, *sub = NULL;
         bool invalidated = false;
-        char *unit = NULL;
         int r;
 
         if (w->is_lost)
@@ -417,65 +448,35 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         path = sd_bus_message_get_path(m);
         r = path ? sd_bus_path_decode(path, UNIT_PATH_PREFIX, &unit) : 0;
         if (r <= 0 || !unit_name_ok(unit) || !unit_wanted(w, unit))
-                goto out;
+                return 0;
 
-        /* Checking the whole signature first: the reads below check each
-         * type, but a message cut short would read as "nothing more". */
-        r = -EBADMSG;
-        if (!sd_bus_message_has_signature(m, "sa{sv}as"))
-                goto bad;
-        r = sd_bus_message_read(m, "s", &interface);
-        if (r < 0)
-                goto bad;
-        if (strcmp(interface, UNIT_INTERFACE) != 0)
-                goto out;
-        r = read_states(m, &active, &sub);
-        if (r < 0)
-                goto bad;
-        r = sd_bus_message_enter_container(m, 'a', "s");
-        if (r < 0)
-                goto bad;
-        for (;;) {
-                const char *name;
-
-                r = sd_bus_message_read(m, "s", &name);
-                if (r < 0)
-                        goto bad;
-                if (r == 0)
-                        break;
-                if (strcmp(name, "ActiveState") == 0 || strcmp(name, "SubState") == 0)
-                        invalidated = true;
+        r = read_properties_changed(m, &active, &sub, &invalidated);
+        if (r < 0) {
+                log_warning_errno(r, "Ignoring a malformed PropertiesChanged for %s", unit);
+                return 0;
         }
-
+        if (r == 0)
+                return 0;
         if (active && sub)
                 report(w, unit, active, sub, false);
         else if (active || sub || invalidated)
                 /* Only half of the state, or only the news that it changed. */
                 fetch_states(w, unit, path);
-        goto out;
-bad:
-        log_warning_errno(r, "Ignoring a malformed PropertiesChanged for %s", unit);
-out:
-        free(unit);
         return 0;
 }
 
-static int on_units_listed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        struct unit_watch *w = userdata;
+/* Reports every unit of a ListUnitsByPatterns answer: 0, or a negative
+ * errno when it is malformed. */
+static int report_listing(struct unit_watch *w, sd_bus_message *m) {
         const char *name, *description, *load, *active, *sub, *following, *path, *job_type, *job_path;
         uint32_t job_id;
         int r;
 
-        w->list_slot = sd_bus_slot_unref(w->list_slot);
-        if (sd_bus_message_is_method_error(m, NULL))
-                return setup_failed(w, m, "ListUnitsByPatterns");
-
-        r = -EBADMSG;
         if (!sd_bus_message_has_signature(m, "a(ssssssouso)"))
-                goto bad;
+                return -EBADMSG;
         r = sd_bus_message_enter_container(m, 'a', "(ssssssouso)");
         if (r < 0)
-                goto bad;
+                return r;
         while ((r = sd_bus_message_read(m, "(ssssssouso)", &name, &description, &load, &active, &sub,
                                         &following, &path, &job_id, &job_type, &job_path)) > 0) {
                 if (!unit_name_ok(name)) {
@@ -484,15 +485,25 @@ static int on_units_listed(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                 }
                 report(w, name, active, sub, false);
         }
-        if (r < 0)
-                goto bad;
+        return r;
+}
+
+static int on_units_listed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        struct unit_watch *w = userdata;
+        int r;
+
+        w->list_slot = sd_bus_slot_unref(w->list_slot);
+        if (sd_bus_message_is_method_error(m, NULL))
+                return setup_failed(w, m, "ListUnitsByPatterns");
+        r = report_listing(w, m);
+        if (r < 0) {
+                /* Without the initial states the watch cannot say what is up. */
+                log_error_errno(r, "Malformed answer to ListUnitsByPatterns");
+                return watch_lost(w);
+        }
         if (w->listed)
                 w->listed(w->userdata);
         return 0;
-bad:
-        /* Without the initial states the watch cannot say what is up. */
-        log_error_errno(r, "Malformed answer to ListUnitsByPatterns");
-        return watch_lost(w);
 }
 
 static int on_subscribed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -521,9 +532,40 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         return watch_lost(w);
 }
 
+/* The connection's sources, the match and the setup calls, in the order
+ * the top of this file relies on. */
+static int watch_setup(struct unit_watch *w, sd_event *e) {
+        int r;
+
+        r = sd_bus_attach_event(w->bus, e, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return r;
+        /* sd-bus synthesizes Disconnected when the connection ends; a match
+         * on the local pseudo-service never goes to dbus-daemon, so this
+         * does not block. (Not sd_bus_set_exit_on_disconnect(): that would
+         * end the whole loop.) */
+        r = sd_bus_match_signal(w->bus, &w->disconnected_slot, "org.freedesktop.DBus.Local",
+                                "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+                                "Disconnected", on_disconnected, w);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_match_async(w->bus, &w->match_slot, PROPERTIES_CHANGED_MATCH,
+                                   on_properties_changed, on_match_added, w);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method_async(w->bus, &w->subscribe_slot, SYSTEMD_SERVICE, SYSTEMD_PATH,
+                                     MANAGER_INTERFACE, "Subscribe", on_subscribed, w, NULL);
+        if (r < 0)
+                return r;
+        /* "asas": no state filter (0 states), one pattern. */
+        return sd_bus_call_method_async(w->bus, &w->list_slot, SYSTEMD_SERVICE, SYSTEMD_PATH,
+                                        MANAGER_INTERFACE, "ListUnitsByPatterns", on_units_listed, w,
+                                        "asas", 0, 1, w->pattern);
+}
+
 int unit_watch_new(sd_event *e, const char *pattern, unit_watch_fn changed,
                    unit_watch_lost_fn lost, void *userdata, struct unit_watch **ret) {
-        struct unit_watch *w;
+        _cleanup_(unit_watch_freep) struct unit_watch *w = NULL;
         int r;
 
         if (!e || !pattern || !changed || !lost || !ret)
@@ -544,47 +586,14 @@ int unit_watch_new(sd_event *e, const char *pattern, unit_watch_fn changed,
          * authentication and Hello run in the loop, with our calls queued
          * behind them. */
         r = sd_bus_open_system(&w->bus);
-        if (r < 0) {
-                log_error_errno(r, "Cannot connect to the system bus");
-                goto fail;
-        }
+        if (r < 0)
+                return log_error_errno(r, "Cannot connect to the system bus");
         (void) sd_bus_set_description(w->bus, "unit-watch");
-        r = sd_bus_attach_event(w->bus, e, SD_EVENT_PRIORITY_NORMAL);
+        r = watch_setup(w, e);
         if (r < 0)
-                goto fail_setup;
-
-        /* sd-bus synthesizes Disconnected when the connection ends; a match
-         * on the local pseudo-service never goes to dbus-daemon, so this
-         * does not block. (Not sd_bus_set_exit_on_disconnect(): that would
-         * end the whole loop.) */
-        r = sd_bus_match_signal(w->bus, &w->disconnected_slot, "org.freedesktop.DBus.Local",
-                                "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
-                                "Disconnected", on_disconnected, w);
-        if (r < 0)
-                goto fail_setup;
-        r = sd_bus_add_match_async(w->bus, &w->match_slot, PROPERTIES_CHANGED_MATCH,
-                                   on_properties_changed, on_match_added, w);
-        if (r < 0)
-                goto fail_setup;
-        r = sd_bus_call_method_async(w->bus, &w->subscribe_slot, SYSTEMD_SERVICE, SYSTEMD_PATH,
-                                     MANAGER_INTERFACE, "Subscribe", on_subscribed, w, NULL);
-        if (r < 0)
-                goto fail_setup;
-        /* "asas": no state filter (0 states), one pattern. */
-        r = sd_bus_call_method_async(w->bus, &w->list_slot, SYSTEMD_SERVICE, SYSTEMD_PATH,
-                                     MANAGER_INTERFACE, "ListUnitsByPatterns", on_units_listed, w,
-                                     "asas", 0, 1, w->pattern);
-        if (r < 0)
-                goto fail_setup;
-
-        *ret = w;
+                return log_error_errno(r, "Cannot set up the unit watch on the system bus");
+        *ret = TAKE_PTR(w);
         return 0;
-
-fail_setup:
-        log_error_errno(r, "Cannot set up the unit watch on the system bus");
-fail:
-        unit_watch_free(w);
-        return r;
 }
 
 void unit_watch_free(struct unit_watch *w) {
@@ -603,5 +612,6 @@ void unit_watch_free(struct unit_watch *w) {
 }
 
 void unit_watch_on_listed(struct unit_watch *w, void (*listed)(void *userdata)) {
+        assert(w);
         w->listed = listed;
 }

@@ -15,6 +15,8 @@
 
 #include <systemd/sd-event.h>
 
+#include "basic/macros.h"
+
 struct unit_watch;
 
 /* UNIT e.g. "dgo-log.service"; ACTIVE "active", "inactive", "failed",
@@ -47,6 +49,7 @@ typedef void (*unit_watch_lost_fn)(void *userdata);
 int unit_watch_new(sd_event *e, const char *pattern, unit_watch_fn changed,
                    unit_watch_lost_fn lost, void *userdata, struct unit_watch **ret);
 void unit_watch_free(struct unit_watch *w);
+DEFINE_POINTER_CLEANUP(struct unit_watch *, unit_watch_free)
 
 /* LISTED is called once, after the initial states have all been reported
  * (with the userdata of unit_watch_new()). */
