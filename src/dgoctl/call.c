@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "basic/macros.h"
 #include "config.h"
 #include "dgoctl.h"
 #include "sync_http.h"
@@ -171,7 +172,7 @@ int dgoctl_print_table(const struct dgoctl *ctl, struct table *t) {
 int dgoctl_parse(struct dgoctl *ctl, const char *command, const char *help, int argc, char **argv,
                  const char *shortopts, const struct option *opts, dgoctl_option_fn on_option, void *userdata) {
         static const struct option globals[] = { DGOCTL_GLOBAL_OPTIONS };
-        size_t n_own = 0, n_globals = sizeof globals / sizeof globals[0];
+        size_t n_own = 0, n_globals = ELEMENTSOF(globals);
         struct option *all;
         char optstring[64], *name = NULL, *argv0 = argv[0];
         int c, code = DGOCTL_CONTINUE;

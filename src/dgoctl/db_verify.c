@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "basic/macros.h"
 #include "db_verify.h"
 #include "dgo/student.h"
 
@@ -184,7 +185,7 @@ static int check_schema(sqlite3 *db, char **ret_problem) {
         int64_t unused;
         int r;
 
-        for (size_t t = 0; t < sizeof schema / sizeof schema[0]; t++) {
+        for (size_t t = 0; t < ELEMENTSOF(schema); t++) {
                 const char *table = schema[t].table;
 
                 r = query_row(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", &table, 1,

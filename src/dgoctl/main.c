@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/macros.h"
 #include "config.h"
 #include "dgoctl.h"
 
@@ -113,7 +114,7 @@ static int run(struct dgoctl *ctl, int argc, char **argv) {
                 fputs(main_help, stdout);
                 return dgoctl_flush();
         }
-        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 if (strcmp(argv[optind], commands[i].name) == 0)
                         return commands[i].run(ctl, argc - optind, argv + optind);
         return dgoctl_usage_error(NULL, "unknown command '%s'", argv[optind]);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "basic/log.h"
+#include "basic/macros.h"
 
 /* SQLite's default threshold: about 4 MB of 4 KiB pages. */
 #define CHECKPOINT_PAGES 1000
@@ -60,38 +61,38 @@ static void *checkpointer_main(void *userdata) {
         return NULL;
 }
 
+/* What checkpointer_start() made before its thread runs. */
+static void checkpointer_free(struct checkpointer *c) {
+        if (!c)
+                return;
+        sqlite3_close(c->db);
+        pthread_cond_destroy(&c->wake);
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+}
+
+DEFINE_POINTER_CLEANUP(struct checkpointer *, checkpointer_free)
+
 int checkpointer_start(const char *path, struct checkpointer **ret) {
-        struct checkpointer *c = calloc(1, sizeof *c);
+        _cleanup_(checkpointer_freep) struct checkpointer *c = calloc(1, sizeof *c);
         int r;
 
         if (!c)
                 return -ENOMEM;
         pthread_mutex_init(&c->lock, NULL);
         pthread_cond_init(&c->wake, NULL);
-        if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-                r = log_error_errno(-EIO, "Cannot open %s for checkpoints: %s", path,
-                                    c->db ? sqlite3_errmsg(c->db) : "out of memory");
-                goto fail;
-        }
+        if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+                return log_error_errno(-EIO, "Cannot open %s for checkpoints: %s", path,
+                                       c->db ? sqlite3_errmsg(c->db) : "out of memory");
         /* A connection learns that the database is in WAL mode only once it
          * reads it; until then a checkpoint does nothing (and says -1). */
-        if (sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
-                r = log_error_errno(-EIO, "Cannot read %s for checkpoints: %s", path, sqlite3_errmsg(c->db));
-                goto fail;
-        }
+        if (sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK)
+                return log_error_errno(-EIO, "Cannot read %s for checkpoints: %s", path, sqlite3_errmsg(c->db));
         r = -pthread_create(&c->thread, NULL, checkpointer_main, c);
-        if (r < 0) {
-                log_error_errno(r, "Cannot start the checkpoint thread");
-                goto fail;
-        }
-        *ret = c;
+        if (r < 0)
+                return log_error_errno(r, "Cannot start the checkpoint thread");
+        *ret = TAKE_PTR(c);
         return 0;
-fail:
-        sqlite3_close(c->db);
-        pthread_cond_destroy(&c->wake);
-        pthread_mutex_destroy(&c->lock);
-        free(c);
-        return r;
 }
 
 void checkpointer_stop(struct checkpointer *c) {
@@ -102,8 +103,5 @@ void checkpointer_stop(struct checkpointer *c) {
         pthread_cond_signal(&c->wake);
         pthread_mutex_unlock(&c->lock);
         pthread_join(c->thread, NULL);
-        sqlite3_close(c->db);
-        pthread_cond_destroy(&c->wake);
-        pthread_mutex_destroy(&c->lock);
-        free(c);
+        checkpointer_free(c);
 }

@@ -24,6 +24,7 @@
 #include "list_builder.h"
 #include "basic/log.h"
 #include "basic/loop.h"
+#include "basic/macros.h"
 #include "replies.h"
 #include "service/registry_client.h"
 #include "service/service.h"
@@ -429,6 +430,65 @@ static char *legacy_path(const char *store) {
         return path;
 }
 
+/* What main() set up. The writer and the list builder answer what waits
+ * for them before the server goes: every suspended request is resumed
+ * before http_server_free(). */
+static void grading_done(struct grading *g) {
+        writer_stop(g->writer);
+        list_builder_stop(g->builder);
+        registry_client_free(g->registry);
+        service_close(&g->service);
+        store_close(g->store);
+        replies_free(&g->replies);
+        gradebook_free(&g->gb);
+        free(g->path);
+        free(g->seed);
+}
+
+/* Open, load the book, start the writer and the list builder, register and
+ * serve until told to stop. */
+static int run(struct grading *g, const struct service_args *args) {
+        static const char *const required[] = { "LogService", NULL };
+        _cleanup_free_ char *legacy = NULL;
+        int r;
+
+        r = service_open(&g->service, "dgo-grading", args);
+        if (r < 0)
+                return r;
+        if (!g->path && !(g->path = service_dir_file("STATE_DIRECTORY", "gradebook.db", "gradebook.db")))
+                return -ENOMEM;
+        if (!g->seed && !(g->seed = strdup(DGO_DATADIR "/students.json")))
+                return -ENOMEM;
+        legacy = legacy_path(g->path);
+        if (!legacy)
+                return -ENOMEM;
+        /* The whole book, or nothing: a failure here ends the process. */
+        r = store_open(g->path, legacy, g->seed, &g->store, &g->gb);
+        if (r < 0)
+                return r;
+        r = writer_start(g->store, g->service.event, &writer_ops, g, &g->writer);
+        if (r < 0)
+                return r;
+        r = list_builder_start(&g->lock, &g->replies, &g->gb, &g->builder);
+        if (r < 0)
+                return r;
+        g->service.threads = g->threads ? g->threads : default_threads();
+        r = service_register(&g->service, args, "GradingService", required, &g->registry);
+        if (r < 0)
+                return r;
+        registry_client_forward_logs(g->registry);      /* before the threads that log start */
+        r = service_serve(&g->service, routes, ELEMENTSOF(routes), g);
+        if (r < 0)
+                return r;
+        r = loop_add_status(g->service.event, status, g);
+        if (r < 0)
+                return r;
+        log_info("Serving on %s with %u threads; %zu students in %s", g->service.address, g->service.threads,
+                 g->gb.n_students, g->path);
+        notify_ready("Serving on %s; %zu students", g->service.address, g->gb.n_students);
+        return service_run(&g->service);
+}
+
 int main(int argc, char **argv) {
         static const struct option options[] = {
                 { "store", required_argument, NULL, OPT_STORE },
@@ -436,59 +496,12 @@ int main(int argc, char **argv) {
                 { "threads", required_argument, NULL, OPT_THREADS },
                 { NULL, 0, NULL, 0 }
         };
-        static const char *const required[] = { "LogService", NULL };
-        struct grading g = { .lock = PTHREAD_MUTEX_INITIALIZER };
+        _cleanup_(grading_done) struct grading g = { .lock = PTHREAD_MUTEX_INITIALIZER };
         struct service_args args;
-        char *legacy = NULL;
         int r;
 
         r = service_parse_args(argc, argv, "dgo-grading", options, NULL, on_option, &g, usage, &args);
         if (r != 0)
                 return r > 0 ? 0 : 1;
-        r = service_open(&g.service, "dgo-grading", &args);
-        if (r < 0)
-                goto out;
-        if ((!g.path && !(g.path = service_dir_file("STATE_DIRECTORY", "gradebook.db", "gradebook.db"))) ||
-            (!g.seed && !(g.seed = strdup(DGO_DATADIR "/students.json"))) || !(legacy = legacy_path(g.path))) {
-                r = -ENOMEM;
-                goto out;
-        }
-        /* The whole book, or nothing: a failure here ends the process. */
-        r = store_open(g.path, legacy, g.seed, &g.store, &g.gb);
-        if (r < 0)
-                goto out;
-        r = writer_start(g.store, g.service.event, &writer_ops, &g, &g.writer);
-        if (r >= 0)
-                r = list_builder_start(&g.lock, &g.replies, &g.gb, &g.builder);
-        if (r < 0)
-                goto out;
-        g.service.threads = g.threads ? g.threads : default_threads();
-        r = service_register(&g.service, &args, "GradingService", required, &g.registry);
-        if (r < 0)
-                goto out;
-        registry_client_forward_logs(g.registry);       /* before the threads that log start */
-        r = service_serve(&g.service, routes, sizeof routes / sizeof routes[0], &g);
-        if (r >= 0)
-                r = loop_add_status(g.service.event, status, &g);
-        if (r < 0)
-                goto out;
-        log_info("Serving on %s with %u threads; %zu students in %s", g.service.address, g.service.threads,
-                 g.gb.n_students, g.path);
-        notify_ready("Serving on %s; %zu students", g.service.address, g.gb.n_students);
-        r = service_run(&g.service);
-out:
-        /* The writer and the list builder answer what waits for them
-         * before the server goes: every suspended request is resumed
-         * before http_server_free(). */
-        writer_stop(g.writer);
-        list_builder_stop(g.builder);
-        registry_client_free(g.registry);
-        service_close(&g.service);
-        store_close(g.store);
-        replies_free(&g.replies);
-        gradebook_free(&g.gb);
-        free(legacy);
-        free(g.path);
-        free(g.seed);
-        return r < 0 ? 1 : 0;
+        return run(&g, &args) < 0 ? 1 : 0;
 }

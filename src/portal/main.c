@@ -16,6 +16,7 @@
 #include "http/http.h"
 #include "basic/log.h"
 #include "basic/loop.h"
+#include "basic/macros.h"
 #include "portal.h"
 #include "service/service.h"
 
@@ -116,45 +117,60 @@ static int setup(struct portal *p) {
         return 0;
 }
 
+/* What main() set up, in the order it must go. Requests waiting for a
+ * provider are answered first, then those in flight (freeing the HTTP
+ * client cancels them), while the server that resumes them still exists. */
+static void portal_done(struct portal *p) {
+        upstream_shutdown(p->grading);
+        registry_client_free(p->registry);
+        service_close(&p->service);
+        portal_flights_free(p);
+        upstream_free(p->grading);
+        templates_free(&p->templates);
+        free(p->style);
+        free(p->templates_dir);
+        free(p->static_dir);
+}
+
+/* Open, register, set up and serve until told to stop. */
+static int run(struct portal *p, const struct service_args *args) {
+        static const char *const required[] = { "LogService", "GradingService", NULL };
+        int r;
+
+        r = service_open(&p->service, "dgo-portal", args);
+        if (r < 0)
+                return r;
+        r = service_register(&p->service, args, "TeacherPortal", required, &p->registry);
+        if (r < 0)
+                return r;
+        r = setup(p);
+        if (r < 0)
+                return r;
+        r = service_serve(&p->service, routes, ELEMENTSOF(routes), p);
+        if (r < 0)
+                return r;
+        r = loop_add_status(p->service.event, status, p);
+        if (r < 0)
+                return r;
+        registry_client_forward_logs(p->registry);
+        log_info("Serving on %s; templates from %s; registry %s", p->service.address, p->templates_dir,
+                 registry_client_url(p->registry));
+        notify_ready("Serving on %s", p->service.address);
+        return service_run(&p->service);
+}
+
 int main(int argc, char **argv) {
         static const struct option options[] = {
                 { "templates", required_argument, NULL, OPT_TEMPLATES },
                 { "static", required_argument, NULL, OPT_STATIC },
                 { NULL, 0, NULL, 0 }
         };
-        static const char *const required[] = { "LogService", "GradingService", NULL };
-        struct portal p = { 0 };
+        _cleanup_(portal_done) struct portal p = { 0 };
         struct service_args args;
         int r;
 
         r = service_parse_args(argc, argv, "dgo-portal", options, NULL, on_option, &p, usage, &args);
         if (r != 0)
                 return r > 0 ? 0 : 1;
-        r = service_open(&p.service, "dgo-portal", &args);
-        if (r < 0)
-                goto out;
-        if ((r = service_register(&p.service, &args, "TeacherPortal", required, &p.registry)) < 0 ||
-            (r = setup(&p)) < 0 ||
-            (r = service_serve(&p.service, routes, sizeof routes / sizeof routes[0], &p)) < 0 ||
-            (r = loop_add_status(p.service.event, status, &p)) < 0)
-                goto out;
-        registry_client_forward_logs(p.registry);
-        log_info("Serving on %s; templates from %s; registry %s", p.service.address, p.templates_dir,
-                 registry_client_url(p.registry));
-        notify_ready("Serving on %s", p.service.address);
-        r = service_run(&p.service);
-out:
-        /* Requests waiting for a provider are answered first, then those in
-         * flight (freeing the HTTP client cancels them), while the server
-         * that resumes them still exists. */
-        upstream_shutdown(p.grading);
-        registry_client_free(p.registry);
-        service_close(&p.service);
-        portal_flights_free(&p);
-        upstream_free(p.grading);
-        templates_free(&p.templates);
-        free(p.style);
-        free(p.templates_dir);
-        free(p.static_dir);
-        return r < 0 ? 1 : 0;
+        return run(&p, &args) < 0 ? 1 : 0;
 }

@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "html.h"
 #include "basic/log.h"
+#include "basic/macros.h"
+#include "html.h"
 
 #define TMPL_FILE_MAX (256u * 1024u)
 #define TMPL_PARTS_MAX 256
@@ -46,21 +47,27 @@ static int add_part(struct tmpl *t, const struct part *p) {
         return 0;
 }
 
+DEFINE_POINTER_CLEANUP(struct tmpl *, tmpl_free)
+DEFINE_POINTER_CLEANUP(FILE *, fclose)
+
+static int too_many_parts(char *error, size_t error_size) {
+        snprintf(error, error_size, "more than %d parts", TMPL_PARTS_MAX);
+        return -E2BIG;
+}
+
 int tmpl_parse(const char *text, size_t len, struct tmpl **ret, char *error, size_t error_size) {
-        struct tmpl *t = calloc(1, sizeof *t);
+        _cleanup_(tmpl_freep) struct tmpl *t = calloc(1, sizeof *t);
         const char *p, *end;
-        int r = -ENOMEM;
 
         if (!t || !(t->text = malloc(len + 1)) || !(t->parts = calloc(TMPL_PARTS_MAX, sizeof *t->parts))) {
                 snprintf(error, error_size, "out of memory");
-                goto fail;
+                return -ENOMEM;
         }
         memcpy(t->text, text, len);
         t->text[len] = '\0';
         if (memchr(t->text, '\0', len)) {
                 snprintf(error, error_size, "a NUL byte in the template");
-                r = -EINVAL;
-                goto fail;
+                return -EINVAL;
         }
 
         p = t->text;
@@ -73,8 +80,8 @@ int tmpl_parse(const char *text, size_t len, struct tmpl **ret, char *error, siz
                         open = end;
                 if (open > p) {
                         part = (struct part) { .text = p, .len = (size_t) (open - p) };
-                        if ((r = add_part(t, &part)) < 0)
-                                goto too_many;
+                        if (add_part(t, &part) < 0)
+                                return too_many_parts(error, error_size);
                 }
                 if (open == end)
                         break;
@@ -87,46 +94,35 @@ int tmpl_parse(const char *text, size_t len, struct tmpl **ret, char *error, siz
                 if (n == 0 || n > TMPL_NAME_MAX || strncmp(q, raw ? "}}}" : "}}", raw ? 3 : 2) != 0) {
                         where(t->text, open, error, error_size,
                               "a placeholder is {{name}} or {{{name}}}, with a name of a-z, 0-9 and _");
-                        r = -EINVAL;
-                        goto fail;
+                        return -EINVAL;
                 }
                 part = (struct part) { .placeholder = true, .raw = raw };
                 memcpy(part.name, name, n);
-                if ((r = add_part(t, &part)) < 0)
-                        goto too_many;
+                if (add_part(t, &part) < 0)
+                        return too_many_parts(error, error_size);
                 p = q + (raw ? 3 : 2);
         }
-        *ret = t;
+        *ret = TAKE_PTR(t);
         return 0;
-too_many:
-        snprintf(error, error_size, "more than %d parts", TMPL_PARTS_MAX);
-fail:
-        tmpl_free(t);
-        return r;
 }
 
 /* The file PATH, NUL-terminated, bounded by TMPL_FILE_MAX; logs what was wrong. */
 static int read_template(const char *path, char **ret, size_t *len) {
-        FILE *f = fopen(path, "re");
-        char *text;
+        _cleanup_(fclosep) FILE *f = fopen(path, "re");
+        _cleanup_free_ char *text = NULL;
         int r;
 
         if (!f)
                 return log_error_errno(-errno, "Cannot open the template %s", path);
         text = malloc(TMPL_FILE_MAX + 1);
-        if (!text) {
-                fclose(f);
+        if (!text)
                 return -ENOMEM;
-        }
         *len = fread(text, 1, TMPL_FILE_MAX + 1, f);
         r = ferror(f) ? -EIO : *len > TMPL_FILE_MAX ? -EFBIG : 0;
-        fclose(f);
-        if (r < 0) {
-                free(text);
+        if (r < 0)
                 return log_error_errno(r, "Cannot read the template %s", path);
-        }
         text[*len] = '\0';
-        *ret = text;
+        *ret = TAKE_PTR(text);
         return 0;
 }
 
@@ -137,18 +133,6 @@ static int parse_logged(const char *path, const char *text, size_t len, struct t
         if (r < 0)
                 return log_error_errno(r, "Template %s: %s", path, error);
         return 0;
-}
-
-int tmpl_load(const char *path, struct tmpl **ret) {
-        char *text;
-        size_t len;
-        int r = read_template(path, &text, &len);
-
-        if (r < 0)
-                return r;
-        r = parse_logged(path, text, len, ret);
-        free(text);
-        return r;
 }
 
 #define MARK_TITLE "<!--title-->\n"
@@ -177,26 +161,28 @@ int tmpl_compose(const char *layout, const char *page, struct buf *out, char *er
 }
 
 int tmpl_load_in_layout(const char *layout_path, const char *path, struct tmpl **ret) {
-        char *layout = NULL, *page = NULL, *text = NULL, error[160];
+        _cleanup_free_ char *layout = NULL, *page = NULL, *text = NULL;
         struct buf out = { 0 };
+        char error[160];
         size_t len;
         int r;
 
-        if ((r = read_template(layout_path, &layout, &len)) < 0 || (r = read_template(path, &page, &len)) < 0)
-                goto done;
+        r = read_template(layout_path, &layout, &len);
+        if (r < 0)
+                return r;
+        r = read_template(path, &page, &len);
+        if (r < 0)
+                return r;
         r = tmpl_compose(layout, page, &out, error, sizeof error);
         if (r < 0) {
+                buf_done(&out);
                 log_error("Template %s in %s: %s", path, layout_path, error);
-                goto done;
+                return r;
         }
         text = buf_steal(&out, &len, &r);
-        if (text)
-                r = parse_logged(path, text, len, ret);
-done:
-        free(layout);
-        free(page);
-        free(text);
-        return r;
+        if (!text)
+                return r;
+        return parse_logged(path, text, len, ret);
 }
 
 void tmpl_free(struct tmpl *t) {

@@ -41,8 +41,6 @@ struct tmpl_var {
 
 /* Parse TEXT. On error -EINVAL with a sentence (and where) in ERROR. */
 int tmpl_parse(const char *text, size_t len, struct tmpl **ret, char *error, size_t error_size);
-/* Read and parse the file PATH; logs what was wrong. */
-int tmpl_load(const char *path, struct tmpl **ret);
 
 /* The pages share one layout (head, navigation): LAYOUT has a line
  * "<!--title-->" and, after it, a line "<!--main-->"; the first line of

@@ -10,6 +10,7 @@
 
 #include "basic/log.h"
 #include "basic/loop.h"
+#include "basic/macros.h"
 
 #define WAIT_POLL_USEC (10 * 1000ULL)
 #define FAIL_LOG_INTERVAL_USEC (1000 * 1000ULL)
@@ -140,7 +141,7 @@ static void log_failure(struct upstream *u, const char *base, const char *error)
 static bool idempotent(const char *method) {
         static const char *const methods[] = { "GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE" };
 
-        for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        for (size_t i = 0; i < ELEMENTSOF(methods); i++)
                 if (strcmp(method, methods[i]) == 0)
                         return true;
         return false;
