@@ -6,6 +6,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "basic/macros.h"
 #include "basic/utf8.h"
 
 static const struct {
@@ -20,7 +21,7 @@ static const struct {
 };
 
 int log_priority_from_name(const char *name) {
-        for (size_t i = 0; i < sizeof priority_names / sizeof priority_names[0]; i++)
+        for (size_t i = 0; i < ELEMENTSOF(priority_names); i++)
                 if (strcmp(priority_names[i].name, name) == 0)
                         return priority_names[i].priority;
         return -1;
@@ -31,15 +32,13 @@ const char *log_priority_name(int priority) {
 }
 
 bool log_service_name_valid(const char *name, size_t len) {
-        if (len == 0 || len > LOG_SERVICE_NAME_MAX)
+        char copy[LOG_SERVICE_NAME_MAX + 1];
+
+        if (len == 0 || len > LOG_SERVICE_NAME_MAX || memchr(name, '\0', len))
                 return false;
-        for (size_t i = 0; i < len; i++) {
-                char c = name[i];
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '_' || c == '-' || c == '.'))
-                        return false;
-        }
-        return true;
+        memcpy(copy, name, len);
+        copy[len] = '\0';
+        return service_name_valid(copy);
 }
 
 static void set_service(struct log_message *m, const char *name, size_t len) {

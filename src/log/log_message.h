@@ -9,7 +9,10 @@
 #include <stddef.h>
 #include <time.h>
 
-#define LOG_SERVICE_NAME_MAX 64
+#include "dgo/registration.h"
+
+/* A sending service's name: the registry's rule (registration.h). */
+#define LOG_SERVICE_NAME_MAX REG_NAME_MAX
 #define LOG_UNKNOWN_SERVICE "unknown"
 
 struct log_message {
@@ -28,6 +31,7 @@ int log_message_parse(const char *media_type, const char *body, size_t len,
                       struct log_message *m, char *error, size_t error_size);
 void log_message_done(struct log_message *m);
 
+/* service_name_valid() for the LEN bytes at NAME (not NUL-terminated). */
 bool log_service_name_valid(const char *name, size_t len);
 int log_priority_from_name(const char *name);   /* -1 if unknown */
 const char *log_priority_name(int priority);

@@ -11,6 +11,7 @@
 #include "basic/fd_util.h"
 #include "basic/grow.h"
 #include "basic/log.h"
+#include "basic/macros.h"
 
 static int open_file(const char *path) {
         int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
@@ -67,7 +68,7 @@ int log_sink_add(struct log_sink *s, const struct log_message *m) {
                         { "SYSLOG_IDENTIFIER", m->service, service_len },
                         { "DGO_SERVICE", m->service, service_len },
                 };
-                if (journal_batch_add(&s->entries, fields, sizeof fields / sizeof fields[0]) < 0)
+                if (journal_batch_add(&s->entries, fields, ELEMENTSOF(fields)) < 0)
                         return -ENOMEM;
         }
         clock_gettime(CLOCK_REALTIME, &now);
