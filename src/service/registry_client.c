@@ -137,11 +137,6 @@ const char *registry_client_provider(struct registry_client *c, const char *name
         return c->providers ? providers_get(c->providers, name) : NULL;
 }
 
-int registry_client_provider_copy(struct registry_client *c, const char *name, char *buf, size_t size) {
-        assert(c);
-        return c->providers ? providers_get_copy(c->providers, name, buf, size) : -ENOENT;
-}
-
 void registry_client_provider_failed(struct registry_client *c, const char *name, const char *url) {
         assert(c);
         if (c->providers)
@@ -222,7 +217,7 @@ static void forward_now(struct registry_client *c, const char *text) {
         _cleanup_free_ char *body = NULL;
         char url[600];
 
-        if (registry_client_provider_copy(c, "LogService", url, sizeof url - 4) < 0)
+        if (providers_get_copy(c->providers, "LogService", url, sizeof url - 4) < 0)
                 return;
         if (c->forward_pending >= LOG_FORWARD_MAX_PENDING) {
                 c->forward_dropped++;

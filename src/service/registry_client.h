@@ -66,7 +66,6 @@ int registry_client_registered(const struct registry_client *c);
 /* The providers table's answers (providers.h), for a service that holds
  * only its client: NULL / -ENOENT when the client has no table. */
 const char *registry_client_provider(struct registry_client *c, const char *name);
-int registry_client_provider_copy(struct registry_client *c, const char *name, char *buf, size_t size);
 void registry_client_provider_failed(struct registry_client *c, const char *name, const char *url);
 
 /* What a service's main() calls: take patches (service_accept_patches()),

@@ -105,26 +105,31 @@ int service_set_string(char **field, const char *value) {
 /* The outgoing connections of the HTTP client are in the reserve. */
 _Static_assert(FD_BUDGET_CLIENT >= HTTP_CLIENT_MAX_RUNNING, "fd_budget.h must reserve the HTTP client's connections");
 
-uint64_t service_raise_fd_limit(void) {
+/* Raise the soft RLIMIT_NOFILE to the hard limit, as systemd recommends
+ * for a process that never uses select() (we use epoll only, and
+ * libmicrohttpd runs in its epoll mode). A failure is logged, and the
+ * limit stays as it was. */
+static void raise_fd_limit(void) {
         struct rlimit rl;
+        rlim_t was;
 
         if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
                 log_warning_errno(-errno, "Cannot read the descriptor limit");
-                return 1024;                    /* what systemd gives a service by default */
+                return;
         }
-        if (rl.rlim_cur < rl.rlim_max) {
-                rlim_t was = rl.rlim_cur;
-                rl.rlim_cur = rl.rlim_max;
-                if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
-                        log_warning_errno(-errno, "Cannot raise the descriptor limit from %llu to %llu",
-                                          (unsigned long long) was, (unsigned long long) rl.rlim_max);
-                        rl.rlim_cur = was;
-                }
-        }
-        return rl.rlim_cur;
+        if (rl.rlim_cur >= rl.rlim_max)
+                return;
+        was = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                log_warning_errno(-errno, "Cannot raise the descriptor limit from %llu to %llu",
+                                  (unsigned long long) was, (unsigned long long) rl.rlim_max);
 }
 
-unsigned service_connection_limit(unsigned threads) {
+/* The HTTP connection limit for a server of THREADS threads in this
+ * process: the soft RLIMIT_NOFILE less the descriptors kept for the rest
+ * (fd_budget.h). Logged once per process. */
+static unsigned connection_limit(unsigned threads) {
         static bool logged;
         struct rlimit rl;
         uint64_t nofile = getrlimit(RLIMIT_NOFILE, &rl) < 0 ? 1024 : rl.rlim_cur;
@@ -155,7 +160,7 @@ int service_open(struct service *s, const char *ident, const struct service_args
         assert(s && ident && args);
         *s = (struct service) { .ident = ident, .listen_fd = -EBADF };
         log_setup(ident);
-        service_raise_fd_limit();
+        raise_fd_limit();
         s->listen_fd = listen_socket_get(args->listen, s->address, sizeof s->address);
         if (s->listen_fd == -ENOENT) {
                 fprintf(stderr, "%s: no socket to serve on: start %s.socket, or pass --listen ADDR\n", ident, ident);
@@ -200,7 +205,7 @@ int service_serve(struct service *s, const struct http_route *routes, size_t n_r
                 .n_core_routes = s->providers ? ELEMENTSOF(patch_routes) : 0,
                 .core_userdata = s->providers,
                 .threads = s->threads,
-                .connection_limit = service_connection_limit(s->threads),
+                .connection_limit = connection_limit(s->threads),
         };
 
         assert(s && s->event);

@@ -55,25 +55,15 @@ int service_parse_args_no_registry(int argc, char **argv, const char *ident, con
                                    void *userdata, void (*usage)(FILE *f), struct service_args *args);
 
 /* The socket (socket activation or --listen) and the loop; raises the
- * descriptor limit first (service_raise_fd_limit()). */
+ * soft descriptor limit to the hard one first. */
 int service_open(struct service *s, const char *ident, const struct service_args *args);
-
-/* Raise the soft RLIMIT_NOFILE to the hard limit, as systemd recommends
- * for a process that never uses select() (we use epoll only, and
- * libmicrohttpd runs in its epoll mode). Returns the soft limit now in
- * force; a failure to raise is logged, and the limit stays as it was. */
-uint64_t service_raise_fd_limit(void);
-
-/* The HTTP connection limit for a server of THREADS threads in this
- * process: the soft RLIMIT_NOFILE less the descriptors kept for the rest
- * (fd_budget.h). Logged once per process. */
-unsigned service_connection_limit(unsigned threads);
 
 /* Take the registry's patches: make the providers table (s->providers),
  * which service_serve() then serves with GET /heartbeat. */
 int service_accept_patches(struct service *s);
 
-/* Serve ROUTES, plus, once service_accept_patches() was called,
+/* Serve ROUTES, with as many connections at once as the descriptor limit
+ * allows less what the process keeps for the rest (fd_budget.h), plus, once service_accept_patches() was called,
  * GET /heartbeat and POST /services (patches). */
 int service_serve(struct service *s, const struct http_route *routes, size_t n_routes, void *userdata);
 
