@@ -162,6 +162,49 @@ static int add_sources(struct log_service *svc) {
         return loop_add_status(e, status, svc);
 }
 
+/* Everything between parsing the options and tearing down. */
+static int run(struct log_service *svc, struct log_options *opts, const struct service_args *args) {
+        int r;
+
+        r = service_open(&svc->service, "dgo-log", args);
+        if (r < 0)
+                return r;
+        if (opts->journal && access(JOURNAL_SOCKET, W_OK) < 0) {
+                log_notice("No journald here: writing the log file only");
+                opts->journal = false;
+        }
+        if (!opts->log_file && !(opts->log_file = service_dir_file("LOGS_DIRECTORY", "dgo.log", "dgo.log")))
+                return -ENOMEM;
+        r = log_sink_open(&svc->sink, opts->log_file, opts->journal ? JOURNAL_SOCKET : NULL);
+        if (r < 0)
+                return r;
+
+        /* Patches and /heartbeat served here; the registration itself by
+         * dgo-register, so that libcurl stays out of this process (it
+         * would more than double its memory: see register_helper.h). */
+        r = service_accept_patches(&svc->service);
+        if (r < 0)
+                return r;
+        r = service_serve(&svc->service, routes, ELEMENTSOF(routes), svc);
+        if (r < 0)
+                return r;
+        /* Not fatal: the messages matter more than being listed (and the
+         * registry lists dgo-log from its descriptor anyway). */
+        (void) service_register_by_helper(&svc->service, args, "LogService", &svc->register_helper);
+        r = add_sources(svc);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the event loop");
+        log_info("Serving on %s, logging to %s%s", svc->service.address, svc->sink.path,
+                 opts->journal ? " and the journal" : "");
+        notify_ready("Serving on %s; logging to the journal and %s", svc->service.address, svc->sink.path);
+        r = service_run(&svc->service);
+        /* The loop may end between a turn that took messages and the
+         * flush after it. */
+        flush_and_answer(svc);
+        log_info("Stopping after %llu messages", svc->sink.written);
+        return r;
+}
+
 int main(int argc, char **argv) {
         static const struct option options[] = {
                 { "log-file", required_argument, NULL, 'f' },
@@ -176,48 +219,7 @@ int main(int argc, char **argv) {
         r = service_parse_args(argc, argv, "dgo-log", options, "f:", on_option, &opts, usage, &args);
         if (r != 0)
                 return r > 0 ? 0 : 1;
-        r = service_open(&svc.service, "dgo-log", &args);
-        if (r < 0)
-                goto out;
-
-        if (opts.journal && access(JOURNAL_SOCKET, W_OK) < 0) {
-                log_notice("No journald here: writing the log file only");
-                opts.journal = false;
-        }
-        if (!opts.log_file && !(opts.log_file = service_dir_file("LOGS_DIRECTORY", "dgo.log", "dgo.log"))) {
-                r = -ENOMEM;
-                goto out;
-        }
-        r = log_sink_open(&svc.sink, opts.log_file, opts.journal ? JOURNAL_SOCKET : NULL);
-        if (r < 0)
-                goto out;
-
-        /* Patches and /heartbeat served here; the registration itself by
-         * dgo-register, so that libcurl stays out of this process (it
-         * would more than double its memory: see register_helper.h). */
-        r = service_accept_patches(&svc.service);
-        if (r < 0)
-                goto out;
-        r = service_serve(&svc.service, routes, ELEMENTSOF(routes), &svc);
-        if (r < 0)
-                goto out;
-        /* Not fatal: the messages matter more than being listed (and the
-         * registry lists dgo-log from its descriptor anyway). */
-        (void) service_register_by_helper(&svc.service, &args, "LogService", &svc.register_helper);
-        r = add_sources(&svc);
-        if (r < 0) {
-                log_error_errno(r, "Cannot set up the event loop");
-                goto out;
-        }
-        log_info("Serving on %s, logging to %s%s", svc.service.address, svc.sink.path,
-                 opts.journal ? " and the journal" : "");
-        notify_ready("Serving on %s; logging to the journal and %s", svc.service.address, svc.sink.path);
-        r = service_run(&svc.service);
-        /* The loop may end between a turn that took messages and the
-         * flush after it. */
-        flush_and_answer(&svc);
-        log_info("Stopping after %llu messages", svc.sink.written);
-out:
+        r = run(&svc, &opts, &args);
         register_helper_free(svc.register_helper);
         service_close(&svc.service);
         log_sink_close(&svc.sink);

@@ -262,6 +262,18 @@ static int setup(struct registry_service *svc, struct registry_options *o) {
         return 0;
 }
 
+static int run(struct registry_service *svc, struct registry_options *opts, const struct service_args *args) {
+        int r;
+
+        r = service_open(&svc->service, "dgo-registry", args);
+        if (r < 0)
+                return r;
+        r = setup(svc, opts);
+        if (r < 0)
+                return r;
+        return service_run(&svc->service);
+}
+
 int main(int argc, char **argv) {
         static const struct option options[] = {
                 { "state", required_argument, NULL, OPT_STATE },
@@ -292,14 +304,7 @@ int main(int argc, char **argv) {
                                            &args);
         if (r != 0)
                 return r > 0 ? 0 : 1;
-        r = service_open(&svc.service, "dgo-registry", &args);
-        if (r < 0)
-                goto out;
-        r = setup(&svc, &opts);
-        if (r < 0)
-                goto out;
-        r = service_run(&svc.service);
-out:
+        r = run(&svc, &opts, &args);
         /* The server first, as it calls into the table; the registry's HTTP
          * client (in registry_done()) after the bus: its cancelled patches
          * call back into the queues. */
