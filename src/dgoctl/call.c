@@ -94,47 +94,37 @@ static const char *error_text(const struct http_answer *a, json_t **holder) {
 
 int dgoctl_call(const struct dgoctl *ctl, const char *who, const char *method, const char *base,
                 const char *path, const json_t *body, json_t **ret) {
-        struct http_answer a;
-        char *url = NULL, *text = NULL;
-        json_t *holder = NULL, *j;
+        _cleanup_(http_answer_clear) struct http_answer a = { 0 };
+        _cleanup_free_ char *url = NULL, *text = NULL;
+        _cleanup_(json_decrefp) json_t *holder = NULL;
         json_error_t jerr;
+        json_t *j;
         int code;
 
         *ret = NULL;
-        if (asprintf(&url, "%s%s", base, path) < 0)
-                return dgoctl_error(DGOCTL_EXIT_FAILED, "out of memory");
-        if (body && !(text = json_dumps(body, JSON_COMPACT))) {
-                free(url);
+        if (asprintf(&url, "%s%s", base, path) < 0) {
+                url = NULL;
                 return dgoctl_error(DGOCTL_EXIT_FAILED, "out of memory");
         }
-        if (sync_http_request(method, url, text, ctl->timeout, &a) < 0) {
-                code = dgoctl_error(DGOCTL_EXIT_UNREACHABLE, "cannot reach the %s at %s: %s", who, base, a.error);
-                goto done;
-        }
+        if (body && !(text = json_dumps(body, JSON_COMPACT)))
+                return dgoctl_error(DGOCTL_EXIT_FAILED, "out of memory");
+        if (sync_http_request(method, url, text, ctl->timeout, &a) < 0)
+                return dgoctl_error(DGOCTL_EXIT_UNREACHABLE, "cannot reach the %s at %s: %s", who, base, a.error);
         if (a.status < 200 || a.status > 299) {
                 const char *e = error_text(&a, &holder);
                 /* The portal's gateway says 502/503 when the grading service
                  * behind it does not answer: unreachable too. */
                 code = a.status == 502 || a.status == 503 || a.status == 504 ? DGOCTL_EXIT_UNREACHABLE
                                                                             : DGOCTL_EXIT_FAILED;
-                dgoctl_error(code, "%s %s: the %s answered %ld%s%s", method, path, who, a.status, e ? ": " : "",
-                             e ? e : "");
-                goto done;
+                return dgoctl_error(code, "%s %s: the %s answered %ld%s%s", method, path, who, a.status,
+                                    e ? ": " : "", e ? e : "");
         }
         j = json_loadb(a.body, a.len, 0, &jerr);
-        if (!j) {
-                code = dgoctl_error(DGOCTL_EXIT_FAILED, "%s %s: the %s's answer is not JSON: %s", method, path, who,
+        if (!j)
+                return dgoctl_error(DGOCTL_EXIT_FAILED, "%s %s: the %s's answer is not JSON: %s", method, path, who,
                                     jerr.text);
-                goto done;
-        }
         *ret = j;
-        code = DGOCTL_EXIT_OK;
-done:
-        json_decref(holder);
-        http_answer_clear(&a);
-        free(text);
-        free(url);
-        return code;
+        return DGOCTL_EXIT_OK;
 }
 
 int dgoctl_flush(void) {

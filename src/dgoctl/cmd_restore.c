@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "basic/macros.h"
 #include "db_copy.h"
 #include "db_replace.h"
 #include "db_verify.h"
@@ -153,15 +154,23 @@ static void say_units(const struct unit_state units[2]) {
                        units[i].running ? "is started again." : "is left stopped, as it was before.");
 }
 
+/* A temporary copy that did not take the grade book's place goes. */
+static void unlink_and_freep(char **path) {
+        if (*path)
+                (void) unlink(*path);
+        free(*path);
+}
+
 int cmd_restore(struct dgoctl *ctl, int argc, char **argv) {
         static const struct option opts[] = { { "store", required_argument, NULL, OPT_STORE }, { 0 } };
         const struct dgo_service *grading = dgo_service_lookup("grading");
         struct unit_state units[2] = { { grading->socket, false }, { grading->unit, false } };
         const char *store = DGOCTL_STORE, *file, *bad;
-        char *problem = NULL, *tmp = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(unlink_and_freep) char *tmp = NULL;
+        _cleanup_free_ char *problem = NULL;
         struct db_summary sum;
         struct stat like, st;
-        sd_bus *bus = NULL;
         bool had_old = false;
         int code, r;
 
@@ -178,12 +187,9 @@ int cmd_restore(struct dgoctl *ctl, int argc, char **argv) {
                 return dgoctl_usage_error("restore", "FILE '%s' %s", file, bad);
 
         r = db_verify(file, &sum, &problem);
-        if (r < 0) {
-                code = dgoctl_error(DGOCTL_EXIT_FAILED, "not restored: %s %s; nothing was changed", file,
+        if (r < 0)
+                return dgoctl_error(DGOCTL_EXIT_FAILED, "not restored: %s %s; nothing was changed", file,
                                     problem ? problem : strerror(-r));
-                free(problem);
-                return code;
-        }
         code = owner_of(store, &like);
         if (code != DGOCTL_CONTINUE)
                 return code;
@@ -193,31 +199,28 @@ int cmd_restore(struct dgoctl *ctl, int argc, char **argv) {
                                     "was changed", strerror(-r));
         code = read_states(bus, units);
         if (code != DGOCTL_CONTINUE)
-                goto done;
+                return code;
 
         /* The copy is made while the service still serves: it is down only
          * for the swap. */
         r = db_copy_to_temp(file, store, &like, &tmp, &problem);
-        if (r < 0) {
-                code = dgoctl_error(DGOCTL_EXIT_FAILED, "not restored: %s; nothing was changed",
+        if (r < 0)
+                return dgoctl_error(DGOCTL_EXIT_FAILED, "not restored: %s; nothing was changed",
                                     problem ? problem : strerror(-r));
-                goto done;
-        }
         for (size_t i = 0; i < 2; i++)
                 if (job(bus, "StopUnit", units[i].unit) < 0) {
                         code = dgoctl_error(DGOCTL_EXIT_FAILED, "not restored: %s could not be stopped; the grade "
                                             "book is unchanged", units[i].unit);
                         (void) bring_back(bus, units);
-                        goto done;
+                        return code;
                 }
         r = db_replace(store, tmp, &had_old, &problem);
         if (r < 0) {
                 code = dgoctl_error(DGOCTL_EXIT_FAILED, "not restored: %s", problem ? problem : strerror(-r));
                 (void) bring_back(bus, units);
-                goto done;
+                return code;
         }
-        free(tmp);
-        tmp = NULL;
+        free(TAKE_PTR(tmp));                    /* it is the grade book now */
         if (stat(store, &st) < 0)
                 st.st_size = 0;
         printf("Restored %s to %s: %lld student%s, %lld grade%s, %lld bytes.\n", file, store,
@@ -227,18 +230,9 @@ int cmd_restore(struct dgoctl *ctl, int argc, char **argv) {
                 printf("The previous grade book is %s" DB_BEFORE_RESTORE_SUFFIX
                        " ('dgoctl restore %s" DB_BEFORE_RESTORE_SUFFIX "' goes back to it).\n", store, store);
         r = bring_back(bus, units);
-        if (r < 0) {
-                code = dgoctl_error(DGOCTL_EXIT_FAILED, "the grade book is restored, but the grading service did not "
+        if (r < 0)
+                return dgoctl_error(DGOCTL_EXIT_FAILED, "the grade book is restored, but the grading service did not "
                                     "start again");
-                goto done;
-        }
         say_units(units);
-        code = dgoctl_flush();
-done:
-        if (tmp)
-                unlink(tmp);
-        free(tmp);
-        free(problem);
-        sd_bus_flush_close_unref(bus);
-        return code;
+        return dgoctl_flush();
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "basic/atomic_file.h"
+#include "basic/macros.h"
 #include "db_copy.h"
 #include "db_problem.h"
 #include "db_verify.h"
@@ -65,41 +66,46 @@ static int copy_pages(sqlite3 *src, sqlite3 *dst, const char *src_path, const ch
                    sqlite3_errcode(dst) != SQLITE_OK ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
 }
 
-/* The database SRC_PATH into the empty file TMP. */
-static int copy_into(const char *src_path, const char *tmp, char **ret_problem) {
-        sqlite3 *src = NULL, *dst = NULL;
-        char *why = NULL;
+DEFINE_POINTER_CLEANUP(sqlite3 *, sqlite3_close)
+
+/* The pages of SRC into DST (TMP), a new file. */
+static int fill(sqlite3 *src, sqlite3 *dst, const char *src_path, const char *tmp, char **ret_problem) {
         int r;
 
-        r = db_open(src_path, SQLITE_OPEN_READONLY, &src, &why);
-        if (r < 0) {
-                r = db_problem(ret_problem, r, "%s %s", src_path, why ? why : strerror(-r));
-                goto done;
-        }
-        /* Deferred BEGIN takes its snapshot at the first read. */
-        if (sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
-                r = db_problem(ret_problem, sqlite_error(src, sqlite3_errcode(src)), "%s cannot be read: %s", src_path,
-                        sqlite3_errmsg(src));
-                goto done;
-        }
-        r = db_open(tmp, SQLITE_OPEN_READWRITE, &dst, &why);
-        if (r < 0) {
-                r = db_problem(ret_problem, r, "%s %s", tmp, why ? why : strerror(-r));
-                goto done;
-        }
         /* A new file that is removed on failure needs no journal; it is
          * fsync'd once at the end. */
         r = exec(dst, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", tmp, ret_problem);
-        if (r >= 0)
-                r = copy_pages(src, dst, src_path, tmp, ret_problem);
+        if (r < 0)
+                return r;
+        r = copy_pages(src, dst, src_path, tmp, ret_problem);
+        if (r < 0)
+                return r;
         /* The copied header says WAL if the source is in WAL mode. */
-        if (r >= 0)
-                r = exec(dst, "PRAGMA journal_mode = DELETE", tmp, ret_problem);
-done:
-        free(why);
+        return exec(dst, "PRAGMA journal_mode = DELETE", tmp, ret_problem);
+}
+
+/* The database SRC_PATH into the empty file TMP. */
+static int copy_into(const char *src_path, const char *tmp, char **ret_problem) {
+        _cleanup_(sqlite3_closep) sqlite3 *src = NULL;  /* closing it ends the read transaction */
+        _cleanup_free_ char *why = NULL;
+        sqlite3 *dst = NULL;
+        int r;
+
+        r = db_open(src_path, SQLITE_OPEN_READONLY, &src, &why);
+        if (r < 0)
+                return db_problem(ret_problem, r, "%s %s", src_path, why ? why : strerror(-r));
+        /* Deferred BEGIN takes its snapshot at the first read. */
+        if (sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK)
+                return db_problem(ret_problem, sqlite_error(src, sqlite3_errcode(src)), "%s cannot be read: %s",
+                                  src_path, sqlite3_errmsg(src));
+        r = db_open(tmp, SQLITE_OPEN_READWRITE, &dst, &why);
+        if (r < 0)
+                r = db_problem(ret_problem, r, "%s %s", tmp, why ? why : strerror(-r));
+        else
+                r = fill(src, dst, src_path, tmp, ret_problem);
+        /* Its close writes what is left: a failure there is the copy's. */
         if (dst && sqlite3_close(dst) != SQLITE_OK && r >= 0)
                 r = db_problem(ret_problem, -EIO, "%s: cannot be closed: %s", tmp, sqlite3_errmsg(dst));
-        sqlite3_close(src);     /* ends the read transaction */
         return r;
 }
 

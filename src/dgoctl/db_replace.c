@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "basic/atomic_file.h"
+#include "basic/macros.h"
 #include "db_copy.h"
 #include "db_problem.h"
 #include "db_replace.h"
@@ -36,17 +37,24 @@ static void names_free(struct names *n) {
         free(n->shm);
 }
 
+/* DB with SUFFIX; NULL when out of memory. */
+static char *name_of(const char *db, const char *suffix) {
+        char *s;
+
+        return asprintf(&s, "%s%s", db, suffix) < 0 ? NULL : s;
+}
+
+/* The names beside DB; on -ENOMEM some may be NULL (names_free() them all). */
 static int names_make(const char *db, struct names *n) {
-        *n = (struct names) { 0 };
-        if (asprintf(&n->before, "%s" DB_BEFORE_RESTORE_SUFFIX, db) < 0 ||
-            asprintf(&n->before_wal, "%s" DB_BEFORE_RESTORE_SUFFIX "-wal", db) < 0 ||
-            asprintf(&n->before_shm, "%s" DB_BEFORE_RESTORE_SUFFIX "-shm", db) < 0 ||
-            asprintf(&n->link_tmp, "%s" DB_BEFORE_RESTORE_SUFFIX ".new", db) < 0 ||
-            asprintf(&n->wal, "%s-wal", db) < 0 || asprintf(&n->shm, "%s-shm", db) < 0) {
-                names_free(n);
-                return -ENOMEM;
-        }
-        return 0;
+        *n = (struct names) {
+                .before = name_of(db, DB_BEFORE_RESTORE_SUFFIX),
+                .before_wal = name_of(db, DB_BEFORE_RESTORE_SUFFIX "-wal"),
+                .before_shm = name_of(db, DB_BEFORE_RESTORE_SUFFIX "-shm"),
+                .link_tmp = name_of(db, DB_BEFORE_RESTORE_SUFFIX ".new"),
+                .wal = name_of(db, "-wal"),
+                .shm = name_of(db, "-shm"),
+        };
+        return n->before && n->before_wal && n->before_shm && n->link_tmp && n->wal && n->shm ? 0 : -ENOMEM;
 }
 
 /* Step 1: the grades a killed service left in the -wal go into DB itself
@@ -86,8 +94,27 @@ static int keep_old(const char *db, const struct names *n, char **ret_problem) {
         return 0;
 }
 
+/* Steps 4b and 5: no -shm or -wal of anyone's left beside DB, then
+ * NEW_PATH renamed over DB. */
+static int put_in_place(const char *db, const char *new_path, const struct names *n, char **ret_problem) {
+        int r;
+
+        r = unlink_if_there(n->shm);
+        if (r < 0)
+                return db_problem(ret_problem, r, "cannot remove %s: %s", n->shm, strerror(-r));
+        r = unlink_if_there(n->wal);    /* only without an old book: nothing of its */
+        if (r < 0)
+                return db_problem(ret_problem, r, "cannot remove %s: %s", n->wal, strerror(-r));
+        r = fsync_directory_of(db);
+        if (r < 0)
+                return db_problem(ret_problem, r, "cannot fsync the directory of %s: %s", db, strerror(-r));
+        if (rename(new_path, db) < 0)
+                return db_problem(ret_problem, -errno, "cannot rename %s to %s: %s", new_path, db, strerror(errno));
+        return 0;
+}
+
 int db_replace(const char *db, const char *new_path, bool *ret_had_old, char **ret_problem) {
-        struct names n;
+        _cleanup_(names_free) struct names n = { 0 };
         int r, moved = 0;
 
         *ret_problem = NULL;
@@ -98,43 +125,22 @@ int db_replace(const char *db, const char *new_path, bool *ret_had_old, char **r
                 fold_wal(db, n.wal);
                 r = keep_old(db, &n, ret_problem);
                 if (r < 0)
-                        goto done;
+                        return r;
                 /* Step 4. */
-                moved = r = rename_if_there(n.wal, n.before_wal);
-                if (r < 0) {
-                        r = db_problem(ret_problem, r, "cannot move %s to %s: %s", n.wal, n.before_wal, strerror(-r));
-                        goto done;
-                }
+                moved = rename_if_there(n.wal, n.before_wal);
+                if (moved < 0)
+                        return db_problem(ret_problem, moved, "cannot move %s to %s: %s", n.wal, n.before_wal,
+                                          strerror(-moved));
         }
-        r = unlink_if_there(n.shm);
+        r = put_in_place(db, new_path, &n, ret_problem);
         if (r < 0) {
-                r = db_problem(ret_problem, r, "cannot remove %s: %s", n.shm, strerror(-r));
-                goto undo;
-        }
-        r = unlink_if_there(n.wal);     /* only without an old book: nothing of its */
-        if (r < 0) {
-                r = db_problem(ret_problem, r, "cannot remove %s: %s", n.wal, strerror(-r));
-                goto undo;
-        }
-        r = fsync_directory_of(db);
-        if (r < 0) {
-                r = db_problem(ret_problem, r, "cannot fsync the directory of %s: %s", db, strerror(-r));
-                goto undo;
-        }
-        /* Step 5. */
-        if (rename(new_path, db) < 0) {
-                r = db_problem(ret_problem, -errno, "cannot rename %s to %s: %s", new_path, db, strerror(errno));
-                goto undo;
+                if (moved > 0)          /* the old book's -wal back beside it */
+                        (void) rename(n.before_wal, n.wal);
+                return r;
         }
         r = fsync_directory_of(db);
         if (r < 0)      /* the new book is in place; only its durability is in doubt */
-                r = db_problem(ret_problem, r, "%s is replaced, but its directory could not be fsync'd: %s", db,
-                        strerror(-r));
-        goto done;
-undo:
-        if (moved > 0)
-                (void) rename(n.before_wal, n.wal);
-done:
-        names_free(&n);
-        return r < 0 ? r : 0;
+                return db_problem(ret_problem, r, "%s is replaced, but its directory could not be fsync'd: %s", db,
+                                  strerror(-r));
+        return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "basic/grow.h"
+#include "basic/macros.h"
 #include "sync_http.h"
 
 struct sink {
@@ -38,25 +39,15 @@ void http_answer_clear(struct http_answer *a) {
         *a = (struct http_answer) { 0 };
 }
 
-#define SET(h, opt, val) do { if (curl_easy_setopt(h, opt, val) != CURLE_OK) goto setup_failed; } while (0)
+DEFINE_POINTER_CLEANUP(CURL *, curl_easy_cleanup)
+DEFINE_POINTER_CLEANUP(struct curl_slist *, curl_slist_free_all)
 
-int sync_http_request(const char *method, const char *url, const char *json_body, double timeout_sec,
-                 struct http_answer *answer) {
-        struct curl_slist *headers = NULL;
-        struct sink sink = { 0 };
-        long timeout_ms = (long) (timeout_sec * 1000.0);
-        CURLcode c;
-        CURL *h;
-        int r = 0;
+#define SET(h, opt, val) do { if (curl_easy_setopt(h, opt, val) != CURLE_OK) return -ENOMEM; } while (0)
 
-        *answer = (struct http_answer) { 0 };
-        if (timeout_ms < 1)
-                timeout_ms = 1;
-        h = curl_easy_init();
-        if (!h) {
-                snprintf(answer->error, sizeof answer->error, "libcurl could not be set up");
-                return -ENOMEM;
-        }
+/* H made ready for METHOD URL, its headers in *HEADERS (the caller's to
+ * free). 0, or -ENOMEM when libcurl refused a setting. */
+static int setup(CURL *h, const char *method, const char *url, const char *json_body, long timeout_ms,
+                 struct sink *sink, struct curl_slist **headers) {
         SET(h, CURLOPT_URL, url);
         SET(h, CURLOPT_CUSTOMREQUEST, method);
         SET(h, CURLOPT_PROTOCOLS_STR, "http");
@@ -67,21 +58,42 @@ int sync_http_request(const char *method, const char *url, const char *json_body
         SET(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
         SET(h, CURLOPT_USERAGENT, "dgoctl/" DGO_VERSION);
         SET(h, CURLOPT_WRITEFUNCTION, on_data);
-        SET(h, CURLOPT_WRITEDATA, &sink);
-        headers = curl_slist_append(headers, "Accept: application/json");
+        SET(h, CURLOPT_WRITEDATA, sink);
+        *headers = curl_slist_append(NULL, "Accept: application/json");
+        if (!*headers)
+                return -ENOMEM;
         if (json_body) {
-                struct curl_slist *more = curl_slist_append(headers, "Content-Type: application/json");
+                struct curl_slist *more = curl_slist_append(*headers, "Content-Type: application/json");
                 if (!more)
-                        goto setup_failed;
-                headers = more;
+                        return -ENOMEM;
+                *headers = more;
                 SET(h, CURLOPT_POSTFIELDS, json_body);
                 SET(h, CURLOPT_POSTFIELDSIZE, (long) strlen(json_body));
         }
-        if (!headers)
-                goto setup_failed;
-        SET(h, CURLOPT_HTTPHEADER, headers);
+        SET(h, CURLOPT_HTTPHEADER, *headers);
+        return 0;
+}
+
+int sync_http_request(const char *method, const char *url, const char *json_body, double timeout_sec,
+                      struct http_answer *answer) {
+        _cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
+        _cleanup_(curl_easy_cleanupp) CURL *h = NULL;
+        _cleanup_free_ char *body = NULL;
+        struct sink sink = { 0 };
+        long timeout_ms = (long) (timeout_sec * 1000.0);
+        CURLcode c;
+
+        *answer = (struct http_answer) { 0 };
+        if (timeout_ms < 1)
+                timeout_ms = 1;
+        h = curl_easy_init();
+        if (!h || setup(h, method, url, json_body, timeout_ms, &sink, &headers) < 0) {
+                snprintf(answer->error, sizeof answer->error, "libcurl could not be set up");
+                return -ENOMEM;
+        }
 
         c = curl_easy_perform(h);
+        body = sink.data;                       /* freed unless it becomes the answer */
         if (c != CURLE_OK) {
                 if (sink.error == -EFBIG)
                         snprintf(answer->error, sizeof answer->error, "the answer is larger than %u MiB",
@@ -90,24 +102,14 @@ int sync_http_request(const char *method, const char *url, const char *json_body
                         snprintf(answer->error, sizeof answer->error, "no answer within %g s", timeout_sec);
                 else
                         snprintf(answer->error, sizeof answer->error, "%s", curl_easy_strerror(c));
-                r = sink.error < 0 ? sink.error : -EHOSTUNREACH;
-                free(sink.data);
-                goto done;
+                return sink.error < 0 ? sink.error : -EHOSTUNREACH;
         }
         (void) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &answer->status);
-        answer->body = sink.data ? sink.data : strdup("");
+        answer->body = body ? TAKE_PTR(body) : strdup("");
         answer->len = sink.len;
         if (!answer->body) {
                 snprintf(answer->error, sizeof answer->error, "out of memory");
-                r = -ENOMEM;
+                return -ENOMEM;
         }
-        goto done;
-
-setup_failed:
-        snprintf(answer->error, sizeof answer->error, "libcurl could not be set up");
-        r = -ENOMEM;
-done:
-        curl_slist_free_all(headers);
-        curl_easy_cleanup(h);
-        return r;
+        return 0;
 }

@@ -18,5 +18,5 @@ struct http_answer {
  * answer came (whatever its status), -EHOSTUNREACH-like < 0 when none did
  * (ANSWER->error says why). Free with http_answer_clear(). */
 int sync_http_request(const char *method, const char *url, const char *json_body, double timeout_sec,
-                 struct http_answer *answer);
+                      struct http_answer *answer);
 void http_answer_clear(struct http_answer *answer);

@@ -16,6 +16,8 @@
 #include <systemd/sd-bus.h>
 #include <time.h>
 
+#include "basic/clock.h"
+#include "basic/macros.h"
 #include "units.h"
 
 #define SYSTEMD_DEST "org.freedesktop.systemd1"
@@ -139,19 +141,18 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
         return 0;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+static void job_wait_done(struct job_wait *w) {
+        free(w->path);
+        free(w->result);
 }
 
 int units_run_job(sd_bus *bus, const char *method, const char *unit, double timeout_sec, char **ret_result) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_message *reply = NULL;
-        sd_bus_slot *slot = NULL;
-        struct job_wait w = { 0 };
-        uint64_t deadline = now_usec() + (uint64_t) (timeout_sec * 1e6);
+        /* The match's slot goes before W, which its callback writes to. */
+        _cleanup_(job_wait_done) struct job_wait w = { 0 };
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t) (timeout_sec * 1e6);
         const char *path;
         int r;
 
@@ -165,47 +166,34 @@ int units_run_job(sd_bus *bus, const char *method, const char *unit, double time
         if (r < 0) {
                 if (error.message)
                         *ret_result = strdup(error.message);
-                goto done;
+                return r;
         }
         r = sd_bus_message_read(reply, "o", &path);
         if (r < 0)
-                goto done;
+                return r;
         w.path = strdup(path);
-        if (!w.path) {
-                r = -ENOMEM;
-                goto done;
-        }
+        if (!w.path)
+                return -ENOMEM;
         while (!w.done) {
                 uint64_t now;
 
                 r = sd_bus_process(bus, NULL);
                 if (r < 0)
-                        goto done;
+                        return r;
                 if (r > 0)
                         continue;
-                now = now_usec();
-                if (now >= deadline) {
-                        r = -ETIMEDOUT;
-                        goto done;
-                }
+                now = now_usec(CLOCK_MONOTONIC);
+                if (now >= deadline)
+                        return -ETIMEDOUT;
                 r = sd_bus_wait(bus, deadline - now);
                 if (r < 0)
-                        goto done;
+                        return r;
         }
-        if (!w.result) {
-                r = -ENOMEM;
-        } else if (strcmp(w.result, "done") == 0) {
-                r = 0;
-        } else {
-                *ret_result = w.result;
-                w.result = NULL;
-                r = -EIO;
+        if (!w.result)
+                return -ENOMEM;
+        if (strcmp(w.result, "done") != 0) {
+                *ret_result = TAKE_PTR(w.result);
+                return -EIO;
         }
-done:
-        free(w.path);
-        free(w.result);
-        sd_bus_error_free(&error);
-        sd_bus_message_unref(reply);
-        sd_bus_slot_unref(slot);
-        return r;
+        return 0;
 }
