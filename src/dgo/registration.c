@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "basic/utf8.h"
+#include "basic/macros.h"
 
 static bool all_chars_in(const char *s, const char *extra) {
         for (; *s; s++) {
@@ -84,10 +84,38 @@ static int get_string(const json_t *j, const char *key, bool optional, bool (*va
         return *out ? 0 : -ENOMEM;
 }
 
-int registration_from_json(const json_t *j, struct registration **ret, char *error, size_t error_size) {
-        struct registration *r;
-        const json_t *req, *item;
+DEFINE_POINTER_CLEANUP(struct registration *, registration_free)
+
+/* "RequiredServices": a list of at most REG_REQUIRED_MAX names (or absent),
+ * each kept once. */
+static int required_from_json(const json_t *req, struct registration *r, char *error, size_t error_size) {
+        const json_t *item;
         size_t i;
+
+        if (!req || json_is_null(req))
+                return 0;
+        if (!json_is_array(req) || json_array_size(req) > REG_REQUIRED_MAX) {
+                snprintf(error, error_size, "\"RequiredServices\" must be a list of at most %d names",
+                         REG_REQUIRED_MAX);
+                return -EINVAL;
+        }
+        json_array_foreach(req, i, item) {
+                if (!json_is_string(item) || !service_name_valid(json_string_value(item))) {
+                        snprintf(error, error_size, "\"RequiredServices\" holds an invalid name");
+                        return -EINVAL;
+                }
+                if (registration_requires(r, json_string_value(item)))
+                        continue;
+                r->required[r->n_required] = strdup(json_string_value(item));
+                if (!r->required[r->n_required])
+                        return -ENOMEM;
+                r->n_required++;
+        }
+        return 0;
+}
+
+int registration_from_json(const json_t *j, struct registration **ret, char *error, size_t error_size) {
+        _cleanup_(registration_freep) struct registration *r = NULL;
         int e;
 
         if (!json_is_object(j)) {
@@ -98,49 +126,33 @@ int registration_from_json(const json_t *j, struct registration **ret, char *err
         if (!r)
                 return -ENOMEM;
 
-        if ((e = get_string(j, "ServiceName", false, service_name_valid, &r->name, error, error_size)) < 0 ||
-            (e = get_string(j, "ServiceURL", false, http_url_valid, &r->url, error, error_size)) < 0 ||
-            (e = get_string(j, "ServiceUpdateURL", true, http_url_valid, &r->update_url, error, error_size)) < 0 ||
-            (e = get_string(j, "HeartbeatURL", true, http_url_valid, &r->heartbeat_url, error, error_size)) < 0 ||
-            (e = get_string(j, "Unit", true, unit_name_valid, &r->unit, error, error_size)) < 0)
-                goto fail;
-
-        req = json_object_get(j, "RequiredServices");
-        if (req && !json_is_null(req)) {
-                if (!json_is_array(req) || json_array_size(req) > REG_REQUIRED_MAX) {
-                        snprintf(error, error_size, "\"RequiredServices\" must be a list of at most %d names",
-                                 REG_REQUIRED_MAX);
-                        e = -EINVAL;
-                        goto fail;
-                }
-                json_array_foreach(req, i, item) {
-                        if (!json_is_string(item) || !service_name_valid(json_string_value(item))) {
-                                snprintf(error, error_size, "\"RequiredServices\" holds an invalid name");
-                                e = -EINVAL;
-                                goto fail;
-                        }
-                        if (registration_requires(r, json_string_value(item)))
-                                continue;
-                        if (!(r->required[r->n_required] = strdup(json_string_value(item)))) {
-                                e = -ENOMEM;
-                                goto fail;
-                        }
-                        r->n_required++;
-                }
-        }
+        e = get_string(j, "ServiceName", false, service_name_valid, &r->name, error, error_size);
+        if (e < 0)
+                return e;
+        e = get_string(j, "ServiceURL", false, http_url_valid, &r->url, error, error_size);
+        if (e < 0)
+                return e;
+        e = get_string(j, "ServiceUpdateURL", true, http_url_valid, &r->update_url, error, error_size);
+        if (e < 0)
+                return e;
+        e = get_string(j, "HeartbeatURL", true, http_url_valid, &r->heartbeat_url, error, error_size);
+        if (e < 0)
+                return e;
+        e = get_string(j, "Unit", true, unit_name_valid, &r->unit, error, error_size);
+        if (e < 0)
+                return e;
+        e = required_from_json(json_object_get(j, "RequiredServices"), r, error, error_size);
+        if (e < 0)
+                return e;
         if (!r->unit && !r->heartbeat_url) {
                 /* A foreign service is watched by its heartbeat: without one we
                  * could never notice it is gone. */
                 snprintf(error, error_size, "\"HeartbeatURL\" is required for a service without \"Unit\"");
-                e = -EINVAL;
-                goto fail;
+                return -EINVAL;
         }
         r->health = HEALTH_UP;
-        *ret = r;
+        *ret = TAKE_PTR(r);
         return 0;
-fail:
-        registration_free(r);
-        return e;
 }
 
 static json_t *string_or_empty(const char *s) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "basic/grow.h"
 #include "basic/macros.h"
 #include "dgo/registration.h"
 #include "names.h"
@@ -65,17 +66,11 @@ static void add(struct argv_buf *a, const char *fmt, ...) {
 
         if (a->failed)
                 return;
-        if (a->n + 2 > a->size) {
-                size_t size = a->size ? a->size * 2 : 16;
-                char **v = realloc(a->v, size * sizeof *v);
-                if (!v) {
-                        a->failed = true;
-                        return;
-                }
-                a->v = v;
-                a->v[a->n] = NULL;
-                a->size = size;
+        if (GROW_ARRAY(a->v, a->size, a->n + 2, 16) < 0) {      /* room for S and the NULL */
+                a->failed = true;
+                return;
         }
+        a->v[a->n] = NULL;
         va_start(ap, fmt);
         r = vasprintf(&s, fmt, ap);
         va_end(ap);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/grow.h"
 #include "basic/loop.h"
 
 void flight_set_init(struct flight_set *s, sd_event *e, struct upstream *up, size_t keep) {
@@ -51,14 +52,8 @@ struct flight *flight_set_get(struct flight_set *s, const char *path) {
         if (e)
                 entry_drop(s, e);
         else {
-                if (s->n == s->size) {
-                        size_t size = s->size ? s->size * 2 : 16;
-                        struct flight_entry *a = realloc(s->entries, size * sizeof *a);
-                        if (!a)
-                                return NULL;
-                        s->entries = a;
-                        s->size = size;
-                }
+                if (GROW_ARRAY(s->entries, s->size, s->n + 1, 16) < 0)
+                        return NULL;
                 e = &s->entries[s->n++];
         }
         *e = (struct flight_entry) { .path = strdup(path), .used_usec = now };

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "basic/clock.h"
 #include "basic/log.h"
 #include "basic/loop.h"
 #include "basic/macros.h"
@@ -41,13 +42,6 @@ struct upstream {
         unsigned fail_suppressed;
         struct upstream_stats stats;
 };
-
-static uint64_t now(clockid_t clock) {
-        struct timespec ts;
-
-        clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
 
 static void call_free(struct call *c) {
         for (size_t i = 0; i < c->n_tried; i++)
@@ -294,7 +288,7 @@ int upstream_new(sd_event *e, struct http_client *http, struct registry_client *
         u->http = http;
         u->rc = rc;
         /* Not loop_now(): before the loop's first iteration it has no time. */
-        u->created_usec = now(CLOCK_MONOTONIC);
+        u->created_usec = now_usec(CLOCK_MONOTONIC);
         u->name = strdup(name);
         if (!u->name) {
                 upstream_free(u);
