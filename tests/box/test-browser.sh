@@ -2,8 +2,9 @@
 # The teacher portal in a real browser. `systemctl start dgo.target` in the box, then
 # tests/browser/portal.spec.mjs drives Debian's chromium (/usr/bin/chromium) with playwright-core
 # from the host (the box shares its network): the students list, a student's page, adding a
-# grade, a refused score, a student whose name is HTML, the list's pages and its search box.
-# Its PASS/FAIL lines are counted here.
+# grade, a refused score, a student whose name is HTML, the list's pages and its search box
+# (its header says what it proves). Its PASS/FAIL lines are counted here; the spec must run to
+# its end, and neither dgo-portal nor dgo-grading may restart meanwhile.
 # Needs on the host: chromium, nodejs (>= 18) and, the first time, npm (for `npm ci`).
 # Screenshots: $SCREENSHOT_DIR (default $CT_LOGS/browser, i.e. /var/tmp/dgo-box/logs/browser).
 set -uo pipefail

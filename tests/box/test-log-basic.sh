@@ -1,5 +1,12 @@
 #!/bin/bash
-# The log service under a real systemd: socket activation, the journal, the file.
+# Proves the log service works under a real systemd: after `systemctl start
+# dgo-log.socket` port 4000 listens and dgo-log.service is not running; the
+# first POST /log starts it (200); the message is in `journalctl
+# DGO_SERVICE=...` with the sender as SYSLOG_IDENTIFIER and its priority, and
+# is exactly one "TIMESTAMP SERVICE PRIORITY TEXT" line in the file; a message
+# with newlines and control bytes is one escaped line (whole in the journal);
+# the JSON form's priority reaches journal and file; `systemctl status` shows
+# the service's status line; the log file belongs to dgo-log, not root.
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"

@@ -1,16 +1,22 @@
 #!/bin/bash
-# The teacher portal end to end: dgo.target brings the four services up;
-# the pages show the sample students and their averages; grades added by
-# the form, the grading service's API and the portal's API all show; CSRF,
-# bad input and XSS are refused or escaped; with 250 students the list
+# Proves the teacher portal works end to end: `systemctl start dgo.target`
+# makes the four ports listen, the first request to / (a redirect to
+# /students) starts the portal; the pages show the sample students and their
+# averages; grades added by the form (cookie and token, 303), the grading
+# service's API and the portal's API all show and change the average; POSTs
+# without or with a wrong CSRF token get 403 and add nothing; bad input gets
+# 400 with the message and keeps what was typed; a <script> name is shown
+# escaped, never as a tag; with 250 students the list
 # shows 100 a page (page 3 the last 50) and follows changes of the book at
 # once, a search by name finds the one student and is echoed escaped, bad
 # page numbers and searches get a 400 page, a page past the last a
 # redirect to the last, and /api/students passes the paging query on and
 # X-Total-Count back; the grading service stopped
 # gives a clear 502/503 within 3 s and started again works without touching
-# the portal; /status and /api/services; connections to the grading
-# service are reused, and concurrent views share fetches.
+# the portal; /status and /api/services list the services; 100 page views
+# (each answered 200) open at most 3 new connections to the grading service,
+# and under load there are fewer fetches than views; the portal stops cleanly
+# with no errors in its journal.
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"

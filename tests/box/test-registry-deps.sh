@@ -1,6 +1,12 @@
 #!/bin/bash
-# Dependents hear at once when a provider goes away or comes back: the
-# registry follows the provider's unit over D-Bus.
+# Proves dependents hear when a provider goes away or comes back (the
+# registry follows the provider's unit over D-Bus): a foreign dependent
+# (tests/tools/dependent.py) gets the initial patch with the log service
+# without starting it; kill -9 of dgo-log.service gives Removed within 5 s
+# (the latency is printed), Added after systemd restarts it; kill -STOP gives
+# Removed only once the watchdog fires (>= 2 s, "Watchdog timeout" in the
+# journal), then Added; `systemctl stop` of the service alone sends no
+# Removed, stopping its socket does, starting the socket again sends Added.
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"

@@ -1,6 +1,13 @@
 #!/bin/bash
-# Foreign services (registered without a Unit) are watched by their heartbeat,
-# as in the original; two providers of one name are both announced.
+# Proves foreign services (registered without a Unit) are watched by their
+# heartbeat, as in the original: two providers of one name are both listed
+# and announced; DELETE of one announces only that one; with polling every
+# 1 s, down after 2 failures, 500 ms timeout: a failing heartbeat (500) is
+# down within 5 s with Removed, and up with Added when it answers again; a
+# hanging one and a killed service are down within 5 s too (the killed one
+# with Removed); re-registering a URL under another name moves
+# it (Removed for the old name, Added for the new, listed once); the registry
+# answers GET /services in under 0.5 s meanwhile and never restarts.
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"

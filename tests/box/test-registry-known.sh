@@ -1,6 +1,12 @@
 #!/bin/bash
-# Socket-activated services are known to the registry before they ever run,
-# whatever order the sockets start in, and the registry does not start them.
+# Proves socket-activated services are known to the registry before they
+# ever run: with the registry's and dgo-log's sockets started in either
+# order, GET /services lists LogService with its unit, up ("socket
+# listening"), and asking did not start dgo-log.service; it is down once its
+# socket stops and up when it listens again. Once it runs it has registered
+# itself (listed once, "running", with its unit) through dgo-register, which
+# has exited (dgo-log runs alone, without libcurl mapped); stopping the
+# service with its socket listening keeps it up ("starts on demand").
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"

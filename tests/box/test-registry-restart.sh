@@ -1,7 +1,12 @@
 #!/bin/bash
-# The registry survives its own restart: registrations come back from its
-# state file, health from systemd and heartbeats, and dependents keep hearing
-# of changes; a change it cannot save is refused and not made.
+# Proves the registry survives its own restart: after kill -9 and after
+# `systemctl restart` GET /services shows the same registrations with the same
+# health (from its state file, systemd and heartbeats); a later kill -9 of the
+# log service still reaches the dependent as Removed, and a provider lost while
+# the registry was down is reported Removed (and listed down) after it comes
+# back. With its state directory read-only, registering, replacing and
+# deregistering answer 500 and change neither GET /services nor the file;
+# writable again, deregistering answers 200 and is saved.
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"

@@ -1,6 +1,7 @@
 #!/bin/bash
-# The units are sandboxed: systemd-analyze security rates every dgo service
-# at an exposure of 2.0 or lower ("OK").
+# Proves the units are sandboxed: `systemd-analyze security` rates every dgo
+# service (registry, log, grading, portal) at an exposure of 2.0 or lower;
+# dgo-registry runs as its own system user, the others as dynamic users.
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"

@@ -1,5 +1,14 @@
 // portal.spec.mjs - the teacher portal in a real browser: Debian's chromium driven by playwright-core.
 //
+// Proves what a teacher sees in a browser: / lands on /students (a redirect) with the sample
+// students and their averages; clicking a student opens the page with the grades and average;
+// the add-grade form (POST, redirect back) adds the row and updates the average, also on the
+// list; a score of 150 is refused with 400, the error shown and no grade added; a student named
+// <script>alert(1)</script> is listed once, as text, with no dialog and no script element;
+// with 120 more students (added through the portal's API) the "Next" link opens page 2 with
+// the rest, a name typed into the search box finds the one student, a search for HTML shows as
+// text with no dialog; and no page has a JavaScript error.
+//
 //   node portal.spec.mjs
 //
 // Prints one line per check, "PASS: description" or "FAIL: description" (context lines after a
