@@ -1,10 +1,15 @@
 #!/bin/bash
-# The Debian package's life in a box: what `apt-get install ./dgo_*.deb` enables
-# and starts, the README's start command serving the portal, the enabled sockets
-# coming up by themselves after a reboot, an upgrade from a dgo that kept the grade
-# book in students.json (imported whole), then `apt-get remove` and `apt-get
-# purge`: units, binaries, data and the log go, the grade book and registrations
-# in /var/lib stay (docs/operations.md, "Install from the package").
+# Proves the Debian package's life in a box: `apt-get install ./dgo_*.deb`
+# enables the sockets and dgo.target (no service on its own) and starts them,
+# its maintainer scripts start no service; the README's start command serves
+# the portal and stores a grade; an upgrade (the package again) keeps the
+# sockets as they were, restarts the running portal and imports a grade book
+# an earlier dgo kept in students.json, whole; after a reboot the sockets
+# listen by themselves and the portal serves the grade from before; `apt-get
+# remove` stops everything (no port, no process, no unit file); `apt-get
+# purge` leaves no binary, unit, data, doc or log, but keeps the grade book,
+# the registry's state and its system user in /var/lib (docs/operations.md,
+# "Install from the package").
 # Run by tests/box/run.sh with BOX_PACKAGE=path/to/dgo_*.deb (run.sh has installed
 # the package and run `systemctl start dgo.target` already).
 # shellcheck disable=SC2016,SC2317,SC2086  # SOCKETS/SERVICES split on purpose; dpkg-query formats and box commands in single quotes; helpers called through check/wait_until

@@ -1,11 +1,20 @@
 #!/bin/bash
 # shellcheck disable=SC2016  # the conditions of `eventually` are expanded when evaluated
-# dgoctl against a running dgo: installed with its man pages; status,
-# services, students, student, grade add and logs say what the services and
-# systemd say, with the documented exit codes; bad arguments exit 2 before
-# anything is sent; the grading service down is 3 through the portal; the
-# registry down still gives the status table from systemd, a warning and 3;
-# colours only on a terminal and without NO_COLOR.
+# Proves dgoctl tells an operator what the services and systemd say, with
+# the documented exit codes: installed with its man pages (rendered by `man`),
+# --help of every command; `status` with every service up and not yet started
+# (asking starts nothing; the same unit states as user nobody); `services` as
+# a table and as JSON (the registry's list); `students` and `student 1` with
+# the sample data; `grade add` stored at the grading service and shown by
+# `student 1`; fifteen kinds of bad argument each exit 2 with its message and
+# send nothing; an unknown student exits 1 with the service's text; `logs`
+# for one service and for all (the added grade once, systemd's start line,
+# nobody else's lines) and `logs -f`. The grading service down: status shows
+# it dead and down, `students` exits 3 within seconds and works again after;
+# the registry down: status still prints the table from systemd with HEALTH
+# "?", warns and exits 3; the portal down: exit 3. Colours only on a terminal
+# (through `script`), never with NO_COLOR or --no-color. In a sanitized run
+# (BOX_SANITIZED=1), no sanitizer report on dgoctl's stderr.
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"

@@ -2,8 +2,8 @@
 # Descriptors cannot run out by connections alone (issue 11). For dgo-grading,
 # dgo-log and dgo-portal under their units' limits (LimitNOFILE=16384):
 # - A client opens idle connections until the service refuses or 20,000 are
-#   open. The service takes far more than the 1,024 it could before, stops at
-#   its connection limit with descriptors to spare, and while they are held
+#   open. The service takes more than 10,000 (it took 1,024 before), stops
+#   at its connection limit with descriptors to spare, and while they are held
 #   a client that has its connection keeps being served (grading: GET
 #   /heartbeat, GET /students, a POST stored with 201 or refused with 4xx/5xx
 #   and then not stored); grading refuses a new connection at once rather
