@@ -19,6 +19,7 @@
 #include "input.h"
 #include "listing.h"
 #include "basic/log.h"
+#include "basic/macros.h"
 #include "portal.h"
 
 #define FORM_MEDIA_TYPE "application/x-www-form-urlencoded"
@@ -66,6 +67,8 @@ static void view_req_free(struct view_req *v) {
         free(v->student);
         free(v);
 }
+
+DEFINE_POINTER_CLEANUP(struct view_req *, view_req_free)
 
 /* The same headers on every page. */
 static void page_headers(struct view_req *v) {
@@ -254,8 +257,7 @@ static int join_list(struct view_req *v) {
 }
 
 int portal_handle_list(struct http_request *req, void *userdata) {
-        struct portal *p = userdata;
-        struct view_req *v = view_req_new(p, req);
+        _cleanup_(view_req_freep) struct view_req *v = view_req_new(userdata, req);
         char error[256];
         int r;
 
@@ -265,14 +267,12 @@ int portal_handle_list(struct http_request *req, void *userdata) {
         if (listing_query_parse(http_request_query(req, "page"), http_request_query(req, "name"), &v->query, error,
                                 sizeof error) < 0) {
                 reply_error(v, 400, "Not a page of the list", error);
-                view_req_free(v);
                 return 0;
         }
         r = join_list(v);
-        if (r < 0) {
-                view_req_free(v);
+        if (r < 0)
                 return r;
-        }
+        TAKE_PTR(v);                            /* freed once its page is answered */
         return HTTP_LATER;
 }
 
@@ -328,8 +328,7 @@ static int join_student(struct view_req *v) {
 }
 
 int portal_handle_student(struct http_request *req, void *userdata) {
-        struct portal *p = userdata;
-        struct view_req *v = view_req_new(p, req);
+        _cleanup_(view_req_freep) struct view_req *v = view_req_new(userdata, req);
         int r;
 
         if (!v)
@@ -337,14 +336,12 @@ int portal_handle_student(struct http_request *req, void *userdata) {
         v->id = student_id_parse(http_request_param(req, 0));
         if (v->id < 0) {
                 reply_no_student(v, http_request_param(req, 0));
-                view_req_free(v);
                 return 0;
         }
         r = join_student(v);
-        if (r < 0) {
-                view_req_free(v);
+        if (r < 0)
                 return r;
-        }
+        TAKE_PTR(v);                            /* freed once its page is answered */
         return HTTP_LATER;
 }
 
@@ -416,12 +413,14 @@ static void on_grade_posted(const struct upstream_response *r, void *userdata) {
         finish(v);
 }
 
-/* What both form POSTs do once the form is parsed (PARSED: its result; DOC:
- * the JSON to send, taken): refuse it without a valid CSRF token, show the
+/* What both form POSTs do once V's form is parsed (PARSED: its result; DOC:
+ * the JSON to send, taken; V taken): refuse it without a valid CSRF token, show the
  * form again with ERROR when it is invalid, else POST DOC to the grading
  * service's PATH, answered by DONE. A handler's return value. */
-static int forward_form(struct view_req *v, int parsed, json_t *doc, const char *csrf, int csrf_len,
-                        const char *error, bool student_page, const char *path, upstream_done_fn done) {
+static int forward_form(struct view_req *v, int parsed, json_t *doc, const char *error, bool student_page,
+                        const char *path, upstream_done_fn done) {
+        const char *csrf = v->grade ? v->grade->csrf : v->student->csrf;
+        int csrf_len = v->grade ? v->grade->csrf_len : v->student->csrf_len;
         char *body = NULL;
         int r = parsed;
 
@@ -447,8 +446,7 @@ static int forward_form(struct view_req *v, int parsed, json_t *doc, const char 
 }
 
 int portal_handle_add_grade(struct http_request *req, void *userdata) {
-        struct portal *p = userdata;
-        struct view_req *v = view_req_new(p, req);
+        _cleanup_(view_req_freep) struct view_req *v = view_req_new(userdata, req);
         char error[256], path[64];
         json_t *grade = NULL;
         size_t len;
@@ -460,18 +458,15 @@ int portal_handle_add_grade(struct http_request *req, void *userdata) {
         v->id = student_id_parse(http_request_param(req, 0));
         if (v->id < 0) {
                 reply_no_student(v, http_request_param(req, 0));
-                view_req_free(v);
                 return 0;
         }
         v->grade = calloc(1, sizeof *v->grade);
-        if (!v->grade) {
-                view_req_free(v);
+        if (!v->grade)
                 return -ENOMEM;
-        }
         form = http_request_body(req, &len);
         r = grade_input_parse(form, len, v->grade, &grade, error, sizeof error);
         snprintf(path, sizeof path, "/students/%ld/grades", v->id);
-        return forward_form(v, r, grade, v->grade->csrf, v->grade->csrf_len, error, true, path, on_grade_posted);
+        return forward_form(TAKE_PTR(v), r, grade, error, true, path, on_grade_posted);
 }
 
 static void on_student_posted(const struct upstream_response *r, void *userdata) {
@@ -503,8 +498,7 @@ static void on_student_posted(const struct upstream_response *r, void *userdata)
 }
 
 int portal_handle_add_student(struct http_request *req, void *userdata) {
-        struct portal *p = userdata;
-        struct view_req *v = view_req_new(p, req);
+        _cleanup_(view_req_freep) struct view_req *v = view_req_new(userdata, req);
         char error[256];
         json_t *student = NULL;
         size_t len;
@@ -514,14 +508,11 @@ int portal_handle_add_student(struct http_request *req, void *userdata) {
         if (!v)
                 return -ENOMEM;
         v->student = calloc(1, sizeof *v->student);
-        if (!v->student) {
-                view_req_free(v);
+        if (!v->student)
                 return -ENOMEM;
-        }
         form = http_request_body(req, &len);
         r = student_input_parse(form, len, v->student, &student, error, sizeof error);
-        return forward_form(v, r, student, v->student->csrf, v->student->csrf_len, error, false, "/students",
-                            on_student_posted);
+        return forward_form(TAKE_PTR(v), r, student, error, false, "/students", on_student_posted);
 }
 
 /* ---- GET /status ---- */
