@@ -6,7 +6,7 @@
  * dgo knows, the tables and columns of the schema are there, every grade's
  * student exists, and every row is one the grading service loads (it
  * refuses a whole book for one bad row: names, titles, types, scores, IDs
- * and grades per student by the rules of src/grading/gradebook.h). SQLite
+ * and grades per student by the rules of dgo/student.h and dgo/grade.h). SQLite
  * and a look at the file's first bytes, no other I/O: unit-tested. */
 #pragma once
 
