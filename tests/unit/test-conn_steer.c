@@ -1,5 +1,11 @@
-/* conn_steer_pick(): which serving thread takes a new connection;
- * conn_steer_should_move(): whether a thread hands one over later. */
+/* test-conn_steer.c - proves how a multi-threaded server spreads
+ * connections (conn_steer_pick(): which serving thread takes a new one;
+ * conn_steer_should_move(): whether a thread hands one over later): one
+ * thread takes all; connections follow their client's CPU (mapped onto the
+ * threads there are); unknown CPUs go in turn; all from one CPU stay within
+ * the balance bound (6 on 3 threads: 1 to 3 each); a busy own thread gives
+ * way, one with room does not; a connection moves only to a less busy other
+ * thread, and never while only a handful are open. */
 #include "check.h"
 #include "http/conn_steer.h"
 

@@ -1,5 +1,12 @@
-/* test-dgoctl-args.c - dgoctl's argument checks, service names and the
- * journalctl command lines. */
+/* test-dgoctl-args.c - proves dgoctl refuses bad arguments before sending
+ * anything, with the message the user reads: student IDs (positive, 9 digits at most),
+ * scores (0 to 100, plain decimals only), grade types in any case, titles
+ * (no control bytes, at most GB_TITLE_MAX), --timeout, -n, --registry and
+ * --portal URLs (http:// only; a registry's /services suffix dropped) and
+ * book paths; that service names (registry, GradingService, dgo-grading,
+ * dgo-grading.socket ...) find their service and unit; and that `dgoctl logs`
+ * runs exactly the journalctl command line expected for one service, a
+ * foreign one, and all of dgo (and none for a name with '=' or spaces). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,7 +14,7 @@
 #include "check.h"
 #include "dgoctl/names.h"
 #include "dgo/grade.h"            /* GB_TITLE_MAX */
-#include "dgo/registration.h"     /* service_name_valid() */
+#include "dgo/registration.h"     /* service_name_valid(), unit_socket_name() */
 
 static void test_student_id(void) {
         long id = 0;

@@ -1,3 +1,7 @@
+/* test-http_error.c - proves the JSON error body every 4xx/5xx carries is
+ * valid JSON whose "error" is the message, quotes and backslashes included,
+ * with the length it reports, and stays valid JSON for a message that is
+ * not UTF-8. */
 #include <jansson.h>
 #include <stdlib.h>
 

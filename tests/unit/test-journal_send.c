@@ -1,3 +1,9 @@
+/* test-journal_send.c - proves the log service's entries are encoded in
+ * journald's native protocol as journald reads it: fields as NAME=value
+ * lines, a value with a newline in the binary-safe length form, entries of
+ * a batch separated by an empty line (several entries in one datagram);
+ * a 100,000-byte value grows the buffer, and clearing a batch keeps its
+ * memory for the next. */
 #include <stdlib.h>
 
 #include "check.h"

@@ -1,3 +1,7 @@
+/* test-listen_addr.c - proves the --listen addresses services accept:
+ * HOST:PORT, :PORT (127.0.0.1), [IPv6]:PORT and a host name; refused
+ * (-EINVAL): no port, an empty port, 0, above 65535, trailing junk, an IPv6
+ * address without brackets, and brackets without the colon. */
 #include <errno.h>
 
 #include "check.h"

@@ -1,3 +1,12 @@
+/* test-log_message.c - proves how POST /log bodies are read and written:
+ * the plain "[Service] - text" form (no or a bad prefix: kept whole, from
+ * "unknown"), the JSON form with its service and priority (by name or
+ * number), and each bad body refused with the message the client gets
+ * (empty, not UTF-8, invalid JSON, not an object, a missing or non-string
+ * message, a bad service name or priority, a duplicate key, a NUL);
+ * service names of 1 to 64 bytes; escaping of newlines, backslashes and
+ * control bytes within its documented bound; the file's line format
+ * "TIMESTAMP SERVICE PRIORITY TEXT", always exactly one line. */
 #include <errno.h>
 #include <syslog.h>
 

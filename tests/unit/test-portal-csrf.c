@@ -1,4 +1,10 @@
-/* The double-submit cookie (csrf.h): tokens, the Cookie header, the check. */
+/* test-portal-csrf.c - proves the portal's double-submit cookie (csrf.h)
+ * refuses forged forms: new tokens are 32 lower-case hex digits and differ;
+ * the dgo_csrf cookie is found anywhere in a Cookie header, but not under
+ * another name, malformed or quoted, and only the first of its name counts;
+ * a form passes only when its field equals the cookie's well-formed token
+ * (not one digit off, not a prefix, not empty, not without a cookie); the
+ * Set-Cookie is "Path=/; HttpOnly; SameSite=Strict". */
 #include <string.h>
 
 #include "check.h"

@@ -1,5 +1,10 @@
-/* HTML escaping (html.h), the template language (template.h) and pages
- * with token slots (page.h). */
+/* test-portal-html.c - proves the portal cannot put data into a page raw:
+ * HTML escaping (html.h) of < > & and both quotes (already escaped text
+ * escaped again, control bytes made U+FFFD, UTF-8 unchanged); templates (template.h) escape {{text}}, take
+ * {{{html}}} only from HTML values and refuse a mismatch, a missing value
+ * and bad syntax (with the line number); a page's layout composes only
+ * with a title line and a body; pages with token slots (page.h) fill every
+ * slot with the CSRF token, at most TMPL_SLOTS_MAX of them. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

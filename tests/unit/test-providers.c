@@ -1,5 +1,9 @@
-/* The providers table (service/providers.c): patches in, provider choice
- * and failover out. */
+/* test-providers.c - proves the providers table (service/providers.c) a
+ * service keeps from the registry's patches: Added and Removed change the
+ * provider it names; of two providers the first stays chosen until it
+ * fails, then the other (a failure of one no longer chosen changes
+ * nothing); the same provider added twice is kept once; removing what is
+ * not there is harmless; a bad patch is refused whole and changes nothing. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,12 @@
+/* test-registration.c - proves the registry protocol's rules: a
+ * Registration is parsed (required names folded when repeated, Unit
+ * optional) and written back as JSON with its Health; each bad one is refused
+ * with a message that says what is wrong (missing or invalid ServiceName,
+ * ServiceURL not http://, HeartbeatURL required without a Unit, a bad Unit,
+ * a URL over 512 bytes, 17 required names); URL, unit and service name
+ * checks; every arrow of the health mapping from unit and socket states
+ * (with its reason, and no change while a unit is on its way); the patch's
+ * Added/Removed JSON. */
 #include <errno.h>
 #include <stdlib.h>
 

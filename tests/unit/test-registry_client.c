@@ -1,6 +1,7 @@
-/* The registry client (service/registry_client.c) without a registry: the
- * registration attempt it starts stays pending, since the loop never runs;
- * the provider it names is the providers table's, as patches say. */
+/* test-registry_client.c - proves the registry client (service/
+ * registry_client.c) without a registry: the registration it starts stays
+ * pending (the loop never runs) and a second start is -EALREADY; the
+ * provider it names is the providers table's, as patches say. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,9 @@
+/* test-router.c - proves requests reach the right handler: a method and a
+ * path find their route, with the {} segments captured; a known path with
+ * another method is 405 with the Allow list of the methods it takes; any
+ * other path (empty segments, trailing slash, prefixes, no leading slash) is
+ * 404; a captured segment longer than ROUTE_PARAM_MAX - 1 bytes matches
+ * nothing. */
 #include "check.h"
 #include "basic/macros.h"
 #include "http/router.h"

@@ -1,3 +1,7 @@
+/* test-utf8.c - proves the UTF-8 check behind "not valid UTF-8" answers
+ * accepts ASCII, two- to four-byte characters up to U+10FFFF and a NUL, and
+ * refuses truncated and overlong sequences, surrogates, code points above
+ * U+10FFFF, stray continuation bytes and 0xff. */
 #include "check.h"
 #include "basic/utf8.h"
 
