@@ -40,6 +40,16 @@ bool unit_name_valid(const char *s) {
         return n > 8 && n <= REG_UNIT_MAX && strcmp(s + n - 8, ".service") == 0 && all_chars_in(s, "_-.:@\\");
 }
 
+bool unit_socket_name(const char *unit, char *buf, size_t size) {
+        size_t n = strlen(unit), suffix = strlen(".service");
+        int r;
+
+        if (n <= suffix || strcmp(unit + n - suffix, ".service") != 0)
+                return false;
+        r = snprintf(buf, size, "%.*s.socket", (int) (n - suffix), unit);
+        return r > 0 && (size_t) r < size;
+}
+
 const char *health_to_string(enum health h) {
         return h == HEALTH_UP ? "up" : "down";
 }

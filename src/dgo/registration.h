@@ -50,6 +50,9 @@ const char *health_to_string(enum health h);
 bool service_name_valid(const char *s);
 bool http_url_valid(const char *s);
 bool unit_name_valid(const char *s);
+/* A dgo service's socket unit: "dgo-x.service" -> "dgo-x.socket" in BUF;
+ * false if UNIT is no .service or BUF (SIZE bytes) too small. */
+bool unit_socket_name(const char *unit, char *buf, size_t size);
 
 /* A patch, as POSTed to a ServiceUpdateURL: {"Added":[{"Name":..,"URL":..}],"Removed":[]}. */
 json_t *patch_new(void);

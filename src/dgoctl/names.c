@@ -43,15 +43,6 @@ const struct dgo_service *dgo_service_by_unit(const char *unit) {
         return NULL;
 }
 
-bool unit_socket_name(const char *unit, char *buf, size_t size) {
-        size_t n = strlen(unit), suffix = strlen(".service");
-
-        if (n <= suffix || strcmp(unit + n - suffix, ".service") != 0)
-                return false;
-        int r = snprintf(buf, size, "%.*s.socket", (int) (n - suffix), unit);
-        return r > 0 && (size_t) r < size;
-}
-
 struct argv_buf {
         char **v;
         size_t n, size;

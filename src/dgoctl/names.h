@@ -28,9 +28,6 @@ const struct dgo_service *dgo_service_lookup(const char *s);
 /* "dgo-grading.service" -> the service; NULL if none. */
 const struct dgo_service *dgo_service_by_unit(const char *unit);
 
-/* "dgo-x.service" -> "dgo-x.socket" in BUF; false if UNIT is no .service. */
-bool unit_socket_name(const char *unit, char *buf, size_t size);
-
 struct journal_options {
         const char *service;            /* NULL: all of dgo */
         bool follow, no_pager;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dgo/format.h"
+#include "dgo/registration.h"
 #include "args.h"
 #include "names.h"
 #include "render.h"
