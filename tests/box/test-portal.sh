@@ -15,7 +15,8 @@
 # gives a clear 502/503 within 3 s and started again works without touching
 # the portal; /status and /api/services list the services; 100 page views
 # (each answered 200) open at most 3 new connections to the grading service,
-# and under load there are fewer fetches than views; the portal stops cleanly
+# and under wrk's 50 connections for 3 s (no error, no non-2xx) there is less
+# than one fetch per three page views; the portal stops cleanly
 # with no errors in its journal.
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
