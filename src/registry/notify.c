@@ -9,6 +9,7 @@
  * queue has its own request, with its own timeout. A dependent that does not
  * answer is retried with a doubling delay a bounded number of times; then
  * the patch is given up on (and logged), and the queue goes on. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,7 +183,10 @@ static void send_next(struct notify_queue *q) {
 }
 
 void notify_send(struct registry *reg, const struct registration *r, json_t *patch) {
-        struct notify_queue *q = queue_get(reg, r);
+        struct notify_queue *q;
+
+        assert(reg && r && r->update_url);
+        q = queue_get(reg, r);
 
         if (!q) {
                 log_error("No room for another patch queue: a patch to %s is lost", r->update_url);

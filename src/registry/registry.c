@@ -1,6 +1,7 @@
 /* registry.c - see registry.h. */
 #include "registry.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "basic/log.h"
 
 int registry_init(struct registry *reg, sd_event *e, const struct registry_config *config) {
+        assert(reg && e && config);
         *reg = (struct registry) { .event = sd_event_ref(e), .config = *config };
         return http_client_new(e, &reg->http);
 }
@@ -141,9 +143,11 @@ bool registry_has_room(struct registry *reg, const char *url) {
 }
 
 int registry_add(struct registry *reg, struct registration *r) {
-        struct registration *old = registry_find(reg, r->url);
+        struct registration *old;
         size_t i;
 
+        assert(reg && r);
+        old = registry_find(reg, r->url);
         if (!registry_has_room(reg, r->url)) {
                 registration_free(r);
                 return -ENOSPC;
