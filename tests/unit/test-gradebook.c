@@ -1,5 +1,6 @@
 /* test-gradebook: the grade book model: the original JSON in and out (85 stays
- * 85), validation of every field with its message, IDs kept sorted for the
+ * 85), the average of a student's grades (none without grades),
+ * validation of every field with its message, IDs kept sorted for the
  * binary search, and new students appended with growing IDs; the rules the
  * portal and dgoctl share with it (grade types in any case, scores typed by
  * people, the search in names, what is wrong with a stored row). */
