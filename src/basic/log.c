@@ -26,10 +26,6 @@ void log_setup(const char *ident) {
         to_journal = getenv("JOURNAL_STREAM") != NULL;
 }
 
-const char *log_identifier(void) {
-        return identifier;
-}
-
 int log_full(int priority, int error, const char *file, int line, const char *func,
              const char *format, ...) {
         char text[2048], code_file[256], code_line[32];

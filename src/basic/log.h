@@ -9,7 +9,6 @@
 #include <syslog.h>
 
 void log_setup(const char *identifier);
-const char *log_identifier(void);
 
 /* Also hand every message of priority info or more urgent to FN (the
  * registry client forwards them to the LogService). FN must not log. It is

@@ -16,8 +16,8 @@ struct http_server_config {
         const struct http_route *routes;
         size_t n_routes;
         void *userdata;                 /* passed to every handler */
-        /* Routes the core itself serves (registry_client_routes), after the
-         * service's own, with their own userdata. */
+        /* Routes the service core itself serves (GET /heartbeat, the
+         * patches), after the service's own, with their own userdata. */
         const struct http_route *core_routes;
         size_t n_core_routes;
         void *core_userdata;

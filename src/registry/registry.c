@@ -40,12 +40,6 @@ static const struct unit_state *unit_get(const struct registry *reg, const char 
         return NULL;
 }
 
-/* "dgo-log.service" -> "dgo-log.socket" */
-static void socket_of(const char *service_unit, char *buf, size_t size) {
-        size_t n = strlen(service_unit) - strlen(".service");
-        snprintf(buf, size, "%.*s.socket", (int) n, service_unit);
-}
-
 /* A dependent that is a dgo unit gets patches only while it runs: a patch
  * must not start a socket-activated service, which learns everything when it
  * registers on start anyway. */
@@ -106,7 +100,9 @@ static void unit_health_update(struct registry *reg, struct registration *r) {
         char sock[REG_UNIT_MAX + 16], reason[sizeof r->reason] = "";
         const struct unit_state *svc = unit_get(reg, r->unit), *so;
 
-        socket_of(r->unit, sock, sizeof sock);
+        /* Units are checked to be .service units when registered. */
+        if (!unit_socket_name(r->unit, sock, sizeof sock))
+                sock[0] = '\0';
         so = unit_get(reg, sock);
         /* A unit systemd has not loaded is inactive. */
         enum health h = health_from_units(svc ? svc->active : "inactive", svc ? svc->sub : "dead",
@@ -132,8 +128,8 @@ void registry_unit_changed(struct registry *reg, const char *unit, const char *a
                 char sock[REG_UNIT_MAX + 16];
                 if (!r->unit)
                         continue;
-                socket_of(r->unit, sock, sizeof sock);
-                if (strcmp(r->unit, unit) == 0 || strcmp(sock, unit) == 0)
+                if (strcmp(r->unit, unit) == 0 ||
+                    (unit_socket_name(r->unit, sock, sizeof sock) && strcmp(sock, unit) == 0))
                         unit_health_update(reg, r);
         }
 }
