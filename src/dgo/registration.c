@@ -215,17 +215,27 @@ enum health health_from_units(const char *svc_active, const char *svc_sub,
         return previous;
 }
 
-json_t *patch_new(void) {
-        return json_pack("{s:[], s:[]}", "Added", "Removed");
-}
+json_t *registration_request_new(const char *name, const char *url, const char *const *required,
+                                 const char *unit) {
+        _cleanup_(json_decrefp) json_t *j = NULL;
+        _cleanup_free_ char *update = NULL, *heartbeat = NULL;
+        json_t *list = json_array();
 
-int patch_add(json_t *patch, bool added, const char *name, const char *url) {
-        json_t *list = json_object_get(patch, added ? "Added" : "Removed");
-
-        return json_array_append_new(list, json_pack("{s:s, s:s}", "Name", name, "URL", url)) < 0 ? -ENOMEM : 0;
-}
-
-bool patch_empty(const json_t *patch) {
-        return json_array_size(json_object_get(patch, "Added")) == 0 &&
-               json_array_size(json_object_get(patch, "Removed")) == 0;
+        if (!list)
+                return NULL;
+        for (const char *const *p = required; p && *p; p++)
+                json_array_append_new(list, json_string(*p));
+        if (asprintf(&update, "%s/services", url) < 0 || asprintf(&heartbeat, "%s/heartbeat", url) < 0) {
+                json_decref(list);
+                return NULL;
+        }
+        j = json_pack("{s:s, s:s, s:o, s:s, s:s}",
+                      "ServiceName", name,
+                      "ServiceURL", url,
+                      "RequiredServices", list,
+                      "ServiceUpdateURL", update,
+                      "HeartbeatURL", heartbeat);
+        if (j && unit && json_object_set_new(j, "Unit", json_string(unit)) < 0)
+                return NULL;
+        return TAKE_PTR(j);
 }

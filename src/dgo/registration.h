@@ -42,6 +42,13 @@ int registration_from_json(const json_t *j, struct registration **ret, char *err
 struct registration *registration_free(struct registration *r);
 bool registration_requires(const struct registration *r, const char *name);
 
+/* The Registration a service POSTs for itself: NAME serving at URL (its
+ * ServiceUpdateURL and HeartbeatURL are URL/services and URL/heartbeat),
+ * requiring REQUIRED (NULL-terminated, may be NULL), run by UNIT (may be
+ * NULL). NULL when out of memory. */
+json_t *registration_request_new(const char *name, const char *url, const char *const *required,
+                                 const char *unit);
+
 /* The original fields, plus "Unit", "Health", "Since" (ISO 8601 UTC) and "Reason". */
 json_t *registration_to_json(const struct registration *r);
 
@@ -54,10 +61,6 @@ bool unit_name_valid(const char *s);
  * false if UNIT is no .service or BUF (SIZE bytes) too small. */
 bool unit_socket_name(const char *unit, char *buf, size_t size);
 
-/* A patch, as POSTed to a ServiceUpdateURL: {"Added":[{"Name":..,"URL":..}],"Removed":[]}. */
-json_t *patch_new(void);
-int patch_add(json_t *patch, bool added, const char *name, const char *url);
-bool patch_empty(const json_t *patch);
 
 /* Health of a socket-activated service from its units' states:
  *   service active (running, reloading, ...)             -> up

@@ -74,24 +74,27 @@ static struct notify_queue *queue_get(struct registry *reg, const struct registr
         return q;
 }
 
+struct merging {
+        struct notify_queue *q;
+        bool older;
+};
+
+static void merge_entry(bool added, const char *name, const char *url, void *userdata) {
+        struct merging *m = userdata;
+        _cleanup_free_ char *key = NULL;
+
+        if (asprintf(&key, "%s\n%s", name, url) < 0)
+                return;
+        if (!m->older || !json_object_get(m->q->pending, key))
+                json_object_set_new(m->q->pending, key, json_boolean(added));
+}
+
 /* Merge PATCH's entries into Q's pending ones; with OLDER, entries already
  * pending are newer and win. */
 static void merge(struct notify_queue *q, const json_t *patch, bool older) {
-        static const char *const lists[] = { "Removed", "Added" };
+        struct merging m = { q, older };
 
-        for (size_t l = 0; l < ELEMENTSOF(lists); l++) {
-                const json_t *list = json_object_get(patch, lists[l]), *e;
-                size_t i;
-                json_array_foreach(list, i, e) {
-                        char *key;
-                        if (asprintf(&key, "%s\n%s", json_string_value(json_object_get(e, "Name")),
-                                     json_string_value(json_object_get(e, "URL"))) < 0)
-                                continue;
-                        if (!older || !json_object_get(q->pending, key))
-                                json_object_set_new(q->pending, key, json_boolean(l == 1));
-                        free(key);
-                }
-        }
+        patch_foreach(patch, merge_entry, &m);
 }
 
 static char *take_pending(struct notify_queue *q) {

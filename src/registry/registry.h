@@ -10,6 +10,7 @@
 #include <systemd/sd-event.h>
 
 #include "basic/macros.h"
+#include "dgo/patch.h"
 #include "dgo/registration.h"
 #include "http/http_client.h"
 

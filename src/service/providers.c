@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "basic/log.h"
+#include "dgo/patch.h"
 #include "dgo/registration.h"
 #include "http/http.h"
 
@@ -129,46 +130,17 @@ void providers_failed(struct providers *p, const char *name, const char *url) {
         pthread_mutex_unlock(&p->lock);
 }
 
-/* Each entry of a patch's list names a service and where it serves, by the
- * rules of registration.h. */
-static int check_list(const json_t *list, const char *key, char *error, size_t error_size) {
-        const json_t *item;
-        size_t i;
+static void apply_entry(bool added, const char *name, const char *url, void *userdata) {
+        struct providers *p = userdata;
 
-        if (!list || json_is_null(list))
-                return 0;
-        if (!json_is_array(list) || json_array_size(list) > 256) {
-                snprintf(error, error_size, "\"%s\" must be a list of at most 256 entries", key);
-                return -EINVAL;
-        }
-        json_array_foreach(list, i, item) {
-                const json_t *name = json_object_get(item, "Name"), *url = json_object_get(item, "URL");
-                if (!json_is_string(name) || !service_name_valid(json_string_value(name)) ||
-                    !json_is_string(url) || !http_url_valid(json_string_value(url))) {
-                        snprintf(error, error_size, "each \"%s\" entry needs a \"Name\" and an http \"URL\"", key);
-                        return -EINVAL;
-                }
-        }
-        return 0;
-}
-
-static void apply_list(struct providers *p, const json_t *list, bool added) {
-        const json_t *item;
-        size_t i;
-
-        json_array_foreach(list, i, item) {
-                const char *name = json_string_value(json_object_get(item, "Name"));
-                const char *url = json_string_value(json_object_get(item, "URL"));
-                if (added)
-                        provider_add(p, name, url);
-                else
-                        provider_remove(p, name, url);
-        }
+        if (added)
+                provider_add(p, name, url);
+        else
+                provider_remove(p, name, url);
 }
 
 int providers_apply_patch(struct providers *p, const char *body, size_t len, char *error, size_t error_size) {
         _cleanup_(json_decrefp) json_t *j = NULL;
-        const json_t *added, *removed;
         json_error_t jerr;
         int r;
 
@@ -178,22 +150,12 @@ int providers_apply_patch(struct providers *p, const char *body, size_t len, cha
                 snprintf(error, error_size, "invalid JSON: %s", jerr.text);
                 return -EINVAL;
         }
-        if (!json_is_object(j)) {
-                snprintf(error, error_size, "a patch is a JSON object");
-                return -EINVAL;
-        }
-        added = json_object_get(j, "Added");
-        removed = json_object_get(j, "Removed");
         /* Check it all first: a bad patch changes nothing. */
-        r = check_list(added, "Added", error, error_size);
-        if (r < 0)
-                return r;
-        r = check_list(removed, "Removed", error, error_size);
+        r = patch_check(j, error, error_size);
         if (r < 0)
                 return r;
         pthread_mutex_lock(&p->lock);
-        apply_list(p, removed, false);
-        apply_list(p, added, true);
+        patch_foreach(j, apply_entry, p);
         pthread_mutex_unlock(&p->lock);
         return 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dgo/registration.h"
 #include "basic/clock.h"
 #include "basic/log.h"
 
@@ -47,24 +48,10 @@ struct registry_client {
 };
 
 static char *registration_json(const struct registry_client_config *config) {
-        json_t *required = json_array(), *j;
-        char *text, update[600], heartbeat[600];
+        _cleanup_(json_decrefp) json_t *j = registration_request_new(config->service_name, config->service_url,
+                                                                   config->required, config->unit);
 
-        for (const char *const *p = config->required; p && *p; p++)
-                json_array_append_new(required, json_string(*p));
-        snprintf(update, sizeof update, "%s/services", config->service_url);
-        snprintf(heartbeat, sizeof heartbeat, "%s/heartbeat", config->service_url);
-        j = json_pack("{s:s, s:s, s:o, s:s, s:s}",
-                      "ServiceName", config->service_name,
-                      "ServiceURL", config->service_url,
-                      "RequiredServices", required,
-                      "ServiceUpdateURL", update,
-                      "HeartbeatURL", heartbeat);
-        if (j && config->unit)
-                json_object_set_new(j, "Unit", json_string(config->unit));
-        text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        json_decref(j);
-        return text;
+        return j ? json_dumps(j, JSON_COMPACT) : NULL;
 }
 
 int registry_client_new(sd_event *e, const struct registry_client_config *config, struct providers *providers,

@@ -6,11 +6,16 @@
  * a URL over 512 bytes, 17 required names); URL, unit and service name
  * checks; every arrow of the health mapping from unit and socket states
  * (with its reason, and no change while a unit is on its way); the patch's
- * Added/Removed JSON. */
+ * Added/Removed JSON, its checks (what is refused, and why) and its entries
+ * read back removals first; the Registration a service sends for itself. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "basic/macros.h"
 #include "check.h"
+#include "dgo/patch.h"
 #include "dgo/registration.h"
 
 static int parse(const char *text, struct registration **r, char *err) {
@@ -130,10 +135,80 @@ static void test_patch(void) {
         json_decref(p);
 }
 
+static void collect(bool added, const char *name, const char *url, void *userdata) {
+        char *seen = userdata;
+        size_t n = strlen(seen);
+
+        snprintf(seen + n, 256 - n, "%c%s@%s;", added ? '+' : '-', name, url);
+}
+
+static void test_patch_check(void) {
+        static const struct {
+                const char *json, *error;
+        } bad[] = {
+                { "[]", "a patch is a JSON object" },
+                { "{\"Added\":{}}", "\"Added\" must be a list of at most 256 entries" },
+                { "{\"Added\":[{\"Name\":\"A\"}]}", "each \"Added\" entry needs a \"Name\" and an http \"URL\"" },
+                { "{\"Removed\":[{\"Name\":\"A b\",\"URL\":\"http://x\"}]}",
+                  "each \"Removed\" entry needs a \"Name\" and an http \"URL\"" },
+                { "{\"Removed\":[{\"Name\":\"A\",\"URL\":\"ftp://x\"}]}",
+                  "each \"Removed\" entry needs a \"Name\" and an http \"URL\"" },
+        };
+        char error[128], seen[256] = "";
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                json_t *j = json_loads(bad[i].json, 0, NULL);
+                error[0] = '\0';
+                CHECK(j && patch_check(j, error, sizeof error) == -EINVAL);
+                CHECK_STR(error, bad[i].error);
+                json_decref(j);
+        }
+        json_t *big = patch_new();
+        for (int i = 0; i < PATCH_ENTRIES_MAX + 1; i++)
+                patch_add(big, true, "A", "http://127.0.0.1:1");
+        CHECK(patch_check(big, error, sizeof error) == -EINVAL);
+        json_decref(big);
+
+        json_t *ok = json_loads("{\"Added\":[{\"Name\":\"A\",\"URL\":\"http://a\"}],\"Removed\":null}", 0, NULL);
+        CHECK(ok && patch_check(ok, error, sizeof error) == 0);
+        json_decref(ok);
+
+        json_t *p = patch_new();
+        patch_add(p, true, "A", "http://a");
+        patch_add(p, false, "B", "http://b");
+        patch_add(p, true, "C", "http://c");
+        CHECK(patch_check(p, error, sizeof error) == 0);
+        patch_foreach(p, collect, seen);
+        CHECK_STR(seen, "-B@http://b;+A@http://a;+C@http://c;");
+        json_decref(p);
+}
+
+static void test_registration_request(void) {
+        static const char *const required[] = { "LogService", "GradingService", NULL };
+        json_t *j = registration_request_new("TeacherPortal", "http://127.0.0.1:5000", required,
+                                             "dgo-portal.service");
+        struct registration *r = NULL;
+        char error[128];
+
+        /* What a service sends is what the registry takes. */
+        CHECK(j && registration_from_json(j, &r, error, sizeof error) == 0);
+        CHECK(r && strcmp(r->update_url, "http://127.0.0.1:5000/services") == 0);
+        CHECK(r && strcmp(r->heartbeat_url, "http://127.0.0.1:5000/heartbeat") == 0);
+        CHECK(r && r->n_required == 2 && strcmp(r->unit, "dgo-portal.service") == 0);
+        registration_free(r);
+        json_decref(j);
+
+        j = registration_request_new("Weather", "http://127.0.0.1:7000", NULL, NULL);
+        CHECK(j && !json_object_get(j, "Unit") && json_array_size(json_object_get(j, "RequiredServices")) == 0);
+        json_decref(j);
+}
+
 int main(void) {
         test_parse();
         test_validators();
         test_health();
         test_patch();
+        test_patch_check();
+        test_registration_request();
         return check_finish("registration");
 }
