@@ -327,17 +327,24 @@ static int join_student(struct view_req *v) {
         return f ? flight_join(f, &v->waiter, on_student, v) : -ENOMEM;
 }
 
+/* V's student, from the path's first parameter; false once a 404 has
+ * answered a path that names none. */
+static bool view_req_student(struct view_req *v, struct http_request *req) {
+        v->id = student_id_parse(http_request_param(req, 0));
+        if (v->id >= 0)
+                return true;
+        reply_no_student(v, http_request_param(req, 0));
+        return false;
+}
+
 int portal_handle_student(struct http_request *req, void *userdata) {
         _cleanup_(view_req_freep) struct view_req *v = view_req_new(userdata, req);
         int r;
 
         if (!v)
                 return -ENOMEM;
-        v->id = student_id_parse(http_request_param(req, 0));
-        if (v->id < 0) {
-                reply_no_student(v, http_request_param(req, 0));
+        if (!view_req_student(v, req))
                 return 0;
-        }
         r = join_student(v);
         if (r < 0)
                 return r;
@@ -455,11 +462,8 @@ int portal_handle_add_grade(struct http_request *req, void *userdata) {
 
         if (!v)
                 return -ENOMEM;
-        v->id = student_id_parse(http_request_param(req, 0));
-        if (v->id < 0) {
-                reply_no_student(v, http_request_param(req, 0));
+        if (!view_req_student(v, req))
                 return 0;
-        }
         v->grade = calloc(1, sizeof *v->grade);
         if (!v->grade)
                 return -ENOMEM;
