@@ -77,7 +77,10 @@ static void fold_wal(const char *db, const char *wal) {
 static int keep_old(const char *db, const struct names *n, char **ret_problem) {
         int r;
 
-        if ((r = unlink_if_there(n->before_wal)) < 0 || (r = unlink_if_there(n->before_shm)) < 0)
+        r = unlink_if_there(n->before_wal);
+        if (r >= 0)
+                r = unlink_if_there(n->before_shm);
+        if (r < 0)
                 return db_problem(ret_problem, r, "cannot remove the -wal or -shm of %s: %s", n->before, strerror(-r));
         /* A link under a name of our own, renamed over the old
          * DB.before-restore: at no moment is there none. */

@@ -55,9 +55,11 @@ int grade_input_parse(const char *body, size_t len, struct grade_input *in, json
         double score;
         int r;
 
-        if ((r = fields_parse(body, len, fields, ELEMENTSOF(fields), &in->csrf_len, error,
-                              error_size)) < 0 ||
-            (r = text_check("Title", &fields[1], GB_TITLE_MAX, error, error_size)) < 0)
+        r = fields_parse(body, len, fields, ELEMENTSOF(fields), &in->csrf_len, error, error_size);
+        if (r < 0)
+                return r;
+        r = text_check("Title", &fields[1], GB_TITLE_MAX, error, error_size);
+        if (r < 0)
                 return r;
         if (fields[2].result < 0 || grade_type_from_string(in->type) < 0) {
                 snprintf(error, error_size, "Type must be one of %s.", GRADE_TYPES_TEXT);
@@ -80,10 +82,14 @@ int student_input_parse(const char *body, size_t len, struct student_input *in, 
         };
         int r;
 
-        if ((r = fields_parse(body, len, fields, ELEMENTSOF(fields), &in->csrf_len, error,
-                              error_size)) < 0 ||
-            (r = text_check("First name", &fields[1], GB_NAME_MAX, error, error_size)) < 0 ||
-            (r = text_check("Last name", &fields[2], GB_NAME_MAX, error, error_size)) < 0)
+        r = fields_parse(body, len, fields, ELEMENTSOF(fields), &in->csrf_len, error, error_size);
+        if (r < 0)
+                return r;
+        r = text_check("First name", &fields[1], GB_NAME_MAX, error, error_size);
+        if (r < 0)
+                return r;
+        r = text_check("Last name", &fields[2], GB_NAME_MAX, error, error_size);
+        if (r < 0)
                 return r;
         *ret = json_pack("{s:s, s:s}", "FirstName", in->first_name, "LastName", in->last_name);
         return *ret ? 0 : -ENOMEM;

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "basic/macros.h"
 #include "check.h"
 #include "phases.h"
 #include "loopback.h"
@@ -478,7 +479,7 @@ int main(void) {
         char registry_url[64];
         snprintf(registry_url, sizeof registry_url, "http://127.0.0.1:%u/services", registry_port);
 
-        struct http_server_config config = { .routes = routes, .n_routes = sizeof routes / sizeof routes[0] };
+        struct http_server_config config = { .routes = routes, .n_routes = ELEMENTSOF(routes) };
         CHECK(http_server_start(event, fd, &config, &server) == 0);
         CHECK(providers_new(&providers) == 0);
         struct registry_client_config rcc = {
@@ -493,7 +494,7 @@ int main(void) {
         CHECK(upstream_new(event, client, rc, "GradingService", &up) == 0);
         CHECK(flight_new(event, up, "/students", &list) == 0);
 
-        phases_run(event, phases, sizeof phases / sizeof phases[0], 15 * 1000000ULL);
+        phases_run(event, phases, ELEMENTSOF(phases), 15 * 1000000ULL);
 
         upstream_shutdown(up);
         registry_client_free(rc);             /* with its HTTP client: cancels what is in flight */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/macros.h"
 #include "check.h"
 #include "portal/listing.h"
 
@@ -44,7 +45,7 @@ static void test_parse(void) {
         /* bad page numbers: a sentence, and nothing asked of anyone */
         static const char *const bad_pages[] = { "0", "-1", "+2", "1.5", "2x", " 2", "1000001",
                                                   "99999999999999999999999", "two" };
-        for (size_t i = 0; i < sizeof bad_pages / sizeof bad_pages[0]; i++) {
+        for (size_t i = 0; i < ELEMENTSOF(bad_pages); i++) {
                 CHECK(parse(bad_pages[i], NULL) == -EINVAL);
                 CHECK_STR(error, "The page number must be a whole number from 1 to 1000000.");
         }
@@ -187,7 +188,7 @@ static void test_read_paged(void) {
 
         /* answers the page cannot be made of */
         static const char *const bad_totals[] = { "", "x", "-1", "12a", "1 2", "99999999999999999999999" };
-        for (size_t i = 0; i < sizeof bad_totals / sizeof bad_totals[0]; i++)
+        for (size_t i = 0; i < ELEMENTSOF(bad_totals); i++)
                 CHECK(listing_read(&q, answer, bad_totals[i], &rows, &l) == -EINVAL);
         CHECK(listing_read(&q, answer, " 150 ", &rows, &l) == 0);      /* spaces around a header value */
         json_decref(rows);

@@ -1,9 +1,10 @@
-/* test-dgoctl-views.c - dgoctl's text tables and what goes in them: the
+/* test-dgoctl-render.c - dgoctl's text tables and what goes in them: the
  * status table from the registry's answer and (fake) unit states, with
  * the registry answering or not; services, students, grades. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/macros.h"
 #include "check.h"
 #include "dgoctl/table.h"
 #include "dgoctl/render.h"
@@ -87,7 +88,7 @@ static int fake_query(const char *unit, struct unit_info *ret, void *userdata) {
         *ret = (struct unit_info) { 0 };
         if (f->down)
                 return -1;
-        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
                 if (strcmp(unit, units[i].unit) == 0) {
                         ret->load = strdup(units[i].load);
                         ret->active = strdup(units[i].active);
@@ -214,5 +215,5 @@ int main(void) {
         test_status();
         test_services();
         test_students();
-        return check_finish("dgoctl-views");
+        return check_finish("dgoctl-render");
 }
