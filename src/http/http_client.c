@@ -426,7 +426,7 @@ static bool method_valid(const char *method) {
 
 #define CHECK_CURL(x) do { if ((x) != CURLE_OK) return -EIO; } while (0)
 
-static int request_setup(struct client_request *req, const char *method, const char *url,
+static int request_setup(struct client_request *req, const char *method, const char *url, const char *extra_header,
                          const char *content_type, const void *body, size_t len, unsigned timeout_ms) {
         char header[512];
         CURL *h = req->easy;
@@ -485,6 +485,8 @@ static int request_setup(struct client_request *req, const char *method, const c
         req->headers = l;
         if (!curl_slist_append(l, header))
                 return -ENOMEM;
+        if (extra_header && !curl_slist_append(l, extra_header))
+                return -ENOMEM;
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_HTTPHEADER, req->headers));
         return 0;
 }
@@ -492,12 +494,20 @@ static int request_setup(struct client_request *req, const char *method, const c
 int http_client_request(struct http_client *c, const char *method, const char *url,
                         const char *content_type, const void *body, size_t len,
                         unsigned timeout_ms, http_client_done_fn done, void *userdata) {
+        return http_client_request_with_header(c, method, url, NULL, content_type, body, len, timeout_ms, done,
+                                               userdata);
+}
+
+int http_client_request_with_header(struct http_client *c, const char *method, const char *url,
+                                    const char *header, const char *content_type, const void *body, size_t len,
+                                    unsigned timeout_ms, http_client_done_fn done, void *userdata) {
         _cleanup_(request_freep) struct client_request *req = NULL;
         int r;
 
         if (!c || !method || !url || !done || timeout_ms == 0 ||
             (!body && len > 0) || !method_valid(method) || strncasecmp(url, "http://", 7) != 0 ||
-            (content_type && (strpbrk(content_type, "\r\n") || strlen(content_type) > 256)))
+            (content_type && (strpbrk(content_type, "\r\n") || strlen(content_type) > 256)) ||
+            (header && (strpbrk(header, "\r\n") || !strchr(header, ':'))))
                 return -EINVAL;
         if (c->freed)
                 return -ECANCELED;
@@ -511,7 +521,7 @@ int http_client_request(struct http_client *c, const char *method, const char *u
         req->easy = curl_easy_init();
         if (!req->easy)
                 return -ENOMEM;
-        r = request_setup(req, method, url, content_type, body, len, timeout_ms);
+        r = request_setup(req, method, url, header, content_type, body, len, timeout_ms);
         if (r < 0)
                 return r;
         req->deadline_usec = req->start_usec + (uint64_t) timeout_ms * USEC_PER_MSEC;

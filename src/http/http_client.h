@@ -46,6 +46,13 @@ int http_client_request(struct http_client *c, const char *method, const char *u
                         const char *content_type, const void *body, size_t len,
                         unsigned timeout_ms, http_client_done_fn done, void *userdata);
 
+/* The same with one more request header, HEADER "Name: value" (NULL: none;
+ * -EINVAL if it holds a line break or no colon): dgo's own credentials
+ * ("Authorization: Dgo ...", service/auth.h), sent only where they belong. */
+int http_client_request_with_header(struct http_client *c, const char *method, const char *url,
+                                    const char *header, const char *content_type, const void *body, size_t len,
+                                    unsigned timeout_ms, http_client_done_fn done, void *userdata);
+
 /* The value of the answer's header NAME (case-insensitive; the first one if
  * it came more than once), or NULL. Only during the done callback, and only
  * until the next call for the same response: copy what you keep. */
