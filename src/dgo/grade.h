@@ -54,12 +54,25 @@ int score_parse(const char *s, double *ret);
 /* A score as the original sends it: 85 as 85, 88.5 as 88.5. */
 json_t *score_to_json(double score);
 
-/* The rule for every text field (a Title, a name): 1 to MAX bytes, no
- * control characters. 0 when S (LEN bytes) keeps it; else -ENODATA when
- * empty, -E2BIG when longer than MAX, -EINVAL for a control character.
+/* The rule for every text field (a Title, a name) that comes in: 1 to MAX
+ * bytes, not blank, no control characters, no bidirectional overrides.
+ * 0 when S (LEN bytes) keeps it; else
+ *   -ENODATA  empty, or nothing but spaces and invisible characters
+ *             (Unicode White_Space, U+200B-U+200F, U+2060, U+FEFF, U+061C);
+ *   -E2BIG    longer than MAX;
+ *   -EINVAL   a control character: C0, DEL, C1 (U+0080-U+009F, NEL among
+ *             them), U+2028 or U+2029 (line and paragraph separators);
+ *   -EBADMSG  a bidirectional embedding, override or isolate (U+202A-U+202E,
+ *             U+2066-U+2069); the marks U+200E, U+200F, U+061C are allowed.
  * UTF-8 is the caller's (jansson checks what comes as JSON). */
 int text_field_check(const char *s, size_t len, size_t max);
 bool text_field_valid(const char *s, size_t len, size_t max);
+/* What text_field_check()'s R says is wrong, after the field's name:
+ * "is empty or only spaces", ...; NULL for 0. */
+const char *text_field_problem(int r);
+/* The rule rows already stored were written under (1 to MAX bytes, no C0
+ * or DEL): a grade book stored before the rule above grew keeps loading. */
+bool text_field_stored_valid(const char *s, size_t len, size_t max);
 /* The string KEY of the JSON object J, if it keeps the rule with MAX (and
  * holds no NUL), into *RET (malloc'd). -EINVAL with a sentence in ERROR. */
 int text_field_from_json(const json_t *j, const char *key, size_t max, char **ret,
@@ -71,6 +84,7 @@ int grade_from_json(const json_t *j, struct grade *g, char *error, size_t error_
 json_t *grade_to_json(const struct grade *g);
 
 /* A grade as stored (title, type, score; TITLE and TYPE may be NULL):
- * NULL when the grading service takes it, else what is wrong with it
- * ("its title is not 1 to 100 bytes without control characters"). */
+ * NULL when the grading service keeps it as stored (text_field_stored_valid()),
+ * else what is wrong with it ("its title is not 1 to 100 bytes without
+ * control characters"). */
 const char *grade_fields_problem(const char *title, const char *type, double score);

@@ -146,9 +146,9 @@ bool student_name_contains(const char *first, const char *last, const char *need
 const char *student_fields_problem(long long id, const char *first, const char *last) {
         if (id <= 0 || id > GB_ID_MAX)
                 return "its ID is not from 1 to " STRINGIFY(GB_ID_MAX);
-        if (!first || !text_field_valid(first, strlen(first), GB_NAME_MAX))
+        if (!first || !text_field_stored_valid(first, strlen(first), GB_NAME_MAX))
                 return "its first name is not 1 to " STRINGIFY(GB_NAME_MAX) " bytes without control characters";
-        if (!last || !text_field_valid(last, strlen(last), GB_NAME_MAX))
+        if (!last || !text_field_stored_valid(last, strlen(last), GB_NAME_MAX))
                 return "its last name is not 1 to " STRINGIFY(GB_NAME_MAX) " bytes without control characters";
         return NULL;
 }

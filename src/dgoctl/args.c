@@ -52,11 +52,13 @@ const char *check_title(const char *s) {
         /* The grading service's rule; UTF-8 is checked here, as jansson
          * checks it there. */
         if (r == -ENODATA)
-                return "must not be empty";
+                return "must not be empty or only spaces";
         if (r == -E2BIG)
                 return "is too long (at most " STRINGIFY(GB_TITLE_MAX) " bytes)";
         if (!utf8_valid(s, len))
                 return "is not valid UTF-8";
+        if (r == -EBADMSG)
+                return "must not contain bidirectional overrides (U+202A to U+202E, U+2066 to U+2069)";
         if (r < 0)
                 return "must not contain control characters (tabs, newlines, ...)";
         return NULL;

@@ -72,6 +72,9 @@ static void test_type_title(void) {
         CHECK(check_title("a\nb"));
         CHECK(check_title("\x7f"));
         CHECK(check_title("\xff\xfe"));
+        CHECK_STR(check_title("   "), "must not be empty or only spaces");
+        CHECK(strstr(check_title("Quiz \xe2\x80\xae" "1"), "bidirectional overrides") != NULL);
+        CHECK(strstr(check_title("a\xc2\x85" "b"), "control characters") != NULL);   /* NEL */
         memset(long_title, 'x', GB_TITLE_MAX);
         long_title[GB_TITLE_MAX] = '\0';
         CHECK(!check_title(long_title));

@@ -3,10 +3,15 @@
  * validation of every field with its message, IDs kept sorted for the
  * binary search, and new students appended with growing IDs; the rules the
  * portal and dgoctl share with it (grade types in any case, scores typed by
- * people, the search in names, what is wrong with a stored row). */
+ * people, the search in names, what is wrong with a stored row); the text
+ * rule of issue 13: C1 controls and U+2028/U+2029, bidirectional overrides
+ * and isolates, and blank text are refused in what comes in, while rows
+ * already stored keep loading under the rule they were written with. */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "dgo/format.h"
@@ -143,6 +148,54 @@ static void test_shared_rules(void) {
         CHECK(text_field_check("", 0, GB_TITLE_MAX) == -ENODATA);
         CHECK(text_field_check("abc", 3, 2) == -E2BIG);
         CHECK(text_field_check("a\tb", 3, GB_TITLE_MAX) == -EINVAL);
+#define TF(s) text_field_check(s, strlen(s), GB_TITLE_MAX)
+        /* issue 13: text hygiene. C1 (NEL) and the Unicode line separators are control characters */
+        CHECK(TF("a\xc2\x85" "b") == -EINVAL);          /* U+0085 */
+        CHECK(TF("a\xc2\x9f") == -EINVAL);              /* U+009F */
+        CHECK(TF("a\xe2\x80\xa8" "b") == -EINVAL);      /* U+2028 */
+        CHECK(TF("a\xe2\x80\xa9") == -EINVAL);          /* U+2029 */
+        /* bidirectional embeddings, overrides and isolates; every one of them */
+        for (unsigned cp = 0x202a; cp <= 0x2069; cp++) {
+                char t[] = { 'A', (char) 0xe2, (char) (0x80 | (cp >> 6 & 0x3f)), (char) (0x80 | (cp & 0x3f)), 'B', 0 };
+                bool bidi = cp <= 0x202e || cp >= 0x2066;
+                CHECK(TF(t) == (bidi ? -EBADMSG : 0));
+        }
+        CHECK(TF("Quiz \xe2\x80\xae" "1 ztseT") == -EBADMSG);   /* RLO */
+        /* the direction marks are allowed: a right-to-left name may need them */
+        CHECK(TF("\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\xe2\x80\x8e 2") == 0);
+        CHECK(TF("a\xe2\x80\x8f" "b") == 0);            /* RLM */
+        /* blank: only spaces and invisible characters */
+        CHECK(TF(" ") == -ENODATA);
+        CHECK(TF("   ") == -ENODATA);
+        CHECK(TF("\xc2\xa0\xe3\x80\x80") == -ENODATA);     /* NBSP, U+3000 */
+        CHECK(TF("\xe2\x80\x8b\xe2\x80\x8e\xef\xbb\xbf") == -ENODATA); /* ZWSP LRM BOM */
+        CHECK(TF(" a ") == 0);
+        CHECK(TF("\xc3\xa9") == 0);                    /* é */
+        CHECK(TF("\xf0\x9f\x98\x80") == 0);           /* U+1F600 */
+        /* not UTF-8 is the caller's: a stray byte is not taken for anything */
+        CHECK(TF("\xff") == 0);
+        CHECK(TF("\xe2\x80") == 0);
+        CHECK(text_field_problem(0) == NULL);
+        CHECK_STR(text_field_problem(-ENODATA), "is empty or only spaces");
+        CHECK(strstr(text_field_problem(-EBADMSG), "bidirectional override") != NULL);
+        CHECK(strstr(text_field_problem(-EINVAL), "control character") != NULL);
+        /* the JSON rule is the same, and says so */
+        {
+                char error[256], *title = NULL;
+                json_t *j = json_pack("{s:s}", "Title", "\xe2\x80\xae" "evil");
+                CHECK(text_field_from_json(j, "Title", GB_TITLE_MAX, &title, error, sizeof error) == -EINVAL);
+                CHECK(strstr(error, "bidirectional overrides") != NULL && title == NULL);
+                json_decref(j);
+                j = json_pack("{s:s}", "Title", "  ");
+                CHECK(text_field_from_json(j, "Title", GB_TITLE_MAX, &title, error, sizeof error) == -EINVAL);
+                json_decref(j);
+        }
+        /* rows already stored keep loading under the rule they were written with */
+        CHECK(text_field_stored_valid("  ", 2, GB_TITLE_MAX));
+        CHECK(text_field_stored_valid("\xe2\x80\xae", 3, GB_TITLE_MAX));
+        CHECK(!text_field_stored_valid("a\nb", 3, GB_TITLE_MAX));
+        CHECK(!text_field_stored_valid("", 0, GB_TITLE_MAX));
+        CHECK(grade_fields_problem(" ", "Quiz", 1) == NULL);
 
         CHECK(student_name_contains("Ada", "Lovelace", "ada love"));
         CHECK(student_name_contains("Ada", "Lovelace", "LACE"));
