@@ -22,6 +22,7 @@
 #include "basic/loop.h"
 #include "basic/macros.h"
 #include "dgo/registration.h"
+#include "service/auth.h"
 #include "service/registry_client.h"
 
 static void usage(FILE *f) {
@@ -171,6 +172,9 @@ int main(int argc, char **argv) {
 
         forget_service_environment();
         log_setup("dgo-register");
+        /* Run by dgo-log, we have its credential and register as dgo's LogService. */
+        if (auth_setup() < 0)
+                return 1;
 
         r = register_service(&config, &result);
         if (r < 0)

@@ -2,8 +2,10 @@
 #include "auth.h"
 
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <stdio.h>
@@ -11,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#include "config.h"
 
 #include "basic/log.h"
 #include "basic/macros.h"
@@ -20,6 +24,8 @@
 #define SECRET_MAX 1024
 #define DIGEST_SIZE 32                          /* SHA-256 */
 #define TOKEN_MAX 128                           /* "Dgo " NAME ":" 64 hex digits */
+#define ORIGINS_MAX 16
+#define ORIGIN_MAX 128
 
 /* dgo's own services: the only names a token can prove. */
 static const char *const known_names[] = {
@@ -29,9 +35,66 @@ static const char *const known_names[] = {
         "ServiceRegistry",
 };
 
+DEFINE_POINTER_CLEANUP(DIR *, closedir)
+
 static bool enabled;
 /* "Dgo NAME:HEX" per known name, made by auth_setup(). */
 static char tokens[ELEMENTSOF(known_names)][TOKEN_MAX];
+
+/* "http://HOST:PORT" of dgo's own services, from their descriptors. */
+static char origins[ORIGINS_MAX][ORIGIN_MAX];
+static size_t n_origins;
+static const char *descriptor_dir;
+
+void auth_set_descriptor_dir(const char *dir) {
+        descriptor_dir = dir;
+}
+
+/* The origin of URL ("http://HOST:PORT", no path) into BUF: 0, or -EINVAL. */
+static int url_origin(const char *url, char *buf, size_t size) {
+        if (strncasecmp(url, "http://", 7) != 0)
+                return -EINVAL;
+        size_t n = 7 + strcspn(url + 7, "/?#");
+        if (n == 7 || n >= size || memchr(url + 7, '@', n - 7))
+                return -EINVAL;
+        memcpy(buf, url, n);
+        buf[n] = 0;
+        return 0;
+}
+
+static void origins_load(void) {
+        const char *dir = descriptor_dir ? descriptor_dir : DGO_DATADIR "/services";
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        struct dirent *de;
+
+        n_origins = 0;
+        if (!d)
+                return;
+        while ((de = readdir(d)) && n_origins < ORIGINS_MAX) {
+                _cleanup_free_ char *path = NULL;
+                size_t len = strlen(de->d_name);
+
+                if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
+                        continue;
+                if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
+                        return;
+                _cleanup_(json_decrefp) json_t *j = json_load_file(path, 0, NULL);
+                const char *url = json_string_value(json_object_get(j, "ServiceURL"));
+                if (url && url_origin(url, origins[n_origins], sizeof origins[n_origins]) >= 0)
+                        n_origins++;
+        }
+}
+
+bool auth_may_send_to(const char *url) {
+        char origin[ORIGIN_MAX];
+
+        if (!enabled || !url || url_origin(url, origin, sizeof origin) < 0)
+                return false;
+        for (size_t i = 0; i < n_origins; i++)
+                if (strcasecmp(origin, origins[i]) == 0)
+                        return true;
+        return false;
+}
 
 bool auth_enabled(void) {
         return enabled;
@@ -122,6 +185,7 @@ int auth_setup(void) {
                 }
         }
         explicit_bzero(secret, sizeof secret);
+        origins_load();
         enabled = true;
         return 1;
 }

@@ -43,6 +43,15 @@ const char *auth_request_identity(struct http_request *req);
  * for a name that is not one of dgo's. */
 const char *auth_header_value(const char *name);
 
+/* Whether a dgo service may send its token to URL: URL is at the address
+ * (http://HOST:PORT) of one of dgo's own services, as their descriptors in
+ * DGO_DATADIR/services say (read by auth_setup()). A registrant's URL may be
+ * anyone's, and a token handed to a stranger would let it pose as us; the
+ * registry's URL, which the operator configures, is trusted by its caller. */
+bool auth_may_send_to(const char *url);
+/* The descriptors' directory auth_setup() reads (tests); NULL: DGO_DATADIR/services. */
+void auth_set_descriptor_dir(const char *dir);
+
 /* Pure, for the above and the tests: the identity a header VALUE proves
  * (NULL: anonymous). */
 const char *auth_identity_of(const char *value);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "basic/log.h"
 #include "dgo/patch.h"
 #include "dgo/registration.h"
@@ -165,7 +166,12 @@ int providers_handle_patch(struct http_request *req, void *userdata) {
         char error[160];
         size_t len;
         const char *body = http_request_body(req, &len);
+        const char *sender = auth_request_identity(req);
 
+        /* With a secret, the registry's word only: anyone else could point
+         * us at their own server as our LogService or GradingService. */
+        if (auth_enabled() && (!sender || strcmp(sender, "ServiceRegistry") != 0))
+                return http_reply_error(req, 403, "Only the service registry may change this service's providers");
         if (providers_apply_patch(p, body, len, error, sizeof error) < 0)
                 return http_reply_error(req, 400, "%s", error);
         return http_reply_empty(req, 200);

@@ -15,6 +15,7 @@
 #include "dgo/registration.h"
 #include "basic/clock.h"
 #include "basic/log.h"
+#include "auth.h"
 
 #define RETRY_FIRST_USEC (200 * USEC_PER_MSEC)
 #define RETRY_MAX_USEC (5 * USEC_PER_SEC)
@@ -27,6 +28,7 @@ struct registry_client {
         struct providers *providers;            /* borrowed; may be NULL */
         char *registry_url, *service_name;
         char *registration;                     /* the JSON we POST */
+        char *authorization;                    /* "Authorization: Dgo NAME:HEX", or NULL: anonymous */
 
         /* Registering. */
         bool registering;
@@ -74,6 +76,11 @@ int registry_client_new(sd_event *e, const struct registry_client_config *config
         c->registration = registration_json(config);
         if (!c->registry_url || !c->service_name || !c->registration)
                 return -ENOMEM;
+        const char *token = auth_header_value(config->service_name);
+        if (token && asprintf(&c->authorization, "Authorization: %s", token) < 0) {
+                c->authorization = NULL;
+                return -ENOMEM;
+        }
         r = http_client_new(e, &c->http);
         if (r < 0)
                 return r;
@@ -100,6 +107,7 @@ void registry_client_free(struct registry_client *c) {
         free(c->registry_url);
         free(c->service_name);
         free(c->registration);
+        free(c->authorization);
         sd_event_unref(c->event);
         free(c);
 }
@@ -172,8 +180,10 @@ static void on_registered(const struct http_client_response *resp, void *userdat
 
 static void send_registration(struct registry_client *c) {
         c->attempts++;
-        int r = http_client_request(c->http, "POST", c->registry_url, "application/json", c->registration,
-                                    strlen(c->registration), REGISTER_TIMEOUT_MS, on_registered, c);
+        /* The registry's URL is the operator's (--registry, DGO_REGISTRY): it gets our token. */
+        int r = http_client_request_with_header(c->http, "POST", c->registry_url, c->authorization,
+                                                "application/json", c->registration, strlen(c->registration),
+                                                REGISTER_TIMEOUT_MS, on_registered, c);
         if (r < 0)
                 log_error_errno(r, "Cannot send the registration");
 }
@@ -215,7 +225,10 @@ static void forward_now(struct registry_client *c, const char *text) {
                 return;
         }
         strcat(url, "/log");
-        if (http_client_request(c->http, "POST", url, "text/plain", body, strlen(body), 2000, on_forwarded, c) >= 0)
+        /* Our token only to dgo's own log service: any registrant may be a LogService. */
+        const char *header = auth_may_send_to(url) ? c->authorization : NULL;
+        if (http_client_request_with_header(c->http, "POST", url, header, "text/plain", body, strlen(body), 2000,
+                                            on_forwarded, c) >= 0)
                 c->forward_pending++;
 }
 

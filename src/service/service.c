@@ -18,6 +18,7 @@
 #include "dgo/registration.h"
 #include "http/http.h"
 #include "http/http_client.h"
+#include "auth.h"
 
 enum { OPT_VERSION = 0x100, OPT_REGISTRY };
 
@@ -161,6 +162,10 @@ int service_open(struct service *s, const char *ident, const struct service_args
         *s = (struct service) { .ident = ident, .listen_fd = -EBADF };
         log_setup(ident);
         raise_fd_limit();
+        /* The installation secret, before any thread: who we and our peers are. */
+        int r = auth_setup();
+        if (r < 0)
+                return r;
         s->listen_fd = listen_socket_get(args->listen, s->address, sizeof s->address);
         if (s->listen_fd == -ENOENT) {
                 fprintf(stderr, "%s: no socket to serve on: start %s.socket, or pass --listen ADDR\n", ident, ident);

@@ -5,11 +5,13 @@
  * a wrong name, a changed, short, long or upper-case digest, another scheme,
  * another service's digest or a name that is not dgo's do not; no secret
  * (no directory, no file) means no header and every request anonymous; a
- * secret too short is refused. */
+ * secret too short is refused. The token goes only to the addresses (http://
+ * HOST:PORT) of dgo's descriptors, not to another port, host or scheme. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "basic/macros.h"
@@ -30,7 +32,7 @@ static void write_file(const char *path, const char *text) {
 }
 
 int main(void) {
-        char dir[] = "/tmp/test-auth-XXXXXX", path[64], header[200];
+        char dir[] = "/tmp/test-auth-XXXXXX", path[64], header[200], dpath[64], fpath[80];
 
         CHECK(mkdtemp(dir));
         snprintf(path, sizeof path, "%s/" AUTH_CREDENTIAL, dir);
@@ -101,6 +103,27 @@ int main(void) {
         snprintf(header, sizeof header, "Dgo GradingService:%s",
                  auth_header_value("LogService") + strlen("Dgo LogService:"));
         CHECK(auth_identity_of(header) == NULL);
+
+        /* Where the token may go: dgo's own addresses, from the descriptors. */
+        CHECK(!auth_may_send_to("http://127.0.0.1:4000/log"));         /* none read yet */
+        snprintf(dpath, sizeof dpath, "%s/services", dir);
+        CHECK(mkdir(dpath, 0700) == 0);
+        snprintf(fpath, sizeof fpath, "%s/log.json", dpath);
+        write_file(fpath, "{\"ServiceName\":\"LogService\",\"ServiceURL\":\"http://127.0.0.1:4000\"}");
+        auth_set_descriptor_dir(dpath);
+        CHECK(auth_setup() == 1);
+        CHECK(auth_may_send_to("http://127.0.0.1:4000/log"));
+        CHECK(auth_may_send_to("http://127.0.0.1:4000/services"));
+        CHECK(auth_may_send_to("http://127.0.0.1:4000"));
+        CHECK(!auth_may_send_to("http://127.0.0.1:4001/log"));         /* another port */
+        CHECK(!auth_may_send_to("http://127.0.0.1:40000/log"));
+        CHECK(!auth_may_send_to("http://127.0.0.1/log"));
+        CHECK(!auth_may_send_to("http://localhost:4000/log"));
+        CHECK(!auth_may_send_to("http://127.0.0.1:4000@evil:80/log"));
+        CHECK(!auth_may_send_to("https://127.0.0.1:4000/log"));
+        CHECK(!auth_may_send_to(NULL));
+        unlink(fpath);
+        rmdir(dpath);
 
         /* Another installation's secret: the same header no longer verifies. */
         write_file(path, "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100");
