@@ -13,6 +13,7 @@
 #include "config.h"
 #include "http/http.h"
 #include "basic/clock.h"
+#include "basic/list.h"
 #include "basic/log.h"
 #include "basic/loop.h"
 #include "basic/macros.h"
@@ -21,6 +22,11 @@
 #include "unit_watch.h"
 
 #define REGISTRATION_BODY_MAX (16 * 1024)
+/* How long a registration's answer waits for its first patch to reach the
+ * registrant (the original's order: providers first, then the 200). */
+#define FIRST_PATCH_WAIT_USEC (1500 * USEC_PER_MSEC)
+
+struct pending_registration;
 
 struct registry_service {
         struct service service;
@@ -28,12 +34,63 @@ struct registry_service {
         struct unit_watch *watch;
         bool restored;                  /* registrations came back from the state file */
         int failed;
+        struct pending_registration *pending;   /* answers waiting for a first patch */
 };
+
+/* A registration answered once its first patch has reached the registrant,
+ * or after FIRST_PATCH_WAIT_USEC (the patch then stays queued). */
+struct pending_registration {
+        struct notify_waiter waiter;            /* first: the waiter is the pending registration */
+        struct registry_service *svc;
+        struct http_request *req;
+        sd_event_source *timer;
+        bool waiting;                           /* the handler returned HTTP_LATER */
+        bool told;                              /* told before that */
+        LIST_FIELDS(struct pending_registration, pending);
+};
+
+static void pending_answer(struct pending_registration *p) {
+        struct registry_service *svc = p->svc;
+
+        notify_waiter_detach(&p->waiter);
+        sd_event_source_disable_unref(p->timer);
+        LIST_REMOVE(pending, svc->pending, p);
+        (void) http_reply_empty(p->req, 200);
+        http_request_resume(p->req);
+        free(p);
+}
+
+static void on_first_patch(struct notify_waiter *w, bool delivered) {
+        struct pending_registration *p = (struct pending_registration *) w;
+
+        if (!p->waiting) {                      /* still in handle_register() */
+                p->told = true;
+                return;
+        }
+        if (!delivered)
+                log_debug("The first patch did not reach the registrant: answering its registration anyway");
+        pending_answer(p);
+}
+
+static int on_first_patch_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct pending_registration *p = userdata;
+
+        log_debug("No answer to the first patch yet: answering the registration, the patch stays queued");
+        pending_answer(p);
+        return 0;
+}
+
+/* Answer every registration still waiting (before the server goes). */
+static void pending_answer_all(struct registry_service *svc) {
+        while (svc->pending)
+                pending_answer(svc->pending);
+}
 
 static int handle_register(struct http_request *req, void *userdata) {
         struct registry_service *svc = userdata;
         _cleanup_(json_decrefp) json_t *j = NULL;
         _cleanup_(registration_freep) struct registration *r = NULL;
+        _cleanup_free_ struct pending_registration *p = NULL;
         json_error_t jerr;
         char error[160];
         size_t len;
@@ -49,6 +106,10 @@ static int handle_register(struct http_request *req, void *userdata) {
         if (e < 0)
                 return http_reply_error(req, 400, "%s", error);
         r->over_http = true;
+        p = calloc(1, sizeof *p);
+        if (!p)
+                return -ENOMEM;
+        *p = (struct pending_registration) { .waiter.done = on_first_patch, .svc = svc, .req = req };
         if (!registry_has_room(&svc->reg, r->url))
                 return http_reply_error(req, 507, "too many registrations (at most %d)", REGISTRY_MAX);
         /* Saved first: a registration that cannot be saved is not acknowledged,
@@ -56,8 +117,19 @@ static int handle_register(struct http_request *req, void *userdata) {
         if (state_save_change(&svc->reg, r, NULL) < 0)
                 return http_reply_error(req, 500, "the registration could not be saved");
         log_info("Registered %s at %s", r->name, r->url);
-        e = registry_add(&svc->reg, TAKE_PTR(r));
-        return e < 0 ? e : http_reply_empty(req, 200);
+        e = registry_add(&svc->reg, TAKE_PTR(r), &p->waiter);
+        if (e <= 0)
+                return e < 0 ? e : http_reply_empty(req, 200);
+        /* Its first patch is on its way: the answer waits for it, bounded. */
+        if (p->told || sd_event_add_time_relative(svc->reg.event, &p->timer, CLOCK_MONOTONIC,
+                                                  FIRST_PATCH_WAIT_USEC, 0, on_first_patch_timeout, p) < 0) {
+                notify_waiter_detach(&p->waiter);
+                return http_reply_empty(req, 200);
+        }
+        p->waiting = true;
+        LIST_PREPEND(pending, svc->pending, p);
+        TAKE_PTR(p);
+        return HTTP_LATER;
 }
 
 static int handle_deregister(struct http_request *req, void *userdata) {
@@ -91,10 +163,10 @@ static int handle_list(struct http_request *req, void *userdata) {
 }
 
 static const struct http_route routes[] = {
-        { "POST", "/services", handle_register, REGISTRATION_BODY_MAX },
-        { "DELETE", "/services", handle_deregister, REGISTRATION_BODY_MAX },
-        { "GET", "/services", handle_list, 0 },
-        { "GET", "/heartbeat", service_handle_heartbeat, 0 },
+        { "POST", "/services", handle_register, REGISTRATION_BODY_MAX, 0 },
+        { "DELETE", "/services", handle_deregister, REGISTRATION_BODY_MAX, HTTP_ROUTE_TEXT },
+        { "GET", "/services", handle_list, 0, 0 },
+        { "GET", "/heartbeat", service_handle_heartbeat, 0, 0 },
 };
 
 static void on_unit(const char *unit, const char *active, const char *sub, void *userdata) {
@@ -305,6 +377,7 @@ int main(int argc, char **argv) {
         if (r != 0)
                 return r > 0 ? 0 : 1;
         r = run(&svc, &opts, &args);
+        pending_answer_all(&svc);
         /* The server first, as it calls into the table; the registry's HTTP
          * client (in registry_done()) after the bus: its cancelled patches
          * call back into the queues. */

@@ -8,7 +8,12 @@
  * providers come and go quickly. Dependents never wait for one another: each
  * queue has its own request, with its own timeout. A dependent that does not
  * answer is retried with a doubling delay a bounded number of times; then
- * the patch is given up on (and logged), and the queue goes on. */
+ * the patch is given up on (and logged), and the queue goes on.
+ *
+ * A registrant's first patch may have a waiter (notify_send_wait()): the
+ * registry answers the registration once that patch has reached it, as the
+ * original does. The waiter is told when the request that carried the patch
+ * ends, delivered or not; a failed patch is retried as any other. */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +35,33 @@ struct notify_queue {
         char *in_flight;                        /* the body being sent, or NULL */
         unsigned attempt;
         sd_event_source *retry;
+        struct notify_waiter *waiter;           /* told when its entries' request ends */
+        bool waiter_sent;                       /* its entries are in IN_FLIGHT */
         LIST_FIELDS(struct notify_queue, queues);
 };
 
+static void waiter_tell(struct notify_queue *q, bool delivered) {
+        struct notify_waiter *w = q->waiter;
+
+        if (!w)
+                return;
+        q->waiter = NULL;
+        q->waiter_sent = false;
+        w->queue = NULL;
+        w->done(w, delivered);
+}
+
+void notify_waiter_detach(struct notify_waiter *w) {
+        assert(w);
+        if (!w->queue)
+                return;
+        w->queue->waiter = NULL;
+        w->queue->waiter_sent = false;
+        w->queue = NULL;
+}
+
 static void queue_free(struct notify_queue *q) {
+        waiter_tell(q, false);
         sd_event_source_disable_unref(q->retry);
         json_decref(q->pending);
         free(q->in_flight);
@@ -128,8 +156,11 @@ static void on_done(const struct http_client_response *resp, void *userdata) {
         struct notify_queue *q = userdata;
         struct registry *reg = q->reg;
         bool cancelled = resp->error && strcmp(resp->error, "cancelled") == 0;
+        bool delivered = resp->status >= 200 && resp->status < 300;
 
-        if (resp->status >= 200 && resp->status < 300) {
+        if (q->waiter_sent)
+                waiter_tell(q, delivered);
+        if (delivered) {
                 reg->patches_sent++;
                 log_debug("patch to %s delivered in %llu us: %s", q->url, resp->usec, q->in_flight);
                 q->attempt = 0;
@@ -174,6 +205,7 @@ static void send_next(struct notify_queue *q) {
         q->in_flight = take_pending(q);
         if (!q->in_flight)
                 return;
+        q->waiter_sent = q->waiter != NULL;
         q->attempt++;
         int r = http_client_request(q->reg->http, "POST", q->url, "application/json", q->in_flight,
                                     strlen(q->in_flight), q->reg->config.notify_timeout_ms, on_done, q);
@@ -182,10 +214,13 @@ static void send_next(struct notify_queue *q) {
                 q->reg->patches_failed++;
                 free(q->in_flight);
                 q->in_flight = NULL;
+                if (q->waiter_sent)
+                        waiter_tell(q, false);
         }
 }
 
-void notify_send(struct registry *reg, const struct registration *r, json_t *patch) {
+void notify_send_wait(struct registry *reg, const struct registration *r, json_t *patch,
+                      struct notify_waiter *waiter) {
         struct notify_queue *q;
 
         assert(reg && r && r->update_url);
@@ -194,11 +229,27 @@ void notify_send(struct registry *reg, const struct registration *r, json_t *pat
         if (!q) {
                 log_error("No room for another patch queue: a patch to %s is lost", r->update_url);
                 reg->patches_failed++;
-        } else {
-                merge(q, patch, false);
-                send_next(q);
+                json_decref(patch);
+                if (waiter) {
+                        waiter->queue = NULL;
+                        waiter->done(waiter, false);
+                }
+                return;
         }
+        merge(q, patch, false);
         json_decref(patch);
+        if (waiter) {
+                /* One waiter a queue: an earlier one (the same URL registered
+                 * twice at once) is answered now. */
+                waiter_tell(q, false);
+                q->waiter = waiter;
+                waiter->queue = q;
+        }
+        send_next(q);
+}
+
+void notify_send(struct registry *reg, const struct registration *r, json_t *patch) {
+        notify_send_wait(reg, r, patch, NULL);
 }
 
 void notify_done(struct registry *reg) {

@@ -138,7 +138,7 @@ bool registry_has_room(struct registry *reg, const char *url) {
         return reg->n_regs < REGISTRY_MAX || registry_find(reg, url);
 }
 
-int registry_add(struct registry *reg, struct registration *r) {
+int registry_add(struct registry *reg, struct registration *r, struct notify_waiter *waiter) {
         struct registration *old;
         size_t i;
 
@@ -181,7 +181,10 @@ int registry_add(struct registry *reg, struct registration *r) {
                 json_t *patch = providers_patch(reg, r, false);
                 if (patch_empty(patch))
                         json_decref(patch);
-                else
+                else if (waiter) {
+                        notify_send_wait(reg, r, patch, waiter);
+                        return 1;
+                } else
                         notify_send(reg, r, patch);
         }
         return 0;

@@ -37,6 +37,16 @@ struct registry_config {
 
 struct notify_queue;
 
+/* Someone waiting for a patch to reach its dependent (notify_send_wait()):
+ * DONE is called once, when the request that carried the patch has ended
+ * (DELIVERED: answered 2xx; false: it failed, or the queue went; the patch
+ * then stays queued and is retried as any other), unless the waiter was
+ * detached before. DONE must not call into notify.c. */
+struct notify_waiter {
+        void (*done)(struct notify_waiter *w, bool delivered);
+        struct notify_queue *queue;             /* notify.c's: where it waits */
+};
+
 struct registry {
         sd_event *event;
         struct http_client *http;
@@ -54,8 +64,11 @@ struct registry {
 int registry_init(struct registry *reg, sd_event *e, const struct registry_config *config);
 void registry_done(struct registry *reg);
 
-/* The table. add replaces an entry with the same ServiceURL; both take R. */
-int registry_add(struct registry *reg, struct registration *r);
+/* The table. add replaces an entry with the same ServiceURL; both take R.
+ * The newcomer is sent the providers it requires; with WAITER (may be NULL)
+ * that patch is sent by notify_send_wait(): then add returns 1, and WAITER is
+ * told when it has reached the newcomer (0: no patch to wait for). */
+int registry_add(struct registry *reg, struct registration *r, struct notify_waiter *waiter);
 int registry_remove(struct registry *reg, const char *url);     /* -ENOENT if unknown */
 struct registration *registry_find(struct registry *reg, const char *url);
 /* Could a registration at URL be added (it replaces one, or the table has
@@ -74,6 +87,12 @@ json_t *registry_to_json(const struct registry *reg);
 /* notify.c: POST PATCH to R's ServiceUpdateURL, merged with what is still
  * owed to it, retried with backoff. Takes PATCH. */
 void notify_send(struct registry *reg, const struct registration *r, json_t *patch);
+/* The same, and WAITER is told when the request that carries PATCH has ended
+ * (at once, with false, when there is no queue for it). */
+void notify_send_wait(struct registry *reg, const struct registration *r, json_t *patch,
+                      struct notify_waiter *waiter);
+/* WAITER is no longer told (it gave up waiting); the patch stays queued. */
+void notify_waiter_detach(struct notify_waiter *waiter);
 /* Free the queues (after the HTTP client, whose cancelled requests use them). */
 void notify_done(struct registry *reg);
 /* heartbeat.c: poll the foreign services. */

@@ -76,7 +76,7 @@ static int add_from_json(struct registry *reg, const json_t *j, const char *orig
                 registration_free(r);
                 return -EINVAL;
         }
-        return registry_add(reg, r);
+        return registry_add(reg, r, NULL);
 }
 
 int state_load(struct registry *reg) {
