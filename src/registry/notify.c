@@ -21,6 +21,7 @@
 #include "basic/clock.h"
 #include "basic/list.h"
 #include "basic/log.h"
+#include "service/auth.h"
 #include "registry.h"
 
 #define RETRY_FIRST_USEC (200 * USEC_PER_MSEC)
@@ -207,8 +208,15 @@ static void send_next(struct notify_queue *q) {
                 return;
         q->waiter_sent = q->waiter != NULL;
         q->attempt++;
-        int r = http_client_request(q->reg->http, "POST", q->url, "application/json", q->in_flight,
-                                    strlen(q->in_flight), q->reg->config.notify_timeout_ms, on_done, q);
+        /* Our token (only the registry may patch a dgo service) goes only to dgo's own services:
+         * a foreign registrant's update URL may be anyone's. */
+        const char *token = auth_may_send_to(q->url) ? auth_header_value("ServiceRegistry") : NULL;
+        char authorization[160];
+        if (token)
+                snprintf(authorization, sizeof authorization, "Authorization: %s", token);
+        int r = http_client_request_with_header(q->reg->http, "POST", q->url, token ? authorization : NULL,
+                                                "application/json", q->in_flight, strlen(q->in_flight),
+                                                q->reg->config.notify_timeout_ms, on_done, q);
         if (r < 0) {
                 log_error_errno(r, "Cannot send a patch to %s", q->url);
                 q->reg->patches_failed++;
