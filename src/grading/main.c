@@ -361,11 +361,11 @@ static void answer_change(struct change *c, void *userdata) {
 static const struct writer_ops writer_ops = { .apply = apply_batch, .answer = answer_change };
 
 static const struct http_route routes[] = {
-        { "GET", "/students", handle_list, 0 },
-        { "POST", "/students", handle_add_student, BODY_MAX },
-        { "GET", "/students/{}", handle_one, 0 },
-        { "POST", "/students/{}/grades", handle_add_grade, BODY_MAX },
-        { "DELETE", "/students/{}/grades/{}", handle_remove_grade, 0 },
+        { "GET", "/students", handle_list, 0, 0 },
+        { "POST", "/students", handle_add_student, BODY_MAX, 0 },
+        { "GET", "/students/{}", handle_one, 0, 0 },
+        { "POST", "/students/{}/grades", handle_add_grade, BODY_MAX, 0 },
+        { "DELETE", "/students/{}/grades/{}", handle_remove_grade, 0, 0 },
 };
 
 static void status(char *buf, size_t size, void *userdata) {

@@ -6,7 +6,15 @@
  * "Connection: close"), then once per body chunk (BODY, or REFUSED), then
  * once with no data: the handler runs (HANDLER) and its reply is queued
  * (REPLIED), or it waits (SUSPENDED) until it is answered and resumed
- * (RESUMED), and libmicrohttpd calls once more to take the reply. */
+ * (RESUMED), and libmicrohttpd calls once more to take the reply.
+ *
+ * Before the handler, a request passes the web rules (web_policy.h), unless
+ * the server's trusted() vouches for it. And every connection is watched
+ * (sweep()): libmicrohttpd's timeout is an idle one, which each byte a slow
+ * client trickles in resets; so a request must have its headers within a
+ * few seconds of its first byte, and be complete within a few more, or its
+ * connection is shut down. An address that is not loopback may hold only so
+ * many connections at once. */
 #include "http_daemon.h"
 
 #include <assert.h>
@@ -18,6 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <search.h>
+#include <arpa/inet.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -29,6 +41,27 @@
 #include "basic/macros.h"
 #include "http.h"
 #include "http_request.h"
+#include "web_policy.h"
+
+/* What the daemon keeps per connection: libmicrohttpd's socket context. */
+struct http_conn {
+        int fd;
+        LIST_FIELDS(struct http_conn, conns);
+        struct http_request *req;       /* from HEADERS until the request is freed */
+        uint64_t start_usec;            /* when its current request began; 0: no byte of it seen yet */
+        uint64_t bytes_seen;            /* bytes received when its last request ended */
+        bool baseline;                  /* bytes_seen is to be read at the next sweep */
+        bool cut;                       /* shut down: too slow, or too many from its address */
+        struct address_count *address;  /* its address's count (not loopback), or NULL */
+        void *hook_state;               /* http_daemon_hooks' own */
+};
+
+/* Connections open from one address that is not loopback. */
+struct address_count {
+        int family;
+        uint8_t addr[16];
+        unsigned n;
+};
 
 struct http_daemon {
         struct MHD_Daemon *mhd;
@@ -49,7 +82,18 @@ struct http_daemon {
          * connections must not flood the journal. */
         uint64_t log_window;                    /* the second they are counted in */
         unsigned log_count, log_suppressed;
+        struct web_policy policy;
+        /* Open connections, the sweep that cuts late requests, and the
+         * counts per address; how many were cut since it was last logged. */
+        struct http_conn *conns;                /* LIST_FIELDS(conns) */
+        sd_event_source *sweep;
+        void *addresses;                        /* tsearch() tree of struct address_count */
+        unsigned cut_late, cut_greedy;
+        uint64_t cut_logged_usec;
 };
+
+#define SWEEP_USEC USEC_PER_SEC
+#define CUT_LOG_USEC (10 * USEC_PER_SEC)
 
 #define MHD_LOG_PER_SECOND 10
 
@@ -204,12 +248,66 @@ static enum MHD_Result reply_refused(struct http_daemon *d, struct http_request 
                 http_reply_error(req, 405, "method %s not allowed here (allowed: %s)", req->method, req->allow);
                 http_reply_header(req, MHD_HTTP_HEADER_ALLOW, req->allow);
                 break;
+        case 403:
+        case 415:
+                http_reply_error(req, req->refused_status, "%s", req->refused_message);
+                break;
         default:
                 assert(req->refused_status == 413);
                 http_reply_error(req, 413, "request body larger than %zu bytes", req->max_body);
                 break;
         }
         return queue_reply(d, req);
+}
+
+static socklen_t sockaddr_len(const struct sockaddr *sa) {
+        if (!sa)
+                return 0;
+        return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+               sa->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(sa_family_t);
+}
+
+/* The body is complete: does the request pass the web rules (web_policy.h)?
+ * Checked here, not with the headers, so that trusted() may look at the
+ * body. False when it is now refused with 403 or 415. */
+static bool admit(struct http_daemon *d, struct http_request *req) {
+        const struct http_server_config *config = &d->config;
+        char media[64] = "";
+        enum web_verdict v;
+
+        if (config->trusted && config->trusted(req))
+                return true;
+        if (config->no_anonymous) {
+                req->refused_message = "anonymous requests are not taken here";
+                v = WEB_BAD_PEER;
+        } else {
+                const union MHD_ConnectionInfo *ci =
+                        MHD_get_connection_info(req->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+                const struct sockaddr *peer = ci ? ci->client_addr : NULL;
+                bool typed = req->phase == HTTP_REQUEST_BODY;   /* routed: its body's type matters */
+
+                if (typed && strcmp(req->method, "GET") != 0)
+                        http_request_media_type(req, media, sizeof media);
+                v = web_check(&d->policy, peer, sockaddr_len(peer),
+                              MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
+                              MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, "Origin"),
+                              req->method, typed ? media : NULL, req->received > 0, req->route ? req->route->flags : 0);
+                if (v == WEB_OK)
+                        return true;
+                req->refused_message = web_verdict_message(v);
+                if (v == WEB_BAD_CONTENT_TYPE)
+                        req->refused_message = req->route->flags & HTTP_ROUTE_TEXT ?
+                                "the body must be application/json or text/plain" :
+                                req->route->flags & HTTP_ROUTE_FORM ?
+                                "the body must be application/json or application/x-www-form-urlencoded" :
+                                "the body must be application/json";
+        }
+        free(req->body);
+        req->body = NULL;
+        req->body_len = req->body_size = 0;
+        req->phase = HTTP_REQUEST_REFUSED;
+        req->refused_status = v == WEB_BAD_CONTENT_TYPE ? 415 : 403;
+        return false;
 }
 
 /* HANDLER: the body is complete; the handler answers now or later. */
@@ -244,11 +342,16 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
                 if (!req)
                         return MHD_NO;
                 *con_cls = req;
-                if (d->hooks.request) {
-                        const union MHD_ConnectionInfo *ci =
-                                MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-                        req->close_after = ci && d->hooks.request(d->hooks.userdata, ci->socket_context);
+                const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+                struct http_conn *conn = ci ? ci->socket_context : NULL;
+                if (conn) {
+                        req->conn = conn;
+                        conn->req = req;
+                        if (!conn->start_usec)
+                                conn->start_usec = loop_now(d->event);
                 }
+                if (d->hooks.request)
+                        req->close_after = d->hooks.request(d->hooks.userdata, conn ? conn->hook_state : NULL);
                 if (declared_too_large(req)) {
                         /* Answer before the body is sent (no "100 Continue"); the
                          * connection closes, which is what we want here. A 404
@@ -271,7 +374,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
                         *upload_data_size = 0;
                         return MHD_YES;
                 }
-                if (req->phase == HTTP_REQUEST_REFUSED)
+                if (!admit(d, req) || req->phase == HTTP_REQUEST_REFUSED)
                         return reply_refused(d, req);
                 return run_handler(d, req);
         case HTTP_REQUEST_RESUMED:
@@ -293,6 +396,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
         if (!req)
                 return;
+        if (req->conn) {
+                /* Its next request begins with the next byte (sweep()). */
+                req->conn->req = NULL;
+                req->conn->start_usec = 0;
+                req->conn->baseline = true;
+        }
         http_request_drop_response(req);
         free(req->body);
         free(req);
@@ -371,14 +480,168 @@ void http_request_resume_async(struct http_request *req, http_answer_fn answer, 
 
 /* ---- connections ---- */
 
+/* Bytes received on the TCP connection FD so far; UINT64_MAX when unknown. */
+static uint64_t bytes_received(int fd) {
+        struct tcp_info ti = { 0 };
+        socklen_t len = sizeof ti;
+
+        if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+            len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received)
+                return UINT64_MAX;
+        return ti.tcpi_bytes_received;
+}
+
+static void conn_cut(struct http_conn *conn) {
+        if (conn->cut)
+                return;
+        conn->cut = true;
+        /* libmicrohttpd sees the hang-up in its next run and closes it. */
+        (void) shutdown(conn->fd, SHUT_RDWR);
+}
+
+static void log_cuts(struct http_daemon *d, uint64_t now, bool force) {
+        if (!d->cut_late && !d->cut_greedy)
+                return;
+        if (!force && now - d->cut_logged_usec < CUT_LOG_USEC)
+                return;
+        log_warning("Closed %u connections whose request was not complete in time and %u over the limit of %u per address",
+                    d->cut_late, d->cut_greedy, d->config.per_address_limit);
+        d->cut_late = d->cut_greedy = 0;
+        d->cut_logged_usec = now;
+}
+
+/* Every second: cut connections whose request began too long ago. A
+ * request begins with the first byte after the last one (TCP_INFO's count
+ * of bytes received, read here rather than on every request). */
+static int on_sweep(sd_event_source *src, uint64_t usec, void *userdata) {
+        struct http_daemon *d = userdata;
+        const uint64_t now = loop_now(d->event);
+        const uint64_t headers_usec = d->config.headers_timeout_sec * USEC_PER_SEC;
+        const uint64_t request_usec = d->config.request_timeout_sec * USEC_PER_SEC;
+        struct http_conn *conn;
+        unsigned cut = 0;
+
+        LIST_FOREACH(conns, conn, d->conns) {
+                if (conn->cut)
+                        continue;
+                if (conn->req) {
+                        enum http_request_phase ph = conn->req->phase;
+                        if ((ph == HTTP_REQUEST_BODY || ph == HTTP_REQUEST_REFUSED) &&
+                            now - conn->start_usec > request_usec) {
+                                conn_cut(conn);
+                                cut++;
+                        }
+                        continue;               /* the handler's time is ours, not the client's */
+                }
+                uint64_t b = bytes_received(conn->fd);
+                if (b == UINT64_MAX)
+                        continue;               /* not TCP: the idle timeout alone */
+                if (conn->baseline) {
+                        conn->bytes_seen = b;
+                        conn->baseline = false;
+                } else if (!conn->start_usec) {
+                        if (b > conn->bytes_seen)
+                                conn->start_usec = now;
+                } else if (now - conn->start_usec > headers_usec) {
+                        conn_cut(conn);
+                        cut++;
+                }
+        }
+        d->cut_late += cut;
+        log_cuts(d, now, false);
+        if (cut)
+                run_mhd(d);
+        if (!d->conns)
+                return sd_event_source_set_enabled(src, SD_EVENT_OFF);
+        return sd_event_source_set_time_relative(src, SWEEP_USEC);
+}
+
+static int address_compare(const void *a, const void *b) {
+        const struct address_count *x = a, *y = b;
+
+        if (x->family != y->family)
+                return x->family < y->family ? -1 : 1;
+        return memcmp(x->addr, y->addr, sizeof x->addr);
+}
+
+/* Count CONN's address (not loopback); false when it has too many. */
+static bool address_take(struct http_daemon *d, struct http_conn *conn, const struct sockaddr *sa) {
+        struct address_count key = { .family = sa ? sa->sa_family : AF_UNSPEC };
+        struct address_count **found, *a;
+
+        if (!sa || web_peer_loopback(sa, sockaddr_len(sa)))
+                return true;
+        if (sa->sa_family == AF_INET)
+                memcpy(key.addr, &((const struct sockaddr_in *) sa)->sin_addr, 4);
+        else if (sa->sa_family == AF_INET6)
+                memcpy(key.addr, &((const struct sockaddr_in6 *) sa)->sin6_addr, 16);
+        else
+                return true;
+        found = tfind(&key, &d->addresses, address_compare);
+        if (found)
+                a = *found;
+        else {
+                a = malloc(sizeof *a);
+                if (!a)
+                        return false;
+                *a = key;
+                if (!tsearch(a, &d->addresses, address_compare)) {
+                        free(a);
+                        return false;
+                }
+        }
+        a->n++;
+        conn->address = a;
+        return a->n <= d->config.per_address_limit;
+}
+
+static void address_drop(struct http_daemon *d, struct http_conn *conn) {
+        struct address_count *a = conn->address;
+
+        if (!a || --a->n > 0)
+                return;
+        tdelete(a, &d->addresses, address_compare);
+        free(a);
+}
+
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode code) {
         struct http_daemon *d = cls;
+        struct http_conn *conn = *socket_context;
 
-        if (d->hooks.connection) {
-                const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-                d->hooks.connection(d->hooks.userdata, ci ? ci->connect_fd : -1,
-                                    code == MHD_CONNECTION_NOTIFY_STARTED, socket_context);
+        if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+                const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+                const union MHD_ConnectionInfo *addr = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+                conn = calloc(1, sizeof *conn);
+                if (conn) {
+                        conn->fd = fd ? fd->connect_fd : -EBADF;
+                        LIST_PREPEND(conns, d->conns, conn);
+                        if (!address_take(d, conn, addr ? addr->client_addr : NULL)) {
+                                conn_cut(conn);
+                                d->cut_greedy++;
+                        }
+                        if (sd_event_source_get_enabled(d->sweep, NULL) == 0) {
+                                (void) sd_event_source_set_time_relative(d->sweep, SWEEP_USEC);
+                                (void) sd_event_source_set_enabled(d->sweep, SD_EVENT_ON);
+                        }
+                }
+                *socket_context = conn;
+                if (d->hooks.connection)
+                        d->hooks.connection(d->hooks.userdata, fd ? fd->connect_fd : -1, true,
+                                            conn ? &conn->hook_state : &(void *) { NULL });
+                return;
+        }
+        if (d->hooks.connection)        /* gone: the hooks' state is theirs to free */
+                d->hooks.connection(d->hooks.userdata, conn ? conn->fd : -1, false,
+                                    conn ? &conn->hook_state : &(void *) { NULL });
+        if (conn) {
+                if (conn->req)
+                        conn->req->conn = NULL;
+                address_drop(d, conn);
+                LIST_REMOVE(conns, d->conns, conn);
+                free(conn);
+                *socket_context = NULL;
         }
 }
 
@@ -416,6 +679,13 @@ int http_daemon_start(sd_event *e, int listen_fd, const struct http_server_confi
                 d->config.connection_limit = HTTP_CONNECTION_LIMIT_DEFAULT;
         if (!d->config.idle_timeout_sec)
                 d->config.idle_timeout_sec = HTTP_IDLE_TIMEOUT_SEC_DEFAULT;
+        if (!d->config.headers_timeout_sec)
+                d->config.headers_timeout_sec = HTTP_HEADERS_TIMEOUT_SEC_DEFAULT;
+        if (!d->config.request_timeout_sec)
+                d->config.request_timeout_sec = HTTP_REQUEST_TIMEOUT_SEC_DEFAULT;
+        if (!d->config.per_address_limit)
+                d->config.per_address_limit = HTTP_PER_ADDRESS_LIMIT_DEFAULT;
+        web_policy_init(&d->policy, d->config.port, d->config.host_names);
         if (hooks)
                 d->hooks = *hooks;
 
@@ -457,6 +727,11 @@ int http_daemon_start(sd_event *e, int listen_fd, const struct http_server_confi
         r = rearm_timer(d);
         if (r < 0)
                 return log_error_errno(r, "Cannot add the HTTP server to the event loop");
+        r = sd_event_add_time_relative(e, &d->sweep, CLOCK_MONOTONIC, SWEEP_USEC, 0, on_sweep, d);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(d->sweep, SD_EVENT_OFF);   /* on with the first connection */
+        if (r < 0)
+                return log_error_errno(r, "Cannot add the HTTP server to the event loop");
         *ret = TAKE_PTR(d);
         return 0;
 }
@@ -469,6 +744,7 @@ void http_daemon_free(struct http_daemon *d) {
         sd_event_source_disable_unref(d->io);
         sd_event_source_disable_unref(d->timer);
         sd_event_source_disable_unref(d->answered_io);
+        sd_event_source_disable_unref(d->sweep);
         if (d->mhd) {
                 /* Replies made while shutting down (requests that waited,
                  * answered as their work was cancelled) go out now, as far as
@@ -480,8 +756,11 @@ void http_daemon_free(struct http_daemon *d) {
                 MHD_run(d->mhd);
                 if (fd != MHD_INVALID_SOCKET)
                         close(fd);              /* ours once quiesced; systemd keeps its own */
-                MHD_stop_daemon(d->mhd);
+                MHD_stop_daemon(d->mhd);       /* closes every connection (on_connection()) */
+                log_cuts(d, 0, true);
         }
+        assert(!d->conns);
+        tdestroy(d->addresses, free);           /* empty too */
         http_reply_cleanup();
         if (d->answered_fd >= 0)
                 close(d->answered_fd);

@@ -22,6 +22,9 @@
 
 #define HTTP_CONNECTION_LIMIT_DEFAULT 1024u
 #define HTTP_IDLE_TIMEOUT_SEC_DEFAULT 30u
+#define HTTP_HEADERS_TIMEOUT_SEC_DEFAULT 5u     /* from a request's first byte to its last header */
+#define HTTP_REQUEST_TIMEOUT_SEC_DEFAULT 10u    /* from its first byte to the end of its body */
+#define HTTP_PER_ADDRESS_LIMIT_DEFAULT 256u
 
 struct http_daemon;
 

@@ -53,10 +53,17 @@ void http_request_media_type(const struct http_request *req, char *buf, size_t s
         buf[n] = '\0';
 }
 
+/* On every reply: no browser may guess a type other than the one it says
+ * (a JSON body with HTML in its strings is not a page). */
+static void add_nosniff(struct MHD_Response *resp) {
+        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+}
+
 static int set_response(struct http_request *req, unsigned status, struct MHD_Response *resp,
                         const char *content_type) {
         if (!resp)
                 return -ENOMEM;
+        add_nosniff(resp);
         if (content_type)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
         http_request_drop_response(req);        /* a second reply replaces the first */
@@ -113,6 +120,7 @@ static struct http_shared *shared_wrap(struct MHD_Response *resp, const char *bo
                         MHD_destroy_response(resp);
                 return NULL;
         }
+        add_nosniff(resp);
         atomic_init(&r->refs, 1);
         r->response = resp;
         r->body = body;

@@ -34,9 +34,11 @@ enum http_request_phase {
 };
 
 struct http_daemon;
+struct http_conn;
 
 struct http_request {
         struct http_daemon *daemon;
+        struct http_conn *conn;                 /* the daemon's, for its connection (NULL: gone) */
         struct MHD_Connection *connection;
         enum http_request_phase phase;
         const char *method, *path;              /* owned by libmicrohttpd */
@@ -44,7 +46,8 @@ struct http_request {
         void *userdata;                         /* for route->handler */
         struct route_params params;
         char allow[64];                         /* for 405 */
-        unsigned refused_status;                /* REFUSED: 404, 405 or 413 */
+        unsigned refused_status;                /* REFUSED: 403, 404, 405, 413 or 415 */
+        const char *refused_message;            /* for 403 and 415: a static string */
         size_t max_body;
         char *body;
         size_t body_len, body_size;

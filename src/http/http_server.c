@@ -4,7 +4,9 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "basic/log.h"
 #include "basic/macros.h"
@@ -17,14 +19,32 @@ struct http_server {
         struct http_workers *pool;              /* threads >= 1: we accept, and hand over */
 };
 
-int http_server_start(sd_event *e, int listen_fd, const struct http_server_config *config,
+/* The port LISTEN_FD listens on, for the Host rule (web_policy.h); 0 if none. */
+static unsigned listening_port(int listen_fd) {
+        struct sockaddr_storage sa;
+        socklen_t len = sizeof sa;
+
+        if (listen_fd < 0 || getsockname(listen_fd, (struct sockaddr *) &sa, &len) < 0)
+                return 0;
+        if (sa.ss_family == AF_INET)
+                return ntohs(((const struct sockaddr_in *) &sa)->sin_port);
+        if (sa.ss_family == AF_INET6)
+                return ntohs(((const struct sockaddr_in6 *) &sa)->sin6_port);
+        return 0;
+}
+
+int http_server_start(sd_event *e, int listen_fd, const struct http_server_config *config_in,
                       struct http_server **ret) {
         _cleanup_free_ struct http_server *s = NULL;
+        struct http_server_config config_copy, *config = &config_copy;
         int r;
 
         assert(e);
-        assert(config);
+        assert(config_in);
         assert(ret);
+        config_copy = *config_in;
+        if (!config->port)
+                config->port = listening_port(listen_fd);
         s = calloc(1, sizeof *s);
         if (!s)
                 return log_error_errno(-ENOMEM, "Cannot start the HTTP server");

@@ -31,6 +31,7 @@
 #define ACCEPT_BATCH 64                         /* connections accepted per loop turn at most */
 #define ACCEPT_PAUSE_USEC (100 * USEC_PER_MSEC) /* after accept() failed for want of descriptors */
 #define SHARE_MIN 64u                           /* connections a thread may take at least */
+#define PER_ADDRESS_SHARE_MIN 16u               /* and from one address that is not loopback */
 
 /* One serving thread. Thread 0 runs on the main loop; the others are
  * workers, each a thread of its own with a loop of its own. */
@@ -378,6 +379,8 @@ int http_workers_start(sd_event *e, int listen_fd, const struct http_server_conf
         share.connection_limit = limit / n;
         if (share.connection_limit < SHARE_MIN)
                 share.connection_limit = limit < SHARE_MIN ? limit : SHARE_MIN;
+        unsigned per_address = config->per_address_limit ? config->per_address_limit : HTTP_PER_ADDRESS_LIMIT_DEFAULT;
+        share.per_address_limit = per_address / n < PER_ADDRESS_SHARE_MIN ? PER_ADDRESS_SHARE_MIN : per_address / n;
 
         /* systemd passes the socket blocking: on_accept() must see EAGAIN. */
         int flags = fcntl(listen_fd, F_GETFL);

@@ -18,7 +18,14 @@ struct http_route {
         const char *pattern;
         http_handler_fn handler;
         size_t max_body;             /* bytes; 0 means the server default */
+        unsigned flags;              /* HTTP_ROUTE_*: body types taken besides JSON (web_policy.h) */
 };
+
+/* An anonymous POST, PUT, PATCH or DELETE with a body must say its body is
+ * application/json; a route may take these too (only where the original's
+ * clients send them: the Origin and Host rules then keep web pages out). */
+#define HTTP_ROUTE_TEXT 1u           /* text/plain */
+#define HTTP_ROUTE_FORM 2u           /* application/x-www-form-urlencoded (the portal's HTML forms) */
 
 struct route_params {
         unsigned n;

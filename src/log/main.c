@@ -81,7 +81,7 @@ static int handle_log(struct http_request *req, void *userdata) {
 }
 
 static const struct http_route routes[] = {
-        { "POST", "/log", handle_log, 64 * 1024 },
+        { "POST", "/log", handle_log, 64 * 1024, HTTP_ROUTE_TEXT },
 };
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {

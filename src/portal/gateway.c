@@ -2,13 +2,17 @@
  * service, /api/services to the registry.
  *
  * Method, body and Content-Type go on as they came, and so does the paging
- * query of GET /api/students (offset, limit, name); status, Content-Type,
- * body and X-Total-Count come back as the service sent them. When no
- * provider answers, the client gets the portal's own 502 or 503 with
- * {"error": ...}. */
+ * query of GET /api/students (offset, limit, name); status, body and
+ * X-Total-Count come back as the service sent them, and so does its
+ * Content-Type when it is application/json: any other (an HTML page with a
+ * script, say, from a provider that is not what it claims) is not passed
+ * on, the client gets a 502 instead; an empty body goes on without one.
+ * When no provider answers, the client gets the portal's own 502 or 503
+ * with {"error": ...}. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dgo/student.h"
 #include "http/http.h"
@@ -21,17 +25,36 @@ struct api_req {
         struct http_request *req;
 };
 
-static void relay(struct http_request *req, unsigned status, const char *content_type, const char *body,
-                  size_t len) {
-        (void) http_reply(req, status, content_type, body, len);
+/* Is CONTENT_TYPE application/json (any case, any parameters)? */
+static bool is_json(const char *content_type) {
+        static const char json[] = "application/json";
+        size_t n = sizeof json - 1;
+
+        if (!content_type || strncasecmp(content_type, json, n) != 0)
+                return false;
+        while (content_type[n] == ' ' || content_type[n] == '\t')
+                n++;
+        return content_type[n] == '\0' || content_type[n] == ';';
+}
+
+/* What WHO answered, passed on if it is JSON (or nothing at all). */
+static void relay(struct http_request *req, const char *who, unsigned status, const char *content_type,
+                  const char *body, size_t len) {
+        if (is_json(content_type))
+                (void) http_reply(req, status, "application/json", body, len);
+        else if (len == 0)
+                (void) http_reply(req, status, NULL, "", 0);
+        else
+                (void) http_reply_error(req, 502, "%s answered %u with a body that is not JSON (%.64s)", who, status,
+                                        content_type ? content_type : "no Content-Type");
 }
 
 static void on_answer(const struct upstream_response *r, void *userdata) {
         struct api_req *a = userdata;
 
         if (r->answered) {
-                relay(a->req, r->status, r->content_type, r->body, r->len);
-                if (r->total_count)
+                relay(a->req, "GradingService", r->status, r->content_type, r->body, r->len);
+                if (r->total_count && is_json(r->content_type))
                         (void) http_reply_header(a->req, "X-Total-Count", r->total_count);
         } else
                 (void) http_reply_error(a->req, r->status, "GradingService %s: %s",
@@ -93,7 +116,7 @@ static void on_services(const struct http_client_response *resp, void *userdata)
         struct api_req *a = userdata;
 
         if (resp->status > 0)
-                relay(a->req, (unsigned) resp->status, resp->content_type, resp->body, resp->body_len);
+                relay(a->req, "the registry", (unsigned) resp->status, resp->content_type, resp->body, resp->body_len);
         else
                 (void) http_reply_error(a->req, 502, "the registry at %s did not answer: %s",
                                         registry_client_url(a->p->registry), resp->error);

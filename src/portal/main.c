@@ -23,20 +23,20 @@
 #define STYLE_MAX (256 * 1024)
 
 static const struct http_route routes[] = {
-        { "GET", "/", portal_handle_root, 0 },
-        { "GET", "/students", portal_handle_list, 0 },
-        { "POST", "/students", portal_handle_add_student, PORTAL_BODY_MAX },
-        { "GET", "/students/{}", portal_handle_student, 0 },
-        { "POST", "/students/{}/grades", portal_handle_add_grade, PORTAL_BODY_MAX },
-        { "GET", "/status", portal_handle_status, 0 },
-        { "GET", "/static/style.css", portal_handle_style, 0 },
+        { "GET", "/", portal_handle_root, 0, 0 },
+        { "GET", "/students", portal_handle_list, 0, 0 },
+        { "POST", "/students", portal_handle_add_student, PORTAL_BODY_MAX, HTTP_ROUTE_FORM },
+        { "GET", "/students/{}", portal_handle_student, 0, 0 },
+        { "POST", "/students/{}/grades", portal_handle_add_grade, PORTAL_BODY_MAX, HTTP_ROUTE_FORM },
+        { "GET", "/status", portal_handle_status, 0, 0 },
+        { "GET", "/static/style.css", portal_handle_style, 0, 0 },
         /* The grading service's own routes, under /api. */
-        { "GET", "/api/students", portal_handle_api, 0 },
-        { "POST", "/api/students", portal_handle_api, PORTAL_BODY_MAX },
-        { "GET", "/api/students/{}", portal_handle_api, 0 },
-        { "POST", "/api/students/{}/grades", portal_handle_api, PORTAL_BODY_MAX },
-        { "DELETE", "/api/students/{}/grades/{}", portal_handle_api, 0 },
-        { "GET", "/api/services", portal_handle_api_services, 0 },
+        { "GET", "/api/students", portal_handle_api, 0, 0 },
+        { "POST", "/api/students", portal_handle_api, PORTAL_BODY_MAX, 0 },
+        { "GET", "/api/students/{}", portal_handle_api, 0, 0 },
+        { "POST", "/api/students/{}/grades", portal_handle_api, PORTAL_BODY_MAX, 0 },
+        { "DELETE", "/api/students/{}/grades/{}", portal_handle_api, 0, 0 },
+        { "GET", "/api/services", portal_handle_api_services, 0, 0 },
 };
 
 static void status(char *buf, size_t size, void *userdata) {

@@ -163,10 +163,10 @@ static int handle_list(struct http_request *req, void *userdata) {
 }
 
 static const struct http_route routes[] = {
-        { "POST", "/services", handle_register, REGISTRATION_BODY_MAX },
-        { "DELETE", "/services", handle_deregister, REGISTRATION_BODY_MAX },
-        { "GET", "/services", handle_list, 0 },
-        { "GET", "/heartbeat", service_handle_heartbeat, 0 },
+        { "POST", "/services", handle_register, REGISTRATION_BODY_MAX, 0 },
+        { "DELETE", "/services", handle_deregister, REGISTRATION_BODY_MAX, HTTP_ROUTE_TEXT },
+        { "GET", "/services", handle_list, 0, 0 },
+        { "GET", "/heartbeat", service_handle_heartbeat, 0, 0 },
 };
 
 static void on_unit(const char *unit, const char *active, const char *sub, void *userdata) {

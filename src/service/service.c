@@ -197,8 +197,8 @@ int service_handle_heartbeat(struct http_request *req, void *userdata) {
 
 /* What every service that takes patches serves besides its own routes. */
 static const struct http_route patch_routes[] = {
-        { "GET", "/heartbeat", service_handle_heartbeat, 0 },
-        { "POST", "/services", providers_handle_patch, 64 * 1024 },
+        { "GET", "/heartbeat", service_handle_heartbeat, 0, 0 },
+        { "POST", "/services", providers_handle_patch, 64 * 1024, 0 },
 };
 
 int service_serve(struct service *s, const struct http_route *routes, size_t n_routes, void *userdata) {

@@ -233,10 +233,10 @@ expect_post "17 RequiredServices" 400 '"RequiredServices" must be a list of at m
 # --- DELETE, methods, paths
 expect "DELETE with an empty body" 400 "ServiceURL" -X DELETE -H 'Content-Type: text/plain' \
     --data-binary '' "$REGISTRY"
-expect "DELETE with only white space" 400 "ServiceURL" -X DELETE --data-binary $' \r\n' "$REGISTRY"
+expect "DELETE with only white space" 400 "ServiceURL" -X DELETE -H 'Content-Type: text/plain' --data-binary $' \r\n' "$REGISTRY"
 expect "DELETE of an unknown URL" 404 "no service registered at $NOWHERE/unknown" -X DELETE \
     -H 'Content-Type: text/plain' --data-binary "$NOWHERE/unknown" "$REGISTRY"
-expect "DELETE with a 1026-byte body" 400 "ServiceURL" -X DELETE --data-binary "$url513$url513" "$REGISTRY"
+expect "DELETE with a 1026-byte body" 400 "ServiceURL" -X DELETE -H 'Content-Type: text/plain' --data-binary "$url513$url513" "$REGISTRY"
 expect "PUT /services" 405 "not allowed" -X PUT -H 'Content-Type: application/json' \
     --data-binary "$(reg_json X $NOWHERE/x)" "$REGISTRY"
 allow=$(sed -n 's/^[Aa]llow: *//p' <<<"$HEADERS" | tr -s ', ' '\n' | grep . | sort | paste -sd' ')

@@ -70,14 +70,14 @@ check_eq "unsaved: replacing a registration under a new name is refused with 500
 check_eq "unsaved: the old registration stays, name and health" "Provider up" \
         "$(reg_field $PROVIDER ServiceName) $(reg_field $PROVIDER Health)"
 check_eq "unsaved: deregistering is refused with 500" 500 \
-        "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE --data-binary $PROVIDER "$REGISTRY")"
+        "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE -H 'Content-Type: text/plain' --data-binary $PROVIDER "$REGISTRY")"
 check_eq "unsaved: and the service stays listed" Provider "$(reg_field $PROVIDER ServiceName)"
 check_unchanged "unsaved: the state file is unchanged" "$state_before" "$(sha256sum < "$R/var/lib/dgo-registry/registry.json")"
 rm "$R/run/systemd/system/dgo-registry.service.d/ro.conf"
 ct_exec systemctl daemon-reload
 ct_exec systemctl restart dgo-registry.service
 check_eq "saved again: deregistering answers 200" 200 \
-        "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE --data-binary $PROVIDER "$REGISTRY")"
+        "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE -H 'Content-Type: text/plain' --data-binary $PROVIDER "$REGISTRY")"
 check_eq "saved again: and the service is gone" "" "$(reg_field $PROVIDER ServiceName)"
 check "saved again: and gone from the state file" \
         eval '! grep -q "$PROVIDER" "$R/var/lib/dgo-registry/registry.json"'

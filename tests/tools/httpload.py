@@ -81,7 +81,9 @@ def cmd_burst(args):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, args.connections + 100), hard))
     sel = selectors.DefaultSelector()
-    request = b"GET /heartbeat HTTP/1.1\r\nHost: burst\r\nConnection: close\r\n\r\n"
+    # The service's own name in Host: others are refused (docs/security.md).
+    host = "[%s]:%d" % (args.host, args.port) if ":" in args.host else "%s:%d" % (args.host, args.port)
+    request = b"GET /heartbeat HTTP/1.1\r\nHost: " + host.encode() + b"\r\nConnection: close\r\n\r\n"
     result = {"answered": {}, "closed": 0, "refused": 0, "open": 0}
     start = time.monotonic()
     deadline = start + args.timeout

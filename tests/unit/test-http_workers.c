@@ -88,10 +88,10 @@ static int handle_hang(struct http_request *req, void *userdata) {
 }
 
 static const struct http_route routes[] = {
-        { "GET", "/who", handle_who, 0 },
-        { "GET", "/shared", handle_shared, 0 },
-        { "GET", "/later", handle_later, 0 },
-        { "GET", "/hang", handle_hang, 0 },
+        { "GET", "/who", handle_who, 0, 0 },
+        { "GET", "/shared", handle_shared, 0, 0 },
+        { "GET", "/later", handle_later, 0, 0 },
+        { "GET", "/hang", handle_hang, 0, 0 },
 };
 
 /* ---- the client: HTTP/1.1 keep-alive over blocking sockets ---- */
@@ -118,7 +118,7 @@ static bool last_closing;              /* the last reply said "Connection: close
 static int get(int fd, const char *path, char *body, size_t size) {
         char req[128], buf[2048];
         size_t have = 0;
-        int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: test\r\n\r\n", path);
+        int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n", path, port);
 
         if (write(fd, req, (size_t) n) != n)
                 return -1;

@@ -125,8 +125,8 @@ static int handle_post(struct http_request *req, void *userdata) {
 }
 
 static const struct http_route routes[] = {
-        { "GET", "/students", handle_students, 0 },
-        { "POST", "/students/{}/grades", handle_post, 0 },
+        { "GET", "/students", handle_students, 0, 0 },
+        { "POST", "/students/{}/grades", handle_post, 0, 0 },
 };
 
 static void patch(const char *verb, const char *url) {

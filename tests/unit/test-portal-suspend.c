@@ -88,8 +88,8 @@ static int handle_silent(struct http_request *req, void *userdata) {
 }
 
 static const struct http_route routes[] = {
-        { "GET", "/later/{}", handle_later, 0 },
-        { "GET", "/silent", handle_silent, 0 },
+        { "GET", "/later/{}", handle_later, 0, 0 },
+        { "GET", "/silent", handle_silent, 0, 0 },
 };
 
 /* ---- the client ---- */

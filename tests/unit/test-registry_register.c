@@ -60,7 +60,7 @@ static void run(unsigned a, unsigned b, unsigned c, const char *registry_url) {
 }
 
 int main(void) {
-        static const struct http_route routes[] = { { "POST", "/services", handle_register, 0 } };
+        static const struct http_route routes[] = { { "POST", "/services", handle_register, 0, 0 } };
         struct http_server_config sc = { .routes = routes, .n_routes = 1 };
         struct http_server *server = NULL;
         unsigned port = 0;

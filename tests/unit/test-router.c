@@ -11,12 +11,12 @@
 static int h(struct http_request *r, void *u) { return 0; }
 
 static const struct http_route routes[] = {
-        { "GET", "/students", h, 0 },
-        { "POST", "/students", h, 0 },
-        { "GET", "/students/{}", h, 0 },
-        { "POST", "/students/{}/grades", h, 0 },
-        { "DELETE", "/students/{}/grades/{}", h, 0 },
-        { "GET", "/", h, 0 },
+        { "GET", "/students", h, 0, 0 },
+        { "POST", "/students", h, 0, 0 },
+        { "GET", "/students/{}", h, 0, 0 },
+        { "POST", "/students/{}/grades", h, 0, 0 },
+        { "DELETE", "/students/{}/grades/{}", h, 0, 0 },
+        { "GET", "/", h, 0, 0 },
 };
 #define N ELEMENTSOF(routes)
 
