@@ -148,9 +148,30 @@ void log_message_done(struct log_message *m) {
         m->json = NULL;
 }
 
+/* The length of the code point at S (LEN bytes left) if it is one that
+ * log_escape() writes as \uXXXX (into *CP), else 0: the C1 controls
+ * (U+0085, NEL, among them), the line and paragraph separators U+2028 and
+ * U+2029, and the bidirectional embeddings, overrides and isolates
+ * (U+202A-U+202E, U+2066-U+2069), which would reorder the rest of the line
+ * for whoever reads the file. */
+static size_t escaped_code_point(const unsigned char *s, size_t len, unsigned *cp) {
+        if (s[0] == 0xc2 && len >= 2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+                *cp = s[1];
+                return 2;
+        }
+        if (s[0] == 0xe2 && len >= 3 && (s[1] == 0x80 || s[1] == 0x81) && (s[2] & 0xc0) == 0x80) {
+                *cp = 0x2000u | (unsigned) (s[1] & 0x3f) << 6 | (s[2] & 0x3fu);
+                if ((*cp >= 0x2028 && *cp <= 0x202e) || (*cp >= 0x2066 && *cp <= 0x2069))
+                        return 3;
+        }
+        return 0;
+}
+
 size_t log_escape(const char *in, size_t len, char *out) {
         static const char hex[] = "0123456789abcdef";
         char *o = out;
+        unsigned cp;
+        size_t n;
 
         for (size_t i = 0; i < len; i++) {
                 unsigned char c = (unsigned char) in[i];
@@ -159,6 +180,19 @@ size_t log_escape(const char *in, size_t len, char *out) {
                 case '\n': *o++ = '\\'; *o++ = 'n'; break;
                 case '\r': *o++ = '\\'; *o++ = 'r'; break;
                 case '\t': *o++ = '\\'; *o++ = 't'; break;
+                case 0xc2:
+                case 0xe2:
+                        n = escaped_code_point((const unsigned char *) in + i, len - i, &cp);
+                        if (n == 0) {
+                                *o++ = (char) c;
+                                break;
+                        }
+                        *o++ = '\\';
+                        *o++ = 'u';
+                        for (int shift = 12; shift >= 0; shift -= 4)
+                                *o++ = hex[cp >> shift & 0xf];
+                        i += n - 1;
+                        break;
                 default:
                         if (c < 0x20 || c == 0x7f) {
                                 *o++ = '\\';

@@ -36,9 +36,13 @@ bool log_service_name_valid(const char *name, size_t len);
 int log_priority_from_name(const char *name);   /* -1 if unknown */
 const char *log_priority_name(int priority);
 
-/* Escape IN so it fits on one line: backslash, newline, CR, tab and every
- * other control byte become \\, \n, \r, \t and \xHH. OUT must hold
- * LOG_ESCAPED_MAX(len) bytes; returns the length written (NUL excluded). */
+/* Escape IN so it fits on one line and shows as it is: backslash, newline,
+ * CR, tab and every other C0 control byte and DEL become \\, \n, \r, \t
+ * and \xHH; every other line separator Unicode knows (U+0085 NEL and the
+ * rest of C1, U+2028, U+2029) and the bidirectional embeddings, overrides
+ * and isolates (U+202A-U+202E, U+2066-U+2069) become \uXXXX (4 lower-case
+ * hex digits). OUT must hold LOG_ESCAPED_MAX(len) bytes (no byte grows to
+ * more than 4); returns the length written (NUL excluded). */
 #define LOG_ESCAPED_MAX(len) (4 * (len) + 1)
 size_t log_escape(const char *in, size_t len, char *out);
 

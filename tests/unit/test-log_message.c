@@ -5,7 +5,8 @@
  * (empty, not UTF-8, invalid JSON, not an object, a missing or non-string
  * message, a bad service name or priority, a duplicate key, a NUL);
  * service names of 1 to 64 bytes; escaping of newlines, backslashes and
- * control bytes within its documented bound; the file's line format
+ * control bytes, and of U+0085, the rest of C1, U+2028, U+2029 and the
+ * bidirectional overrides as \uXXXX, within its documented bound; the file's line format
  * "TIMESTAMP SERVICE PRIORITY TEXT", always exactly one line. */
 #include <errno.h>
 #include <syslog.h>
@@ -102,6 +103,19 @@ static void test_escape_and_line(void) {
         log_escape(nul, 3, out);
         CHECK_STR(out, "x\\x00y");
 
+        /* issue 13: every other line separator Unicode knows, the C1
+         * controls and the bidirectional overrides and isolates as \uXXXX;
+         * VT and FF are C0 (\x0b, \x0c); other characters stay as they are */
+        const char seps[] = "a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9" "d\v\fe\xc2\x9b" "f\xe2\x80\xae" "g\xe2\x81\xa6"
+                            "h\xe2\x80\x8e\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xaa\xc2\xa0\xc3\xa9";
+        log_escape(seps, sizeof seps - 1, out);
+        CHECK_STR(out, "a\\u0085b\\u2028c\\u2029d\\x0b\\x0ce\\u009bf\\u202eg\\u2066"
+                       "h\xe2\x80\x8e\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xaa\xc2\xa0\xc3\xa9");
+        char nels[8], nels_out[LOG_ESCAPED_MAX(8)];
+        for (size_t i = 0; i < sizeof nels; i += 2)
+                nels[i] = (char) 0xc2, nels[i + 1] = (char) 0x85;
+        CHECK(log_escape(nels, sizeof nels, nels_out) == 3 * sizeof nels);      /* within the bound */
+
         /* the worst case fits the documented bound */
         char ctl[16], big[LOG_ESCAPED_MAX(16)];
         memset(ctl, 1, sizeof ctl);
@@ -119,6 +133,11 @@ static void test_escape_and_line(void) {
         CHECK_STR(line, "2026-11-28T07:10:00.123456Z GradingService notice two\\nlines\n");
         CHECK(len == strlen(line));
         CHECK(memchr(line, '\n', len) == line + len - 1);   /* exactly one line */
+        m.text = "one\xe2\x80\xa8two\xc2\x85three";
+        m.text_len = strlen(m.text);
+        char line2[LOG_LINE_MAX(32)];
+        log_format_line(&m, &ts, line2);
+        CHECK_STR(line2, "2026-11-28T07:10:00.123456Z GradingService notice one\\u2028two\\u0085three\n");
 
         CHECK(log_priority_from_name("debug") == LOG_DEBUG);
         CHECK(log_priority_from_name("nope") == -1);
