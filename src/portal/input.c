@@ -12,7 +12,8 @@
 #include "form.h"
 
 /* A text field: the form's value must have been readable, then the grading
- * service's rule (1 to MAX bytes, no control characters). */
+ * service's rule (1 to MAX bytes, not blank, no control characters or
+ * bidirectional overrides: dgo/grade.h). */
 static int text_check(const char *label, const struct form_field *f, size_t max, char *error, size_t error_size) {
         if (f->result == -ENOENT || f->result == 0) {
                 snprintf(error, error_size, "%s is required.", label);
@@ -22,7 +23,12 @@ static int text_check(const char *label, const struct form_field *f, size_t max,
                 snprintf(error, error_size, "%s %s.", label, form_strerror(f->result));
                 return -EINVAL;
         }
-        if (!text_field_valid(f->value, (size_t) f->result, max)) {
+        int r = text_field_check(f->value, (size_t) f->result, max);
+        if (r == -ENODATA || r == -EBADMSG) {
+                snprintf(error, error_size, "%s %s.", label, text_field_problem(r));
+                return -EINVAL;
+        }
+        if (r < 0) {
                 snprintf(error, error_size, "%s must be at most %zu bytes of text, without control characters.",
                          label, max);
                 return -EINVAL;

@@ -57,7 +57,7 @@ static int name_parse(const char *s, char *out, char *error, size_t error_size) 
                 return -EINVAL;
         }
         if (r < 0) {
-                snprintf(error, error_size, "The name to search for holds a control character.");
+                snprintf(error, error_size, "The name to search for %s.", text_field_problem(r));
                 return -EINVAL;
         }
         memcpy(out, s, len);
