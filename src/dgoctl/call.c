@@ -108,7 +108,9 @@ int dgoctl_call(const struct dgoctl *ctl, const char *who, const char *method, c
         }
         if (body && !(text = json_dumps(body, JSON_COMPACT)))
                 return dgoctl_error(DGOCTL_EXIT_FAILED, "out of memory");
-        if (sync_http_request(method, url, text, ctl->timeout, &a) < 0)
+        /* The portal's API takes an API token (dgoctl token add NAME). */
+        if (sync_http_request(method, url, text, strcmp(who, "portal") == 0 ? ctl->token : NULL, ctl->timeout,
+                              &a) < 0)
                 return dgoctl_error(DGOCTL_EXIT_UNREACHABLE, "cannot reach the %s at %s: %s", who, base, a.error);
         if (a.status < 200 || a.status > 299) {
                 const char *e = error_text(&a, &holder);
@@ -116,6 +118,10 @@ int dgoctl_call(const struct dgoctl *ctl, const char *who, const char *method, c
                  * behind it does not answer: unreachable too. */
                 code = a.status == 502 || a.status == 503 || a.status == 504 ? DGOCTL_EXIT_UNREACHABLE
                                                                             : DGOCTL_EXIT_FAILED;
+                if (a.status == 401 && strcmp(who, "portal") == 0)
+                        return dgoctl_error(code, "%s %s: the portal wants an API token%s: create one with "
+                                            "'dgoctl token add NAME' and give it in $DGO_TOKEN", method, path,
+                                            ctl->token ? " (the one in $DGO_TOKEN is not valid)" : "");
                 return dgoctl_error(code, "%s %s: the %s answered %ld%s%s", method, path, who, a.status,
                                     e ? ": " : "", e ? e : "");
         }

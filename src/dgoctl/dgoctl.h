@@ -15,6 +15,7 @@ struct dgoctl {
         double timeout;                 /* seconds, every request */
         bool no_color;
         bool color;                     /* decided once the options are read */
+        const char *token;              /* $DGO_TOKEN: the portal's API token, or NULL */
 };
 
 /* The global options, accepted before and after the command. */
@@ -39,6 +40,8 @@ enum {
         OPT_SCORE,
         OPT_STORE,
         OPT_FORCE,
+        OPT_DIR,
+        OPT_PASSWORD_STDIN,
         OPT_COMMAND_BASE,
 };
 
@@ -89,6 +92,8 @@ int cmd_student(struct dgoctl *ctl, int argc, char **argv);
 int cmd_grade(struct dgoctl *ctl, int argc, char **argv);
 int cmd_backup(struct dgoctl *ctl, int argc, char **argv);
 int cmd_restore(struct dgoctl *ctl, int argc, char **argv);
+int cmd_teacher(struct dgoctl *ctl, int argc, char **argv);
+int cmd_token(struct dgoctl *ctl, int argc, char **argv);
 
 /* The grading service's database (its StateDirectory=), --store's default. */
 #define DGOCTL_STORE "/var/lib/dgo-grading/gradebook.db"

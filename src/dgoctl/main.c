@@ -31,6 +31,9 @@ static const char main_help[] =
         "                               add a grade through the portal's API\n"
         "  backup FILE [--force]        copy the grade book while the service runs\n"
         "  restore FILE                 check FILE, then make it the grade book\n"
+        "  teacher add|passwd|remove|list [NAME]\n"
+        "                               the teachers who may log in to the portal\n"
+        "  token add|remove|list [NAME] API tokens for the portal's /api\n"
         "\n"
         "Options (before or after the command):\n"
         "      --registry URL     the registry (default: $DGO_REGISTRY or\n"
@@ -41,6 +44,9 @@ static const char main_help[] =
         "      --no-color         no colours (also: NO_COLOR set, or not a terminal)\n"
         "  -h, --help             show this help; COMMAND --help for a command's\n"
         "      --version          show the version\n"
+        "\n"
+        "Environment: DGO_TOKEN, an API token (dgoctl token add NAME), for the\n"
+        "commands that use the portal's API (students, student, grade add).\n"
         "\n"
         "Exit status:\n"
         "  0  done\n"
@@ -67,6 +73,8 @@ static const struct {
         { "grade", cmd_grade },
         { "backup", cmd_backup },
         { "restore", cmd_restore },
+        { "teacher", cmd_teacher },
+        { "token", cmd_token },
 };
 
 /* $NAME if set and not empty, else DEFAULT, checked as --OPTION would be. */
@@ -92,6 +100,9 @@ static int run(struct dgoctl *ctl, int argc, char **argv) {
                 code = url_from_env("DGO_PORTAL", DEFAULT_PORTAL, false, &ctl->portal);
         if (code != DGOCTL_CONTINUE)
                 return code;
+        ctl->token = getenv("DGO_TOKEN");
+        if (ctl->token && !*ctl->token)
+                ctl->token = NULL;
 
         /* "+": stop at the command; what follows it is the command's. */
         while ((c = getopt_long(argc, argv, "+h", globals, NULL)) != -1) {
@@ -109,7 +120,7 @@ static int run(struct dgoctl *ctl, int argc, char **argv) {
         }
         if (optind >= argc)
                 return dgoctl_usage_error(NULL, "no command given (status, services, logs, students, student, grade, "
-                                          "backup, restore)");
+                                          "backup, restore, teacher, token)");
         if (strcmp(argv[optind], "help") == 0) {
                 fputs(main_help, stdout);
                 return dgoctl_flush();

@@ -46,8 +46,8 @@ DEFINE_POINTER_CLEANUP(struct curl_slist *, curl_slist_free_all)
 
 /* H made ready for METHOD URL, its headers in *HEADERS (the caller's to
  * free). 0, or -ENOMEM when libcurl refused a setting. */
-static int setup(CURL *h, const char *method, const char *url, const char *json_body, long timeout_ms,
-                 struct sink *sink, struct curl_slist **headers) {
+static int setup(CURL *h, const char *method, const char *url, const char *json_body, const char *token,
+                 long timeout_ms, struct sink *sink, struct curl_slist **headers) {
         SET(h, CURLOPT_URL, url);
         SET(h, CURLOPT_CUSTOMREQUEST, method);
         SET(h, CURLOPT_PROTOCOLS_STR, "http");
@@ -70,12 +70,23 @@ static int setup(CURL *h, const char *method, const char *url, const char *json_
                 SET(h, CURLOPT_POSTFIELDS, json_body);
                 SET(h, CURLOPT_POSTFIELDSIZE, (long) strlen(json_body));
         }
+        if (token) {
+                _cleanup_free_ char *line = NULL;
+                struct curl_slist *more;
+                if (asprintf(&line, "Authorization: Bearer %s", token) < 0)
+                        return -ENOMEM;
+                more = curl_slist_append(*headers, line);
+                explicit_bzero(line, strlen(line));
+                if (!more)
+                        return -ENOMEM;
+                *headers = more;
+        }
         SET(h, CURLOPT_HTTPHEADER, *headers);
         return 0;
 }
 
-int sync_http_request(const char *method, const char *url, const char *json_body, double timeout_sec,
-                      struct http_answer *answer) {
+int sync_http_request(const char *method, const char *url, const char *json_body, const char *token,
+                      double timeout_sec, struct http_answer *answer) {
         _cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
         _cleanup_(curl_easy_cleanupp) CURL *h = NULL;
         _cleanup_free_ char *body = NULL;
@@ -87,7 +98,7 @@ int sync_http_request(const char *method, const char *url, const char *json_body
         if (timeout_ms < 1)
                 timeout_ms = 1;
         h = curl_easy_init();
-        if (!h || setup(h, method, url, json_body, timeout_ms, &sink, &headers) < 0) {
+        if (!h || setup(h, method, url, json_body, token, timeout_ms, &sink, &headers) < 0) {
                 snprintf(answer->error, sizeof answer->error, "libcurl could not be set up");
                 return -ENOMEM;
         }

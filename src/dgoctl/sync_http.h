@@ -14,9 +14,10 @@ struct http_answer {
         char error[256];                /* why there was no answer */
 };
 
-/* METHOD URL, with JSON_BODY as application/json if not NULL. 0 when an
- * answer came (whatever its status), -EHOSTUNREACH-like < 0 when none did
+/* METHOD URL, with JSON_BODY as application/json if not NULL, and
+ * "Authorization: Bearer TOKEN" if TOKEN is not NULL. 0 when an answer came
+ * (whatever its status), -EHOSTUNREACH-like < 0 when none did
  * (ANSWER->error says why). Free with http_answer_clear(). */
-int sync_http_request(const char *method, const char *url, const char *json_body, double timeout_sec,
-                      struct http_answer *answer);
+int sync_http_request(const char *method, const char *url, const char *json_body, const char *token,
+                      double timeout_sec, struct http_answer *answer);
 void http_answer_clear(struct http_answer *answer);

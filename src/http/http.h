@@ -6,6 +6,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "router.h"
@@ -37,6 +38,11 @@ const char *http_request_query(const struct http_request *req, const char *key);
 const char *http_request_body(const struct http_request *req, size_t *len);
 /* The media type of the body, lower-cased and without parameters: "application/json". */
 void http_request_media_type(const struct http_request *req, char *buf, size_t size);
+/* The client's address as text ("127.0.0.1", "::1"; "local" for a Unix
+ * socket, "" when unknown), into BUF (at least 64 bytes). */
+void http_request_peer(const struct http_request *req, char *buf, size_t size);
+/* Did the request come over TLS? */
+bool http_request_tls(const struct http_request *req);
 
 int http_reply(struct http_request *req, unsigned status, const char *content_type,
                const void *body, size_t len);

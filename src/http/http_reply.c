@@ -1,6 +1,7 @@
 /* http_reply.c - what a handler reads of its request and how it answers
  * (http.h): the accessors, the replies, and the shared replies counted
  * across threads. */
+#include <arpa/inet.h>
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "http.h"
 #include "http_request.h"
@@ -51,6 +53,28 @@ void http_request_media_type(const struct http_request *req, char *buf, size_t s
                         buf[n] = (char) tolower((unsigned char) ct[n]);
         }
         buf[n] = '\0';
+}
+
+void http_request_peer(const struct http_request *req, char *buf, size_t size) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->connection,
+                                                                      MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+        assert(size >= 64);
+        buf[0] = '\0';
+        if (!sa)
+                return;
+        if (sa->sa_family == AF_INET)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *) (const void *) sa)->sin_addr, buf, (socklen_t) size);
+        else if (sa->sa_family == AF_INET6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) (const void *) sa)->sin6_addr, buf,
+                          (socklen_t) size);
+        else if (sa->sa_family == AF_UNIX)
+                snprintf(buf, size, "local");
+}
+
+bool http_request_tls(const struct http_request *req) {
+        return MHD_get_connection_info(req->connection, MHD_CONNECTION_INFO_GNUTLS_SESSION) != NULL;
 }
 
 /* On every reply: no browser may guess a type other than the one it says

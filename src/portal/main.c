@@ -15,6 +15,7 @@
 #include "config.h"
 #include "http/http.h"
 #include "basic/log.h"
+#include "basic/clock.h"
 #include "basic/loop.h"
 #include "basic/macros.h"
 #include "portal.h"
@@ -22,21 +23,39 @@
 
 #define STYLE_MAX (256 * 1024)
 
+/* Every page but /login and /static needs a session, the API a session
+ * with its CSRF header or an API token (login.h): HANDLER behind its guard. */
+#define GUARDED(guard, handler)                                                 \
+        static int guard##_##handler(struct http_request *req, void *userdata) { \
+                return portal_##guard##_guard(req, userdata, portal_handle_##handler); \
+        }
+GUARDED(page, root)
+GUARDED(page, list)
+GUARDED(page, add_student)
+GUARDED(page, student)
+GUARDED(page, add_grade)
+GUARDED(page, status)
+GUARDED(api, api)
+GUARDED(api, api_services)
+
 static const struct http_route routes[] = {
-        { "GET", "/", portal_handle_root, 0, 0 },
-        { "GET", "/students", portal_handle_list, 0, 0 },
-        { "POST", "/students", portal_handle_add_student, PORTAL_BODY_MAX, HTTP_ROUTE_FORM },
-        { "GET", "/students/{}", portal_handle_student, 0, 0 },
-        { "POST", "/students/{}/grades", portal_handle_add_grade, PORTAL_BODY_MAX, HTTP_ROUTE_FORM },
-        { "GET", "/status", portal_handle_status, 0, 0 },
+        { "GET", "/login", portal_handle_login_page, 0, 0 },
+        { "POST", "/login", portal_handle_login, PORTAL_BODY_MAX, HTTP_ROUTE_FORM },
+        { "POST", "/logout", portal_handle_logout, PORTAL_BODY_MAX, HTTP_ROUTE_FORM },
+        { "GET", "/", page_root, 0, 0 },
+        { "GET", "/students", page_list, 0, 0 },
+        { "POST", "/students", page_add_student, PORTAL_BODY_MAX, HTTP_ROUTE_FORM },
+        { "GET", "/students/{}", page_student, 0, 0 },
+        { "POST", "/students/{}/grades", page_add_grade, PORTAL_BODY_MAX, HTTP_ROUTE_FORM },
+        { "GET", "/status", page_status, 0, 0 },
         { "GET", "/static/style.css", portal_handle_style, 0, 0 },
         /* The grading service's own routes, under /api. */
-        { "GET", "/api/students", portal_handle_api, 0, 0 },
-        { "POST", "/api/students", portal_handle_api, PORTAL_BODY_MAX, 0 },
-        { "GET", "/api/students/{}", portal_handle_api, 0, 0 },
-        { "POST", "/api/students/{}/grades", portal_handle_api, PORTAL_BODY_MAX, 0 },
-        { "DELETE", "/api/students/{}/grades/{}", portal_handle_api, 0, 0 },
-        { "GET", "/api/services", portal_handle_api_services, 0, 0 },
+        { "GET", "/api/students", api_api, 0, 0 },
+        { "POST", "/api/students", api_api, PORTAL_BODY_MAX, 0 },
+        { "GET", "/api/students/{}", api_api, 0, 0 },
+        { "POST", "/api/students/{}/grades", api_api, PORTAL_BODY_MAX, 0 },
+        { "DELETE", "/api/students/{}/grades/{}", api_api, 0, 0 },
+        { "GET", "/api/services", api_api_services, 0, 0 },
 };
 
 static void status(char *buf, size_t size, void *userdata) {
@@ -60,18 +79,38 @@ static void usage(FILE *f) {
                 "  -l, --listen ADDR     listen on ADDR when not socket-activated\n"
                 "      --templates DIR   the page templates (default: %s/templates)\n"
                 "      --static DIR      the stylesheet's directory (default: %s/static)\n"
+                "      --accounts DIR    the teachers and API tokens dgoctl writes (default:\n"
+                "                        $STATE_DIRECTORY or " ACCOUNTS_DIR_DEFAULT ")\n"
+                "      --session-idle SEC  a session ends after SEC without a request (1800)\n"
+                "      --session-max SEC   and SEC after the login at the latest (43200)\n"
                 "      --registry URL    register there (default: $DGO_REGISTRY or\n"
                 "                        " REGISTRY_URL_DEFAULT ")\n"
                 "  -h, --help            show this help\n"
                 "      --version         show the version\n", DGO_DATADIR, DGO_DATADIR);
 }
 
-enum { OPT_TEMPLATES = SERVICE_OPT_FIRST, OPT_STATIC };
+enum { OPT_TEMPLATES = SERVICE_OPT_FIRST, OPT_STATIC, OPT_ACCOUNTS, OPT_SESSION_IDLE, OPT_SESSION_MAX };
+
+/* Seconds, 1 to 10 years' worth, into usec. */
+static int parse_seconds(const char *arg, uint64_t *ret) {
+        char *end;
+        unsigned long long s;
+
+        errno = 0;
+        s = strtoull(arg, &end, 10);
+        if (errno != 0 || end == arg || *end || arg[0] == '-' || s < 1 || s > 10ULL * 366 * 86400)
+                return -EINVAL;
+        *ret = (uint64_t) s * USEC_PER_SEC;
+        return 0;
+}
 
 static int on_option(int opt, const char *arg, void *userdata) {
         struct portal *p = userdata;
-        char **field = opt == OPT_TEMPLATES ? &p->templates_dir : opt == OPT_STATIC ? &p->static_dir : NULL;
+        char **field = opt == OPT_TEMPLATES ? &p->templates_dir : opt == OPT_STATIC ? &p->static_dir :
+                       opt == OPT_ACCOUNTS ? &p->login.dir : NULL;
 
+        if (opt == OPT_SESSION_IDLE || opt == OPT_SESSION_MAX)
+                return parse_seconds(arg, opt == OPT_SESSION_IDLE ? &p->login.idle : &p->login.max);
         return field ? service_set_string(field, arg) : -EINVAL;
 }
 
@@ -106,6 +145,9 @@ static int setup(struct portal *p) {
         r = templates_load(&p->templates, p->templates_dir);
         if (r < 0)
                 return r;
+        r = login_setup(p);
+        if (r < 0)
+                return r;
         r = load_style(p);
         if (r < 0)
                 return r;
@@ -122,6 +164,7 @@ static int setup(struct portal *p) {
  * client cancels them), while the server that resumes them still exists. */
 static void portal_done(struct portal *p) {
         upstream_shutdown(p->grading);
+        login_done(&p->login);
         registry_client_free(p->registry);
         service_close(&p->service);
         portal_flights_free(p);
@@ -163,12 +206,16 @@ int main(int argc, char **argv) {
         static const struct option options[] = {
                 { "templates", required_argument, NULL, OPT_TEMPLATES },
                 { "static", required_argument, NULL, OPT_STATIC },
+                { "accounts", required_argument, NULL, OPT_ACCOUNTS },
+                { "session-idle", required_argument, NULL, OPT_SESSION_IDLE },
+                { "session-max", required_argument, NULL, OPT_SESSION_MAX },
                 { NULL, 0, NULL, 0 }
         };
         _cleanup_(portal_done) struct portal p = { 0 };
         struct service_args args;
         int r;
 
+        login_init(&p.login);
         r = service_parse_args(argc, argv, "dgo-portal", options, NULL, on_option, &p, usage, &args);
         if (r != 0)
                 return r > 0 ? 0 : 1;

@@ -29,8 +29,7 @@ struct view_req {
         struct flight_waiter waiter;
         struct portal *p;
         struct http_request *req;
-        char token[CSRF_TOKEN_LEN + 1];
-        bool new_token;                         /* no valid cookie came: set one */
+        char token[CSRF_TOKEN_LEN + 1];         /* the session's CSRF token; "" without one */
         long id;                                /* the student, on student pages */
         struct listing_query query;             /* the page of the list, on list pages */
         unsigned long last_page;                /* of the list, when the one asked for is past it */
@@ -49,15 +48,11 @@ static struct view_req *view_req_new(struct portal *p, struct http_request *req)
         v->p = p;
         v->req = req;
         v->query.page = 1;
-        if (!csrf_from_cookie(http_request_header(req, "Cookie"), v->token)) {
-                int r = csrf_token_new(v->token);
-                if (r < 0) {
-                        log_error_errno(r, "Cannot make a CSRF token");
-                        free(v);
-                        return NULL;
-                }
-                v->new_token = true;
-        }
+        /* The session's own token (the guard let only requests with a
+         * session through; none: forms carry an empty one, never accepted). */
+        struct session *s = portal_session(p, req);
+        if (s)
+                memcpy(v->token, s->csrf, sizeof v->token);
         return v;
 }
 
@@ -70,28 +65,22 @@ static void view_req_free(struct view_req *v) {
 
 DEFINE_POINTER_CLEANUP(struct view_req *, view_req_free)
 
-/* The same headers on every page. */
-static void page_headers(struct view_req *v) {
-        if (v->new_token) {
-                char cookie[CSRF_SET_COOKIE_MAX];
-                csrf_set_cookie(v->token, cookie, sizeof cookie);
-                http_reply_header(v->req, "Set-Cookie", cookie);
-        }
-        /* The pages hold per-visitor tokens and always-fresh data. */
-        http_reply_header(v->req, "Cache-Control", "no-store");
+void portal_page_headers(struct http_request *req) {
+        /* The pages hold per-session tokens and always-fresh data. */
+        http_reply_header(req, "Cache-Control", "no-store");
         /* Should escaping ever miss, no injected script or style would run. */
-        http_reply_header(v->req, "Content-Security-Policy",
+        http_reply_header(req, "Content-Security-Policy",
                           "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'");
 }
 
 static void reply_page(struct view_req *v, unsigned status, const struct page *pg) {
         size_t len;
-        char *text = page_fill(pg, v->token, CSRF_TOKEN_LEN, &len);
+        char *text = page_fill(pg, v->token, strlen(v->token), &len);
 
         /* On failure no reply is made: resuming then answers 500. */
         if (!text || http_reply_take(v->req, status, "text/html; charset=utf-8", text, len) < 0)
                 return;
-        page_headers(v);
+        portal_page_headers(v->req);
         v->p->pages++;
 }
 
@@ -363,9 +352,10 @@ static bool form_acceptable(struct view_req *v, const char *csrf, int csrf_len) 
                 reply_error(v, 415, "Not a form", "The portal takes forms as " FORM_MEDIA_TYPE ".");
                 return false;
         }
-        if (csrf_len < 0 || !csrf_check(http_request_header(v->req, "Cookie"), csrf, (size_t) csrf_len)) {
+        if (csrf_len < 0 || !csrf_token_valid(csrf, (size_t) csrf_len) || !csrf_token_valid(v->token, strlen(v->token)) ||
+            !secret_equal(csrf, v->token)) {
                 reply_error(v, 403, "Form expired",
-                            "The form did not come with this browser's security token (it may be from an "
+                            "The form did not come with this session's security token (it may be from an "
                             "older page, or from another site). Open the page again and send the form from there.");
                 return false;
         }

@@ -6,6 +6,7 @@
 
 #include "flight.h"
 #include "flights.h"
+#include "login.h"
 #include "http/router.h"
 #include "service/service.h"
 #include "upstream.h"
@@ -30,6 +31,7 @@ struct portal {
         struct flight_set lists;                /* GET /students?offset=...: a page of the list */
         struct flight_set students;             /* GET /students/{id} */
         unsigned long long pages, api;
+        struct login login;                     /* teachers, tokens, sessions */
 };
 
 /* pages.c: the HTML pages and their forms. */
@@ -41,6 +43,8 @@ int portal_handle_add_student(struct http_request *req, void *userdata);
 int portal_handle_add_grade(struct http_request *req, void *userdata);
 int portal_handle_status(struct http_request *req, void *userdata);
 void portal_flights_free(struct portal *p);
+/* The headers of every HTML page: no caching, the Content-Security-Policy. */
+void portal_page_headers(struct http_request *req);
 
 /* gateway.c: /api/... relayed to the GradingService and the registry. */
 int portal_handle_api(struct http_request *req, void *userdata);

@@ -185,6 +185,16 @@ int tmpl_load_in_layout(const char *layout_path, const char *path, struct tmpl *
         return parse_logged(path, text, len, ret);
 }
 
+int tmpl_load(const char *path, struct tmpl **ret) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r = read_template(path, &text, &len);
+
+        if (r < 0)
+                return r;
+        return parse_logged(path, text, len, ret);
+}
+
 void tmpl_free(struct tmpl *t) {
         if (!t)
                 return;

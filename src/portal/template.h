@@ -50,6 +50,8 @@ int tmpl_parse(const char *text, size_t len, struct tmpl **ret, char *error, siz
 int tmpl_compose(const char *layout, const char *page, struct buf *out, char *error, size_t error_size);
 /* The file PATH in the layout file LAYOUT_PATH, parsed; logs what was wrong. */
 int tmpl_load_in_layout(const char *layout_path, const char *path, struct tmpl **ret);
+/* The file PATH, a whole page of its own (no layout), parsed; logs what was wrong. */
+int tmpl_load(const char *path, struct tmpl **ret);
 void tmpl_free(struct tmpl *t);
 
 /* Append the template to OUT with VARS (the first of a name counts).

@@ -27,7 +27,11 @@ int templates_load(struct templates *t, const char *dir) {
                         return r;
                 }
         }
-        return 0;
+        snprintf(path, sizeof path, "%s/login.html", dir);
+        r = tmpl_load(path, &t->login);
+        if (r < 0)
+                templates_free(t);
+        return r;
 }
 
 void templates_free(struct templates *t) {
@@ -35,6 +39,7 @@ void templates_free(struct templates *t) {
         tmpl_free(t->student);
         tmpl_free(t->status);
         tmpl_free(t->error);
+        tmpl_free(t->login);
         *t = (struct templates) { 0 };
 }
 
@@ -314,6 +319,7 @@ int view_status(const struct templates *t, const json_t *services, const char *r
                 const struct tmpl_var vars[] = {
                         { "services", TMPL_HTML, table_html },
                         { "registry", TMPL_TEXT, registry_url },
+                        { "csrf", TMPL_SLOT, NULL },
                 };
                 r = page_render(t->status, vars, ELEMENTSOF(vars), ret);
         }
@@ -328,8 +334,28 @@ int view_error(const struct templates *t, unsigned status, const char *title, co
                 { "status", TMPL_TEXT, status_text },
                 { "title", TMPL_TEXT, title },
                 { "message", TMPL_TEXT, message },
+                { "csrf", TMPL_SLOT, NULL },
         };
 
         snprintf(status_text, sizeof status_text, "%u", status);
         return page_render(t->error, vars, ELEMENTSOF(vars), ret);
+}
+
+int view_login(const struct templates *t, const char *error, const char *name, struct page **ret) {
+        struct buf b = { 0 };
+        char *error_html;
+        int r = 0;
+
+        error_fragment(&b, error);
+        error_html = fragment(&b, &r);
+        if (!error_html)
+                return r < 0 ? r : -ENOMEM;
+        const struct tmpl_var vars[] = {
+                { "error", TMPL_HTML, error_html },
+                { "name", TMPL_TEXT, name ? name : "" },
+                { "csrf", TMPL_SLOT, NULL },
+        };
+        r = page_render(t->login, vars, ELEMENTSOF(vars), ret);
+        free(error_html);
+        return r;
 }

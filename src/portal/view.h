@@ -16,9 +16,11 @@
 
 struct templates {
         struct tmpl *students, *student, *status, *error;
+        struct tmpl *login;             /* a page of its own: no navigation, no logout */
 };
 
-/* Load DIR/students.html, student.html, status.html, error.html. */
+/* Load DIR/students.html, student.html, status.html, error.html (each in
+ * DIR/layout.html) and DIR/login.html. */
 int templates_load(struct templates *t, const char *dir);
 void templates_free(struct templates *t);
 
@@ -46,6 +48,9 @@ int view_student(const struct templates *t, const json_t *student, const struct 
                  struct page **ret);
 /* The registry's GET /services. -EINVAL when SERVICES is not a list. */
 int view_status(const struct templates *t, const json_t *services, const char *registry_url, struct page **ret);
+/* The login page: ERROR (a sentence, or NULL) above the form, NAME typed
+ * in again; the form's CSRF token is a slot. */
+int view_login(const struct templates *t, const char *error, const char *name, struct page **ret);
 /* An error page: STATUS, a short TITLE, a MESSAGE. */
 int view_error(const struct templates *t, unsigned status, const char *title, const char *message,
                struct page **ret);

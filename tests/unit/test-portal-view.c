@@ -3,7 +3,8 @@
  * averages, that every value from the data is escaped, and a page of the
  * student list: "Students 101–200 of 250", "Page 2 of 3", the links to the
  * other pages (with the search in them), and the search box with what was
- * searched for, escaped. */
+ * searched for, escaped; every page in the layout has the logout form
+ * (its CSRF token a slot), the login page is one of its own. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,7 @@ static void test_students(void) {
         CHECK_HAS(t, "name=\"FirstName\"");
         CHECK_HAS(t, "name=\"LastName\"");
         CHECK_HAS(t, "<input type=\"hidden\" name=\"csrf\" value=\"\">");
-        CHECK(p && p->n_slots == 1);
+        CHECK(p && p->n_slots == 2);    /* the form's and the layout's logout form's */
         CHECK(t && !strstr(t, "class=\"error\""));
         CHECK(t && !strstr(t, "{{"));
         page_free(p);
@@ -182,7 +183,7 @@ static void test_student_pages(void) {
         CHECK(t && strstr(t, "id=\"search\"") < strstr(t, "id=\"students\""));
         CHECK(t && !strstr(t, "clear-search"));
         CHECK_HAS(t, "<form id=\"add-student\" method=\"post\" action=\"/students\">");
-        CHECK(p && p->n_slots == 1);
+        CHECK(p && p->n_slots == 2);
         CHECK(t && !strstr(t, "{{"));
         page_free(p);
 
@@ -312,7 +313,28 @@ static void test_status_and_error(void) {
         CHECK_HAS(t, "<h1>Grading &lt;service&gt; unavailable</h1>");
         CHECK_HAS(t, "<p class=\"error\" role=\"alert\" id=\"error-message\">No provider &amp; no luck.</p>");
         CHECK_HAS(t, "HTTP status 503.");
-        CHECK(p && p->n_slots == 0);
+        CHECK(p && p->n_slots == 1);    /* the logout form's */
+        CHECK_HAS(t, "<form id=\"logout\" method=\"post\" action=\"/logout\">");
+        page_free(p);
+}
+
+/* The login page: a page of its own (no navigation, no logout), its form
+ * with the token's slot, the name typed shown again escaped, the error. */
+static void test_login(void) {
+        struct page *p = NULL;
+        const char *t;
+
+        CHECK(view_login(&templates, NULL, NULL, &p) == 0);
+        t = p ? p->text : NULL;
+        CHECK_HAS(t, "<form id=\"login\" method=\"post\" action=\"/login\">");
+        CHECK_HAS(t, "name=\"password\" type=\"password\"");
+        CHECK(t && !strstr(t, "/logout") && !strstr(t, "class=\"error\""));
+        CHECK(p && p->n_slots == 1);
+        page_free(p);
+        CHECK(view_login(&templates, "Wrong name or password.", "<b>x", &p) == 0);
+        t = p ? p->text : NULL;
+        CHECK_HAS(t, "<p class=\"error\" role=\"alert\">Wrong name or password.</p>");
+        CHECK_HAS(t, "value=\"&lt;b&gt;x\"");
         page_free(p);
 }
 
@@ -327,6 +349,7 @@ int main(int argc, char **argv) {
         test_formats();
         test_students();
         test_student_pages();
+        test_login();
         test_student();
         test_status_and_error();
         templates_free(&templates);
