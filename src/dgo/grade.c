@@ -153,11 +153,17 @@ const char *text_field_problem(int r) {
 int text_field_from_json(const json_t *j, const char *key, size_t max, char **ret,
                          char *error, size_t error_size) {
         const json_t *v = json_object_get(j, key);
+        int r = json_is_string(v) ? text_field_check(json_string_value(v), json_string_length(v), max) : -EINVAL;
 
-        if (!json_is_string(v) || !text_field_valid(json_string_value(v), json_string_length(v), max) ||
-            strlen(json_string_value(v)) != json_string_length(v)) {
-                snprintf(error, error_size, "\"%s\" must be text of 1 to %zu bytes without control characters, "
-                         "bidirectional overrides or only spaces", key, max);
+        /* Blank text and bidirectional overrides are named; the rest is the
+         * rule as it always read. */
+        if (r == -EBADMSG || (r == -ENODATA && json_string_length(v) > 0)) {
+                snprintf(error, error_size, "\"%s\" %s", key, text_field_problem(r));
+                return -EINVAL;
+        }
+        if (r < 0 || strlen(json_string_value(v)) != json_string_length(v)) {
+                snprintf(error, error_size, "\"%s\" must be text of 1 to %zu bytes without control characters",
+                         key, max);
                 return -EINVAL;
         }
         *ret = strdup(json_string_value(v));

@@ -184,10 +184,20 @@ static void test_shared_rules(void) {
                 char error[256], *title = NULL;
                 json_t *j = json_pack("{s:s}", "Title", "\xe2\x80\xae" "evil");
                 CHECK(text_field_from_json(j, "Title", GB_TITLE_MAX, &title, error, sizeof error) == -EINVAL);
-                CHECK(strstr(error, "bidirectional overrides") != NULL && title == NULL);
+                CHECK_STR(error, "\"Title\" holds a bidirectional override (U+202A to U+202E, U+2066 to U+2069)");
+                CHECK(title == NULL);
                 json_decref(j);
                 j = json_pack("{s:s}", "Title", "  ");
                 CHECK(text_field_from_json(j, "Title", GB_TITLE_MAX, &title, error, sizeof error) == -EINVAL);
+                CHECK_STR(error, "\"Title\" is empty or only spaces");
+                json_decref(j);
+                j = json_pack("{s:s}", "Title", "a\xe2\x80\xa8" "b");
+                CHECK(text_field_from_json(j, "Title", GB_TITLE_MAX, &title, error, sizeof error) == -EINVAL);
+                CHECK_STR(error, "\"Title\" must be text of 1 to 100 bytes without control characters");
+                json_decref(j);
+                j = json_pack("{s:s}", "Title", "");
+                CHECK(text_field_from_json(j, "Title", GB_TITLE_MAX, &title, error, sizeof error) == -EINVAL);
+                CHECK_STR(error, "\"Title\" must be text of 1 to 100 bytes without control characters");
                 json_decref(j);
         }
         /* rows already stored keep loading under the rule they were written with */
