@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 # With the registry there, as in the real system, dgo-register is done at once.
 ct_exec systemctl start dgo-registry.socket dgo-log.socket
 wait_until 5 ss -Hltn "sport = :4000"
-curl -s -o /dev/null --data-binary '[Warmup] - start' http://127.0.0.1:4000/log
+curl -s -o /dev/null -H 'Content-Type: text/plain' --data-binary '[Warmup] - start' http://127.0.0.1:4000/log
 
 log_pid=$(box_main_pid dgo-log.service) journald_pid=$(box_main_pid systemd-journald.service)
 wrk_run http://127.0.0.1:4000/log bench/log-post.lua "$log_pid" "$journald_pid"

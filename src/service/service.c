@@ -20,7 +20,7 @@
 #include "http/http_client.h"
 #include "auth.h"
 
-enum { OPT_VERSION = 0x100, OPT_REGISTRY };
+enum { OPT_VERSION = 0x100, OPT_REGISTRY, OPT_ALLOW_HOST, OPT_NO_ANONYMOUS };
 
 static int parse_args(int argc, char **argv, const char *ident, bool with_registry, const struct option *extra,
                       const char *extra_short, int (*on_option)(int opt, const char *arg, void *userdata),
@@ -29,8 +29,11 @@ static int parse_args(int argc, char **argv, const char *ident, bool with_regist
                 { "listen", required_argument, NULL, 'l' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, OPT_VERSION },
-                { "registry", required_argument, NULL, OPT_REGISTRY },
+                { "allow-host", required_argument, NULL, OPT_ALLOW_HOST },
+                { "no-anonymous", no_argument, NULL, OPT_NO_ANONYMOUS },
+                { "registry", required_argument, NULL, OPT_REGISTRY },  /* last: not for the registry */
         };
+        size_t n_hosts = 0;
         struct option options[32];
         char shortopts[32];
         size_t n = 0;
@@ -50,6 +53,15 @@ static int parse_args(int argc, char **argv, const char *ident, bool with_regist
                 switch (c) {
                 case 'l': args->listen = optarg; break;
                 case OPT_REGISTRY: args->registry = optarg; break;
+                case OPT_NO_ANONYMOUS: args->no_anonymous = true; break;
+                case OPT_ALLOW_HOST:
+                        if (n_hosts == SERVICE_HOST_NAMES_MAX || !*optarg || strpbrk(optarg, "/ \t\r\n")) {
+                                fprintf(stderr, "%s: --allow-host takes a host name (or NAME:PORT), at most %d of them\n",
+                                        ident, SERVICE_HOST_NAMES_MAX);
+                                return -EINVAL;
+                        }
+                        args->host_names[n_hosts++] = optarg;
+                        break;
                 case 'h': usage(stdout); return 1;
                 case OPT_VERSION: printf("%s %s\n", ident, DGO_VERSION); return 1;
                 case '?': usage(stderr); return -EINVAL;
@@ -175,6 +187,10 @@ int service_open(struct service *s, const char *ident, const struct service_args
                 return s->listen_fd;
         snprintf(s->url, sizeof s->url, "http://%s", s->address);
         s->unit = own_service_unit();
+        memcpy(s->host_names, args->host_names, sizeof s->host_names);
+        s->no_anonymous = args->no_anonymous;
+        if (s->no_anonymous && !auth_enabled())
+                log_warning("--no-anonymous without the installation secret: every request will be refused");
 
         return loop_new(&s->event);
 }
@@ -195,6 +211,11 @@ int service_handle_heartbeat(struct http_request *req, void *userdata) {
         return http_reply(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
 }
 
+/* Requests of dgo's verified services skip the web rules (http_server.h). */
+static bool request_trusted(struct http_request *req) {
+        return auth_request_identity(req) != NULL;
+}
+
 /* What every service that takes patches serves besides its own routes. */
 static const struct http_route patch_routes[] = {
         { "GET", "/heartbeat", service_handle_heartbeat, 0, 0 },
@@ -211,6 +232,9 @@ int service_serve(struct service *s, const struct http_route *routes, size_t n_r
                 .core_userdata = s->providers,
                 .threads = s->threads,
                 .connection_limit = connection_limit(s->threads),
+                .trusted = request_trusted,
+                .no_anonymous = s->no_anonymous,
+                .host_names = s->host_names,
         };
 
         assert(s && s->event);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <systemd/sd-event.h>
@@ -20,9 +21,16 @@
 
 #define REGISTRY_URL_DEFAULT "http://127.0.0.1:3000/services"
 
+#define SERVICE_HOST_NAMES_MAX 8
+
 struct service_args {
         const char *listen;             /* --listen ADDR */
         const char *registry;           /* --registry URL; NULL: $DGO_REGISTRY or REGISTRY_URL_DEFAULT */
+        /* --allow-host NAME (repeated): more names for Host and Origin
+         * (http/web_policy.h), NULL-terminated; --no-anonymous: only requests
+         * of dgo's verified services (auth.h) are taken. */
+        const char *host_names[SERVICE_HOST_NAMES_MAX + 1];
+        bool no_anonymous;
 };
 
 struct service {
@@ -35,6 +43,8 @@ struct service {
         unsigned threads;               /* serving threads for service_serve(); 0: the loop alone */
         struct providers *providers;    /* from service_accept_patches(); NULL: no patches taken */
         struct http_server *http;
+        const char *host_names[SERVICE_HOST_NAMES_MAX + 1];     /* from service_args (argv's strings) */
+        bool no_anonymous;
 };
 
 /* Service-specific option values get IDs from here on. */

@@ -215,7 +215,7 @@ wait "$follow"
 check_match "logs -f shows a message sent while it runs" 'Follower\[[0-9]+\]: followed message' "$(cat "$BOX_TMP/follow.out")"
 
 echo "--- a foreign service in status"
-curl -s -o /dev/null --max-time 5 -d '{"ServiceName":"Weather","ServiceURL":"http://127.0.0.1:7999",
+curl -s -o /dev/null --max-time 5 -H 'Content-Type: application/json' -d '{"ServiceName":"Weather","ServiceURL":"http://127.0.0.1:7999",
     "RequiredServices":[],"ServiceUpdateURL":"http://127.0.0.1:7999/services",
     "HeartbeatURL":"http://127.0.0.1:7999/heartbeat"}' "$REGISTRY" || true
 dgoctl status

@@ -33,7 +33,7 @@ expect "70,000-byte chunked body" 413 "larger than 65536" -H 'Transfer-Encoding:
         --data-binary @"$BOX_TMP/big" "$URL/log"
 head -c 65536 /dev/zero | tr '\0' y > "$BOX_TMP/max"
 check_eq "a body of exactly 64 KiB is accepted" 200 "$(curl -s -o /dev/null -w '%{http_code}' \
-        --data-binary @"$BOX_TMP/max" "$URL/log" || true)"
+        -H 'Content-Type: text/plain' --data-binary @"$BOX_TMP/max" "$URL/log" || true)"
 expect "GET /log" 405 "not allowed" "$URL/log"
 expect "PUT /log" 405 "not allowed" -X PUT -d x "$URL/log"
 expect "unknown path" 404 "no such resource" "$URL/nothing"
