@@ -1,9 +1,10 @@
 #!/bin/bash
 # Proves the teacher portal works end to end: `systemctl start dgo.target`
 # makes the four ports listen, the first request to / (a redirect to
-# /students) starts the portal; the pages show the sample students and their
-# averages; grades added by the form (cookie and token, 303), the grading
-# service's API and the portal's API all show and change the average; POSTs
+# /login without a session) starts the portal; a teacher made with dgoctl
+# logs in, then / redirects to /students and the pages show the sample students and their
+# averages; grades added by the form (session and its token, 303), the grading
+# service's API and the portal's API (with a dgoctl API token) all show and change the average; POSTs
 # without or with a wrong CSRF token get 403 and add nothing; bad input gets
 # 400 with the message and keeps what was typed; a <script> name is shown
 # escaped, never as a tag; with 250 students the list
@@ -36,6 +37,15 @@ post_form() {
     curl -s --max-time 10 -b "$JAR" -c "$JAR" -D "$BOX_TMP/headers" -o "$BOX_TMP/body" -w '%{http_code}' "$@" "$P$path" || true
 }
 csrf_of() { grep -o 'name="csrf" value="[0-9a-f]*"' "$BOX_TMP/body" | head -1 | sed 's/.*value="//; s/"$//'; }
+# The portal needs a teacher (dgoctl teacher add) and its API a token (dgoctl token add).
+ct_exec sh -c 'echo box-password-1 | dgoctl teacher add boxteacher --password-stdin' >/dev/null 2>&1
+AUTH="Authorization: Bearer $(ct_exec dgoctl token add box-portal 2>/dev/null)"
+# login -> the status of POST /login (its form's token from GET /login); the session in $JAR
+login() {
+    curl -s --max-time 10 -b "$JAR" -c "$JAR" -o "$BOX_TMP/body" "$P/login" >/dev/null || true
+    curl -s --max-time 10 -b "$JAR" -c "$JAR" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$(csrf_of)" \
+        -d user=boxteacher -d password=box-password-1 "$P/login" || true
+}
 location() { tr -d '\r' < "$BOX_TMP/headers" | sed -n 's/^[Ll]ocation: //p'; }
 
 # rows: the student rows of a list page as "ID|NAME|AVERAGE" lines (names unescaped)
@@ -71,17 +81,20 @@ done
 check_eq "the portal has not started yet (socket activation)" inactive "$(box_unit_prop dgo-portal.service ActiveState)"
 
 status=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$P/" || true)
-check_match "/ redirects to /students" '^30[23] http://127.0.0.1:5000/students$' "$status"
+check_match "/ without a session redirects to the login page" '^303 http://127.0.0.1:5000/login$' "$status"
 check_eq "the first request started the portal" active "$(box_unit_prop dgo-portal.service ActiveState)"
 portal_pid=$(box_unit_prop dgo-portal.service MainPID)
+check_eq "the teacher logs in (303)" 303 "$(login)"
+status=$(curl -s -b "$JAR" -o /dev/null -w '%{http_code} %{redirect_url}' "$P/" || true)
+check_match "/ redirects to /students" '^30[23] http://127.0.0.1:5000/students$' "$status"
 
 echo "--- the student list"
 check_eq "GET /students answers 200" 200 "$(get /students)"
 check_match "the page is HTML5" '^<!DOCTYPE html>' "$(head -1 "$BOX_TMP/body")"
 check_match "the list has its table" '<table id="students">' "$(body)"
 check_match "the page has the add-student form" '<form id="add-student" method="post" action="/students">' "$(body)"
-check_match "a dgo_csrf cookie is set" 'dgo_csrf' "$(cat "$JAR")"
-check_eq "the form carries the cookie's token" "$(awk '$6 == "dgo_csrf" { print $7 }' "$JAR")" "$(csrf_of)"
+check_match "a dgo_session cookie is set" 'dgo_session' "$(cat "$JAR")"
+check_match "the form carries the session's token" '^[0-9a-f]{32}$' "$(csrf_of)"
 expected=$(python3 -c "$AVERAGE_PY"'
 import json, sys
 for s in json.load(open(sys.argv[1])):
@@ -113,20 +126,20 @@ status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/js
 check_eq "POST to the grading service answers 201" 201 "$status"
 get /students/2 >/dev/null
 check_match "that grade is on the portal's page at once" '<td class="title">Direct</td><td class="type">Exam</td><td class="score">60</td>' "$(body)"
-status=$(curl -s -o "$BOX_TMP/api" -w '%{http_code} %{content_type}' -H 'Content-Type: application/json' \
+status=$(curl -s -H "$AUTH" -o "$BOX_TMP/api" -w '%{http_code} %{content_type}' -H 'Content-Type: application/json' \
          -d '{"Title":"Via gateway","Type":"Homework","Score":75.5}' "$P/api/students/2/grades" || true)
 check_eq "POST /api/students/2/grades answers 201 with JSON" "201 application/json" "$status"
 check_eq "the gateway relays the grading service's body" '{"Title":"Via gateway","Type":"Homework","Score":75.5}' "$(cat "$BOX_TMP/api")"
 get /students/2 >/dev/null
 check_match "that grade is on the page too" '<td class="title">Via gateway</td><td class="type">Homework</td><td class="score">75.5</td>' "$(body)"
 check_eq "and counts in the average" "$(expected_average 100 97.5 60 75.5)" "$(average_on_page)"
-api=$(curl -s "$P/api/students/2" || true)
+api=$(curl -s -H "$AUTH" "$P/api/students/2" || true)
 check_eq "GET /api/students/2 relays the student" 4 "$(json_get "$api" 'len(d["Grades"])')"
-check_eq "GET /api/students relays the list" 5 "$(json_get "$(curl -s "$P/api/students" || true)" 'len(d)')"
+check_eq "GET /api/students relays the list" 5 "$(json_get "$(curl -s -H "$AUTH" "$P/api/students" || true)" 'len(d)')"
 check_eq "DELETE /api/students/2/grades/3 answers 200" 200 \
-    "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$P/api/students/2/grades/3" || true)"
+    "$(curl -s -H "$AUTH" -o /dev/null -w '%{http_code}' -X DELETE "$P/api/students/2/grades/3" || true)"
 check_eq "the gateway relays the grading service's 404" 404 \
-    "$(curl -s -o /dev/null -w '%{http_code}' "$P/api/students/99" || true)"
+    "$(curl -s -H "$AUTH" -o /dev/null -w '%{http_code}' "$P/api/students/99" || true)"
 
 echo "--- CSRF"
 get /students/1 >/dev/null
@@ -136,7 +149,7 @@ check_eq "a POST without csrf field answers 403" 403 \
 check_match "with an error page" '<p class="error" role="alert"' "$(body)"
 check_eq "a POST with a wrong csrf answers 403" 403 \
     "$(post_form /students/1/grades -d csrf=0123456789abcdef0123456789abcdef -d Title=x -d Type=Quiz -d Score=1)"
-check_eq "the token without its cookie answers 403" 403 \
+check_eq "the token without its session is sent to the login page (303)" 303 \
     "$(curl -s -o /dev/null -w '%{http_code}' -d "csrf=$token&Title=x&Type=Quiz&Score=1" "$P/students/1/grades" || true)"
 check_eq "a new student without the token answers 403" 403 \
     "$(post_form /students -d FirstName=A -d LastName=B)"
@@ -245,13 +258,13 @@ check_match "in the box too" 'name="name" value="&lt;b&gt;&quot;nobody"' "$(body
 check "and nowhere as a tag" test "$(grep -c '<b>' "$BOX_TMP/body")" = 0
 
 echo "--- the API gateway passes the paging on"
-status=$(curl -s -D "$BOX_TMP/headers" -o "$BOX_TMP/api" -w '%{http_code}' "$P/api/students?offset=100&limit=10" || true)
+status=$(curl -s -H "$AUTH" -D "$BOX_TMP/headers" -o "$BOX_TMP/api" -w '%{http_code}' "$P/api/students?offset=100&limit=10" || true)
 check_eq "GET /api/students?offset=100&limit=10 answers 200" 200 "$status"
 check_eq "with students 101 to 110" "$(seq -s ' ' 101 110)" "$(json_get "$(cat "$BOX_TMP/api")" '" ".join(str(s["ID"]) for s in d)')"
 check_eq "and the grading service's X-Total-Count" 251 "$(tr -d '\r' < "$BOX_TMP/headers" | sed -n 's/^[Xx]-[Tt]otal-[Cc]ount: //p')"
-api=$(curl -s "$P/api/students?name=zebedee%20q" || true)
+api=$(curl -s -H "$AUTH" "$P/api/students?name=zebedee%20q" || true)
 check_eq "a search through the gateway finds the one student" "$zebedee" "$(json_get "$api" '" ".join(str(s["ID"]) for s in d)')"
-status=$(curl -s -o "$BOX_TMP/api" -w '%{http_code}' "$P/api/students?limit=0" || true)
+status=$(curl -s -H "$AUTH" -o "$BOX_TMP/api" -w '%{http_code}' "$P/api/students?limit=0" || true)
 check_match "a bad limit gets the grading service's 400 with JSON" '^400 .*"error"' "$status $(cat "$BOX_TMP/api")"
 
 echo "--- bad page numbers and searches"
@@ -272,7 +285,7 @@ for name in Registry LogService GradingService TeacherPortal; do
 done
 check_eq "/status lists the four services" 4 "$(grep -c '<td class="name">' "$BOX_TMP/body")"
 check_match "with their units" '<td class="unit">dgo-grading.service</td>' "$(body)"
-status=$(curl -s -o "$BOX_TMP/api" -w '%{http_code} %{content_type}' "$P/api/services" || true)
+status=$(curl -s -H "$AUTH" -o "$BOX_TMP/api" -w '%{http_code} %{content_type}' "$P/api/services" || true)
 check_eq "GET /api/services answers JSON" "200 application/json" "$status"
 check_eq "the registry's registrations (it is not in its own table)" "GradingService LogService TeacherPortal" \
     "$(json_get "$(cat "$BOX_TMP/api")" '" ".join(sorted(r["ServiceName"] for r in d))')"
@@ -282,7 +295,7 @@ grading_sockets() { ss -Htan '( dport = :6000 or sport = :6000 )' | grep -vc LIS
 before=$(grading_sockets)
 : > "$BOX_TMP/reuse-codes"
 for _ in $(seq 50); do
-    curl -s -o /dev/null -o /dev/null -w '%{http_code}\n' "$P/students" "$P/students/1" >> "$BOX_TMP/reuse-codes" || true
+    curl -s -b "$JAR" -o /dev/null -o /dev/null -w '%{http_code}\n' "$P/students" "$P/students/1" >> "$BOX_TMP/reuse-codes" || true
 done
 after=$(grading_sockets)
 echo "sockets to or from port 6000 (any state, TIME-WAIT included): $before before 100 page views, $after after"
@@ -292,7 +305,7 @@ check "100 page views (100 fetches) used at most 3 new connections" test "$after
 
 echo "--- concurrent views share fetches"
 before=$(box_unit_prop dgo-portal.service StatusText)
-wrk -t2 -c50 -d3s --latency "$P/students" > "$BOX_TMP/wrk" 2>&1 || true
+wrk -t2 -c50 -d3s --latency -H "Cookie: dgo_session=$(awk '$6 == "dgo_session" { print $7 }' "$JAR")" "$P/students" > "$BOX_TMP/wrk" 2>&1 || true
 grep -E 'Requests/sec|99%|Non-2xx|Socket errors' "$BOX_TMP/wrk"
 check "wrk had no errors or non-2xx answers" test "$(grep -cE 'Non-2xx|Socket errors' "$BOX_TMP/wrk")" = 0
 # The status line is written every 5 s.
@@ -305,17 +318,17 @@ check "fewer fetches than views under load (${views:-?} views, ${fetches:-?} fet
 
 echo "--- the grading service goes away"
 ct_exec systemctl stop dgo-grading.socket dgo-grading.service
-read -r code secs < <(curl -s -o "$BOX_TMP/body" -w '%{http_code} %{time_total}\n' --max-time 10 "$P/students" || true)
+read -r code secs < <(curl -s -b "$JAR" -o "$BOX_TMP/body" -w '%{http_code} %{time_total}\n' --max-time 10 "$P/students" || true)
 check_match "GET /students answers 502 or 503 ($code after $secs s)" '^50[23]$' "$code"
 check "within 3 s" awk -v s="$secs" 'BEGIN { exit !(s < 3) }'
 check_match "with an error page that says what is wrong" '<h1>Grading service (unavailable|not answering)</h1>' "$(body)"
-read -r code secs < <(curl -s -o "$BOX_TMP/body" -w '%{http_code} %{time_total}\n' --max-time 10 "$P/students/1" || true)
+read -r code secs < <(curl -s -b "$JAR" -o "$BOX_TMP/body" -w '%{http_code} %{time_total}\n' --max-time 10 "$P/students/1" || true)
 check_match "a student page too ($code after $secs s)" '^50[23]$' "$code"
 check "within 3 s" awk -v s="$secs" 'BEGIN { exit !(s < 3) }'
-read -r code secs < <(curl -s -o "$BOX_TMP/api" -w '%{http_code} %{time_total}\n' --max-time 10 "$P/api/students" || true)
+read -r code secs < <(curl -s -H "$AUTH" -o "$BOX_TMP/api" -w '%{http_code} %{time_total}\n' --max-time 10 "$P/api/students" || true)
 check_match "the API answers 502 or 503 with JSON ($code after $secs s)" '^50[23] .*"error"' "$code $(cat "$BOX_TMP/api")"
 eventually 5 '[ "$(reg_field http://127.0.0.1:6000 Health)" = down ]'
-code=$(curl -s -o "$BOX_TMP/body" -w '%{http_code}' --max-time 10 "$P/students" || true)
+code=$(curl -s -b "$JAR" -o "$BOX_TMP/body" -w '%{http_code}' --max-time 10 "$P/students" || true)
 check_eq "once the registry says it is down: 503" 503 "$code"
 check_match "No grading service is available" 'No grading service is available right now' "$(body)"
 
