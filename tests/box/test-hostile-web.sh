@@ -23,7 +23,7 @@ set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"
 
-P=http://127.0.0.1:5000 G=http://127.0.0.1:6000 L=http://127.0.0.1:4000 REG=http://127.0.0.1:3000
+P=http://127.0.0.1:5000 G=http://127.0.0.1:6000 L=http://127.0.0.1:4000 REG=http://127.0.0.1:3000/services
 EVIL='Origin: http://evil'
 GRADE='{"Title":"Hostile","Type":"Quiz","Score":1}'
 
@@ -43,6 +43,8 @@ book() { curl -s --max-time 10 "$G/students/1" || true; }
 
 ct_exec systemctl start dgo.target
 for port in 3000 4000 5000 6000; do wait_until 10 port_listens $port; done
+# The portal's API takes an API token (dgoctl token add): a page has none, the gateway test needs one.
+AUTH="Authorization: Bearer $(ct_exec dgoctl token add hostile-web 2>/dev/null)"
 check_eq "the grading service answers the original's client (GET /students/1)" 200 "$(code "$G/students/1")"
 before=$(book)
 log_lines() { box_journal_sync; box_journal -u dgo-log.service -o cat | grep -c 'HostileWeb' || true; }
@@ -108,8 +110,10 @@ check_eq "text/plain POST /log (as the original's services send it): 200" 200 \
 check "POST /log's reply says nosniff" nosniff
 check_eq "the registry lists its services: 200" 200 "$(code "$REG")"
 check "the registry's reply says nosniff" nosniff
-check_eq "the portal's student list: 200" 200 "$(code "$P/students")"
+check_eq "the portal's login page: 200" 200 "$(code "$P/login")"
 check "the portal's page says nosniff" nosniff
+check_eq "the portal's API with a token (GET /api/students/1): 200" 200 "$(code -H "$AUTH" "$P/api/students/1")"
+check "its reply says nosniff" nosniff
 check_eq "the portal's stylesheet: 200" 200 "$(code "$P/static/style.css")"
 check "the stylesheet says nosniff" nosniff
 check_eq "a 404 from the grading service" 404 "$(code "$G/nowhere")"
@@ -135,7 +139,7 @@ http.server.HTTPServer(("127.0.0.1", 6000), H).serve_forever()
 EOF
 FAKE=$!
 wait_until 10 port_listens 6000
-status=$(code "$P/api/students")
+status=$(code -H "$AUTH" "$P/api/students")
 echo "GET /api/students with an upstream answering text/html: $status $(body)"
 check_eq "GET /api/students with an upstream answering text/html: 502" 502 "$status"
 check_match "with a JSON error naming the type" '^\{"error":".*text/html' "$(body)"
