@@ -9,6 +9,9 @@
  * this thread, or from another one through an eventfd), and queues the reply
  * once the request is complete.
  *
+ * It also enforces the web rules (web_policy.h) and the deadlines of slow
+ * requests and the per-address limit (http_daemon.c, on_sweep()).
+ *
  * The daemon knows nothing of other threads serving beside it: the pool
  * above it (http_workers.h) sees connections come and go, and decides
  * whether a reply closes its connection, through the hooks below. */
@@ -45,9 +48,9 @@ struct http_daemon_hooks {
 };
 
 /* LISTEN_FD >= 0: libmicrohttpd accepts on it itself; -1: the daemon serves
- * only what http_daemon_add_connection() gives it. Of CONFIG it uses routes,
- * max_body, connection_limit and idle_timeout_sec (zeros: the defaults);
- * HOOKS may be NULL. Logs why it failed. */
+ * only what http_daemon_add_connection() gives it. Of CONFIG it uses all
+ * but threads (zeros: the defaults; port as given: the pool has no listening
+ * socket of its own); HOOKS may be NULL. Logs why it failed. */
 int http_daemon_start(sd_event *e, int listen_fd, const struct http_server_config *config,
                       const struct http_daemon_hooks *hooks, struct http_daemon **ret);
 /* Serve the accepted connection FD, which is the daemon's now: 0, or
