@@ -14,7 +14,9 @@
 # the registry down: status still prints the table from systemd with HEALTH
 # "?", warns and exits 3; the portal down: exit 3. Colours only on a terminal
 # (through `script`), never with NO_COLOR or --no-color. In a sanitized run
-# (BOX_SANITIZED=1), no sanitizer report on dgoctl's stderr.
+# (BOX_SANITIZED=1), no sanitizer report on dgoctl's stderr. The portal's API
+# needs a token: one made with `dgoctl token add` goes in $DGO_TOKEN of
+# every call (without it, `students` exits 1 and says how to make one).
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"
@@ -23,8 +25,9 @@ ERR=$BOX_TMP/dgoctl.err ALL_ERR=$BOX_TMP/dgoctl.all-err
 : > "$ALL_ERR"
 # dgoctl ARGS... -> stdout in $OUT, stderr in $ERR, exit status in $RC (run in the box).
 # Every stderr is kept in $ALL_ERR too: a sanitizer build of dgoctl reports there.
+TOKEN=
 dgoctl() {
-    RC=0; OUT=$(ct_exec env -u NO_COLOR dgoctl "$@" 2>"$ERR") || RC=$?
+    RC=0; OUT=$(ct_exec env -u NO_COLOR DGO_TOKEN="$TOKEN" dgoctl "$@" 2>"$ERR") || RC=$?
     cat "$ERR" >> "$ALL_ERR"
 }
 err() { cat "$ERR"; }
@@ -32,6 +35,10 @@ err() { cat "$ERR"; }
 row() { awk -v n="$1" '$1 == n { $1 = $1; print; exit }' <<<"$OUT"; }
 
 echo "--- installed"
+dgoctl token add box-dgoctl
+check_eq "dgoctl token add exits 0" 0 "$RC"
+check_match "... and prints the token" '^dgo_[0-9a-f]{64}$' "$OUT"
+TOKEN=$OUT
 check "dgoctl is installed in /usr/bin" test -x "$R/usr/bin/dgoctl"
 for page in man1/dgoctl.1 man7/dgo.7 man8/dgo-services.8 man8/dgo-registry.8 man8/dgo-log.8 \
             man8/dgo-grading.8 man8/dgo-portal.8; do
@@ -119,6 +126,11 @@ dgoctl services --registry http://127.0.0.1:3000/services
 check_eq "--registry with the services' /services suffix works" 0 "$RC"
 
 echo "--- dgoctl students / student"
+saved=$TOKEN TOKEN=
+dgoctl students
+check_eq "without a token, dgoctl students exits 1" 1 "$RC"
+check_match "... and says how to make one" 'dgoctl token add NAME' "$(err)"
+TOKEN=$saved
 dgoctl students
 echo "$OUT"
 check_eq "students exits 0" 0 "$RC"
@@ -236,7 +248,7 @@ check_match "... saying the portal's 502/503" 'the portal answered 50[23]: Gradi
 check "... within a few seconds" awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 6) }'
 ct_exec systemctl start dgo-grading.socket
 check "students works again once its socket is back" eventually 10 \
-    'ct_exec dgoctl students >/dev/null 2>&1'
+    'ct_exec env DGO_TOKEN="$TOKEN" dgoctl students >/dev/null 2>&1'
 
 echo "--- the registry down"
 ct_exec systemctl stop dgo-registry.socket dgo-registry.service
