@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "basic/macros.h"
@@ -33,6 +34,84 @@ bool http_url_valid(const char *s) {
                 if (*p <= ' ' || *p >= 0x7f)
                         return false;
         return true;
+}
+
+/* "HOST:PORT" of length N: a host name (letters, digits, '-', '.'), an IPv4
+ * address or a bracketed IPv6 address, and a port 1-65535. The host, when
+ * HOST is not NULL, is copied there (HOST_SIZE bytes). */
+static bool host_port_parse(const char *s, size_t n, char *host, size_t host_size) {
+        const char *colon = NULL;
+        size_t host_len;
+        unsigned long port = 0;
+
+        for (size_t i = n; i > 0; i--)
+                if (s[i - 1] == ':') {
+                        colon = s + i - 1;
+                        break;
+                }
+        if (!colon || colon == s)
+                return false;
+        host_len = (size_t) (colon - s);
+        if (s[0] == '[') {
+                if (host_len < 3 || s[host_len - 1] != ']')
+                        return false;
+                for (size_t i = 1; i < host_len - 1; i++)
+                        if (!strchr("0123456789abcdefABCDEF:.", s[i]))
+                                return false;
+        } else {
+                if (s[0] == '-' || s[0] == '.' || s[host_len - 1] == '-')
+                        return false;
+                for (size_t i = 0; i < host_len; i++) {
+                        char c = s[i];
+                        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                              c == '-' || c == '.'))
+                                return false;
+                }
+        }
+        const char *p = colon + 1;
+        size_t digits = (size_t) (s + n - p);
+        if (digits == 0 || digits > 5 || *p == '0')
+                return false;
+        for (; p < s + n; p++) {
+                if (*p < '0' || *p > '9')
+                        return false;
+                port = port * 10 + (unsigned long) (*p - '0');
+        }
+        if (port > 65535)
+                return false;
+        if (host) {
+                if (host_len >= host_size)
+                        return false;
+                memcpy(host, s, host_len);
+                host[host_len] = '\0';
+        }
+        return true;
+}
+
+bool service_url_host(const char *url, char *host, size_t host_size) {
+        return http_url_valid(url) && host_port_parse(url + 7, strlen(url + 7), host, host_size);
+}
+
+bool service_url_valid(const char *s) {
+        return service_url_host(s, NULL, 0);
+}
+
+bool host_is_loopback(const char *host) {
+        int a, b, c, d, n = 0;
+
+        if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+                return true;
+        /* 127.0.0.0/8, dotted decimal: all of it is the loopback interface's. */
+        if (sscanf(host, "%d.%d.%d.%d%n", &a, &b, &c, &d, &n) != 4 || host[n] != '\0')
+                return false;
+        return a == 127 && b >= 0 && b <= 255 && c >= 0 && c <= 255 && d >= 0 && d <= 255 &&
+               strspn(host, "0123456789.") == strlen(host);
+}
+
+/* URL is exactly BASE followed by SUFFIX. */
+static bool url_is(const char *url, const char *base, const char *suffix) {
+        size_t n = strlen(base);
+        return strncmp(url, base, n) == 0 && strcmp(url + n, suffix) == 0;
 }
 
 bool unit_name_valid(const char *s) {
@@ -64,6 +143,7 @@ struct registration *registration_free(struct registration *r) {
         free(r->update_url);
         free(r->heartbeat_url);
         free(r->unit);
+        free(r->owner);
         free(r);
         return NULL;
 }
@@ -139,7 +219,7 @@ int registration_from_json(const json_t *j, struct registration **ret, char *err
         e = get_string(j, "ServiceName", false, service_name_valid, &r->name, error, error_size);
         if (e < 0)
                 return e;
-        e = get_string(j, "ServiceURL", false, http_url_valid, &r->url, error, error_size);
+        e = get_string(j, "ServiceURL", false, service_url_valid, &r->url, error, error_size);
         if (e < 0)
                 return e;
         e = get_string(j, "ServiceUpdateURL", true, http_url_valid, &r->update_url, error, error_size);
@@ -154,6 +234,16 @@ int registration_from_json(const json_t *j, struct registration **ret, char *err
         e = required_from_json(json_object_get(j, "RequiredServices"), r, error, error_size);
         if (e < 0)
                 return e;
+        /* No path beyond what the protocol defines: the registry and the
+         * dependents fetch only these. */
+        if (r->update_url && !url_is(r->update_url, r->url, "/services")) {
+                snprintf(error, error_size, "\"ServiceUpdateURL\" is not valid: it must be the ServiceURL followed by /services");
+                return -EINVAL;
+        }
+        if (r->heartbeat_url && !url_is(r->heartbeat_url, r->url, "/heartbeat")) {
+                snprintf(error, error_size, "\"HeartbeatURL\" is not valid: it must be the ServiceURL followed by /heartbeat");
+                return -EINVAL;
+        }
         if (!r->unit && !r->heartbeat_url) {
                 /* A foreign service is watched by its heartbeat: without one we
                  * could never notice it is gone. */

@@ -35,6 +35,9 @@ struct registration {
         unsigned heartbeat_failures;    /* in a row */
         bool polling;                   /* a heartbeat request is out */
         bool over_http;                 /* registered with POST (saved), not from a descriptor */
+        char *owner;                    /* who may replace or remove it: a verified dgo service
+                                         * name (descriptors: theirs); NULL: anonymous */
+        uint64_t down_since_mono;       /* CLOCK_MONOTONIC when it last went down (expiry) */
 };
 
 /* Parse a Registration; on error returns -EINVAL with a sentence in ERROR. */
@@ -56,6 +59,16 @@ const char *health_to_string(enum health h);
 
 bool service_name_valid(const char *s);
 bool http_url_valid(const char *s);
+/* A ServiceURL: exactly "http://HOST:PORT", no path, no query, no user; HOST a
+ * name (letters, digits, '-', '.'), an IPv4 address or "[IPv6]", PORT 1-65535.
+ * A Registration's ServiceUpdateURL and HeartbeatURL, when given, must be
+ * the ServiceURL followed by "/services" and "/heartbeat" (as the original's
+ * clients and dgo's own send them). */
+bool service_url_valid(const char *s);
+/* The HOST of a valid ServiceURL into HOST (HOST_SIZE bytes); false if not valid. */
+bool service_url_host(const char *url, char *host, size_t host_size);
+/* "localhost", "[::1]" or an IPv4 address in 127.0.0.0/8. */
+bool host_is_loopback(const char *host);
 bool unit_name_valid(const char *s);
 /* A dgo service's socket unit: "dgo-x.service" -> "dgo-x.socket" in BUF;
  * false if UNIT is no .service or BUF (SIZE bytes) too small. */

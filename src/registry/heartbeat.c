@@ -25,11 +25,15 @@ static void on_heartbeat(const struct http_client_response *resp, void *userdata
                 if (resp->status == 200) {
                         r->heartbeat_failures = 0;
                         registry_set_health(p->reg, r, HEALTH_UP, "heartbeat answered");
-                } else if (++r->heartbeat_failures >= p->reg->config.heartbeat_attempts) {
-                        char reason[sizeof r->reason];
-                        snprintf(reason, sizeof reason, "no heartbeat (%s)",
-                                 resp->status ? "HTTP error" : resp->error ? resp->error : "no answer");
-                        registry_set_health(p->reg, r, HEALTH_DOWN, reason);
+                } else {
+                        /* What failed stays in the journal: the Reason is
+                         * shown to every client, and the registrant chose the
+                         * address, so its words would make the registry a
+                         * port scanner. */
+                        log_debug("Heartbeat of %s at %s failed: %s", r->name, r->heartbeat_url,
+                                  resp->status ? "HTTP error" : resp->error ? resp->error : "no answer");
+                        if (++r->heartbeat_failures >= p->reg->config.heartbeat_attempts)
+                                registry_set_health(p->reg, r, HEALTH_DOWN, "heartbeat failed");
                 }
         }
         free(p->url);
@@ -57,6 +61,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 }
                 r->polling = true;
         }
+        registry_expire(reg);
         sd_event_source_set_time(s, usec + reg->config.heartbeat_interval_usec);
         return sd_event_source_set_enabled(s, SD_EVENT_ON);
 }

@@ -18,6 +18,7 @@
 #include "basic/loop.h"
 #include "basic/macros.h"
 #include "registry.h"
+#include "service/auth.h"
 #include "service/service.h"
 #include "unit_watch.h"
 
@@ -86,6 +87,45 @@ static void pending_answer_all(struct registry_service *svc) {
                 pending_answer(svc->pending);
 }
 
+/* May the sender (IDENTITY: a verified dgo service, or NULL: anonymous) make
+ * registration R? Sets R's owner and returns 0, or puts why not in WHY and
+ * returns -EPERM. The rules (docs/security.md, "The registry: who owns what"):
+ * an entry with an owner (a descriptor's, or registered with a verified
+ * token) is replaced only by that owner; a Unit is claimed only by its
+ * descriptor's service; anonymous senders own the anonymous entries (they all
+ * come from loopback: one source). Until an installation has a secret, dgo's
+ * own services are anonymous: a registration that says exactly what a
+ * descriptor says (name, URL, unit) is then taken as that service's. */
+static int registration_check_owner(struct registry *reg, struct registration *r, const char *identity,
+                                    char *why, size_t size) {
+        const struct registration *old = registry_find(reg, r->url);
+        const struct registration *desc = registry_descriptor_of_url(reg, r->url);
+        bool as_descriptor = !identity && !auth_enabled() && desc && registration_is_descriptor(r, desc);
+        const char *owner = identity ? identity : as_descriptor ? desc->name : NULL;
+
+        if (r->unit) {
+                const struct registration *d = registry_descriptor_of_unit(reg, r->unit);
+                if (!owner) {
+                        snprintf(why, size, "an anonymous registration may not claim a \"Unit\"");
+                        return -EPERM;
+                }
+                if (d && strcmp(d->name, owner) != 0) {
+                        snprintf(why, size, "the \"Unit\" %s is %s's", r->unit, d->name);
+                        return -EPERM;
+                }
+        }
+        if (old && old->owner && (!owner || strcmp(old->owner, owner) != 0)) {
+                snprintf(why, size, "%s is registered by %s: only it may replace the entry", r->url, old->owner);
+                return -EPERM;
+        }
+        if (owner) {
+                r->owner = strdup(owner);
+                if (!r->owner)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 static int handle_register(struct http_request *req, void *userdata) {
         struct registry_service *svc = userdata;
         _cleanup_(json_decrefp) json_t *j = NULL;
@@ -106,12 +146,25 @@ static int handle_register(struct http_request *req, void *userdata) {
         if (e < 0)
                 return http_reply_error(req, 400, "%s", error);
         r->over_http = true;
+        char host[REG_URL_MAX + 1];
+        if (!service_url_host(r->url, host, sizeof host) || !registry_host_allowed(&svc->reg, host))
+                return http_reply_error(req, 403, "\"ServiceURL\" names a host that is not allowed "
+                                        "(loopback only, and the registry's --allow-service-host)");
+        e = registration_check_owner(&svc->reg, r, auth_request_identity(req), error, sizeof error);
+        if (e == -ENOMEM)
+                return e;
+        if (e < 0)
+                return http_reply_error(req, 403, "%s", error);
         p = calloc(1, sizeof *p);
         if (!p)
                 return -ENOMEM;
         *p = (struct pending_registration) { .waiter.done = on_first_patch, .svc = svc, .req = req };
         if (!registry_has_room(&svc->reg, r->url))
                 return http_reply_error(req, 507, "too many registrations (at most %d)", REGISTRY_MAX);
+        const struct registration *old = registry_find(&svc->reg, r->url);
+        if (!r->owner && (!old || old->owner) && registry_anonymous_count(&svc->reg) >= REGISTRY_ANONYMOUS_MAX)
+                return http_reply_error(req, 507, "too many anonymous registrations (at most %d)",
+                                        REGISTRY_ANONYMOUS_MAX);
         /* Saved first: a registration that cannot be saved is not acknowledged,
          * so it must not replace anything or be announced either. */
         if (state_save_change(&svc->reg, r, NULL) < 0)
@@ -149,8 +202,13 @@ static int handle_deregister(struct http_request *req, void *userdata) {
                 return http_reply_error(req, 400, "the body must be the ServiceURL to deregister");
         memcpy(url, body, len);
         url[len] = '\0';
-        if (!registry_find(&svc->reg, url))
+        const struct registration *r = registry_find(&svc->reg, url);
+        if (!r)
                 return http_reply_error(req, 404, "no service registered at %s", url);
+        const char *identity = auth_request_identity(req);
+        if (r->owner && (!identity || strcmp(identity, r->owner) != 0))
+                return http_reply_error(req, 403, "%s is registered by %s: only it may remove the entry", url,
+                                        r->owner);
         if (state_save_change(&svc->reg, NULL, url) < 0)
                 return http_reply_error(req, 500, "the change could not be saved");
         registry_remove(&svc->reg, url);
@@ -250,8 +308,12 @@ static void usage(FILE *f) {
                 "      --heartbeat-interval SEC    poll foreign services every SEC (default 3)\n"
                 "      --heartbeat-attempts N      failures in a row before \"down\" (default 2)\n"
                 "      --heartbeat-timeout MS      per poll (default 1000)\n"
+                "      --allow-service-host HOST   a ServiceURL may name HOST too, besides loopback\n"
+                "                                  (repeatable, at most %d)\n"
+                "      --anonymous-expiry SEC      an anonymous registration whose heartbeat has\n"
+                "                                  failed for SEC goes (default 300; 0: never)\n"
                 "  -h, --help                      show this help\n"
-                "      --version                   show the version\n", DGO_DATADIR);
+                "      --version                   show the version\n", DGO_DATADIR, REGISTRY_ALLOW_HOSTS_MAX);
 }
 
 static int parse_number(const char *s, unsigned long min, unsigned long max, unsigned long *ret) {
@@ -265,7 +327,7 @@ static int parse_number(const char *s, unsigned long min, unsigned long max, uns
 }
 
 enum { OPT_STATE = SERVICE_OPT_FIRST, OPT_DESCRIPTORS, OPT_NO_UNITS, OPT_HB_INTERVAL, OPT_HB_ATTEMPTS,
-       OPT_HB_TIMEOUT };
+       OPT_HB_TIMEOUT, OPT_SERVICE_HOST, OPT_ANON_EXPIRY };
 
 struct registry_options {
         struct registry_config config;
@@ -296,6 +358,21 @@ static int on_option(int opt, const char *arg, void *userdata) {
                 r = parse_number(arg, 1, 100, &v);
                 if (r >= 0)
                         o->config.heartbeat_attempts = (unsigned) v;
+                return r;
+        case OPT_SERVICE_HOST: {
+                char url[REG_URL_MAX + 1], host[REG_URL_MAX + 1];
+                /* The same syntax as a ServiceURL's host, compared as written. */
+                if (o->config.n_allow_hosts >= REGISTRY_ALLOW_HOSTS_MAX ||
+                    snprintf(url, sizeof url, "http://%s:1", arg) >= (int) sizeof url ||
+                    !service_url_host(url, host, sizeof host) || strcmp(host, arg) != 0)
+                        return -EINVAL;
+                o->config.allow_hosts[o->config.n_allow_hosts++] = arg;
+                return 0;
+        }
+        case OPT_ANON_EXPIRY:
+                r = parse_number(arg, 0, 7 * 24 * 3600, &v);
+                if (r >= 0)
+                        o->config.anonymous_expire_usec = v * USEC_PER_SEC;
                 return r;
         case OPT_HB_TIMEOUT:
                 r = parse_number(arg, 10, 60000, &v);
@@ -354,6 +431,8 @@ int main(int argc, char **argv) {
                 { "heartbeat-interval", required_argument, NULL, OPT_HB_INTERVAL },
                 { "heartbeat-attempts", required_argument, NULL, OPT_HB_ATTEMPTS },
                 { "heartbeat-timeout", required_argument, NULL, OPT_HB_TIMEOUT },
+                { "allow-service-host", required_argument, NULL, OPT_SERVICE_HOST },
+                { "anonymous-expiry", required_argument, NULL, OPT_ANON_EXPIRY },
                 { NULL, 0, NULL, 0 }
         };
         struct registry_options opts = {
@@ -363,6 +442,7 @@ int main(int argc, char **argv) {
                         .heartbeat_timeout_ms = 1000,
                         .notify_timeout_ms = 2000,
                         .notify_attempts = 4,
+                        .anonymous_expire_usec = 300 * USEC_PER_SEC,
                         .descriptor_dir = DGO_DATADIR "/services",
                 },
                 .watch_units = true,

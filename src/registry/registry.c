@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "basic/clock.h"
 #include "basic/log.h"
@@ -22,6 +23,8 @@ void registry_done(struct registry *reg) {
         notify_done(reg);
         for (size_t i = 0; i < reg->n_regs; i++)
                 registration_free(reg->regs[i]);
+        for (size_t i = 0; i < reg->n_descriptors; i++)
+                registration_free(reg->descriptors[i]);
         sd_event_unref(reg->event);
         *reg = (struct registry) { 0 };
 }
@@ -89,6 +92,8 @@ void registry_set_health(struct registry *reg, struct registration *r, enum heal
         bool changed = r->health != h;
         r->health = h;
         r->since_usec = now_usec(CLOCK_REALTIME);
+        if (h == HEALTH_DOWN)
+                r->down_since_mono = now_usec(CLOCK_MONOTONIC);
         if (!changed)
                 return;
         log_info("%s at %s is %s (%s)", r->name, r->url, health_to_string(h), r->reason);
@@ -132,6 +137,64 @@ void registry_unit_changed(struct registry *reg, const char *unit, const char *a
                     (unit_socket_name(r->unit, sock, sizeof sock) && strcmp(sock, unit) == 0))
                         unit_health_update(reg, r);
         }
+}
+
+const struct registration *registry_descriptor_of_url(const struct registry *reg, const char *url) {
+        for (size_t i = 0; i < reg->n_descriptors; i++)
+                if (strcmp(reg->descriptors[i]->url, url) == 0)
+                        return reg->descriptors[i];
+        return NULL;
+}
+
+const struct registration *registry_descriptor_of_unit(const struct registry *reg, const char *unit) {
+        for (size_t i = 0; i < reg->n_descriptors; i++)
+                if (strcmp(reg->descriptors[i]->unit, unit) == 0)
+                        return reg->descriptors[i];
+        return NULL;
+}
+
+bool registration_is_descriptor(const struct registration *r, const struct registration *d) {
+        return strcmp(r->name, d->name) == 0 && strcmp(r->url, d->url) == 0 && r->unit && d->unit &&
+               strcmp(r->unit, d->unit) == 0;
+}
+
+size_t registry_anonymous_count(const struct registry *reg) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < reg->n_regs; i++)
+                n += !reg->regs[i]->owner;
+        return n;
+}
+
+void registry_expire(struct registry *reg) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        if (reg->config.anonymous_expire_usec == 0)
+                return;
+        for (size_t i = 0; i < reg->n_regs;) {
+                struct registration *r = reg->regs[i];
+                if (r->owner || r->unit || r->health != HEALTH_DOWN || !r->down_since_mono ||
+                    now - r->down_since_mono < reg->config.anonymous_expire_usec) {
+                        i++;
+                        continue;
+                }
+                log_info("%s at %s expires: its heartbeat has failed for %llu s", r->name, r->url,
+                         (unsigned long long) ((now - r->down_since_mono) / USEC_PER_SEC));
+                if (state_save_change(reg, NULL, r->url) < 0) {
+                        i++;                    /* kept while it cannot be saved: tried again next time */
+                        continue;
+                }
+                registry_remove(reg, r->url);   /* moves the last entry to I */
+        }
+}
+
+bool registry_host_allowed(const struct registry *reg, const char *host) {
+        if (host_is_loopback(host))
+                return true;
+        for (size_t i = 0; i < reg->config.n_allow_hosts; i++)
+                if (strcasecmp(reg->config.allow_hosts[i], host) == 0)
+                        return true;
+        return false;
 }
 
 bool registry_has_room(struct registry *reg, const char *url) {

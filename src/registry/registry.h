@@ -18,6 +18,13 @@ DEFINE_POINTER_CLEANUP(struct registration *, registration_free)
 
 #define REGISTRY_MAX 256
 #define UNIT_STATES_MAX 256
+#define REGISTRY_ALLOW_HOSTS_MAX 16
+/* Anonymous registrations (no verified dgo identity) in the table at most:
+ * room for the original's services and a few more, while REGISTRY_MAX stays
+ * for dgo's own. The registry listens on loopback only, so they all come
+ * from one source. */
+#define REGISTRY_ANONYMOUS_MAX 32
+#define DESCRIPTORS_MAX 64
 
 struct unit_state {
         char unit[REG_UNIT_MAX + 1];
@@ -33,6 +40,10 @@ struct registry_config {
         unsigned notify_attempts;
         const char *state_path;                 /* NULL: nothing persisted */
         const char *descriptor_dir;
+        /* Hosts a ServiceURL may name besides loopback (--allow-service-host). */
+        const char *allow_hosts[REGISTRY_ALLOW_HOSTS_MAX];
+        size_t n_allow_hosts;
+        uint64_t anonymous_expire_usec;         /* an anonymous entry down this long goes */
 };
 
 struct notify_queue;
@@ -53,6 +64,8 @@ struct registry {
         struct registry_config config;
         struct registration *regs[REGISTRY_MAX];
         size_t n_regs;
+        struct registration *descriptors[DESCRIPTORS_MAX];     /* as installed, for ownership */
+        size_t n_descriptors;
         struct unit_state units[UNIT_STATES_MAX];
         size_t n_units;
         sd_event_source *heartbeat_timer;
@@ -74,6 +87,19 @@ struct registration *registry_find(struct registry *reg, const char *url);
 /* Could a registration at URL be added (it replaces one, or the table has
  * room)? registry_add() refuses with -ENOSPC when not. */
 bool registry_has_room(struct registry *reg, const char *url);
+
+/* The descriptor of dgo's service at URL, or running UNIT; NULL if none. */
+const struct registration *registry_descriptor_of_url(const struct registry *reg, const char *url);
+const struct registration *registry_descriptor_of_unit(const struct registry *reg, const char *unit);
+/* Does R say exactly what descriptor D says (name, URL and unit)? */
+bool registration_is_descriptor(const struct registration *r, const struct registration *d);
+size_t registry_anonymous_count(const struct registry *reg);
+/* Remove the anonymous entries whose heartbeat has failed for
+ * anonymous_expire_usec (saved first; dependents were told when they went down). */
+void registry_expire(struct registry *reg);
+
+/* May a registration name a ServiceURL at HOST: loopback, or one of --allow-service-host? */
+bool registry_host_allowed(const struct registry *reg, const char *host);
 
 /* A unit's state changed (from unit_watch). */
 void registry_unit_changed(struct registry *reg, const char *unit, const char *active, const char *sub);

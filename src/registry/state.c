@@ -21,7 +21,6 @@
 #include "basic/log.h"
 #include "registry.h"
 
-#define DESCRIPTOR_MAX 64
 
 static void append_saved(json_t *list, const struct registration *r) {
         json_t *j;
@@ -33,6 +32,8 @@ static void append_saved(json_t *list, const struct registration *r) {
         json_object_del(j, "Health");
         json_object_del(j, "Since");
         json_object_del(j, "Reason");
+        if (r->owner)
+                json_object_set_new(j, "Owner", json_string(r->owner));
         json_array_append_new(list, j);
 }
 
@@ -75,6 +76,20 @@ static int add_from_json(struct registry *reg, const json_t *j, const char *orig
                 log_warning("Ignoring %s: a descriptor needs \"Unit\"", origin);
                 registration_free(r);
                 return -EINVAL;
+        }
+        /* A descriptor's entry is its service's; a saved one is whose it was. */
+        const json_t *owner = json_object_get(j, "Owner");
+        if (need_unit || (json_is_string(owner) && service_name_valid(json_string_value(owner)))) {
+                r->owner = strdup(need_unit ? r->name : json_string_value(owner));
+                if (!r->owner) {
+                        registration_free(r);
+                        return -ENOMEM;
+                }
+        }
+        if (need_unit && reg->n_descriptors < DESCRIPTORS_MAX) {
+                struct registration *copy = NULL;
+                if (registration_from_json(j, &copy, error, sizeof error) >= 0)
+                        reg->descriptors[reg->n_descriptors++] = copy;
         }
         return registry_add(reg, r, NULL);
 }
@@ -121,10 +136,10 @@ int descriptors_load(struct registry *reg) {
                 char path[512];
                 json_error_t jerr;
                 snprintf(path, sizeof path, "%s/%s", reg->config.descriptor_dir, names[i]->d_name);
-                json_t *j = i < DESCRIPTOR_MAX ? json_load_file(path, 0, &jerr) : NULL;
+                json_t *j = i < DESCRIPTORS_MAX ? json_load_file(path, 0, &jerr) : NULL;
                 if (j)
                         add_from_json(reg, j, path, true);
-                else if (i < DESCRIPTOR_MAX)
+                else if (i < DESCRIPTORS_MAX)
                         log_warning("Ignoring %s: %s", path, jerr.text);
                 json_decref(j);
                 free(names[i]);

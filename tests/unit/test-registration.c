@@ -3,8 +3,10 @@
  * optional) and written back as JSON with its Health; each bad one is refused
  * with a message that says what is wrong (missing or invalid ServiceName,
  * ServiceURL not http://, HeartbeatURL required without a Unit, a bad Unit,
- * a URL over 512 bytes, 17 required names); URL, unit and service name
- * checks; every arrow of the health mapping from unit and socket states
+ * a URL over 512 bytes, 17 required names, a ServiceURL with a path, an
+ * update or heartbeat URL that is not the ServiceURL's /services and
+ * /heartbeat); URL (http://HOST:PORT only), loopback host, unit and service
+ * name checks; every arrow of the health mapping from unit and socket states
  * (with its reason, and no change while a unit is on its way); the patch's
  * Added/Removed JSON, its checks (what is refused, and why) and its entries
  * read back removals first; the Registration a service sends for itself. */
@@ -83,6 +85,21 @@ static void test_parse(void) {
                 sprintf(many + strlen(many), "%s\"S%d\"", i ? "," : "", i);
         strcat(many, "]}");
         CHECK(parse(many, &r, err) == -EINVAL);       /* 17 required names */
+
+        /* No path beyond the protocol's: http://HOST:PORT, its /services and /heartbeat. */
+        CHECK(parse("{\"ServiceName\":\"A\",\"ServiceURL\":\"http://a:1/x\",\"HeartbeatURL\":\"http://a:1/x/heartbeat\"}",
+                    &r, err) == -EINVAL);
+        CHECK_STR(err, "\"ServiceURL\" is not valid");
+        CHECK(parse("{\"ServiceName\":\"A\",\"ServiceURL\":\"http://a:1\",\"HeartbeatURL\":\"http://a:1/h\"}", &r, err) == -EINVAL);
+        CHECK_STR(err, "\"HeartbeatURL\" is not valid: it must be the ServiceURL followed by /heartbeat");
+        CHECK(parse("{\"ServiceName\":\"A\",\"ServiceURL\":\"http://a:1\",\"HeartbeatURL\":\"http://a:1/heartbeat\","
+                    "\"ServiceUpdateURL\":\"http://a:1/secret?x=/services\"}", &r, err) == -EINVAL);
+        CHECK_STR(err, "\"ServiceUpdateURL\" is not valid: it must be the ServiceURL followed by /services");
+        CHECK(parse("{\"ServiceName\":\"A\",\"ServiceURL\":\"http://a:1\",\"HeartbeatURL\":\"http://b:1/heartbeat\"}",
+                    &r, err) == -EINVAL);
+        CHECK(parse("{\"ServiceName\":\"A\",\"ServiceURL\":\"http://a:1\",\"HeartbeatURL\":\"http://a:1/heartbeat\"}",
+                    &r, err) == 0);
+        registration_free(r);
 }
 
 static void test_validators(void) {
@@ -91,6 +108,28 @@ static void test_validators(void) {
         CHECK(!http_url_valid("https://x"));
         CHECK(!http_url_valid("http://a b"));
         CHECK(!http_url_valid("http://a\x7f"));
+        static const char *const good[] = {
+                "http://127.0.0.1:4000", "http://localhost:6000", "http://[::1]:3000", "http://a-b.example:65535",
+        };
+        static const char *const bad[] = {
+                "http://127.0.0.1", "http://127.0.0.1:", "http://127.0.0.1:0", "http://127.0.0.1:65536",
+                "http://127.0.0.1:04000", "http://127.0.0.1:4000/", "http://127.0.0.1:4000/x", "http://a:1?x",
+                "http://a:1#f", "http://u@a:1", "http://:1", "http://[::1:1", "http://[]:1", "http://-a:1",
+                "http://a_b:1", "https://a:1", "http://a:1:2",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(good); i++)
+                CHECK(service_url_valid(good[i]));
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                CHECK(!service_url_valid(bad[i]));
+        char host[64];
+        CHECK(service_url_host("http://[::1]:3000", host, sizeof host));
+        CHECK_STR(host, "[::1]");
+        CHECK(!service_url_host("http://averyveryverylonghostname:1", host, 8));
+        CHECK(host_is_loopback("localhost") && host_is_loopback("LocalHost") && host_is_loopback("[::1]"));
+        CHECK(host_is_loopback("127.0.0.1") && host_is_loopback("127.1.2.3"));
+        CHECK(!host_is_loopback("128.0.0.1") && !host_is_loopback("127.0.0.256") && !host_is_loopback("127.0.0"));
+        CHECK(!host_is_loopback("127.0.0.1.example") && !host_is_loopback("localhost.example"));
+        CHECK(!host_is_loopback("[::2]") && !host_is_loopback("example.org"));
         CHECK(unit_name_valid("dgo-log.service"));
         CHECK(unit_name_valid("foo@bar.service"));
         CHECK(!unit_name_valid("dgo-log.socket"));
