@@ -5,10 +5,21 @@
 # the service accepted is counted in the file and in the journal: both must
 # hold at least as many as wrk saw answered (wrk does not count replies still
 # in flight when it stops), and exactly as many as each other.
-# Targets (issue 2): >= 35,000 messages/s, zero loss, VmRSS < 8 MB.
+# Targets (issue 2): >= 35,000 messages/s, zero loss, VmRSS < 8 MB. The
+# client's allowance is raised for the run (below): the figure is what the
+# service can take, not what one anonymous client may send by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/box-common.sh
+
+# wrk is one anonymous client on 127.0.0.1, as greedy as it can be: it gets a
+# higher allowance than dgo-log's default (1,000 messages a second, 10,000 at
+# once, docs/security.md), the way an operator would give one to a trusted
+# client; every message still goes through the limiter, so its cost is measured.
+mkdir -p "$R/etc/systemd/system/dgo-log.service.d"
+printf '%s\n' '[Service]' 'Environment=DGO_LOG_RATE_LIMIT=10000000/10000000' \
+    > "$R/etc/systemd/system/dgo-log.service.d/bench.conf"
+ct_exec systemctl daemon-reload
 
 # With the registry there, as in the real system, dgo-register is done at once.
 ct_exec systemctl start dgo-registry.socket dgo-log.socket

@@ -16,6 +16,7 @@
 #include "basic/log.h"
 #include "log_message.h"
 #include "log_sink.h"
+#include "rate_limit.h"
 #include "basic/loop.h"
 #include "basic/macros.h"
 #include "service/register_helper.h"
@@ -31,6 +32,7 @@ struct log_service {
         struct service service;
         struct register_helper *register_helper;
         struct log_sink sink;
+        struct rate_limit limit;
         struct http_request *waiting[LOG_BATCH_MAX_MESSAGES];
 };
 
@@ -66,6 +68,8 @@ static int handle_log(struct http_request *req, void *userdata) {
         size_t len;
         const char *body = http_request_body(req, &len);
 
+        if (!rate_limit_request(&svc->limit, req))
+                return 0;                       /* 429 */
         http_request_media_type(req, media_type, sizeof media_type);
         if (log_message_parse(media_type, body, len, &m, error, sizeof error) < 0)
                 return http_reply_error(req, 400, "%s", error);
@@ -110,6 +114,9 @@ static void usage(FILE *f) {
                 "  -f, --log-file PATH   the central log file (default: $LOGS_DIRECTORY/dgo.log,\n"
                 "                        or ./dgo.log outside systemd)\n"
                 "      --no-journal      write only the file, not journald\n"
+                "      --rate-limit R/B  at most R messages a second and B at once from each\n"
+                "                        anonymous client (default $DGO_LOG_RATE_LIMIT, or\n"
+                "                        1000/10000; off: none)\n"
                 "      --registry URL    register there (default: $DGO_REGISTRY or\n"
                 "                        " REGISTRY_URL_DEFAULT "),\n"
                 "                        by running " DGO_LIBEXECDIR "/dgo-register\n"
@@ -122,11 +129,12 @@ static void usage(FILE *f) {
                 "SIGHUP reopens the log file (after logrotate).\n");
 }
 
-enum { OPT_LOG_FILE = SERVICE_OPT_FIRST, OPT_NO_JOURNAL };
+enum { OPT_LOG_FILE = SERVICE_OPT_FIRST, OPT_NO_JOURNAL, OPT_RATE_LIMIT };
 
 struct log_options {
         char *log_file;
         bool journal;
+        double rate, burst;
 };
 
 static int on_option(int opt, const char *arg, void *userdata) {
@@ -139,6 +147,8 @@ static int on_option(int opt, const char *arg, void *userdata) {
         case OPT_NO_JOURNAL:
                 o->journal = false;
                 return 0;
+        case OPT_RATE_LIMIT:
+                return rate_limit_parse(arg, &o->rate, &o->burst);
         }
         return -EINVAL;
 }
@@ -178,6 +188,9 @@ static int run(struct log_service *svc, struct log_options *opts, const struct s
         r = log_sink_open(&svc->sink, opts->log_file, opts->journal ? JOURNAL_SOCKET : NULL);
         if (r < 0)
                 return r;
+        r = rate_limit_init(&svc->limit, opts->rate, opts->burst);
+        if (r < 0)
+                return r;
 
         /* Patches and /heartbeat served here; the registration itself by
          * dgo-register, so that libcurl stays out of this process (it
@@ -209,13 +222,16 @@ int main(int argc, char **argv) {
         static const struct option options[] = {
                 { "log-file", required_argument, NULL, 'f' },
                 { "no-journal", no_argument, NULL, OPT_NO_JOURNAL },
+                { "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
                 { NULL, 0, NULL, 0 }
         };
         struct log_service svc = { .sink = { .fd = -EBADF, .journal.fd = -EBADF } };
-        struct log_options opts = { .journal = true };
+        struct log_options opts = { .journal = true, .rate = RATE_LIMIT_RATE_DEFAULT, .burst = RATE_LIMIT_BURST_DEFAULT };
         struct service_args args;
         int r;
 
+        if (rate_limit_from_env(&opts.rate, &opts.burst) < 0)
+                return 1;
         r = service_parse_args(argc, argv, "dgo-log", options, "f:", on_option, &opts, usage, &args);
         if (r != 0)
                 return r > 0 ? 0 : 1;
@@ -223,6 +239,7 @@ int main(int argc, char **argv) {
         register_helper_free(svc.register_helper);
         service_close(&svc.service);
         log_sink_close(&svc.sink);
+        rate_limit_done(&svc.limit);
         free(opts.log_file);
         return r < 0 ? 1 : 0;
 }
