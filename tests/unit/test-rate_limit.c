@@ -58,6 +58,7 @@ static void test_total(void) {
         CHECK(ok == 500);
         /* a verified service is not limited by default, and not by the total */
         CHECK(take_n(&rl, "GradingService", true, 100000, SEC) == 100000);
+        rate_limit_done(&rl);
         /* a client over its own allowance takes nothing from the total */
         CHECK(rate_limit_init(&rl, 10, 100) == 0);
         CHECK(take_n(&rl, "127.0.0.1", false, 100000, SEC) == 100);
