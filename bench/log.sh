@@ -30,9 +30,9 @@ log_pid=$(box_main_pid dgo-log.service) journald_pid=$(box_main_pid systemd-jour
 wrk_run http://127.0.0.1:4000/log bench/log-post.lua "$log_pid" "$journald_pid"
 cpu_line="CPU per message: dgo-log $(per_request "${CPU_US[0]}") us, journald $(per_request "${CPU_US[1]}") us, wrk $(per_request "$WRK_CPU_US") us"
 rss=$(vmrss_kb dgo-log.service)
-lines=$(grep -c '^[^ ]* Bench info ' "$R/var/log/dgo/dgo.log")
+lines=$(grep -c '^[^ ]* anonymous(claimed:Bench) info ' "$R/var/log/dgo/dgo.log")
 ct_exec journalctl --sync
-journal=$(ct_exec journalctl DGO_SERVICE=Bench -o cat --no-pager | wc -l)
+journal=$(ct_exec journalctl DGO_CLAIMED_SERVICE=Bench -o cat --no-pager | wc -l)
 suppressed=$(ct_exec journalctl -u dgo-log.service -o cat --no-pager | grep -c Suppressed || true)
 
 lost=0

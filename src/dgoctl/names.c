@@ -116,7 +116,11 @@ char **journal_args(const struct journal_options *opts) {
                 add(&a, "+");
                 add_manager_matches(&a, NULL);
         } else if (!d) {
-                add(&a, "DGO_SERVICE=%s", opts->service);       /* a foreign service */
+                /* A foreign service: what it sent, as the name it claimed
+                 * (no credential proves a foreign name; src/log). */
+                add(&a, "DGO_CLAIMED_SERVICE=%s", opts->service);
+                add(&a, "+");
+                add(&a, "DGO_SERVICE=%s", opts->service);
         } else {
                 add(&a, "DGO_SERVICE=%s", d->name);
                 if (!d->forwards) {

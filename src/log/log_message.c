@@ -1,6 +1,7 @@
 /* log_message.c - see log_message.h. */
 #include "log_message.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,9 +42,35 @@ bool log_service_name_valid(const char *name, size_t len) {
         return service_name_valid(copy);
 }
 
+static void set_label(struct log_message *m) {
+        if (m->claimed[0])
+                snprintf(m->label, sizeof m->label, "%s(claimed:%s)", m->service, m->claimed);
+        else
+                snprintf(m->label, sizeof m->label, "%s", m->service);
+}
+
 static void set_service(struct log_message *m, const char *name, size_t len) {
         memcpy(m->service, name, len);
         m->service[len] = '\0';
+        m->claimed[0] = '\0';
+        set_label(m);
+}
+
+const char *log_message_label(const struct log_message *m) {
+        return m->label[0] ? m->label : m->service;
+}
+
+void log_message_attribute(struct log_message *m, const char *verified) {
+        const char *sender = verified ? verified : LOG_ANONYMOUS_SERVICE;
+
+        assert(m);
+        assert(strlen(sender) <= LOG_SERVICE_NAME_MAX);
+        if (strcmp(m->service, sender) != 0 && strcmp(m->service, LOG_UNKNOWN_SERVICE) != 0)
+                memcpy(m->claimed, m->service, sizeof m->claimed);
+        else
+                m->claimed[0] = '\0';
+        snprintf(m->service, sizeof m->service, "%s", sender);
+        set_label(m);
 }
 
 /* The original protocol: "[ServiceName] - text". A body without a valid
@@ -226,7 +253,7 @@ size_t log_format_line(const struct log_message *m, const struct timespec *ts, c
         int n;
 
         log_format_timestamp(ts, stamp, sizeof stamp);
-        n = sprintf(out, "%s %s %s ", stamp, m->service, log_priority_name(m->priority));
+        n = sprintf(out, "%s %s %s ", stamp, log_message_label(m), log_priority_name(m->priority));
         size_t len = (size_t) n + log_escape(m->text, m->text_len, out + n);
         out[len++] = '\n';
         out[len] = '\0';

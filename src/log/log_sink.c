@@ -49,8 +49,8 @@ int log_sink_reopen(struct log_sink *s) {
 }
 
 bool log_sink_full(const struct log_sink *s, size_t text_len) {
-        /* An entry is the text and its four fields' names and values. */
-        return s->pending > 0 && (s->entries.len + text_len + 256 + 2 * LOG_SERVICE_NAME_MAX > LOG_BATCH_MAX_BYTES ||
+        /* An entry is the text and its five fields' names and values. */
+        return s->pending > 0 && (s->entries.len + text_len + 320 + 5 * LOG_SERVICE_NAME_MAX > LOG_BATCH_MAX_BYTES ||
                                   s->lines_len + LOG_LINE_MAX(text_len) > LOG_BATCH_MAX_BYTES);
 }
 
@@ -61,14 +61,15 @@ int log_sink_add(struct log_sink *s, const struct log_message *m) {
                 return -ENOMEM;
         if (s->journal.path) {
                 char priority[2] = { (char) ('0' + m->priority), '\0' };
-                size_t service_len = strlen(m->service);
                 const struct journal_field fields[] = {
                         { "MESSAGE", m->text, m->text_len },
                         { "PRIORITY", priority, 1 },
-                        { "SYSLOG_IDENTIFIER", m->service, service_len },
-                        { "DGO_SERVICE", m->service, service_len },
+                        { "SYSLOG_IDENTIFIER", log_message_label(m), strlen(log_message_label(m)) },
+                        { "DGO_SERVICE", m->service, strlen(m->service) },
+                        { "DGO_CLAIMED_SERVICE", m->claimed, strlen(m->claimed) },  /* only when set */
                 };
-                if (journal_batch_add(&s->entries, fields, ELEMENTSOF(fields)) < 0)
+                /* No DGO_CLAIMED_SERVICE= field when nothing is claimed. */
+                if (journal_batch_add(&s->entries, fields, ELEMENTSOF(fields) - !m->claimed[0]) < 0)
                         return -ENOMEM;
         }
         clock_gettime(CLOCK_REALTIME, &now);

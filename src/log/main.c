@@ -19,6 +19,7 @@
 #include "rate_limit.h"
 #include "basic/loop.h"
 #include "basic/macros.h"
+#include "service/auth.h"
 #include "service/register_helper.h"
 #include "service/service.h"
 
@@ -73,6 +74,9 @@ static int handle_log(struct http_request *req, void *userdata) {
         http_request_media_type(req, media_type, sizeof media_type);
         if (log_message_parse(media_type, body, len, &m, error, sizeof error) < 0)
                 return http_reply_error(req, 400, "%s", error);
+        /* DGO_SERVICE= is who sent it, as far as we know; a name only claimed is recorded as claimed. */
+        if (auth_enabled())
+                log_message_attribute(&m, auth_request_identity(req));
 
         if (svc->sink.pending == LOG_BATCH_MAX_MESSAGES || log_sink_full(&svc->sink, m.text_len))
                 flush_and_answer(svc);

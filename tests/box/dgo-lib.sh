@@ -5,9 +5,24 @@ TOOLS=$REPO/tests/tools
 
 port_listens() { grep -q LISTEN <<<"$(ss -Hltn "sport = :$1")"; }
 
-# post_log BODY [MEDIA_TYPE] -> the HTTP status code (000 when no answer)
+# dgo_auth NAME -> the header dgo's service NAME proves itself with
+# ("Authorization: Dgo NAME:HMAC-SHA256(secret, "dgo-service\n" NAME)", src/service/auth.h),
+# from the box's installation secret; the test is root and may read it.
+dgo_auth() {
+    # Made by dgo-secret.service at the first start of a service, if not before.
+    [ -e "$R/etc/dgo/secret" ] || ct_exec systemctl start dgo-secret.service
+    python3 -c 'import hmac, hashlib, sys
+key = open(sys.argv[1], "rb").read().strip()
+print("Authorization: Dgo %s:%s" % (sys.argv[2], hmac.new(key, b"dgo-service\n" + sys.argv[2].encode(), hashlib.sha256).hexdigest()))' \
+        "$R/etc/dgo/secret" "$1"
+}
+
+# post_log BODY [MEDIA_TYPE [AS]] -> the HTTP status code (000 when no answer);
+# with AS, sent with dgo's service AS's credentials (dgo_auth), else anonymous.
 post_log() {
-    curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Content-Type: ${2:-text/plain}" \
+    local auth=()
+    [ -n "${3:-}" ] && auth=(-H "$(dgo_auth "$3")")
+    curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Content-Type: ${2:-text/plain}" "${auth[@]}" \
         --data-binary "$1" http://127.0.0.1:4000/log || true
 }
 

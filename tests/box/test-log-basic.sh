@@ -1,11 +1,13 @@
 #!/bin/bash
 # Proves the log service works under a real systemd: after `systemctl start
 # dgo-log.socket` port 4000 listens and dgo-log.service is not running; the
-# first POST /log starts it (200); the message is in `journalctl
-# DGO_SERVICE=...` with the sender as SYSLOG_IDENTIFIER and its priority, and
-# is exactly one "TIMESTAMP SERVICE PRIORITY TEXT" line in the file; a message
-# with newlines and control bytes is one escaped line (whole in the journal);
-# the JSON form's priority reaches journal and file; `systemctl status` shows
+# first POST /log (with the grading service's credentials) starts it (200);
+# the message is in `journalctl DGO_SERVICE=...` with the sender as
+# SYSLOG_IDENTIFIER and its priority, and is exactly one "TIMESTAMP SERVICE
+# PRIORITY TEXT" line in the file; a message with newlines and control bytes
+# (from an anonymous client claiming "Portal": recorded as claimed) is one
+# escaped line (whole in the journal); the JSON form's priority reaches
+# journal and file; `systemctl status` shows
 # the service's status line; the log file belongs to dgo-log, not root.
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
@@ -18,7 +20,7 @@ check "port 4000 listens" wait_until 5 port_listens 4000
 check_eq "dgo-log.service is not running before the first connection" inactive \
         "$(box_unit_prop dgo-log.service ActiveState)"
 
-code=$(post_log "[GradingService] - first message $$" text/plain)
+code=$(post_log "[GradingService] - first message $$" text/plain GradingService)
 check_eq "the first POST /log starts the service and gets 200" 200 "$code"
 check_eq "dgo-log.service is active after it" active "$(box_unit_prop dgo-log.service ActiveState)"
 
@@ -41,12 +43,12 @@ check_eq "a multi-line message is accepted" 200 "$code"
 lines=$(wc -l < "$R/var/log/dgo/dgo.log")
 check_eq "the file grew by exactly one line" 2 "$lines"
 check_match "newlines and control bytes are escaped" \
-        'Portal info line one\\nline two\\r\\n\\ttabbed \\x01 end$' "$(tail -n 1 "$R/var/log/dgo/dgo.log")"
+        'anonymous\(claimed:Portal\) info line one\\nline two\\r\\n\\ttabbed \\x01 end$' "$(tail -n 1 "$R/var/log/dgo/dgo.log")"
 box_journal_sync
-check_match "the journal keeps the message whole" "line two" "$(box_journal DGO_SERVICE=Portal -o cat)"
+check_match "the journal keeps the message whole" "line two" "$(box_journal DGO_CLAIMED_SERVICE=Portal -o cat)"
 
 # The structured form.
-code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -H "$(dgo_auth TeacherPortal)" \
         -d '{"service":"TeacherPortal","priority":"warning","message":"disk almost full"}' "$URL/log") || true
 check_eq "a JSON message is accepted" 200 "$code"
 box_journal_sync

@@ -31,7 +31,7 @@ box_journal_sync
 j=$(box_journal -u dgo-log.service -o cat)
 check_match "the journal says Watchdog timeout" "Watchdog timeout" "$j"
 check_match "the journal says it was killed with SIGABRT" "Killing process .* with signal SIGABRT" "$j"
-check_eq "the frozen-time message is in the file once" 1 "$(grep -c "Fault info sent while frozen" "$R/var/log/dgo/dgo.log")"
+check_eq "the frozen-time message is in the file once" 1 "$(grep -c "(claimed:Fault) info sent while frozen" "$R/var/log/dgo/dgo.log")"
 
 # kill -9: systemd restarts it; the next request is served.
 box_kill KILL dgo-log.service
@@ -39,7 +39,7 @@ check_eq "after kill -9 the next request is served" 200 "$(post_log "[Fault] - a
 check "the service is active again" eventually 5 '[ "$(box_unit_prop dgo-log.service ActiveState)" = active ]'
 check_eq "NRestarts is 2" 2 "$(restarts dgo-log.service)"
 check_eq "the messages before and after the kill are both in the file" 2 \
-        "$(grep -cE "Fault info (before|after kill)\$" "$R/var/log/dgo/dgo.log")"
+        "$(grep -cE "\(claimed:Fault\) info (before|after kill)\$" "$R/var/log/dgo/dgo.log")"
 
 # SIGTERM: a clean exit with status 0, not a failure.
 box_kill TERM dgo-log.service
@@ -55,7 +55,7 @@ check_match "the service logged its clean stop" "Stopping after [0-9]+ messages"
 # then kill -9 in the middle of 50 busy clients lose nothing that was
 # answered 200 (the rest get an error or a closed connection, never a 200).
 f=$R/var/log/dgo/dgo.log
-crash_lines() { grep -c "Crash info crash message [0-9]* of run $$\$" "$f"; }
+crash_lines() { grep -c "(claimed:Crash) info crash message [0-9]* of run $$\$" "$f"; }
 python3 "$TOOLS/httpload.py" post http://127.0.0.1:4000/log --count 40000 --concurrency 50 \
         --body "[Crash] - crash message {i} of run $$" --record "$BOX_TMP/acked" >"$BOX_TMP/crash.json" &
 load=$!
@@ -79,7 +79,7 @@ check_eq "every message answered 200 ($acked) is in the file" 0 "$missing"
 check_eq "none twice" "$(crash_lines)" \
         "$(grep -o "crash message [0-9]* of run $$\$" "$f" | sort -u | wc -l)"
 box_journal_sync
-missing=$(box_journal DGO_SERVICE=Crash -o cat | awk -v run="$$" '$6 == run { print $3 }' | sort -u |
+missing=$(box_journal DGO_CLAIMED_SERVICE=Crash -o cat | awk -v run="$$" '$6 == run { print $3 }' | sort -u |
           comm -13 - <(sort -u "$BOX_TMP/acked") | wc -l)
 check_eq "every message answered 200 is in the journal" 0 "$missing"
 

@@ -28,19 +28,19 @@ for s in a b; do
 done
 
 f=$R/var/log/dgo/dgo.log
-check_eq "$N lines in the file" "$N" "$(grep -c "LoadTest[AB] info load message [0-9]* from LoadTest[AB] of run $$\$" "$f")"
+check_eq "$N lines in the file" "$N" "$(grep -c "(claimed:LoadTest[AB]) info load message [0-9]* from LoadTest[AB] of run $$\$" "$f")"
 check_eq "each message exactly once in the file" "$N" \
         "$(grep -o "load message [0-9]* from LoadTest[AB] of run $$" "$f" | sort -u | wc -l)"
 check_eq "every line names its own sender" 0 \
-        "$(grep -c -E "LoadTestA info .* from LoadTestB|LoadTestB info .* from LoadTestA" "$f")"
+        "$(grep -c -E "LoadTestA\) info .* from LoadTestB|LoadTestB\) info .* from LoadTestA" "$f")"
 box_journal_sync
-check_eq "$N journal entries" "$N" "$(box_journal 'DGO_SERVICE=LoadTestA' + 'DGO_SERVICE=LoadTestB' -o cat | grep -c "of run $$\$")"
+check_eq "$N journal entries" "$N" "$(box_journal 'DGO_CLAIMED_SERVICE=LoadTestA' + 'DGO_CLAIMED_SERVICE=LoadTestB' -o cat | grep -c "of run $$\$")"
 for s in A B; do
-    j=$(box_journal "DGO_SERVICE=LoadTest$s" -o cat)
-    check_eq "journalctl DGO_SERVICE=LoadTest$s: $HALF entries, all its own" "$HALF" \
+    j=$(box_journal "DGO_CLAIMED_SERVICE=LoadTest$s" -o cat)
+    check_eq "journalctl DGO_CLAIMED_SERVICE=LoadTest$s: $HALF entries, all its own" "$HALF" \
             "$(grep -c "^load message [0-9]* from LoadTest$s of run $$\$" <<<"$j")"
-    check_eq "journalctl -t LoadTest$s: the same $HALF" "$HALF" \
-            "$(box_journal -t "LoadTest$s" -o cat | grep -c "from LoadTest$s of run $$\$")"
+    check_eq "journalctl -t 'anonymous(claimed:LoadTest$s)': the same $HALF" "$HALF" \
+            "$(box_journal -t "anonymous(claimed:LoadTest$s)" -o cat | grep -c "from LoadTest$s of run $$\$")"
 done
 # Large messages at once (a few of them fill a batch's 128 KiB, so a batch
 # may be written early, from inside the handler; the bound itself is
@@ -50,9 +50,9 @@ out=$(python3 "$TOOLS/httpload.py" post http://127.0.0.1:4000/log --count 40 --c
         --body "[LargeTest] - $big {i} of run $$") || true
 check_eq "40 large messages from 20 clients: 40 answers of 200" 40 "$(json_get "$out" 'd["status"].get("200", 0)')"
 check_eq "40 whole lines of them in the file" 40 \
-        "$(grep "LargeTest info x* [0-9]* of run $$\$" "$f" | awk 'length > 61440' | wc -l)"
+        "$(grep "(claimed:LargeTest) info x* [0-9]* of run $$\$" "$f" | awk 'length > 61440' | wc -l)"
 box_journal_sync
-check_eq "40 journal entries of them" 40 "$(box_journal DGO_SERVICE=LargeTest -o cat | grep -c "of run $$\$")"
+check_eq "40 journal entries of them" 40 "$(box_journal DGO_CLAIMED_SERVICE=LargeTest -o cat | grep -c "of run $$\$")"
 check_eq "journald suppressed nothing" 0 "$(box_journal -u dgo-log.service -o cat | grep -c Suppressed)"
 check_eq "the service did not restart" 0 "$(restarts dgo-log.service)"
 

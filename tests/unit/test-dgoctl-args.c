@@ -213,7 +213,7 @@ static void test_journal_args(void) {
                           "SYSLOG_IDENTIFIER=dgo-log SYSLOG_IDENTIFIER=dgo-register + _PID=1 UNIT=dgo-log.service "
                           "UNIT=dgo-log.socket");
         o = (struct journal_options) { .service = "Weather" };
-        check_journal(&o, "journalctl DGO_SERVICE=Weather");
+        check_journal(&o, "journalctl DGO_CLAIMED_SERVICE=Weather + DGO_SERVICE=Weather");
         o = (struct journal_options) { .service = "a=b + _PID=1" };
         CHECK(journal_args(&o) == NULL);
         o = (struct journal_options) { .service = "" };
