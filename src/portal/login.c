@@ -182,20 +182,29 @@ int portal_page_guard(struct http_request *req, struct portal *p, http_handler_f
         return http_reply_redirect(req, 303, "/login");
 }
 
-/* Does REQ carry one of the API tokens (Authorization: Bearer ...)? */
+static bool token_known(const struct accounts *tokens, const char *hash) {
+        bool ok = false;
+
+        for (size_t i = 0; i < tokens->n; i++)
+                if (token_hash_valid(tokens->v[i].hash) && secret_equal(tokens->v[i].hash, hash))
+                        ok = true;
+        return ok;
+}
+
+/* Does REQ carry one of the API tokens (Authorization: Bearer ...)? A
+ * token not known is looked for again in the file as it is now: one that
+ * dgoctl has just made works at once. */
 static bool api_token_ok(struct portal *p, const char *authorization) {
         const char *t = authorization + strlen("Bearer ");
         char hash[TOKEN_HASH_LEN + 1];
-        bool ok = false;
 
         if (!token_valid(t, strlen(t)) || token_hash(t, strlen(t), hash) < 0)
                 return false;
         refresh(&p->login, false);
-        for (size_t i = 0; i < p->login.tokens.accounts.n; i++)
-                if (token_hash_valid(p->login.tokens.accounts.v[i].hash) &&
-                    secret_equal(p->login.tokens.accounts.v[i].hash, hash))
-                        ok = true;
-        return ok;
+        if (token_known(&p->login.tokens.accounts, hash))
+                return true;
+        refresh(&p->login, true);
+        return token_known(&p->login.tokens.accounts, hash);
 }
 
 int portal_api_guard(struct http_request *req, struct portal *p, http_handler_fn handler) {
@@ -394,7 +403,7 @@ int portal_handle_login(struct http_request *req, void *userdata) {
         snprintf(w->key, sizeof w->key, "%.32s", w->user);
         snprintf(w->key + strlen(w->key) + 1, sizeof w->key - strlen(w->key) - 1, "%s", peer);
         LIST_PREPEND(waits, p->login.waits, w);
-        refresh(&p->login, false);
+        refresh(&p->login, true);               /* a teacher dgoctl has just added can log in */
         wait = throttle_wait(&p->login.throttle, w->key, now_usec(CLOCK_MONOTONIC));
         /* Both free W when they fail or have answered. */
         return wait > 0 ? hold(w, wait) : attempt(w);

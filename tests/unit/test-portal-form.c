@@ -165,6 +165,13 @@ static void test_grade_input(void) {
         CHECK_STR(error, "Title is required.");
         CHECK(grade("Title=a%01b&Type=Quiz&Score=5", &in, &json, error, sizeof error) == -EINVAL);
         CHECK(strstr(error, "without control characters") != NULL);
+        /* issue 13: the model's text rule, in the form's words */
+        CHECK(grade("Title=+++&Type=Quiz&Score=5", &in, &json, error, sizeof error) == -EINVAL);
+        CHECK_STR(error, "Title is empty or only spaces.");
+        CHECK(grade("Title=Quiz+%E2%80%AE1&Type=Quiz&Score=5", &in, &json, error, sizeof error) == -EINVAL);
+        CHECK(strstr(error, "Title holds a bidirectional override") != NULL);
+        CHECK(grade("Title=a%E2%80%A8b&Type=Quiz&Score=5", &in, &json, error, sizeof error) == -EINVAL);
+        CHECK(strstr(error, "without control characters") != NULL);
         CHECK(grade("Title=%FF&Type=Quiz&Score=5", &in, &json, error, sizeof error) == -EINVAL);
         CHECK_STR(error, "Title is not valid UTF-8 text.");
         CHECK(grade("Title=%Z&Type=Quiz&Score=5", &in, &json, error, sizeof error) == -EINVAL);
