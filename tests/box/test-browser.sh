@@ -1,10 +1,11 @@
 #!/bin/bash
 # The teacher portal in a real browser. `systemctl start dgo.target` in the box, then
 # tests/browser/portal.spec.mjs drives Debian's chromium (/usr/bin/chromium) with playwright-core
-# from the host (the box shares its network): the students list, a student's page, adding a
+# from the host (the box shares its network): logging in (a teacher made here with `dgoctl
+# teacher add`; the spec's API calls carry a `dgoctl token add` token), the students list, a student's page, adding a
 # grade, a refused score, a student whose name is HTML, the list's pages and its search box
 # (its header says what it proves). Its PASS/FAIL lines are counted here; the spec must run to
-# its end, and neither dgo-portal nor dgo-grading may restart meanwhile.
+# its end, and neither dgo-portal nor dgo-grading may restart meanwhile. It ends with logging out.
 # Needs on the host: chromium, nodejs (>= 18) and, the first time, npm (for `npm ci`).
 # Screenshots: $SCREENSHOT_DIR (default $CT_LOGS/browser, i.e. /var/tmp/dgo-box/logs/browser).
 set -uo pipefail
@@ -51,14 +52,18 @@ check_match "playwright-core is installed in tests/browser/node_modules (lock: $
 # --- the portal -------------------------------------------------------------------------------
 ct_exec systemctl start dgo.target
 check "dgo.target started: the portal's port 5000 listens" wait_until 10 port_listens 5000
+TEACHER=browser PASSWORD="browser-$RANDOM-$RANDOM"
+ct_exec sh -c "echo '$PASSWORD' | dgoctl teacher add $TEACHER --password-stdin" >/dev/null 2>&1
+check_match "a teacher for the browser (dgoctl teacher add)" "^$TEACHER\$" "$(ct_exec dgoctl teacher list)"
+API_TOKEN=$(ct_exec dgoctl token add browser 2>/dev/null)
 status_of() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$PORTAL$1" || true; }
 # shellcheck disable=SC2016  # evaluated by eventually
-if ! eventually 20 '[ "$(status_of /students)" = 200 ]'; then
-    box__fail "GET /students answers 200 (so the browser has something to test)" \
-        "$(echo "status: $(status_of /students)"; box_journal -u dgo-portal.service -n 8 -o cat)"
+if ! eventually 20 '[ "$(status_of /login)" = 200 ]'; then
+    box__fail "GET /login answers 200 (so the browser has something to test)" \
+        "$(echo "status: $(status_of /login)"; box_journal -u dgo-portal.service -n 8 -o cat)"
     finish
 fi
-box__pass "GET /students answers 200 (the portal and what it needs started)"
+box__pass "GET /login answers 200 (the portal started)"
 
 # --- the browser ------------------------------------------------------------------------------
 mkdir -p "$SHOTS"; rm -f "$SHOTS"/*.png
@@ -71,6 +76,7 @@ while IFS= read -r line; do
         *) echo "$line" ;;   # context of a FAIL, where a screenshot went
     esac
 done < <(cd "$BROWSER_DIR" && PORTAL_URL=$PORTAL SCREENSHOT_DIR=$SHOTS CHROMIUM=$CHROMIUM \
+             TEACHER=$TEACHER PASSWORD=$PASSWORD API_TOKEN=$API_TOKEN \
              timeout -k 5 "$SPEC_TIMEOUT" node portal.spec.mjs 2>&1)
 wait $! || rc=$?
 if [ -n "$ended" ]; then

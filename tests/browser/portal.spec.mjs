@@ -1,13 +1,16 @@
 // portal.spec.mjs - the teacher portal in a real browser: Debian's chromium driven by playwright-core.
 //
-// Proves what a teacher sees in a browser: / lands on /students (a redirect) with the sample
+// Proves what a teacher sees in a browser: without a session / lands on the login page, a wrong
+// password is refused there (401, "Wrong name or password") and the right one logs in; then
+// / lands on /students (a redirect) with the sample
 // students and their averages; clicking a student opens the page with the grades and average;
 // the add-grade form (POST, redirect back) adds the row and updates the average, also on the
 // list; a score of 150 is refused with 400, the error shown and no grade added; a student named
 // <script>alert(1)</script> is listed once, as text, with no dialog and no script element;
 // with 120 more students (added through the portal's API) the "Next" link opens page 2 with
 // the rest, a name typed into the search box finds the one student, a search for HTML shows as
-// text with no dialog; and no page has a JavaScript error.
+// text with no dialog; "Log out" ends the session (back at /login, /students redirects there and
+// the add-grade form no longer adds anything); and no page has a JavaScript error.
 //
 //   node portal.spec.mjs
 //
@@ -25,6 +28,8 @@
 //   PORTAL_URL      the portal (default http://127.0.0.1:5000)
 //   SCREENSHOT_DIR  where the PNG screenshots go (default /var/tmp/dgo-box/logs/browser)
 //   CHROMIUM        the browser (default /usr/bin/chromium, Debian's package)
+//   TEACHER, PASSWORD  a teacher's name and password (dgoctl teacher add; test-browser.sh makes one)
+//   API_TOKEN       an API token for the portal's /api (dgoctl token add)
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +37,9 @@ import { join } from 'node:path';
 const BASE = (process.env.PORTAL_URL || 'http://127.0.0.1:5000').replace(/\/+$/, '');
 const SHOTS = process.env.SCREENSHOT_DIR || '/var/tmp/dgo-box/logs/browser';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TEACHER = process.env.TEACHER || 'teacher';
+const PASSWORD = process.env.PASSWORD || '';
+const API = { Authorization: `Bearer ${process.env.API_TOKEN || ''}` };
 const ACTION_MS = 5000;    // a click, a fill, a selector
 const NAV_MS = 10000;      // a page load
 const LAUNCH_MS = 20000;   // the browser's start
@@ -148,6 +156,23 @@ page.on('dialog', (d) => { dialogs.push(`${d.type()}: ${d.message()}`); d.dismis
 page.on('pageerror', (e) => pageErrors.push(firstLine(e)));
 
 let nickScores = null;   // the scores on Nick Carter's page before the test adds one
+
+await scenario('logging in', async () => {
+    await page.goto(`${BASE}/`);
+    checkEq('without a session, / lands on the login page', `${BASE}/login`, page.url());
+    await page.fill('#user', TEACHER);
+    await page.fill('#password', 'not-the-password');
+    let [response] = await Promise.all([page.waitForNavigation({ timeout: NAV_MS }), page.click('#login [type=submit]')]);
+    checkEq('a wrong password is refused (401)', 401, response.status());
+    check('... saying so', (await text(page.locator('p.error')).catch(() => '')).includes('Wrong name or password'));
+    await page.fill('#password', PASSWORD);
+    [response] = await Promise.all([page.waitForURL(`${BASE}/students`, { timeout: NAV_MS }), page.click('#login [type=submit]')]);
+    checkEq('the right password logs in: /students', `${BASE}/students`, page.url());
+    const cookie = (await context.cookies()).find((c) => c.name === 'dgo_session');
+    check('the session cookie is HttpOnly and SameSite=Strict', cookie && cookie.httpOnly && cookie.sameSite === 'Strict',
+        JSON.stringify(cookie));
+    await screenshot(page, '0-logged-in.png');
+});
 
 await scenario('the students list', async () => {
     const response = await page.goto(`${BASE}/`);
@@ -289,13 +314,13 @@ await scenario('the list in pages, and a search', async () => {
     for (let i = 0; i < 120; i++) {
         const name = i === 119 ? FIND : { first: 'Paged', last: `Pupil ${i}` };
         const r = await withTimeout(fetch(`${BASE}/api/students`, {
-            method: 'POST', headers: { 'Content-Type': 'application/json' },
+            method: 'POST', headers: { 'Content-Type': 'application/json', ...API },
             body: JSON.stringify({ FirstName: name.first, LastName: name.last }),
         }), ACTION_MS, 'POST /api/students');
         added.push(r.status);
     }
     checkEq('120 students added through the portal\'s API (201 each)', 120, added.filter((x) => x === 201).length);
-    const book = await (await withTimeout(fetch(`${BASE}/api/students`), ACTION_MS, 'GET /api/students')).json();
+    const book = await (await withTimeout(fetch(`${BASE}/api/students`, { headers: API }), ACTION_MS, 'GET /api/students')).json();
     const total = book.length;
     const rowIds = () => page.$$eval('#students tr[data-student-id]', (trs) => trs.map((tr) => Number(tr.dataset.studentId)));
 
@@ -332,6 +357,24 @@ await scenario('the list in pages, and a search', async () => {
     checkEq('... and no dialog fired', '', dialogs.slice(seen).join('; '));
     await Promise.all([page.waitForURL(`${BASE}/students`, { timeout: NAV_MS }), page.click('#clear-search')]);
     checkEq('"All students" lists page 1 again', 100, (await rowIds()).length);
+});
+
+await scenario('logging out', async () => {
+    await page.goto(`${BASE}/students/${NICK.id}`);
+    const before = await page.locator('#grades tbody tr').count();
+    // The grade form of this page, kept for after the logout.
+    const form = await page.$eval('#add-grade', (f) => Object.fromEntries(new FormData(f)));
+    await Promise.all([page.waitForURL(`${BASE}/login`, { timeout: NAV_MS }), page.click('#logout [type=submit]')]);
+    checkEq('"Log out" lands on the login page', `${BASE}/login`, page.url());
+    await page.goto(`${BASE}/students`);
+    checkEq('/students now redirects to /login', `${BASE}/login`, page.url());
+    // The old form's POST with its (then valid) token: refused, nothing added.
+    const r = await context.request.post(`${BASE}/students/${NICK.id}/grades`,
+        { form: { ...form, Title: 'After logout', Score: '5' }, maxRedirects: 0, timeout: ACTION_MS });
+    checkEq('the grade form after logout is sent to the login page', `303 ${BASE}/login`,
+        `${r.status()} ${new URL(r.headers().location || '', BASE).href}`);
+    const book = await (await withTimeout(fetch(`${BASE}/api/students/${NICK.id}`, { headers: API }), ACTION_MS, 'GET')).json();
+    checkEq('... and added nothing', before, book.Grades.length);
 });
 
 checkEq('no JavaScript error on any page', '', pageErrors.join('; '));
