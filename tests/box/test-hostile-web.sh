@@ -41,10 +41,11 @@ refused() {
 }
 book() { curl -s --max-time 10 "$G/students/1" || true; }
 
+# The portal's API takes an API token (dgoctl token add, before the portal starts): a page has
+# none, the gateway test needs one.
+AUTH="Authorization: Bearer $(ct_exec dgoctl token add hostile-web 2>/dev/null)"
 ct_exec systemctl start dgo.target
 for port in 3000 4000 5000 6000; do wait_until 10 port_listens $port; done
-# The portal's API takes an API token (dgoctl token add): a page has none, the gateway test needs one.
-AUTH="Authorization: Bearer $(ct_exec dgoctl token add hostile-web 2>/dev/null)"
 check_eq "the grading service answers the original's client (GET /students/1)" 200 "$(code "$G/students/1")"
 before=$(book)
 log_lines() { box_journal_sync; box_journal -u dgo-log.service -o cat | grep -c 'HostileWeb' || true; }
