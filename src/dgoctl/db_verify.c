@@ -303,7 +303,7 @@ static int check_rows(sqlite3 *db, char **ret_problem) {
 }
 
 int db_verify_open(sqlite3 *db, struct db_summary *ret, char **ret_problem) {
-        int64_t n[2];
+        int64_t n[2] = { 0, 0 };        /* set by query_row(); zeroed for the compiler, which cannot see that */
         int r;
 
         *ret_problem = NULL;

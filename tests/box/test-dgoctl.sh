@@ -224,7 +224,7 @@ follow=$!
 sleep 1
 post_log "[Follower] - followed message" >/dev/null
 wait "$follow"
-check_match "logs -f shows a message sent while it runs" 'Follower\[[0-9]+\]: followed message' "$(cat "$BOX_TMP/follow.out")"
+check_match "logs -f shows a message sent while it runs (an anonymous sender's name is shown as claimed)" 'anonymous\(claimed:Follower\)\[[0-9]+\]: followed message' "$(cat "$BOX_TMP/follow.out")"
 
 echo "--- a foreign service in status"
 curl -s -o /dev/null --max-time 5 -H 'Content-Type: application/json' -d '{"ServiceName":"Weather","ServiceURL":"http://127.0.0.1:7999",
