@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """keepalive.py - a client that has its connection before a test begins.
 
-  keepalive.py PORT --go FILE [--wait S] REQUEST...
+  keepalive.py PORT --go FILE [--wait S] [--header "NAME: VALUE"]... REQUEST...
 
 Opens one HTTP/1.1 keep-alive connection to 127.0.0.1:PORT and sends
 GET /heartbeat on it at once, so the server has taken the connection; prints
@@ -13,7 +13,7 @@ order, printing one JSON line for each:
   {"request": "POST /students/1/grades", "error": "..."}
 
 A REQUEST is "METHOD PATH" or "METHOD PATH BODY" (sent as JSON when it
-starts with "{", else as text/plain). "reused"
+starts with "{", else as text/plain), each with the --header lines. "reused"
 says whether the request went over the first connection: after an error the
 next request opens a new one. Bodies are cut at 64 KB. Loopback only.
 """
@@ -32,6 +32,7 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("--go", required=True)
     p.add_argument("--wait", type=float, default=60)
+    p.add_argument("--header", action="append", default=[])
     p.add_argument("requests", nargs="+")
     args = p.parse_args()
     if not 0 < args.wait <= 300:
@@ -59,7 +60,7 @@ def main():
         parts = req.split(" ", 2)
         method, path = parts[0], parts[1]
         body = parts[2].encode() if len(parts) > 2 else None
-        headers = {}
+        headers = dict(h.split(": ", 1) for h in args.header)
         if body is not None:
             headers["Content-Type"] = "application/json" if body.startswith(b"{") else "text/plain"
         out = {"request": method + " " + path}
