@@ -11,43 +11,14 @@
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
 . "$REPO/tests/box/dgo-lib.sh"
+. "$REPO/tests/box/browser-lib.sh"
 
 PORTAL=http://127.0.0.1:5000
-BROWSER_DIR=$REPO/tests/browser
-CHROMIUM=/usr/bin/chromium
 SHOTS=${SCREENSHOT_DIR:-$CT_LOGS/browser}
 SPEC_TIMEOUT=75   # the spec bounds itself to ~55 s; this is the backstop
 
-need_packages() {   # need_packages WHAT: one FAIL that says what to install, then the end
-    box__fail "$1" "install the Debian packages: apt-get install --no-install-recommends chromium nodejs npm"
-    finish
-}
-
 # --- what the test needs on the host --------------------------------------------------------
-[ -x "$CHROMIUM" ] || need_packages "chromium is not installed ($CHROMIUM is missing)"
-command -v node >/dev/null || need_packages "node is not installed (no node in PATH)"
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || node_major=0
-[ "$node_major" -ge 18 ] 2>/dev/null || need_packages "node $(node --version 2>/dev/null) is too old (need >= 18)"
-
-# playwright-core from tests/browser/package-lock.json: reuse node_modules when it holds that
-# version (works offline), else `npm ci`.
-lock_version() { node -p 'require(process.argv[1]).packages["node_modules/playwright-core"].version' "$1" 2>/dev/null; }
-have_version() { node -p 'require(process.argv[1]).version' "$BROWSER_DIR/node_modules/playwright-core/package.json" 2>/dev/null; }
-want=$(lock_version "$BROWSER_DIR/package-lock.json")
-have=$(have_version || true)
-if [ -z "$have" ] || [ "$have" != "$want" ]; then
-    if ! command -v npm >/dev/null; then
-        [ -n "$have" ] || need_packages "npm is not installed, and tests/browser/node_modules is missing"
-        echo "    npm is not installed: using playwright-core $have from node_modules (the lock wants $want)"
-    else
-        echo "    npm ci in tests/browser (node_modules has ${have:-nothing}, the lock wants $want)"
-        npm_out=$(cd "$BROWSER_DIR" && timeout -k 5 180 npm ci --no-audit --no-fund 2>&1) ||
-            echo "    npm ci failed:"$'\n'"$(tail -n 5 <<<"$npm_out" | sed 's/^/    | /')"
-        have=$(have_version || true)
-    fi
-fi
-check_match "playwright-core is installed in tests/browser/node_modules (lock: $want)" '^1\.' "${have:-none}"
-[ -n "$have" ] || finish
+browser_host_ready
 
 # --- the portal -------------------------------------------------------------------------------
 ct_exec systemctl start dgo.target
@@ -67,23 +38,8 @@ box__pass "GET /login answers 200 (the portal started)"
 
 # --- the browser ------------------------------------------------------------------------------
 mkdir -p "$SHOTS"; rm -f "$SHOTS"/*.png
-ended='' rc=0
-while IFS= read -r line; do
-    case $line in
-        "PASS: "*) box__pass "browser: ${line#PASS: }" ;;
-        "FAIL: "*) box__fail "browser: ${line#FAIL: }" ;;
-        "SPEC-END: "*) ended=${line#SPEC-END: } ;;
-        *) echo "$line" ;;   # context of a FAIL, where a screenshot went
-    esac
-done < <(cd "$BROWSER_DIR" && PORTAL_URL=$PORTAL SCREENSHOT_DIR=$SHOTS CHROMIUM=$CHROMIUM \
-             TEACHER=$TEACHER PASSWORD=$PASSWORD API_TOKEN=$API_TOKEN \
-             timeout -k 5 "$SPEC_TIMEOUT" node portal.spec.mjs 2>&1)
-wait $! || rc=$?
-if [ -n "$ended" ]; then
-    echo "    browser spec: $ended (exit $rc); screenshots in $SHOTS"
-else
-    box__fail "the browser spec ran to its end" "exit $rc$([ $rc = 124 ] && echo ": killed after $SPEC_TIMEOUT s")"
-fi
+BROWSER_SPEC_NOTE="; screenshots in $SHOTS" browser_run_spec "$SPEC_TIMEOUT" portal.spec.mjs \
+    PORTAL_URL="$PORTAL" SCREENSHOT_DIR="$SHOTS" TEACHER="$TEACHER" PASSWORD="$PASSWORD" API_TOKEN="$API_TOKEN"
 
 # The portal took all of that without a crash or a watchdog kill.
 check_eq "dgo-portal.service did not restart" 0 "$(box_unit_prop dgo-portal.service NRestarts)"
