@@ -121,11 +121,11 @@ check_eq "a 404 from the grading service" 404 "$(code "$G/nowhere")"
 check "its reply says nosniff" nosniff
 
 # ---- the gateway passes on JSON only --------------------------------------------------------------
-# A stand-in on :6000 (the grading service's address) that answers every request with HTML.
-ct_exec systemctl stop dgo-grading.socket dgo-grading.service
-wait_until 10 eval '! port_listens 6000'
-python3 - <<'EOF' &
-import http.server
+# A stand-in on :6000 that answers every request with HTML: the grading service's own unit runs
+# it (a drop-in), on the socket systemd holds, so that the registry still sees GradingService up
+# and the portal keeps it as its provider.
+cat > "$R/run/fake-grading.py" <<'EOF'
+import http.server, socket
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         body = b"<html><script>alert(document.cookie)</script></html>"
@@ -136,17 +136,25 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *a):
         pass
-http.server.HTTPServer(("127.0.0.1", 6000), H).serve_forever()
+srv = http.server.HTTPServer(("127.0.0.1", 0), H, bind_and_activate=False)
+srv.socket.close()
+srv.socket = socket.socket(fileno=3)        # the socket unit's, from systemd
+srv.serve_forever()
 EOF
-FAKE=$!
-wait_until 10 port_listens 6000
+mkdir -p "$R/etc/systemd/system/dgo-grading.service.d"
+printf '[Service]\nType=simple\nWatchdogSec=0\nExecStart=\nExecStart=/usr/bin/python3 /run/fake-grading.py\n' \
+    > "$R/etc/systemd/system/dgo-grading.service.d/fake.conf"
+ct_exec systemctl daemon-reload
+ct_exec systemctl restart dgo-grading.service
+wait_until 10 eval 'curl -s --max-time 2 "$G/students" | grep -q "<script"'
 status=$(code -H "$AUTH" "$P/api/students")
 echo "GET /api/students with an upstream answering text/html: $status $(body)"
 check_eq "GET /api/students with an upstream answering text/html: 502" 502 "$status"
 check_match "with a JSON error naming the type" '^\{"error":".*text/html' "$(body)"
 check "and no script in the body" test "$(grep -c '<script' "$BOX_TMP/body")" = 0
 check_match "and JSON as its Content-Type" '^Content-Type: application/json' "$(tr -d '\r' < "$BOX_TMP/headers")"
-kill "$FAKE"; wait "$FAKE" 2>/dev/null
-ct_exec systemctl start dgo-grading.socket
+rm -r "$R/etc/systemd/system/dgo-grading.service.d"
+ct_exec systemctl daemon-reload
+ct_exec systemctl restart dgo-grading.service
 check "the real grading service is back" wait_until 10 curl -sf --max-time 2 "$G/heartbeat"
 finish
