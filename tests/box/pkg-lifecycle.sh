@@ -64,9 +64,15 @@ check "the system user dgo-registry exists (sysusers)" ct_exec getent passwd dgo
 check "the binaries are the package's (dpkg -S)" ct_exec dpkg -S /usr/libexec/dgo/dgo-log \
     /usr/libexec/dgo/dgo-registry /usr/libexec/dgo/dgo-grading /usr/libexec/dgo/dgo-portal
 
-# --- the README's start command serves the portal; leave state and a log line behind
-code=$(curl -s -o "$BOX_TMP/pkg-body" -w '%{http_code}' --max-time 10 "$P/students" || true)
-check_eq "GET /students on the portal: 200" 200 "$code"
+# --- the README's start command serves the portal; leave state and a log line behind.
+# The portal's pages need a teacher's session; its API takes a token (dgoctl token add).
+TOKEN=$(ct_exec dgoctl token add pkg-lifecycle 2>/dev/null || true)
+check_match "dgoctl token add makes an API token" '^dgo_[0-9a-f]+$' "$TOKEN"
+AUTH="Authorization: Bearer $TOKEN"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$P/students" || true)
+check_eq "GET /students on the portal without a session: 303 (to the login page)" 303 "$code"
+code=$(curl -s -o "$BOX_TMP/pkg-body" -w '%{http_code}' --max-time 10 -H "$AUTH" "$P/api/students" || true)
+check_eq "GET /api/students on the portal with the token: 200" 200 "$code"
 check_match "the portal lists the sample students" 'Nick|Carter' "$(cat "$BOX_TMP/pkg-body" 2>/dev/null)"
 grade='{"Title":"Package Quiz","Type":"Quiz","Score":77}'
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
@@ -97,8 +103,8 @@ check_eq "upgrade: the sockets were not restarted" "$sock_since" "$(states Activ
 new_pid=$(box_unit_prop dgo-portal.service MainPID)
 check "upgrade: the running dgo-portal.service was restarted (MainPID $portal_pid -> $new_pid)" \
     test "$portal_pid" != 0 -a "$new_pid" != 0 -a "$new_pid" != "$portal_pid"
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$P/students" || true)
-check_eq "upgrade: the portal serves" 200 "$code"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "$AUTH" "$P/api/students" || true)
+check_eq "upgrade: the portal serves (its API, with the token from before)" 200 "$code"
 imported=$(curl -s --max-time 30 "$G/students" || true)
 check_eq "upgrade: the JSON grade book was imported whole, IDs and grades unchanged" yes \
     "$(python3 -c 'import json,sys
@@ -120,7 +126,7 @@ if ct_reboot 60; then
         test -L "$R/etc/systemd/system/multi-user.target.wants/dgo.target"
     check "after the reboot: the ports listen" wait_until 5 all_listen
     check_eq "after the reboot: no target wants a dgo service" "" "$(pulled_in)"
-    body=$(curl -s --max-time 10 "$P/students/1" || true)
+    body=$(curl -s --max-time 10 -H "$AUTH" "$P/api/students/1" || true)
     check_match "after the reboot: the portal serves the grade from before it" 'Package Quiz' "$body"
     check_eq "after the reboot: dgo-portal.service was started by that connection" active \
         "$(box_unit_prop dgo-portal.service ActiveState)"
