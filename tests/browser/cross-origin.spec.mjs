@@ -38,6 +38,7 @@
 //   TEACHER, PASSWORD  a teacher's name and password (dgoctl teacher add)
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
+import { check, checkEq, end, fail, onEnd, pass, scenario, watchdog, withTimeout } from './spec-lib.mjs';
 
 const BASE = (process.env.PORTAL_URL || 'http://127.0.0.1:5000').replace(/\/+$/, '');
 const GRADING = (process.env.GRADING_URL || 'http://127.0.0.1:6000').replace(/\/+$/, '');
@@ -53,37 +54,9 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     `--explicitly-allowed-ports=${GRADING_PORT}`];
 
-let passed = 0, failed = 0, timedOut = false, browser, server;
-const pass = (desc) => { if (timedOut) return; passed++; console.log(`PASS: ${desc}`); };
-const fail = (desc, context) => {
-    failed++; console.log(`FAIL: ${desc}`);
-    // eslint-disable-next-line no-control-regex
-    if (context) console.log(String(context).replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(0, 12).map((l) => `    | ${l}`).join('\n'));
-};
-const check = (desc, ok, context) => (ok ? pass(desc) : fail(desc, context));
-const checkEq = (desc, expected, actual) =>
-    check(desc, expected === actual, `expected: ${JSON.stringify(expected)}\nactual:   ${JSON.stringify(actual)}`);
-const firstLine = (e) => String((e && e.message) || e).split('\n')[0];
-
-function end() {
-    console.log(`SPEC-END: ${passed} passed, ${failed} failed`);
-    if (server) server.close();
-    process.exit(failed === 0 ? 0 : 1);
-}
-function withTimeout(promise, ms, what) {
-    let t;
-    return Promise.race([promise, new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`${what}: no end after ${ms} ms`)), ms); })])
-        .finally(() => clearTimeout(t));
-}
-setTimeout(() => {
-    timedOut = true;
-    fail(`the cross-origin spec finished within ${TOTAL_MS / 1000} s`);
-    withTimeout(browser ? browser.close() : Promise.resolve(), 3000, 'closing the browser').catch(() => {}).finally(end);
-}, TOTAL_MS);
-async function scenario(name, fn) {
-    if (timedOut) return;
-    try { await fn(); } catch (e) { if (!timedOut) fail(`${name}: ${firstLine(e)}`, e && e.message); }
-}
+let browser, server;
+onEnd(() => { if (server) server.close(); });
+watchdog(TOTAL_MS, 'the cross-origin spec', () => browser);
 
 // The hostile page. Its script makes the attempts one after the other and writes what each saw
 // into <pre id=seen> as JSON; "done" is set last.

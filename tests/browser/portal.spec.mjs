@@ -33,6 +33,7 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { check, checkEq, end, fail, firstLine, pass, scenario, watchdog, withTimeout } from './spec-lib.mjs';
 
 const BASE = (process.env.PORTAL_URL || 'http://127.0.0.1:5000').replace(/\/+$/, '');
 const SHOTS = process.env.SCREENSHOT_DIR || '/var/tmp/dgo-box/logs/browser';
@@ -58,44 +59,8 @@ const NEW_GRADE = { title: 'Browser quiz', type: 'Quiz', score: '100' };
 const NEW_AVERAGE = '90.3%';   // (85 + 94 + 82 + 100) / 4 = 90.25, rounded half up
 const XSS = { first: '<script>alert(1)</script>', last: '<img src=x onerror=alert(2)>' };
 
-let passed = 0, failed = 0;
-const pass = (desc) => { if (timedOut) return; passed++; console.log(`PASS: ${desc}`); };
-const fail = (desc, context) => {
-    failed++; console.log(`FAIL: ${desc}`);
-    // eslint-disable-next-line no-control-regex
-    if (context) console.log(String(context).replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(0, 12).map((l) => `    | ${l}`).join('\n'));
-};
-const check = (desc, ok, context) => (ok ? pass(desc) : fail(desc, context));
-const checkEq = (desc, expected, actual) =>
-    check(desc, expected === actual, `expected: ${JSON.stringify(expected)}\nactual:   ${JSON.stringify(actual)}`);
-
-function end() {
-    console.log(`SPEC-END: ${passed} passed, ${failed} failed`);
-    process.exit(failed === 0 ? 0 : 1);
-}
-
-// The watchdog: whatever hangs, the script ends in time. It closes the browser first (chromium's
-// helper processes would otherwise outlive node for seconds, holding its stdout open).
-let browser, timedOut = false;
-setTimeout(() => {
-    timedOut = true;
-    fail(`the browser spec finished within ${TOTAL_MS / 1000} s`);
-    withTimeout(browser ? browser.close() : Promise.resolve(), 3000, 'closing the browser').catch(() => {}).finally(end);
-}, TOTAL_MS);
-
-// A scenario is a run of dependent steps: a thrown error (a timeout, a missing element) is one
-// FAIL and ends that scenario, not the script.
-async function scenario(name, fn) {
-    if (timedOut) return;
-    try { await fn(); } catch (e) { if (!timedOut) fail(`${name}: ${firstLine(e)}`, e && e.message); }
-}
-const firstLine = (e) => String((e && e.message) || e).split('\n')[0];
-
-function withTimeout(promise, ms, what) {
-    let t;
-    return Promise.race([promise, new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`${what}: no end after ${ms} ms`)), ms); })])
-        .finally(() => clearTimeout(t));
-}
+let browser;
+watchdog(TOTAL_MS, 'the browser spec', () => browser);
 
 // An average as the portal shows it: one decimal, rounded half up, and a percent sign.
 function percent(scores) {
