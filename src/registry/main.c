@@ -103,6 +103,13 @@ static int registration_check_owner(struct registry *reg, struct registration *r
         bool as_descriptor = !identity && !auth_enabled() && desc && registration_is_descriptor(r, desc);
         const char *owner = identity ? identity : as_descriptor ? desc->name : NULL;
 
+        /* A dgo service's name is its own once services can prove who they
+         * are: another provider under it would be handed, with the
+         * registry's own token, to every dgo service that requires it. */
+        if (!owner && auth_enabled() && registry_descriptor_of_name(reg, r->name)) {
+                snprintf(why, size, "%s is a dgo service's name: only that service may register under it", r->name);
+                return -EPERM;
+        }
         if (r->unit) {
                 const struct registration *d = registry_descriptor_of_unit(reg, r->unit);
                 if (!owner) {

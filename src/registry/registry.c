@@ -153,6 +153,13 @@ const struct registration *registry_descriptor_of_unit(const struct registry *re
         return NULL;
 }
 
+const struct registration *registry_descriptor_of_name(const struct registry *reg, const char *name) {
+        for (size_t i = 0; i < reg->n_descriptors; i++)
+                if (strcmp(reg->descriptors[i]->name, name) == 0)
+                        return reg->descriptors[i];
+        return NULL;
+}
+
 bool registration_is_descriptor(const struct registration *r, const struct registration *d) {
         return strcmp(r->name, d->name) == 0 && strcmp(r->url, d->url) == 0 && r->unit && d->unit &&
                strcmp(r->unit, d->unit) == 0;

@@ -91,6 +91,7 @@ bool registry_has_room(struct registry *reg, const char *url);
 /* The descriptor of dgo's service at URL, or running UNIT; NULL if none. */
 const struct registration *registry_descriptor_of_url(const struct registry *reg, const char *url);
 const struct registration *registry_descriptor_of_unit(const struct registry *reg, const char *unit);
+const struct registration *registry_descriptor_of_name(const struct registry *reg, const char *name);
 /* Does R say exactly what descriptor D says (name, URL and unit)? */
 bool registration_is_descriptor(const struct registration *r, const struct registration *d);
 size_t registry_anonymous_count(const struct registry *reg);

@@ -5,8 +5,9 @@
 # SSRF), a ServiceUpdateURL or HeartbeatURL other than ServiceURL/services and
 # /heartbeat, a host that is neither loopback nor --allow-service-host'ed (403; an
 # allowed one is taken), re-registering a descriptor's URL (the grading
-# service's) under another name, DELETE of it, an anonymous claim of a
-# dgo Unit (403); the Reason of a failed heartbeat is the fixed "heartbeat
+# service's) under another name, DELETE of it, a new URL under a dgo
+# service's name (its dependents would be told of it with the registry's
+# token), an anonymous claim of a dgo Unit (403); the Reason of a failed heartbeat is the fixed "heartbeat
 # failed", never the connection error; an anonymous entry whose heartbeat has
 # failed for --anonymous-expiry (3 s here) is removed, from the table and the
 # state file, while a client's DELETE of its own entry keeps working.
@@ -67,6 +68,8 @@ check_eq "... and its registrant may delete it" 200 "$(delete http://registry-te
 # --- what belongs to dgo's services
 refused "re-registering the grading service's URL under another name" 403 'registered by GradingService' \
     "$(foreign Evil $GRADING)"
+refused "an anonymous provider under a dgo service's name (the portal would be told of it)" 403 \
+    "GradingService is a dgo service's name" "$(foreign GradingService http://127.0.0.1:7302)"
 before=$(table); code=$(delete $GRADING); after=$(table)
 check_eq "DELETE of the grading service's URL: 403" 403 "$code"
 check_unchanged "... GET /services unchanged" "$before" "$after"
