@@ -123,34 +123,97 @@ static int listen_inet(const char *addr) {
         return fd;
 }
 
-int listen_socket_get(const char *listen_addr, char *desc, size_t desc_size) {
-        char **names = NULL;
-        int n, fd;
+static int listen_addr(const char *addr) {
+        int fd;
 
-        n = sd_listen_fds_with_names(1, &names);
+        if (addr[0] == '/' || strncmp(addr, "unix:", 5) == 0)
+                fd = listen_unix(addr[0] == '/' ? addr : addr + 5);
+        else
+                fd = listen_inet(addr);
+        if (fd < 0)
+                return log_error_errno(fd, "Cannot listen on %s", addr);
+        return fd;
+}
+
+/* Take the activated sockets: "https" by name, the plain one as the first
+ * other; any more are closed. 0, or -errno. */
+static int take_activated(struct listen_sockets *ls) {
+        char **names = NULL;
+        int n = sd_listen_fds_with_names(1, &names);
+
         if (n < 0)
                 return log_error_errno(n, "Cannot read the sockets passed by systemd");
-        if (n > 0) {
-                /* The first socket serves HTTP; a unit passes only one today. */
-                if (n > 1)
-                        log_warning("%d sockets passed, serving on the first (%s)", n,
-                                    names && names[0] ? names[0] : "?");
-                for (int i = 0; names && names[i]; i++)
-                        free(names[i]);
-                free(names);
-                for (int i = 1; i < n; i++)
-                        close(SD_LISTEN_FDS_START + i);
-                fd = SD_LISTEN_FDS_START;
-        } else if (listen_addr) {
-                if (listen_addr[0] == '/' || strncmp(listen_addr, "unix:", 5) == 0)
-                        fd = listen_unix(listen_addr[0] == '/' ? listen_addr : listen_addr + 5);
-                else
-                        fd = listen_inet(listen_addr);
-                if (fd < 0)
-                        return log_error_errno(fd, "Cannot listen on %s", listen_addr);
-        } else
-                return -ENOENT;
+        for (int i = 0; i < n; i++) {
+                int fd = SD_LISTEN_FDS_START + i;
+                const char *name = names && names[i] ? names[i] : "unknown";
+                int *slot = strcmp(name, "https") == 0 ? &ls->https_fd : &ls->http_fd;
 
-        describe(fd, desc, desc_size);
-        return fd;
+                if (*slot >= 0) {
+                        log_warning("More than one socket for %s passed: serving the first, closing %s",
+                                    slot == &ls->https_fd ? "HTTPS" : "HTTP", name);
+                        close(fd);
+                } else
+                        *slot = fd;
+        }
+        for (int i = 0; names && names[i]; i++)
+                free(names[i]);
+        free(names);
+        return 0;
+}
+
+void listen_sockets_close(struct listen_sockets *ls) {
+        if (ls->http_fd >= 0)
+                close(ls->http_fd);
+        if (ls->https_fd >= 0)
+                close(ls->https_fd);
+        ls->http_fd = ls->https_fd = -EBADF;
+}
+
+int listen_sockets_get(const char *listen_addr_arg, const char *listen_https_addr, struct listen_sockets *ret) {
+        _cleanup_(listen_sockets_close) struct listen_sockets ls = { .http_fd = -EBADF, .https_fd = -EBADF };
+        int r;
+
+        r = take_activated(&ls);
+        if (r < 0)
+                return r;
+        if (ls.http_fd < 0 && listen_addr_arg) {
+                r = listen_addr(listen_addr_arg);
+                if (r < 0)
+                        return r;
+                ls.http_fd = r;
+        }
+        if (ls.https_fd < 0 && listen_https_addr) {
+                r = listen_addr(listen_https_addr);
+                if (r < 0)
+                        return r;
+                ls.https_fd = r;
+        }
+        if (ls.http_fd < 0)
+                return -ENOENT;
+        describe(ls.http_fd, ls.http, sizeof ls.http);
+        if (ls.https_fd >= 0)
+                describe(ls.https_fd, ls.https, sizeof ls.https);
+        *ret = ls;
+        ls.http_fd = ls.https_fd = -EBADF;      /* the caller's now */
+        return 0;
+}
+
+bool listen_socket_local(int fd) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+
+        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+                return false;
+        switch (ss.ss_family) {
+        case AF_UNIX:
+                return true;
+        case AF_INET:
+                return (ntohl(((struct sockaddr_in *) &ss)->sin_addr.s_addr) >> 24) == 127;
+        case AF_INET6: {
+                const struct in6_addr *a = &((struct sockaddr_in6 *) &ss)->sin6_addr;
+                return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+        }
+        default:
+                return false;
+        }
 }

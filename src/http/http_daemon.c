@@ -97,6 +97,11 @@ struct http_daemon {
 
 #define MHD_LOG_PER_SECOND 10
 
+/* GnuTLS's: TLS 1.2 and 1.3 only, its default ciphers (the older versions
+ * are deprecated, RFC 8996). */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+
 static void on_mhd_log(void *cls, const char *format, va_list ap) {
         struct http_daemon *d = cls;
         uint64_t second = now_usec(CLOCK_MONOTONIC) / USEC_PER_SEC;
@@ -685,7 +690,8 @@ int http_daemon_start(sd_event *e, int listen_fd, const struct http_server_confi
                 d->config.request_timeout_sec = HTTP_REQUEST_TIMEOUT_SEC_DEFAULT;
         if (!d->config.per_address_limit)
                 d->config.per_address_limit = HTTP_PER_ADDRESS_LIMIT_DEFAULT;
-        web_policy_init(&d->policy, d->config.port, d->config.host_names);
+        web_policy_init(&d->policy, d->config.port, d->config.host_names,
+                        (config->tls_cert ? WEB_POLICY_TLS : 0) | (config->any_peer ? WEB_POLICY_ANY_PEER : 0));
         if (hooks)
                 d->hooks = *hooks;
 
@@ -693,16 +699,30 @@ int http_daemon_start(sd_event *e, int listen_fd, const struct http_server_confi
         if (d->answered_fd < 0)
                 return log_error_errno(-errno, "Cannot make an eventfd for the HTTP server");
 
-        /* libmicrohttpd refuses MHD_OPTION_LISTEN_SOCKET with MHD_USE_NO_LISTEN_SOCKET. */
+        assert(!config->tls_cert == !config->tls_key);
+        bool tls = config->tls_cert;
+        if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+                return log_error_errno(-EOPNOTSUPP, "This libmicrohttpd is built without TLS: cannot serve HTTPS");
+
+        /* libmicrohttpd refuses MHD_OPTION_LISTEN_SOCKET with
+         * MHD_USE_NO_LISTEN_SOCKET, and the HTTPS options without MHD_USE_TLS:
+         * each list ends early when its options do not apply. */
         struct MHD_OptionItem listen_option[] = {
                 { listens ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_END, listen_fd, NULL },
                 { MHD_OPTION_END, 0, NULL },
         };
+        struct MHD_OptionItem tls_options[] = {
+                { tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *) config->tls_cert },
+                { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) config->tls_key },
+                { MHD_OPTION_HTTPS_PRIORITIES, 0, (void *) TLS_PRIORITIES },
+                { MHD_OPTION_END, 0, NULL },
+        };
         d->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME |
-                                  (listens ? 0 : MHD_USE_NO_LISTEN_SOCKET), 0,
+                                  (listens ? 0 : MHD_USE_NO_LISTEN_SOCKET) | (tls ? MHD_USE_TLS : 0), 0,
                                   NULL, NULL, on_access, d,
                                   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, d,     /* first, to catch all */
                                   MHD_OPTION_ARRAY, listen_option,
+                                  MHD_OPTION_ARRAY, tls_options,
                                   MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
                                   MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
                                   MHD_OPTION_CONNECTION_LIMIT, d->config.connection_limit,
@@ -710,7 +730,8 @@ int http_daemon_start(sd_event *e, int listen_fd, const struct http_server_confi
                                   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 8192,
                                   MHD_OPTION_END);
         if (!d->mhd)
-                return log_error_errno(-EIO, "Cannot start the HTTP server");
+                return log_error_errno(-EIO, "Cannot start the HTTP%s server%s", tls ? "S" : "",
+                                       tls ? " (is the key the certificate's, both PEM?)" : "");
         info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_EPOLL_FD);
         if (!info)
                 return log_error_errno(-EIO, "libmicrohttpd has no epoll fd");

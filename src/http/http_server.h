@@ -45,6 +45,13 @@ struct http_server_config {
         bool no_anonymous;
         const char *const *host_names;  /* more names for Host and Origin, NULL-terminated; may be NULL */
         unsigned port;                  /* the listening port, for Host; 0: http_server_start() asks the socket */
+        /* HTTPS (libmicrohttpd with GnuTLS): the certificate chain and its
+         * private key, PEM text, both or neither; NULL: plain HTTP. Over TLS a
+         * bare Host "localhost" names port 443, not 80. */
+        const char *tls_cert, *tls_key;
+        /* Take anonymous requests from any peer, not only from loopback
+         * (WEB_POLICY_ANY_PEER): a listener meant for other hosts. */
+        bool any_peer;
         /* Connections at once from one address that is not loopback (all
          * of loopback shares connection_limit); 0: 256. A pool shares it out
          * among its threads, as connection_limit. */

@@ -35,8 +35,13 @@ bool web_peer_loopback(const struct sockaddr *addr, size_t len) {
         }
 }
 
-void web_policy_init(struct web_policy *p, unsigned port, const char *const *names) {
-        *p = (struct web_policy) { .port = port, .names = names };
+void web_policy_init(struct web_policy *p, unsigned port, const char *const *names, unsigned flags) {
+        *p = (struct web_policy) {
+                .port = port,
+                .default_port = flags & WEB_POLICY_TLS ? 443 : 80,
+                .any_peer = flags & WEB_POLICY_ANY_PEER,
+                .names = names,
+        };
         if (port)
                 snprintf(p->port_suffix, sizeof p->port_suffix, ":%u", port);
 }
@@ -56,7 +61,7 @@ static bool host_allowed_n(const struct web_policy *p, const char *host, size_t 
         static const char *const loopback[] = { "127.0.0.1", "localhost", "[::1]" };
 
         for (size_t i = 0; p->port && i < ELEMENTSOF(loopback); i++)
-                if (host_is(p, host, len, loopback[i], p->port == 80))
+                if (host_is(p, host, len, loopback[i], p->port == p->default_port))
                         return true;
         for (const char *const *name = p->names; name && *name; name++)
                 if (host_is(p, host, len, *name, true))
@@ -100,7 +105,7 @@ bool web_media_type_allowed(const char *method, const char *media_type, bool has
 enum web_verdict web_check(const struct web_policy *p, const struct sockaddr *peer, size_t peer_len,
                            const char *host, const char *origin, const char *method, const char *media_type,
                            bool has_body, unsigned flags) {
-        if (!web_peer_loopback(peer, peer_len))
+        if (!p->any_peer && !web_peer_loopback(peer, peer_len))
                 return WEB_BAD_PEER;
         if (!web_host_allowed(p, host))
                 return WEB_BAD_HOST;

@@ -1,8 +1,9 @@
 /* web_policy.h - which anonymous requests a service takes: the rules that
  * keep web pages out (docs/security.md, "What a web page can and cannot do").
  *
- * An anonymous request is taken only when it comes from a loopback address,
- * names the service in Host (127.0.0.1:PORT, localhost:PORT, [::1]:PORT with
+ * An anonymous request is taken only when it comes from a loopback address
+ * (or from anywhere, on a listener told so: WEB_POLICY_ANY_PEER), names the
+ * service in Host (127.0.0.1:PORT, localhost:PORT, [::1]:PORT with
  * the listening PORT, or a configured name), carries no Origin or one of the
  * service's own origins (http:// or https:// and an allowed Host), and, if
  * it may change something (POST, PUT, PATCH, DELETE), says its body is JSON,
@@ -16,17 +17,30 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+/* How a listener is reached (web_policy_init()). */
+enum {
+        /* HTTPS: a bare loopback name (no ":PORT") names the service on 443, not 80. */
+        WEB_POLICY_TLS = 1u << 0,
+        /* Take anonymous requests from any peer, not only from loopback: a
+         * listener for other hosts (HTTPS, or plain HTTP the operator asked
+         * for); Host, Origin and the body's type are still checked. */
+        WEB_POLICY_ANY_PEER = 1u << 1,
+};
+
 struct web_policy {
         unsigned port;                  /* the listening port; 0: unknown, only configured names pass */
+        unsigned default_port;          /* the scheme's: 80, or 443 with WEB_POLICY_TLS */
+        bool any_peer;                  /* WEB_POLICY_ANY_PEER */
         const char *const *names;       /* configured names, NULL-terminated (may be NULL): "NAME" or "NAME:PORT" */
         char port_suffix[16];           /* ":PORT" */
 };
 
-void web_policy_init(struct web_policy *p, unsigned port, const char *const *names);
+/* FLAGS: WEB_POLICY_*. */
+void web_policy_init(struct web_policy *p, unsigned port, const char *const *names, unsigned flags);
 
 enum web_verdict {
         WEB_OK,
-        WEB_BAD_PEER,                   /* not from loopback: 403 */
+        WEB_BAD_PEER,                   /* not from loopback (and not WEB_POLICY_ANY_PEER): 403 */
         WEB_BAD_HOST,                   /* 403 */
         WEB_BAD_ORIGIN,                 /* 403 */
         WEB_BAD_CONTENT_TYPE,           /* 415 */
@@ -37,7 +51,8 @@ enum web_verdict {
 bool web_peer_loopback(const struct sockaddr *addr, size_t len);
 /* Does HOST (the Host header; NULL: none) name the service? Compared without
  * regard to case. A configured "NAME" matches "NAME" and "NAME:PORT"; the
- * loopback names match only with ":PORT" (or bare, when PORT is 80). */
+ * loopback names match only with ":PORT" (or bare, when PORT is the scheme's
+ * default: 80, or 443 over TLS). */
 bool web_host_allowed(const struct web_policy *p, const char *host);
 /* Is ORIGIN (the Origin header; NULL: none, which is allowed) one of the
  * service's own: "http://" or "https://" and an allowed Host? "null" is not. */

@@ -72,6 +72,6 @@ bool csrf_check(const char *cookie_header, const char *field, size_t len) {
         return diff == 0;
 }
 
-void csrf_set_cookie(const char *token, char *buf, size_t size) {
-        snprintf(buf, size, CSRF_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", token);
+void csrf_set_cookie(const char *token, bool secure, char *buf, size_t size) {
+        snprintf(buf, size, CSRF_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", token, secure ? "; Secure" : "");
 }

@@ -25,5 +25,6 @@ bool csrf_from_cookie(const char *header, char token[CSRF_TOKEN_LEN + 1]);
 /* Does a form's csrf FIELD (LEN bytes) match the cookie in COOKIE_HEADER?
  * Both must be well-formed; compared in constant time. */
 bool csrf_check(const char *cookie_header, const char *field, size_t len);
-/* The Set-Cookie: value for TOKEN. */
-void csrf_set_cookie(const char *token, char *buf, size_t size);
+/* The Set-Cookie: value for TOKEN; SECURE: served over TLS, so the browser
+ * sends it back over TLS only. */
+void csrf_set_cookie(const char *token, bool secure, char *buf, size_t size);

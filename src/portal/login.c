@@ -259,7 +259,7 @@ static int reply_login_page(struct portal *p, struct http_request *req, unsigned
         if (r < 0)
                 return r;
         if (new_cookie) {
-                csrf_set_cookie(token, cookie, sizeof cookie);
+                csrf_set_cookie(token, http_request_tls(req), cookie, sizeof cookie);
                 http_reply_header(req, "Set-Cookie", cookie);
         }
         portal_page_headers(req);

@@ -65,9 +65,10 @@ static void status(char *buf, size_t size, void *userdata) {
 
         upstream_get_stats(p->grading, &us);
         flight_set_get_stats(&p->lists, &fs);
-        snprintf(buf, size, "Serving on %s; %llu pages, %llu API calls; student list: %llu views from %llu fetches; "
+        snprintf(buf, size, "Serving on %s%s%s; %llu pages, %llu API calls; student list: %llu views from %llu fetches; "
                  "%llu failovers, %llu unanswered",
-                 p->service.address, p->pages, p->api, fs.served, fs.fetches, us.failovers, us.failed);
+                 p->service.address, p->service.https ? ", HTTPS on " : "", p->service.https ? p->service.https_address : "",
+                 p->pages, p->api, fs.served, fs.fetches, us.failovers, us.failed);
 }
 
 static void usage(FILE *f) {
@@ -85,6 +86,11 @@ static void usage(FILE *f) {
                 "      --session-max SEC   and SEC after the login at the latest (43200)\n"
                 "      --registry URL    register there (default: $DGO_REGISTRY or\n"
                 "                        " REGISTRY_URL_DEFAULT ")\n"
+                "      --listen-https ADDR  serve HTTPS on ADDR when no https socket is activated\n"
+                "      --tls-cert FILE, --tls-key FILE  its certificate and key (default: the\n"
+                "                        credentials dgo-portal-tls.crt and .key)\n"
+                "      --allow-plain-http  serve plain HTTP on an address that is not loopback\n"
+                "      --allow-host NAME, --no-anonymous  see dgo-services(8)\n"
                 "  -h, --help            show this help\n"
                 "      --version         show the version\n", DGO_DATADIR, DGO_DATADIR);
 }
@@ -198,7 +204,8 @@ static int run(struct portal *p, const struct service_args *args) {
         registry_client_forward_logs(p->registry);
         log_info("Serving on %s; templates from %s; registry %s", p->service.address, p->templates_dir,
                  registry_client_url(p->registry));
-        notify_ready("Serving on %s", p->service.address);
+        notify_ready("Serving on %s%s%s", p->service.address, p->service.https ? ", HTTPS on " : "",
+                     p->service.https ? p->service.https_address : "");
         return service_run(&p->service);
 }
 

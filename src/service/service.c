@@ -20,7 +20,10 @@
 #include "http/http_client.h"
 #include "auth.h"
 
-enum { OPT_VERSION = 0x100, OPT_REGISTRY, OPT_ALLOW_HOST, OPT_NO_ANONYMOUS };
+enum {
+        OPT_VERSION = 0x100, OPT_REGISTRY, OPT_ALLOW_HOST, OPT_NO_ANONYMOUS,
+        OPT_LISTEN_HTTPS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_ALLOW_PLAIN_HTTP,
+};
 
 static int parse_args(int argc, char **argv, const char *ident, bool with_registry, const struct option *extra,
                       const char *extra_short, int (*on_option)(int opt, const char *arg, void *userdata),
@@ -31,6 +34,10 @@ static int parse_args(int argc, char **argv, const char *ident, bool with_regist
                 { "version", no_argument, NULL, OPT_VERSION },
                 { "allow-host", required_argument, NULL, OPT_ALLOW_HOST },
                 { "no-anonymous", no_argument, NULL, OPT_NO_ANONYMOUS },
+                { "listen-https", required_argument, NULL, OPT_LISTEN_HTTPS },
+                { "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+                { "tls-key", required_argument, NULL, OPT_TLS_KEY },
+                { "allow-plain-http", no_argument, NULL, OPT_ALLOW_PLAIN_HTTP },
                 { "registry", required_argument, NULL, OPT_REGISTRY },  /* last: not for the registry */
         };
         size_t n_hosts = 0;
@@ -54,6 +61,10 @@ static int parse_args(int argc, char **argv, const char *ident, bool with_regist
                 case 'l': args->listen = optarg; break;
                 case OPT_REGISTRY: args->registry = optarg; break;
                 case OPT_NO_ANONYMOUS: args->no_anonymous = true; break;
+                case OPT_LISTEN_HTTPS: args->listen_https = optarg; break;
+                case OPT_TLS_CERT: args->tls_cert = optarg; break;
+                case OPT_TLS_KEY: args->tls_key = optarg; break;
+                case OPT_ALLOW_PLAIN_HTTP: args->allow_plain_http = true; break;
                 case OPT_ALLOW_HOST:
                         if (n_hosts == SERVICE_HOST_NAMES_MAX || !*optarg || strpbrk(optarg, "/ \t\r\n")) {
                                 fprintf(stderr, "%s: --allow-host takes a host name (or NAME:PORT), at most %d of them\n",
@@ -169,22 +180,63 @@ static char *own_service_unit(void) {
         return unit && unit_name_valid(unit) ? strdup(unit) : NULL;
 }
 
+/* The HTTPS socket's certificate, and its Host names: the configured ones
+ * and the certificate's. */
+static int open_https(struct service *s, const struct service_args *args) {
+        size_t n = 0;
+        int r = service_tls_load(&s->tls, s->ident, args->tls_cert, args->tls_key);
+
+        if (r == -ENOENT)
+                log_error("An HTTPS socket (%s) but no certificate: put it and its key in "
+                          "/etc/credstore/%s-tls.crt and %s-tls.key, or pass --tls-cert and --tls-key",
+                          s->https_address, s->ident, s->ident);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; args->host_names[i]; i++)
+                s->https_names[n++] = args->host_names[i];
+        for (size_t i = 0; s->tls.names[i]; i++)
+                s->https_names[n++] = s->tls.names[i];
+        return 0;
+}
+
 int service_open(struct service *s, const char *ident, const struct service_args *args) {
+        struct listen_sockets ls;
+        int r;
+
         assert(s && ident && args);
-        *s = (struct service) { .ident = ident, .listen_fd = -EBADF };
+        *s = (struct service) { .ident = ident, .listen_fd = -EBADF, .https_fd = -EBADF };
         log_setup(ident);
         raise_fd_limit();
         /* The installation secret, before any thread: who we and our peers are. */
-        int r = auth_setup();
+        r = auth_setup();
         if (r < 0)
                 return r;
-        s->listen_fd = listen_socket_get(args->listen, s->address, sizeof s->address);
-        if (s->listen_fd == -ENOENT) {
+        r = listen_sockets_get(args->listen, args->listen_https, &ls);
+        if (r == -ENOENT) {
                 fprintf(stderr, "%s: no socket to serve on: start %s.socket, or pass --listen ADDR\n", ident, ident);
                 return -ENOENT;
         }
-        if (s->listen_fd < 0)
-                return s->listen_fd;
+        if (r < 0)
+                return r;
+        s->listen_fd = ls.http_fd;
+        s->https_fd = ls.https_fd;
+        snprintf(s->address, sizeof s->address, "%s", ls.http);
+        snprintf(s->https_address, sizeof s->https_address, "%s", ls.https);
+        /* Plain HTTP to other hosts carries passwords, sessions and grades in
+         * clear: only when asked for (docs/security.md, "HTTPS"). */
+        if (!listen_socket_local(s->listen_fd)) {
+                if (!args->allow_plain_http)
+                        return log_error_errno(-EPERM, "Refusing to serve plain HTTP on %s, which is not a loopback "
+                                               "address: serve other hosts over HTTPS, or pass --allow-plain-http",
+                                               s->address);
+                log_warning("Serving plain HTTP to other hosts on %s (--allow-plain-http)", s->address);
+                s->plain_any_peer = true;
+        }
+        if (s->https_fd >= 0) {
+                r = open_https(s, args);
+                if (r < 0)
+                        return r;
+        }
         snprintf(s->url, sizeof s->url, "http://%s", s->address);
         s->unit = own_service_unit();
         memcpy(s->host_names, args->host_names, sizeof s->host_names);
@@ -231,14 +283,29 @@ int service_serve(struct service *s, const struct http_route *routes, size_t n_r
                 .n_core_routes = s->providers ? ELEMENTSOF(patch_routes) : 0,
                 .core_userdata = s->providers,
                 .threads = s->threads,
-                .connection_limit = connection_limit(s->threads),
                 .trusted = request_trusted,
                 .no_anonymous = s->no_anonymous,
                 .host_names = s->host_names,
+                .any_peer = s->plain_any_peer,
         };
+        int r;
 
         assert(s && s->event);
-        return http_server_start(s->event, s->listen_fd, &config, &s->http);
+        /* The two servers share the descriptors: half each when there are two. */
+        config.connection_limit = connection_limit(s->threads) / (s->https_fd >= 0 ? 2 : 1);
+        r = http_server_start(s->event, s->listen_fd, &config, &s->http);
+        if (r < 0 || s->https_fd < 0)
+                return r;
+
+        config.tls_cert = s->tls.cert;
+        config.tls_key = s->tls.key;
+        config.any_peer = true;
+        config.host_names = s->https_names;
+        r = http_server_start(s->event, s->https_fd, &config, &s->https);
+        if (r < 0)
+                return r;
+        log_info("Serving HTTPS on %s", s->https_address);
+        return 0;
 }
 
 int service_run(struct service *s) {
@@ -250,9 +317,11 @@ int service_run(struct service *s) {
 
 void service_close(struct service *s) {
         assert(s);
+        http_server_free(s->https);
         http_server_free(s->http);
+        service_tls_done(&s->tls);
         providers_free(s->providers);
         sd_event_unref(s->event);
         free(s->unit);
-        *s = (struct service) { .listen_fd = -EBADF };
+        *s = (struct service) { .listen_fd = -EBADF, .https_fd = -EBADF };
 }

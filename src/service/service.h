@@ -18,6 +18,7 @@
 
 #include "http/http_server.h"
 #include "providers.h"
+#include "tls.h"
 
 #define REGISTRY_URL_DEFAULT "http://127.0.0.1:3000/services"
 
@@ -31,6 +32,13 @@ struct service_args {
          * of dgo's verified services (auth.h) are taken. */
         const char *host_names[SERVICE_HOST_NAMES_MAX + 1];
         bool no_anonymous;
+        /* --listen-https ADDR: an HTTPS socket when none is activated;
+         * --tls-cert FILE, --tls-key FILE: its certificate and key instead of
+         * the credentials (tls.h); --allow-plain-http: serve plain HTTP on an
+         * address that is not loopback, and take anonymous requests from any
+         * peer there (by default such a socket is refused). */
+        const char *listen_https, *tls_cert, *tls_key;
+        bool allow_plain_http;
 };
 
 struct service {
@@ -45,6 +53,15 @@ struct service {
         struct http_server *http;
         const char *host_names[SERVICE_HOST_NAMES_MAX + 1];     /* from service_args (argv's strings) */
         bool no_anonymous;
+        bool plain_any_peer;            /* the plain socket is for other hosts too (--allow-plain-http) */
+        /* HTTPS, when an https socket was passed (or --listen-https): its
+         * socket, address, certificate and server. Its Host names are the
+         * configured ones and the certificate's. */
+        int https_fd;
+        char https_address[128];        /* "[::]:443" */
+        struct service_tls tls;
+        const char *https_names[SERVICE_HOST_NAMES_MAX + TLS_NAMES_MAX + 1];
+        struct http_server *https;
 };
 
 /* Service-specific option values get IDs from here on. */
@@ -64,8 +81,11 @@ int service_parse_args_no_registry(int argc, char **argv, const char *ident, con
                                    int (*on_option)(int opt, const char *arg, void *userdata),
                                    void *userdata, void (*usage)(FILE *f), struct service_args *args);
 
-/* The socket (socket activation or --listen) and the loop; raises the
- * soft descriptor limit to the hard one first. */
+/* The sockets (socket activation, or --listen and --listen-https), the
+ * certificate when there is an HTTPS socket, and the loop; raises the soft
+ * descriptor limit to the hard one first. Refuses (-EPERM) a plain socket
+ * on an address that is not loopback without --allow-plain-http, and
+ * (-ENOENT) an HTTPS socket without a certificate: each says why. */
 int service_open(struct service *s, const char *ident, const struct service_args *args);
 
 /* Take the registry's patches: make the providers table (s->providers),
@@ -73,8 +93,10 @@ int service_open(struct service *s, const char *ident, const struct service_args
 int service_accept_patches(struct service *s);
 
 /* Serve ROUTES, with as many connections at once as the descriptor limit
- * allows less what the process keeps for the rest (fd_budget.h), plus, once service_accept_patches() was called,
- * GET /heartbeat and POST /services (patches). */
+ * allows less what the process keeps for the rest (fd_budget.h), plus, once
+ * service_accept_patches() was called, GET /heartbeat and POST /services
+ * (patches); on the HTTPS socket too, if there is one (from any peer: the
+ * web rules' Host, Origin and type checks stay). */
 int service_serve(struct service *s, const struct http_route *routes, size_t n_routes, void *userdata);
 
 /* GET /heartbeat: 200 "ok". */

@@ -56,7 +56,9 @@ int main(void) {
         CHECK(!csrf_check("dgo_csrf=", "", 0));                              /* both empty */
         CHECK(!csrf_check("dgo_csrf=abc", "abc", 3));                        /* equal, but malformed */
 
-        csrf_set_cookie(TOKEN, cookie, sizeof cookie);
+        csrf_set_cookie(TOKEN, false, cookie, sizeof cookie);
         CHECK_STR(cookie, "dgo_csrf=" TOKEN "; Path=/; HttpOnly; SameSite=Strict");
+        csrf_set_cookie(TOKEN, true, cookie, sizeof cookie);                 /* over TLS */
+        CHECK_STR(cookie, "dgo_csrf=" TOKEN "; Path=/; HttpOnly; SameSite=Strict; Secure");
         return check_finish("portal-csrf");
 }

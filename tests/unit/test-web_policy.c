@@ -32,14 +32,15 @@ static struct sockaddr_in6 v6(const char *a) {
 
 int main(void) {
         static const char *const names[] = { "grades.school.example", "proxy.example:8443", NULL };
-        struct web_policy p, bare;
+        struct web_policy p, bare, tls;
         struct sockaddr_in lo = v4("127.0.0.1"), lo2 = v4("127.3.4.5"), lan = v4("192.168.1.7");
         struct sockaddr_in6 lo6 = v6("::1"), mapped = v6("::ffff:127.0.0.1"), mapped_lan = v6("::ffff:10.0.0.1"),
                             lan6 = v6("fe80::1");
         struct sockaddr_un un = { .sun_family = AF_UNIX };
 
-        web_policy_init(&p, 6000, names);
-        web_policy_init(&bare, 80, NULL);
+        web_policy_init(&p, 6000, names, 0);
+        web_policy_init(&bare, 80, NULL, 0);
+        web_policy_init(&tls, 443, names, WEB_POLICY_TLS | WEB_POLICY_ANY_PEER);
 
         /* Peers */
         CHECK(web_peer_loopback(SA(lo)));
@@ -116,6 +117,18 @@ int main(void) {
         CHECK(web_check(&p, SA(lo), "127.0.0.1:6000", "http://evil", "POST", "text/plain", true, HTTP_ROUTE_TEXT) ==
               WEB_BAD_ORIGIN);
         CHECK(web_check(&p, SA(lo), "127.0.0.1:6000", NULL, "POST", NULL, true, 0) == WEB_OK);   /* not checked */
+        /* A listener for other hosts (HTTPS): any peer, the rest as strict */
+        CHECK(web_check(&tls, SA(lan), "grades.school.example", "https://grades.school.example", "POST",
+                        "application/x-www-form-urlencoded", true, HTTP_ROUTE_FORM) == WEB_OK);
+        CHECK(web_check(&tls, SA(lan6), "grades.school.example:443", NULL, "GET", NULL, false, 0) == WEB_OK);
+        CHECK(web_check(&tls, SA(lan), "rebind.attacker.example", NULL, "GET", NULL, false, 0) == WEB_BAD_HOST);
+        CHECK(web_check(&tls, SA(lan), "grades.school.example", "https://evil.example", "POST", "application/json",
+                        true, 0) == WEB_BAD_ORIGIN);
+        CHECK(web_check(&tls, SA(lan), "grades.school.example", NULL, "POST", "text/plain", true, 0) ==
+              WEB_BAD_CONTENT_TYPE);
+        CHECK(web_host_allowed(&tls, "localhost"));            /* bare: 443 is HTTPS's own port */
+        CHECK(web_host_allowed(&tls, "127.0.0.1:443"));
+        CHECK(!web_host_allowed(&p, "localhost"));             /* 6000 is not plain HTTP's */
         CHECK(strcmp(web_verdict_message(WEB_BAD_HOST), "the Host header does not name this service") == 0);
         return check_finish("web_policy");
 }
