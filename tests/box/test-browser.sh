@@ -6,6 +6,8 @@
 # grade, a refused score, a student whose name is HTML, the list's pages and its search box
 # (its header says what it proves). Its PASS/FAIL lines are counted here; the spec must run to
 # its end, and neither dgo-portal nor dgo-grading may restart meanwhile. It ends with logging out.
+# Then, with the portal restarted with --session-idle 3, tests/browser/session.spec.mjs: wrong
+# passwords slowed, and a session that expired while its page was open.
 # Needs on the host: chromium, nodejs (>= 18) and, the first time, npm (for `npm ci`).
 # Screenshots: $SCREENSHOT_DIR (default $CT_LOGS/browser, i.e. /var/tmp/dgo-box/logs/browser).
 set -uo pipefail
@@ -44,5 +46,16 @@ BROWSER_SPEC_NOTE="; screenshots in $SHOTS" browser_run_spec "$SPEC_TIMEOUT" por
 # The portal took all of that without a crash or a watchdog kill.
 check_eq "dgo-portal.service did not restart" 0 "$(box_unit_prop dgo-portal.service NRestarts)"
 check_eq "dgo-grading.service did not restart" 0 "$(box_unit_prop dgo-grading.service NRestarts)"
+
+# --- wrong passwords and an expired session, in the browser ------------------------------------
+# Sessions that end after 3 s without a request: the portal again, with --session-idle 3.
+ct_exec mkdir -p /run/systemd/system/dgo-portal.service.d
+ct_exec sh -c 'printf "[Service]\nExecStart=\nExecStart=/usr/libexec/dgo/dgo-portal --session-idle 3\n" \
+               > /run/systemd/system/dgo-portal.service.d/idle.conf'
+ct_exec systemctl daemon-reload
+ct_exec systemctl restart dgo-portal.service
+check "the portal restarted with --session-idle 3" eventually 20 '[ "$(status_of /login)" = 200 ]'
+browser_run_spec 45 session.spec.mjs \
+    PORTAL_URL="$PORTAL" TEACHER="$TEACHER" PASSWORD="$PASSWORD" API_TOKEN="$API_TOKEN" SESSION_IDLE=3
 
 finish
