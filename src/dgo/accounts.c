@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "basic/fd_util.h"
 #include "basic/grow.h"
 #include "basic/macros.h"
 
@@ -139,29 +140,14 @@ char *accounts_format(const struct accounts *a, size_t *len) {
 }
 
 int accounts_load(const char *path, struct accounts *a, unsigned *line) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *text = malloc(ACCOUNTS_FILE_MAX + 1);
+        _cleanup_free_ char *text = NULL;
         size_t len = 0;
+        int r;
 
         *line = 0;
-        if (!text)
-                return -ENOMEM;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        for (;;) {
-                ssize_t n = read(fd, text + len, ACCOUNTS_FILE_MAX + 1 - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-                if (len > ACCOUNTS_FILE_MAX)
-                        return -EFBIG;
-        }
+        r = read_file_bounded(path, ACCOUNTS_FILE_MAX, &text, &len);
+        if (r < 0)
+                return r;
         return accounts_parse(text, len, a, line);
 }
 

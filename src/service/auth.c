@@ -16,6 +16,7 @@
 
 #include "config.h"
 
+#include "basic/fd_util.h"
 #include "basic/log.h"
 #include "basic/macros.h"
 #include "http/http.h"
@@ -122,34 +123,22 @@ static int make_token(const char *secret, size_t secret_len, const char *name, c
         return 0;
 }
 
-/* The secret as read: surrounding white space trimmed. */
+/* The secret as read, into BUF of SIZE: surrounding white space trimmed. */
 static int read_secret(const char *path, char *buf, size_t size, size_t *ret_len) {
-        _cleanup_close_ int fd = -EBADF;
-        size_t len = 0;
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0, start = 0;
+        int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        for (;;) {
-                ssize_t k = read(fd, buf + len, size - len);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-                if (len == size)
-                        return -EFBIG;
-        }
-        while (len > 0 && strchr(" \t\r\n", buf[len - 1]))
+        r = read_file_bounded(path, size - 1, &text, &len);
+        if (r < 0)
+                return r;
+        while (len > 0 && strchr(" \t\r\n", text[len - 1]))
                 len--;
-        size_t start = 0;
-        while (start < len && strchr(" \t\r\n", buf[start]))
+        while (start < len && strchr(" \t\r\n", text[start]))
                 start++;
-        memmove(buf, buf + start, len - start);
+        memcpy(buf, text + start, len - start);
         *ret_len = len - start;
+        explicit_bzero(text, len);              /* one copy of the secret is enough */
         return 0;
 }
 

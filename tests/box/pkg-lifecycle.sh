@@ -1,6 +1,7 @@
 #!/bin/bash
 # Proves the Debian package's life in a box: `apt-get install ./dgo_*.deb`
-# enables the sockets and dgo.target (no service on its own) and starts them,
+# enables the sockets and dgo.target (no service on its own) and starts them
+# (not the portal's HTTPS socket, which needs a certificate first),
 # its maintainer scripts start no service; the README's start command serves
 # the portal and stores a grade; an upgrade (the package again) keeps the
 # sockets as they were, restarts the running portal and imports a grade book
@@ -47,6 +48,9 @@ check_eq "the services are not enabled on their own (socket-activated; Also= the
 check_eq "the package started dgo.target and the sockets (before systemctl start dgo.target)" \
     "$(repeat 5 active)" "${BOX_PKG_STARTED% }"
 check_eq "the sockets listen" "$(repeat 4 active)" "$(states ActiveState $SOCKETS)"
+check_eq "the portal's HTTPS socket is installed, neither enabled nor started (it needs a certificate)" \
+    "disabled inactive" \
+    "$(ct_exec systemctl is-enabled dgo-portal-https.socket) $(states ActiveState dgo-portal-https.socket)"
 check "ports 3000 4000 5000 6000 listen" wait_until 5 all_listen
 # The services start on their first connection. Their state here is not a safe witness (the
 # box shares the host's network: anything on the host connecting to 3000-6000 activates

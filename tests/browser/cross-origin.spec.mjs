@@ -38,21 +38,16 @@
 //   TEACHER, PASSWORD  a teacher's name and password (dgoctl teacher add)
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
-import { check, checkEq, end, fail, onEnd, pass, scenario, watchdog, withTimeout } from './spec-lib.mjs';
+import { check, checkEq, end, fail, launchChromium, onEnd, pass, scenario, watchdog, withTimeout } from './spec-lib.mjs';
 
 const BASE = (process.env.PORTAL_URL || 'http://127.0.0.1:5000').replace(/\/+$/, '');
 const GRADING = (process.env.GRADING_URL || 'http://127.0.0.1:6000').replace(/\/+$/, '');
 const HOSTILE_PORT = Number(process.env.HOSTILE_PORT || 8999);
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TEACHER = process.env.TEACHER || 'teacher';
 const PASSWORD = process.env.PASSWORD || '';
-const ACTION_MS = 5000, NAV_MS = 10000, LAUNCH_MS = 20000, TOTAL_MS = 40000;
+const ACTION_MS = 5000, NAV_MS = 10000, TOTAL_MS = 40000;
 const GRADING_PORT = new URL(GRADING).port || '80';
 
-// As portal.spec.mjs (see .library/env/machines/c.md), plus port 6000 allowed (see above).
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    `--explicitly-allowed-ports=${GRADING_PORT}`];
 
 let browser, server;
 onEnd(() => { if (server) server.close(); });
@@ -121,13 +116,8 @@ try {
     fail(`the hostile page is served on port ${HOSTILE_PORT}`, e && e.message);
     end();
 }
-try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: LAUNCH_MS });
-    pass(`chromium starts headless (${browser.version()})`);
-} catch (e) {
-    fail(`chromium starts headless (${CHROMIUM})`, e && e.message);
-    end();
-}
+// Chromium as spec-lib.mjs starts it, plus port 6000 allowed (see above).
+browser = await launchChromium(chromium, [`--explicitly-allowed-ports=${GRADING_PORT}`]);
 const context = await browser.newContext();
 const page = await context.newPage();
 page.setDefaultTimeout(ACTION_MS);

@@ -33,24 +33,16 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { check, checkEq, end, fail, firstLine, pass, scenario, watchdog, withTimeout } from './spec-lib.mjs';
+import { check, checkEq, end, fail, firstLine, launchChromium, pass, scenario, watchdog, withTimeout } from './spec-lib.mjs';
 
 const BASE = (process.env.PORTAL_URL || 'http://127.0.0.1:5000').replace(/\/+$/, '');
 const SHOTS = process.env.SCREENSHOT_DIR || '/var/tmp/dgo-box/logs/browser';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TEACHER = process.env.TEACHER || 'teacher';
 const PASSWORD = process.env.PASSWORD || '';
 const API = { Authorization: `Bearer ${process.env.API_TOKEN || ''}` };
 const ACTION_MS = 5000;    // a click, a fill, a selector
 const NAV_MS = 10000;      // a page load
-const LAUNCH_MS = 20000;   // the browser's start
 const TOTAL_MS = 50000;    // the whole script (then up to 3 s to close the browser)
-
-// The flags this machine needs (see .library/env/machines/c.md): no sandbox as root, no GPU,
-// and no background connections (the closed network refuses them). playwright-core adds
-// --headless and a fresh temporary --user-data-dir (removed again on close) by itself.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 // The sample data the portal starts with (the box installs this very file).
 const SAMPLE = JSON.parse(readFileSync(new URL('../../data/students.json', import.meta.url), 'utf8'));
@@ -104,13 +96,7 @@ async function gradeRows(page) {
 
 // ---------------------------------------------------------------------------------------------
 mkdirSync(SHOTS, { recursive: true });
-try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: LAUNCH_MS });
-    pass(`chromium starts headless (${browser.version()})`);
-} catch (e) {
-    fail(`chromium starts headless (${CHROMIUM})`, e && e.message);
-    end();
-}
+browser = await launchChromium(chromium);
 
 const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
 const page = await context.newPage();

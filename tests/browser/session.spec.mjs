@@ -16,17 +16,14 @@
 // Environment: PORTAL_URL, CHROMIUM, TEACHER, PASSWORD, API_TOKEN as for portal.spec.mjs;
 //   SESSION_IDLE    the portal's --session-idle, in seconds (default 3)
 import { chromium } from 'playwright-core';
-import { check, checkEq, end, fail, firstLine, pass, scenario, watchdog, withTimeout } from './spec-lib.mjs';
+import { check, checkEq, end, firstLine, launchChromium, scenario, watchdog, withTimeout } from './spec-lib.mjs';
 
 const BASE = (process.env.PORTAL_URL || 'http://127.0.0.1:5000').replace(/\/+$/, '');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TEACHER = process.env.TEACHER || 'teacher';
 const PASSWORD = process.env.PASSWORD || '';
 const API = { Authorization: `Bearer ${process.env.API_TOKEN || ''}` };
 const SESSION_IDLE_MS = Number(process.env.SESSION_IDLE || 3) * 1000;
-const ACTION_MS = 5000, NAV_MS = 10000, LAUNCH_MS = 20000, TOTAL_MS = 40000;
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ACTION_MS = 5000, NAV_MS = 10000, TOTAL_MS = 40000;
 // The throttle's first delays (docs/security.md, "Guessing passwords"): 0.5 s, then 1 s.
 const FIRST_DELAY_MS = 500, SECOND_DELAY_MS = 1000;
 
@@ -45,13 +42,7 @@ async function tryLogin(page, password) {
 const grades = async (id) =>
     (await (await withTimeout(fetch(`${BASE}/api/students/${id}`, { headers: API }), ACTION_MS, 'GET')).json()).Grades;
 
-try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: LAUNCH_MS });
-    pass(`chromium starts headless (${browser.version()})`);
-} catch (e) {
-    fail(`chromium starts headless (${CHROMIUM})`, e && e.message);
-    end();
-}
+browser = await launchChromium(chromium);
 const context = await browser.newContext();
 const page = await context.newPage();
 page.setDefaultTimeout(ACTION_MS);

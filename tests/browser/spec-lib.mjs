@@ -47,3 +47,26 @@ export async function scenario(name, fn) {
     if (timedOut) return;
     try { await fn(); } catch (e) { if (!timedOut) fail(`${name}: ${firstLine(e)}`, e && e.message); }
 }
+
+// Debian's chromium, and the flags this machine needs (see .library/env/machines/c.md): no
+// sandbox as root, no GPU, and no background connections (the closed network refuses them).
+// playwright-core adds --headless and a fresh temporary --user-data-dir (removed again on
+// close) by itself.
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const LAUNCH_MS = 20000;
+
+// Starts chromium headless through playwright-core's CHROMIUM_TYPE, with EXTRA_ARGS too: one
+// PASS and the browser, or one FAIL and end().
+export async function launchChromium(chromiumType, extraArgs = []) {
+    try {
+        const browser = await chromiumType.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs],
+            timeout: LAUNCH_MS });
+        pass(`chromium starts headless (${browser.version()})`);
+        return browser;
+    } catch (e) {
+        fail(`chromium starts headless (${CHROMIUM})`, e && e.message);
+        return end();
+    }
+}
