@@ -54,6 +54,7 @@ struct http_conn {
         bool cut;                       /* shut down: too slow, or too many from its address */
         struct address_count *address;  /* its address's count (not loopback), or NULL */
         void *hook_state;               /* http_daemon_hooks' own */
+        unsigned seq;                   /* its number among the daemon's connections, for the sweep's turns */
 };
 
 /* Connections open from one address that is not loopback. */
@@ -86,6 +87,7 @@ struct http_daemon {
         /* Open connections, the sweep that cuts late requests, and the
          * counts per address; how many were cut since it was last logged. */
         struct http_conn *conns;                /* LIST_FIELDS(conns) */
+        unsigned n_conns, next_seq, sweeps;
         sd_event_source *sweep;
         void *addresses;                        /* tsearch() tree of struct address_count */
         unsigned cut_late, cut_greedy;
@@ -93,6 +95,10 @@ struct http_daemon {
 };
 
 #define SWEEP_USEC USEC_PER_SEC
+/* Connections between requests whose byte count one sweep reads (a system
+ * call each): with more of them, each is read every few sweeps instead, so
+ * that 16,000 idle connections do not cost a getsockopt() each a second. */
+#define SWEEP_PROBES_MAX 2048u
 #define CUT_LOG_USEC (10 * USEC_PER_SEC)
 
 #define MHD_LOG_PER_SECOND 10
@@ -517,15 +523,20 @@ static void log_cuts(struct http_daemon *d, uint64_t now, bool force) {
 
 /* Every second: cut connections whose request began too long ago. A
  * request begins with the first byte after the last one (TCP_INFO's count
- * of bytes received, read here rather than on every request). */
+ * of bytes received, read here rather than on every request). Connections
+ * between requests take turns to be read: each every STRIDE sweeps, at most
+ * SWEEP_PROBES_MAX a sweep; so a request is cut at most 2 * STRIDE seconds
+ * after its deadline (STRIDE is 1 up to SWEEP_PROBES_MAX connections). */
 static int on_sweep(sd_event_source *src, uint64_t usec, void *userdata) {
         struct http_daemon *d = userdata;
         const uint64_t now = loop_now(d->event);
         const uint64_t headers_usec = d->config.headers_timeout_sec * USEC_PER_SEC;
         const uint64_t request_usec = d->config.request_timeout_sec * USEC_PER_SEC;
+        const unsigned stride = 1 + d->n_conns / SWEEP_PROBES_MAX;
         struct http_conn *conn;
         unsigned cut = 0;
 
+        d->sweeps++;
         LIST_FOREACH(conns, conn, d->conns) {
                 if (conn->cut)
                         continue;
@@ -538,6 +549,8 @@ static int on_sweep(sd_event_source *src, uint64_t usec, void *userdata) {
                         }
                         continue;               /* the handler's time is ours, not the client's */
                 }
+                if ((conn->seq + d->sweeps) % stride != 0)
+                        continue;               /* not its turn */
                 uint64_t b = bytes_received(conn->fd);
                 if (b == UINT64_MAX)
                         continue;               /* not TCP: the idle timeout alone */
@@ -621,7 +634,9 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
                 conn = calloc(1, sizeof *conn);
                 if (conn) {
                         conn->fd = fd ? fd->connect_fd : -EBADF;
+                        conn->seq = d->next_seq++;
                         LIST_PREPEND(conns, d->conns, conn);
+                        d->n_conns++;
                         if (!address_take(d, conn, addr ? addr->client_addr : NULL)) {
                                 conn_cut(conn);
                                 d->cut_greedy++;
@@ -645,6 +660,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
                         conn->req->conn = NULL;
                 address_drop(d, conn);
                 LIST_REMOVE(conns, d->conns, conn);
+                d->n_conns--;
                 free(conn);
                 *socket_context = NULL;
         }
