@@ -16,7 +16,8 @@
 #   ct_exec CMD..         run CMD in all of the container's namespaces (nsenter)
 #   ct_foreign            host PIDs that ct_exec left in the box (parent outside it)
 #   ct_stop [SECS]        kill ct_foreign ones; poweroff; SIGKILL PID 1 after SECS;
-#                         remove our cgroups and dir
+#                         remove our cgroups and dir (ct_cleanup)
+#   ct_cleanup            remove a stopped box's cgroups (CT_CG) and dir (CT_DIR)
 #   ct_reboot [SECS]      reboot the box (CT_REBOOT=1 boxes only): same root, new PID 1;
 #                         sets CT_PID1 and waits until it runs
 #   ct_install_deb DEB    apt-get install a .deb in the running box
@@ -183,7 +184,7 @@ ct_foreign() {
 }
 
 ct_stop() {    # poweroff, bounded; then SIGKILL PID 1 (kills the whole pid ns), then nspawn
-    local t=${1:-20} d pids
+    local t=${1:-20} pids
     [ -n "${CT_NSPAWN:-}" ] || return 0
     # After a reboot from inside (CT_REBOOT) the caller's CT_PID1 is stale: find the new one.
     if [ -n "${CT_PID1:-}" ] && ! ct_pid1_current; then CT_PID1=''; ct_pid1 || true; fi
@@ -205,12 +206,17 @@ ct_stop() {    # poweroff, bounded; then SIGKILL PID 1 (kills the whole pid ns),
         kill -KILL "$CT_NSPAWN" 2>/dev/null || true
     fi
     wait "$CT_NSPAWN" 2>/dev/null || true
+    ct_cleanup
+    CT_NSPAWN='' CT_PID1=''
+}
+
+ct_cleanup() {   # what a stopped box leaves: its cgroups and its directory
+    local d
     # Our cgroup in the v2 tree and its twin in the v1 name=systemd tree (hybrid hosts).
     for d in "$CT_CG" "${CT_CG/\/unified\//\/systemd\/}"; do
         [ ! -d "$d" ] || find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
     done
     rmdir "$CT_DIR" 2>/dev/null || true
-    CT_NSPAWN='' CT_PID1=''
 }
 
 # ct_install_deb DEB: install a package into the running box with apt-get, as an
