@@ -179,6 +179,7 @@ mh_import() {
 # 100 ms or more (a member stuck in fsync also misses heartbeats).
 MH_ETCD_HEARTBEAT_MS=${MH_ETCD_HEARTBEAT_MS:-100}
 MH_ETCD_ELECTION_MS=${MH_ETCD_ELECTION_MS:-1000}
+MH_ETCD_PRE_VOTE=${MH_ETCD_PRE_VOTE:-true}   # false only to see what it buys (see the drop-in)
 # TLS comes later: then MH_ETCD_SCHEME=https, and a second drop-in (20-tls.conf) adds
 # ETCD_CERT_FILE, ETCD_KEY_FILE, ETCD_TRUSTED_CA_FILE, ETCD_CLIENT_CERT_AUTH and their
 # ETCD_PEER_* twins; MH_ETCDCTL_OPTS then carries etcdctl's --cacert/--cert/--key.
@@ -205,7 +206,7 @@ Environment=ETCD_INITIAL_CLUSTER_STATE=new
 Environment=ETCD_INITIAL_CLUSTER_TOKEN=$MH_PREFIX
 # A member back from a partition first asks whether it could win before it raises the term:
 # without this it deposes the majority's leader (writes stalled 1.3 s, measured; 30 ms with).
-Environment=ETCD_PRE_VOTE=true
+Environment=ETCD_PRE_VOTE=$MH_ETCD_PRE_VOTE
 Environment=ETCD_HEARTBEAT_INTERVAL=$MH_ETCD_HEARTBEAT_MS
 Environment=ETCD_ELECTION_TIMEOUT=$MH_ETCD_ELECTION_MS
 # Keep an hour of history: a watcher cut off for less resumes from its revision; after that
