@@ -8,13 +8,16 @@
 #
 #   ct_seed DIR           write the seed tree (copied into the upper layer before boot)
 #   ct_start NAME ARGS..  boot in the background; ARGS go to the container's systemd
-#                         (e.g. systemd.unit=box.target); env CT_NSPAWN_ARGS: extra nspawn args
+#                         (e.g. systemd.unit=box.target); env CT_NSPAWN_ARGS: extra nspawn args,
+#                         CT_NETNS: boot inside /run/netns/$CT_NETNS (the box shares that
+#                         namespace, not the host's), CT_HOSTNAME: the box's /etc/hostname
 #   ct_pid1               find the container's PID 1 (host PID) -> CT_PID1; <= 20 s
 #   ct_wait [SECS]        until is-system-running says running|degraded (printed)
 #   ct_exec CMD..         run CMD in all of the container's namespaces (nsenter)
 #   ct_foreign            host PIDs that ct_exec left in the box (parent outside it)
 #   ct_stop [SECS]        kill ct_foreign ones; poweroff; SIGKILL PID 1 after SECS;
-#                         remove our cgroups and dir
+#                         remove our cgroups and dir (ct_cleanup)
+#   ct_cleanup            remove a stopped box's cgroups (CT_CG) and dir (CT_DIR)
 #   ct_reboot [SECS]      reboot the box (CT_REBOOT=1 boxes only): same root, new PID 1;
 #                         sets CT_PID1 and waits until it runs
 #   ct_install_deb DEB    apt-get install a .deb in the running box
@@ -31,7 +34,8 @@ ct_seed() {    # ct_seed DIR: idempotent (overwrites our files, removes nothing)
     local d=$1 u
     mkdir -p "$d/etc/systemd/system" "$d/etc/systemd/journald.conf.d" "$d/etc/systemd/system.conf.d"
     # Units that bind host ports (we share the host network) or fire timers during a test.
-    for u in postgresql.service nginx.service apt-daily.timer apt-daily-upgrade.timer \
+    # etcd.service: Debian's etcd-server (for tests/multihost) enables it on 127.0.0.1:2379.
+    for u in postgresql.service nginx.service etcd.service apt-daily.timer apt-daily-upgrade.timer \
              dpkg-db-backup.timer e2scrub_all.timer fstrim.timer man-db.timer; do
         ln -sfn /dev/null "$d/etc/systemd/system/$u"
     done
@@ -61,9 +65,13 @@ ct_start() {   # ct_start NAME [args for the container's systemd]; env CT_NSPAWN
     # Fix 1: tmpfs on /run first, so nspawn's /run/systemd/nspawn state is not on the host's /run.
     # Fix 2: one cgroup per nspawn (with --keep-unit two containers would share <cg>/payload).
     # Fix 3: delete both machine-id files (else the host's ID is copied); --link-journal=no.
+    # CT_NETNS: enter the network namespace before unshare -m: the tmpfs on /run below hides
+    # /run/netns, so nspawn's --network-namespace-path could not find it (multi-host-box.md).
+    local netns=()
+    [ -z "${CT_NETNS:-}" ] || netns=(nsenter "--net=/run/netns/$CT_NETNS")
     # shellcheck disable=SC2016  # the script below expands its own positional args
-    unshare -m --propagation private bash -ec '
-        B=$1 name=$2 seed=$3 cg=$4 xargs=$5 reboot=$6; shift 6
+    "${netns[@]}" unshare -m --propagation private bash -ec '
+        B=$1 name=$2 seed=$3 cg=$4 xargs=$5 reboot=$6 hostname=$7; shift 7
         echo $$ > "$cg/cgroup.procs"
         mount -t tmpfs -o mode=0755 tmpfs /run
         mount -t tmpfs -o mode=0755 tmpfs "$B"
@@ -72,6 +80,7 @@ ct_start() {   # ct_start NAME [args for the container's systemd]; env CT_NSPAWN
         rm -f "$B/merged/etc/machine-id" "$B/merged/var/lib/dbus/machine-id"
         systemd-machine-id-setup --root="$B/merged" >/dev/null 2>&1
         [ ! -d "$seed" ] || cp -a "$seed/." "$B/merged/"
+        [ -z "$hostname" ] || echo "$hostname" > "$B/merged/etc/hostname"
         # $xargs (CT_NSPAWN_ARGS) is word-split on purpose.
         set -- systemd-nspawn -q -D "$B/merged" --boot --register=no --keep-unit \
              --link-journal=no --console=read-only --machine="$name" $xargs -- "$@"
@@ -85,7 +94,8 @@ ct_start() {   # ct_start NAME [args for the container's systemd]; env CT_NSPAWN
             rc=0; wait $child || rc=$?
             [ $rc -eq 133 ] || exit $rc
         done
-    ' ct-"$name" "$CT_DIR" "$name" "$CT_SEED" "$CT_CG" "${CT_NSPAWN_ARGS:-}" "${CT_REBOOT:-}" "$@" \
+    ' ct-"$name" "$CT_DIR" "$name" "$CT_SEED" "$CT_CG" "${CT_NSPAWN_ARGS:-}" "${CT_REBOOT:-}" \
+        "${CT_HOSTNAME:-}" "$@" \
         </dev/null >"$CT_LOGS/$name.console" 2>&1 &
     CT_NSPAWN=$!
 }
@@ -174,7 +184,7 @@ ct_foreign() {
 }
 
 ct_stop() {    # poweroff, bounded; then SIGKILL PID 1 (kills the whole pid ns), then nspawn
-    local t=${1:-20} d pids
+    local t=${1:-20} pids
     [ -n "${CT_NSPAWN:-}" ] || return 0
     # After a reboot from inside (CT_REBOOT) the caller's CT_PID1 is stale: find the new one.
     if [ -n "${CT_PID1:-}" ] && ! ct_pid1_current; then CT_PID1=''; ct_pid1 || true; fi
@@ -196,12 +206,17 @@ ct_stop() {    # poweroff, bounded; then SIGKILL PID 1 (kills the whole pid ns),
         kill -KILL "$CT_NSPAWN" 2>/dev/null || true
     fi
     wait "$CT_NSPAWN" 2>/dev/null || true
+    ct_cleanup
+    CT_NSPAWN='' CT_PID1=''
+}
+
+ct_cleanup() {   # what a stopped box leaves: its cgroups and its directory
+    local d
     # Our cgroup in the v2 tree and its twin in the v1 name=systemd tree (hybrid hosts).
     for d in "$CT_CG" "${CT_CG/\/unified\//\/systemd\/}"; do
         [ ! -d "$d" ] || find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
     done
     rmdir "$CT_DIR" 2>/dev/null || true
-    CT_NSPAWN='' CT_PID1=''
 }
 
 # ct_install_deb DEB: install a package into the running box with apt-get, as an
