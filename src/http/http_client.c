@@ -64,6 +64,10 @@ struct http_client_call {
         /* data() is running: whatever ends the request meanwhile leaves the
          * struct to be freed after it returns. */
         bool in_callback, gone;
+        /* A stream has no end to wait for; silence is what bounds it. Not
+         * curl's LOW_SPEED_*: the request's own bytes count as speed there. */
+        sd_event_source *idle_timer;
+        uint64_t idle_usec, last_data_usec;
 };
 
 struct http_client {
@@ -114,6 +118,7 @@ static void request_free(struct http_client_call *req) {
         if (req->easy)
                 curl_easy_cleanup(req->easy);
         curl_slist_free_all(req->headers);
+        sd_event_source_disable_unref(req->idle_timer);
         free(req->body);
         free(req);
 }
@@ -402,6 +407,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
                 return 0;
         memcpy(req->body + req->body_len, data, n);
         req->body_len += n;
+        req->last_data_usec = now_usec(CLOCK_MONOTONIC);
         if (req->data && !req->on_data_list) {
                 struct http_client *c = req->client;
                 LIST_PREPEND(with_data, c->with_data, req);
@@ -411,6 +417,28 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
 }
 
 DEFINE_POINTER_CLEANUP(struct http_client *, http_client_free)
+
+/* A stream's idle bound: ends it unless a byte came in the last idle_usec. */
+static int on_idle(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct http_client_call *req = userdata;
+        struct http_client *c = req->client;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        char error[64];
+
+        if (now - req->last_data_usec < req->idle_usec) {
+                if (sd_event_source_set_time(s, req->last_data_usec + req->idle_usec) >= 0 &&
+                    sd_event_source_set_enabled(s, SD_EVENT_ONESHOT) >= 0)
+                        return 0;
+        }
+        snprintf(error, sizeof error, "nothing received for %llu s",
+                 (unsigned long long) (req->idle_usec / USEC_PER_SEC));
+        req->timed_out = true;
+        c->n_ref++;
+        request_finish(c, req, 0, error);
+        start_waiting(c);                       /* its room is free */
+        client_unref(c);
+        return 0;
+}
 
 int http_client_new(sd_event *e, struct http_client **ret) {
         static bool curl_ready;
@@ -523,11 +551,6 @@ static int request_setup(struct http_client_call *req, const struct http_client_
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms));
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                                     p->connect_timeout_ms > 0 ? (long) p->connect_timeout_ms : ms));
-        /* A stream has no end to wait for; silence is what bounds it. */
-        if (p->idle_timeout_s > 0) {
-                CHECK_CURL(curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L));
-                CHECK_CURL(curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long) p->idle_timeout_s));
-        }
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_USERAGENT, "dgo/" DGO_VERSION));
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, req->error));
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_PRIVATE, req));
@@ -629,6 +652,15 @@ int http_client_start(struct http_client *c, const struct http_client_params *p,
                 return r;
         req->deadline_usec = req->start_usec +
                 (uint64_t) (p->timeout_ms > 0 ? p->timeout_ms : p->connect_timeout_ms) * USEC_PER_MSEC;
+        if (p->data && p->idle_timeout_s > 0) {
+                req->idle_usec = (uint64_t) p->idle_timeout_s * USEC_PER_SEC;
+                req->last_data_usec = req->start_usec;
+                r = sd_event_add_time(c->event, &req->idle_timer, CLOCK_MONOTONIC,
+                                      req->start_usec + req->idle_usec, USEC_PER_SEC / 10, on_idle, req);
+                if (r < 0)
+                        return r;
+                (void) sd_event_source_set_description(req->idle_timer, "http-client-idle");
+        }
         if (c->n_running < HTTP_CLIENT_MAX_RUNNING) {
                 r = request_start(c, req);
                 if (r < 0)

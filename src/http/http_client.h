@@ -82,7 +82,7 @@ struct http_client_params {
         size_t len;
         unsigned timeout_ms;            /* bounds the whole request; 0 only for a stream: unbounded */
         unsigned connect_timeout_ms;    /* connecting; 0: timeout_ms. Also bounds the wait for a turn */
-        unsigned idle_timeout_s;        /* a stream ends (timed_out) when less than a byte a second
+        unsigned idle_timeout_s;        /* a stream ends (timed_out) when no byte of the answer
                                          * came for this long; required when timeout_ms is 0 */
         http_client_data_fn data;       /* non-NULL: the body is streamed to it, DONE gets none */
         http_client_done_fn done;
