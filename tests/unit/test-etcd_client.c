@@ -180,6 +180,8 @@ struct wrec {
         } ev[32];
         uint64_t last_event_ms;
         bool free_at_end;               /* free the watch from inside the callback */
+        bool free_at_event;             /* ... at its first events */
+        bool freed;
 };
 
 static void on_watch(struct etcd_watch *w, const struct etcd_watch_update *u, void *userdata) {
@@ -212,8 +214,11 @@ static void on_watch(struct etcd_watch *w, const struct etcd_watch_update *u, vo
                 snprintf(rec->message, sizeof rec->message, "%s", u->message ? u->message : "");
                 break;
         }
-        if (rec->free_at_end && (rec->compacted || rec->ended))
+        if ((rec->free_at_end && (rec->compacted || rec->ended)) ||
+            (rec->free_at_event && u->kind == ETCD_WATCH_EVENTS)) {
                 etcd_watch_free(w);
+                rec->freed = true;
+        }
 }
 
 /* ---- the tests ---- */
@@ -360,6 +365,16 @@ static void test_watch(void) {
         sleep_loop(1500);
         CHECK(etcd_watch_next_revision(w) == res.revision + 1);
         etcd_watch_free(w);
+
+        /* Freed from inside its events callback, in the middle of a stream:
+         * nothing more comes, nothing breaks. */
+        struct wrec rec2 = { .free_at_event = true };
+        CHECK(etcd_watch_new(client, "/w/", r1, false, 5, on_watch, &rec2, &w) == 0);
+        CHECK(wait_for(&rec2.freed, 5000));
+        int n = rec2.n;
+        SYNC(res, etcd_put(client, "/w/after", "1", 1, 0, on_reply, &res));
+        sleep_loop(300);
+        CHECK(rec2.n == n && !rec2.ended);
 }
 
 static void test_compacted(void) {
@@ -440,6 +455,30 @@ static void test_failover(void) {
         CHECK(res.done && res.r == -ECANCELED);
 }
 
+static void on_reply_free_client(int r, const struct etcd_reply *reply, void *userdata) {
+        struct etcd_client **c = userdata;
+
+        etcd_client_free(*c);
+        *c = NULL;
+}
+
+/* A client freed from inside a reply's callback, with another call pending. */
+static void test_free_in_callback(void) {
+        const char *const eps[] = { live_url, NULL };
+        struct etcd_client *c = NULL;
+        struct result other = { 0 };
+
+        CHECK(etcd_client_new(event, eps, NULL, &c) == 0);
+        CHECK(etcd_get_prefix(c, "/", 0, on_reply_free_client, &c) == 0);
+        CHECK(etcd_lease_grant(c, 100, on_reply, &other) == 0);
+        uint64_t deadline = now_ms() + 5000;
+        while (c && now_ms() < deadline)
+                (void) sd_event_run(event, 100 * 1000);
+        CHECK(!c);
+        /* The other was answered, cancelled or not (it may have won the race). */
+        CHECK(other.done && (other.r == -ECANCELED || other.r == 0));
+}
+
 static void test_arguments(void) {
         struct etcd_client *c = NULL;
         const char *const https[] = { "https://127.0.0.1:2379", NULL };
@@ -490,6 +529,7 @@ int main(void) {
                 test_compacted();
                 test_idle_bound();
                 test_failover();
+                test_free_in_callback();
         }
         etcd_client_free(client);
         close(silent_fd);
