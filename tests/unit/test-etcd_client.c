@@ -6,7 +6,9 @@
  * DELETE in order, then live ones; a quiet watch lives on progress
  * notifications, one on a silent server ends at its idle bound; after a
  * compaction a watch from before it says compacted, with the revision; a
- * dead endpoint first in the list fails over to the live one.
+ * dead endpoint first in the list fails over to the live one; and, from a
+ * fake etcd in the test, watch streams that go wrong (bad lines, cut short,
+ * no leader, error statuses) end with why.
  * Skipped (77) when /usr/bin/etcd is not installed. Every wait is bounded. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -455,6 +457,109 @@ static void test_failover(void) {
         CHECK(res.done && res.r == -ECANCELED);
 }
 
+/* ---- a fake etcd for the watch's bad days ---- */
+
+static const char *fake_answer;         /* what the fake says to a watch */
+static int fake_conns[8];
+static size_t n_fake_conns;
+static char fake_request[4096];
+static size_t fake_request_len;
+
+static int on_fake_conn(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        ssize_t n = read(fd, fake_request + fake_request_len, sizeof fake_request - 1 - fake_request_len);
+
+        if (n <= 0) {
+                sd_event_source_disable_unref(s);
+                return 0;
+        }
+        fake_request_len += (size_t) n;
+        fake_request[fake_request_len] = '\0';
+        /* The whole request read (the watch body ends its JSON with "}}"),
+         * so that closing sends no reset. */
+        if (fake_request_len >= 2 && strcmp(fake_request + fake_request_len - 2, "}}") == 0) {
+                (void) write(fd, fake_answer, strlen(fake_answer));
+                (void) shutdown(fd, SHUT_WR);   /* the answer ends here */
+                sd_event_source_disable_unref(s);
+        }
+        return 0;
+}
+
+static int on_fake_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        int conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+        if (conn < 0)
+                return 0;
+        if (n_fake_conns == ELEMENTSOF(fake_conns)) {
+                close(conn);
+                return 0;
+        }
+        fake_conns[n_fake_conns++] = conn;
+        fake_request_len = 0;
+        (void) sd_event_add_io(event, NULL, conn, EPOLLIN, on_fake_conn, NULL);
+        return 0;
+}
+
+#define CREATED_LINE "{\"result\":{\"header\":{\"revision\":\"5\"},\"created\":true}}\n"
+
+static void test_bad_streams(void) {
+        static const struct {
+                const char *answer;
+                bool created;
+                int error;
+                const char *message;
+        } cases[] = {
+                { "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" CREATED_LINE "garbage\n",
+                  true, -EBADMSG, "not a watch message from etcd" },
+                { "HTTP/1.1 200 OK\r\n\r\n" CREATED_LINE "{\"result\":{\"header\":",
+                  true, -EBADMSG, "the watch stream ended in the middle of a message" },
+                { "HTTP/1.1 200 OK\r\n\r\n" CREATED_LINE
+                  "{\"error\":{\"grpc_code\":14,\"http_code\":503,\"message\":\"etcdserver: no leader\"}}\n",
+                  true, -EAGAIN, "etcdserver: no leader" },
+                { "HTTP/1.1 200 OK\r\n\r\n" CREATED_LINE
+                  "{\"result\":{\"header\":{\"revision\":\"5\"},\"canceled\":true,\"cancel_reason\":\"etcdserver: no leader\"}}\n",
+                  true, -EAGAIN, "etcdserver: no leader" },
+                { "HTTP/1.1 200 OK\r\n\r\n" CREATED_LINE, true, -ECONNRESET, "the watch stream ended" },
+                { "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found",
+                  false, -EBADMSG, "HTTP status 404" },
+                { "HTTP/1.1 500 Oops\r\nContent-Length: 50\r\n\r\n"
+                  "{\"error\":\"etcdserver: too many requests\",\"code\":8}",
+                  false, -ENOSPC, "HTTP status 500: etcdserver: too many requests" },
+                { "HTTP/1.1 200 OK\r\n\r\n{\"result\":{\"events\":[{\"kv\":{\"key\":\"!!\"}}]}}\n",
+                  false, -EBADMSG, "not a watch message from etcd" },
+        };
+        unsigned port;
+        int fd = listen_loopback(&port);
+        sd_event_source *src = NULL;
+        struct etcd_client *c = NULL;
+        char url[64];
+
+        CHECK(fd >= 0);
+        if (fd < 0)
+                return;
+        CHECK(sd_event_add_io(event, &src, fd, EPOLLIN, on_fake_accept, NULL) >= 0);
+        snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
+        const char *const eps[] = { url, NULL };
+        CHECK(etcd_client_new(event, eps, NULL, &c) == 0);
+        for (size_t i = 0; i < ELEMENTSOF(cases) && c; i++) {
+                struct wrec rec = { .free_at_end = true };
+                struct etcd_watch *w;
+
+                fake_answer = cases[i].answer;
+                CHECK(etcd_watch_new(c, "/w/", 0, false, 5, on_watch, &rec, &w) == 0);
+                CHECK(wait_for(&rec.freed, 5000));
+                CHECK(rec.created == cases[i].created);
+                CHECK(rec.error == cases[i].error);
+                CHECK_STR(rec.message, cases[i].message);
+                if (rec.error != cases[i].error)
+                        fprintf(stderr, "case %zu: %d %s\n", i, rec.error, rec.message);
+        }
+        etcd_client_free(c);
+        sd_event_source_disable_unref(src);
+        close(fd);
+        for (size_t i = 0; i < n_fake_conns; i++)
+                close(fake_conns[i]);
+}
+
 static void on_reply_free_client(int r, const struct etcd_reply *reply, void *userdata) {
         struct etcd_client **c = userdata;
 
@@ -530,6 +635,7 @@ int main(void) {
                 test_idle_bound();
                 test_failover();
                 test_free_in_callback();
+                test_bad_streams();
         }
         etcd_client_free(client);
         close(silent_fd);
