@@ -357,9 +357,8 @@ int etcd_compact(struct etcd_client *c, int64_t revision, etcd_reply_fn done, vo
 
 /* ---- the watch ---- */
 
+/* Touches nothing of the client: it may be gone already (below). */
 static void watch_destroy(struct etcd_watch *w) {
-        assert(w->client->n_watches > 0);
-        w->client->n_watches--;
         etcd_lines_done(&w->lines);
         free(w->error_body);
         free(w->body);
@@ -369,11 +368,15 @@ static void watch_destroy(struct etcd_watch *w) {
 void etcd_watch_free(struct etcd_watch *w) {
         if (!w)
                 return;
-        if (w->in_callback) {
-                /* Freed by whoever called the callback, once it returns. */
+        if (!w->free_requested) {
+                /* Counted off now: the caller may free the client next,
+                 * from the same callback. */
+                assert(w->client->n_watches > 0);
+                w->client->n_watches--;
                 w->free_requested = true;
-                return;
         }
+        if (w->in_callback)
+                return;                         /* freed by whoever called it, once it returns */
         if (w->http)
                 http_client_cancel(w->client->http, w->http);
         watch_destroy(w);
@@ -477,8 +480,10 @@ static int on_watch_data(long status, const void *data, size_t len, void *userda
         if (r >= 0)
                 return 0;
         if (w->free_requested) {
-                /* Freed from a callback: the stream goes with it. */
-                http_client_cancel(w->client->http, w->http);
+                /* Freed from a callback: the stream goes with it - unless
+                 * the client was freed too, which ended it already. */
+                if (w->http)
+                        http_client_cancel(w->client->http, w->http);
                 watch_destroy(w);
                 return 0;
         }
@@ -519,8 +524,10 @@ static void on_watch_done(const struct http_client_response *resp, void *userdat
         char message[256];
 
         w->http = NULL;
-        if (w->over)
-                return;                         /* said already; the caller frees it */
+        /* Said already (the caller frees it), or freed in a callback that
+         * then freed the client too (whoever called it destroys it). */
+        if (w->over || w->free_requested)
+                return;
 
         if (resp->status == 0) {
                 if (!resp->request_sent && w->tries < c->n_endpoints && w->stop_error == 0) {
@@ -577,12 +584,12 @@ int etcd_watch_new(struct etcd_client *c, const char *prefix, int64_t start_revi
         w->next_revision = start_revision;
         w->callback = callback;
         w->userdata = userdata;
-        c->n_watches++;
         r = watch_send(w);
         if (r < 0) {
                 watch_destroy(w);
                 return r;
         }
+        c->n_watches++;
         *ret = w;
         return 0;
 }

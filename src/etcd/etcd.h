@@ -109,7 +109,8 @@ struct etcd_tls {
 int etcd_client_new(sd_event *e, const char *const *endpoints, const struct etcd_tls *tls,
                     struct etcd_client **ret);
 /* Pending requests' callbacks are called with -ECANCELED (from inside this
- * call). Every watch of the client must have been freed before. */
+ * call). Every watch of the client must have been freed before (it may be
+ * from the same callback: free the watch, then the client). */
 void etcd_client_free(struct etcd_client *c);
 int etcd_client_set_timeouts(struct etcd_client *c, unsigned connect_ms, unsigned request_ms);
 /* The endpoint requests go to now (for logs). */

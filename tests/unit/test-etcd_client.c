@@ -184,6 +184,7 @@ struct wrec {
         bool free_at_end;               /* free the watch from inside the callback */
         bool free_at_event;             /* ... at its first events */
         bool freed;
+        struct etcd_client **free_client;       /* at CREATED: free the watch, then this client */
 };
 
 static void on_watch(struct etcd_watch *w, const struct etcd_watch_update *u, void *userdata) {
@@ -215,6 +216,13 @@ static void on_watch(struct etcd_watch *w, const struct etcd_watch_update *u, vo
                 rec->error = u->error;
                 snprintf(rec->message, sizeof rec->message, "%s", u->message ? u->message : "");
                 break;
+        }
+        if (rec->free_client && u->kind == ETCD_WATCH_CREATED) {
+                etcd_watch_free(w);
+                etcd_client_free(*rec->free_client);
+                *rec->free_client = NULL;
+                rec->freed = true;
+                return;
         }
         if ((rec->free_at_end && (rec->compacted || rec->ended)) ||
             (rec->free_at_event && u->kind == ETCD_WATCH_EVENTS)) {
@@ -582,6 +590,16 @@ static void test_free_in_callback(void) {
         CHECK(!c);
         /* The other was answered, cancelled or not (it may have won the race). */
         CHECK(other.done && (other.r == -ECANCELED || other.r == 0));
+
+        /* A watch and its client freed from inside the watch's callback. */
+        struct wrec rec = { 0 };
+        struct etcd_watch *w;
+        CHECK(etcd_client_new(event, eps, NULL, &c) == 0);
+        rec.free_client = &c;
+        CHECK(etcd_watch_new(c, "/w/", 0, false, 5, on_watch, &rec, &w) == 0);
+        CHECK(wait_for(&rec.freed, 5000));
+        CHECK(!c);
+        sleep_loop(200);
 }
 
 static void test_arguments(void) {
