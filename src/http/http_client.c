@@ -39,7 +39,8 @@ struct watch {
         LIST_FIELDS(struct watch, watches);
 };
 
-struct client_request {
+struct http_client_call {
+        struct http_client *client;
         CURL *easy;
         struct curl_slist *headers;
         http_client_done_fn done;
@@ -49,10 +50,24 @@ struct client_request {
         size_t body_len, body_size;
         bool too_large;
         char error[CURL_ERROR_SIZE];            /* curl's own words for a failure */
-        LIST_FIELDS(struct client_request, requests);
+        LIST_FIELDS(struct http_client_call, requests);
         uint64_t deadline_usec;                 /* start + timeout: the queue counts too */
         bool started;                           /* handed to curl (else waiting) */
-        struct client_request *wait_next;       /* the wait queue (below) */
+        struct http_client_call *wait_next;       /* the wait queue (below) */
+        unsigned timeout_ms, connect_timeout_ms;
+        bool timed_out;                         /* a time bound ran out */
+        /* A stream: the body goes to data() as it comes, from the loop. The
+         * bytes wait in body until then, and the request on with_data. */
+        http_client_data_fn data;
+        bool on_data_list;
+        LIST_FIELDS(struct http_client_call, with_data);
+        /* data() is running: whatever ends the request meanwhile leaves the
+         * struct to be freed after it returns. */
+        bool in_callback, gone;
+        /* A stream has no end to wait for; silence is what bounds it. Not
+         * curl's LOW_SPEED_*: the request's own bytes count as speed there. */
+        sd_event_source *idle_timer;
+        uint64_t idle_usec, last_data_usec;
 };
 
 struct http_client {
@@ -62,15 +77,16 @@ struct http_client {
         CURLM *multi;
         sd_event_source *timer;                 /* the one timer curl asks for */
         struct watch *watches;                  /* LIST_FIELDS(watches) */
-        struct client_request *requests;        /* pending: started or waiting; LIST_FIELDS(requests) */
+        struct http_client_call *requests;        /* pending: started or waiting; LIST_FIELDS(requests) */
         size_t n_pending;
         /* Requests past HTTP_CLIENT_MAX_RUNNING wait here, first in first out:
          * libcurl's own queue for connection limits is rescanned whole on
          * every change, which stalled the loop with tens of thousands queued.
          * A singly linked queue with its own tail, not list.h (which adds at
          * the head only): requests join at the tail and leave at the head. */
-        struct client_request *wait_head, *wait_tail;
+        struct http_client_call *wait_head, *wait_tail;
         size_t n_running;
+        struct http_client_call *with_data;     /* streams with bytes for data(); LIST_FIELDS(with_data) */
 };
 
 static void client_unref(struct http_client *c) {
@@ -89,29 +105,35 @@ static void watch_free(struct watch *w) {
         free(w);
 }
 
-static void request_unlink(struct http_client *c, struct client_request *req) {
+static void request_unlink(struct http_client *c, struct http_client_call *req) {
         LIST_REMOVE(requests, c->requests, req);
         c->n_pending--;
+        if (req->on_data_list) {
+                LIST_REMOVE(with_data, c->with_data, req);
+                req->on_data_list = false;
+        }
 }
 
-static void request_free(struct client_request *req) {
+static void request_free(struct http_client_call *req) {
         if (req->easy)
                 curl_easy_cleanup(req->easy);
         curl_slist_free_all(req->headers);
+        sd_event_source_disable_unref(req->idle_timer);
         free(req->body);
         free(req);
 }
 
-DEFINE_POINTER_CLEANUP(struct client_request *, request_free)
+DEFINE_POINTER_CLEANUP(struct http_client_call *, request_free)
 
 /* Take the request out of the client and curl, answer it and free it. */
-static void request_finish(struct http_client *c, struct client_request *req, long status,
+static void request_finish(struct http_client *c, struct http_client_call *req, long status,
                            const char *error) {
         struct http_client_response resp = {
                 .status = error ? 0 : status,
-                .body = !error && req->body ? req->body : "",
-                .body_len = error ? 0 : req->body_len,
+                .body = !error && !req->data && req->body ? req->body : "",
+                .body_len = error || req->data ? 0 : req->body_len,
                 .error = error,
+                .timed_out = error && req->timed_out,
                 .usec = now_usec(CLOCK_MONOTONIC) - req->start_usec,
                 .handle = error ? NULL : req->easy,
         };
@@ -133,13 +155,57 @@ static void request_finish(struct http_client *c, struct client_request *req, lo
         /* Before the callback: it may add handles, or free the client. */
         (void) curl_multi_remove_handle(c->multi, req->easy);
         req->done(&resp, req->userdata);
-        request_free(req);
+        if (req->in_callback)
+                req->gone = true;               /* from inside its own data(): freed after */
+        else
+                request_free(req);
 }
 
-static void request_complete(struct http_client *c, struct client_request *req, CURLcode result) {
+/* Hand a stream's bytes to its data(). Returns false when the request is no
+ * more: cancelled, or stopped by the receiver, or the client freed. */
+static bool request_deliver(struct http_client *c, struct http_client_call *req) {
+        long status = 0;
+        size_t n = req->body_len;
+        int r;
+
+        if (req->on_data_list) {
+                LIST_REMOVE(with_data, c->with_data, req);
+                req->on_data_list = false;
+        }
+        if (n == 0)
+                return true;
+        (void) curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status);
+        /* No curl call runs during data(), so nothing is appended meanwhile. */
+        req->body_len = 0;
+        req->in_callback = true;
+        r = req->data(status, req->body, n, req->userdata);
+        req->in_callback = false;
+        if (req->gone) {
+                request_free(req);
+                return false;
+        }
+        if (r < 0) {
+                request_finish(c, req, 0, "stopped by the receiver");
+                return false;
+        }
+        return true;
+}
+
+/* Every stream's waiting bytes, outside libcurl's callbacks. The caller
+ * holds a reference to C: a data() may free the client. */
+static void deliver_all(struct http_client *c) {
+        while (!c->freed && c->with_data)
+                (void) request_deliver(c, c->with_data);
+}
+
+static void request_complete(struct http_client *c, struct http_client_call *req, CURLcode result) {
         char error[CURL_ERROR_SIZE + 64];
         long status = 0;
 
+        /* What a stream received before it ended is its receiver's. */
+        if (req->data && !request_deliver(c, req))
+                return;
+        req->timed_out = result == CURLE_OPERATION_TIMEDOUT;
         if (req->too_large || result == CURLE_FILESIZE_EXCEEDED) {
                 /* The first when the body overflowed our buffer, the second
                  * when Content-Length said it would. */
@@ -169,14 +235,18 @@ const char *http_client_response_header(const struct http_client_response *resp,
 }
 
 /* Hand the request to curl, with what is left of its time. */
-static int request_start(struct http_client *c, struct client_request *req) {
+static int request_start(struct http_client *c, struct http_client_call *req) {
         uint64_t now = now_usec(CLOCK_MONOTONIC);
         long left_ms = req->deadline_usec > now ? (long) ((req->deadline_usec - now + 999) / 1000) : 0;
+        long connect_ms = left_ms;
 
         if (left_ms <= 0)
                 return -ETIMEDOUT;
-        if (curl_easy_setopt(req->easy, CURLOPT_TIMEOUT_MS, left_ms) != CURLE_OK ||
-            curl_easy_setopt(req->easy, CURLOPT_CONNECTTIMEOUT_MS, left_ms) != CURLE_OK)
+        if (req->connect_timeout_ms > 0 && (long) req->connect_timeout_ms < connect_ms)
+                connect_ms = (long) req->connect_timeout_ms;
+        /* An unbounded stream's deadline bounds only its wait and connection. */
+        if (curl_easy_setopt(req->easy, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? left_ms : 0L) != CURLE_OK ||
+            curl_easy_setopt(req->easy, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) != CURLE_OK)
                 return -EIO;
         /* This arms the timer at zero; the request starts from the loop. */
         CURLMcode m = curl_multi_add_handle(c->multi, req->easy);
@@ -190,12 +260,13 @@ static int request_start(struct http_client *c, struct client_request *req) {
 /* Start waiting requests while there is room. */
 static void start_waiting(struct http_client *c) {
         while (!c->freed && c->wait_head && c->n_running < HTTP_CLIENT_MAX_RUNNING) {
-                struct client_request *req = c->wait_head;
+                struct http_client_call *req = c->wait_head;
                 c->wait_head = req->wait_next;
                 if (!c->wait_head)
                         c->wait_tail = NULL;
                 req->wait_next = NULL;
                 int r = request_start(c, req);
+                req->timed_out = r == -ETIMEDOUT;
                 if (r < 0)
                         request_finish(c, req, 0, r == -ETIMEDOUT ? "timed out waiting for a connection"
                                                                   : "cannot start the request");
@@ -208,6 +279,7 @@ static void dispatch_done(struct http_client *c) {
         int left;
 
         c->n_ref++;
+        deliver_all(c);
         while (!c->freed && (msg = curl_multi_info_read(c->multi, &left))) {
                 char *priv = NULL;
 
@@ -218,7 +290,7 @@ static void dispatch_done(struct http_client *c) {
                         (void) curl_multi_remove_handle(c->multi, msg->easy_handle);
                         continue;
                 }
-                request_complete(c, (struct client_request *) priv, msg->data.result);
+                request_complete(c, (struct http_client_call *) priv, msg->data.result);
         }
         start_waiting(c);
         client_unref(c);
@@ -322,9 +394,11 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userdata) {
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
-        struct client_request *req = userdata;
+        struct http_client_call *req = userdata;
         size_t n = size * nmemb;
 
+        /* For a stream, the bound is on what waits for data(): the bytes of
+         * one turn of the loop. */
         if (n > HTTP_CLIENT_MAX_RESPONSE - req->body_len) {
                 req->too_large = true;
                 return 0;                       /* any count but n fails the transfer */
@@ -333,10 +407,38 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
                 return 0;
         memcpy(req->body + req->body_len, data, n);
         req->body_len += n;
+        req->last_data_usec = now_usec(CLOCK_MONOTONIC);
+        if (req->data && !req->on_data_list) {
+                struct http_client *c = req->client;
+                LIST_PREPEND(with_data, c->with_data, req);
+                req->on_data_list = true;
+        }
         return n;
 }
 
 DEFINE_POINTER_CLEANUP(struct http_client *, http_client_free)
+
+/* A stream's idle bound: ends it unless a byte came in the last idle_usec. */
+static int on_idle(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct http_client_call *req = userdata;
+        struct http_client *c = req->client;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        char error[64];
+
+        if (now - req->last_data_usec < req->idle_usec) {
+                if (sd_event_source_set_time(s, req->last_data_usec + req->idle_usec) >= 0 &&
+                    sd_event_source_set_enabled(s, SD_EVENT_ONESHOT) >= 0)
+                        return 0;
+        }
+        snprintf(error, sizeof error, "nothing received for %llu s",
+                 (unsigned long long) (req->idle_usec / USEC_PER_SEC));
+        req->timed_out = true;
+        c->n_ref++;
+        request_finish(c, req, 0, error);
+        start_waiting(c);                       /* its room is free */
+        client_unref(c);
+        return 0;
+}
 
 int http_client_new(sd_event *e, struct http_client **ret) {
         static bool curl_ready;
@@ -426,13 +528,15 @@ static bool method_valid(const char *method) {
 
 #define CHECK_CURL(x) do { if ((x) != CURLE_OK) return -EIO; } while (0)
 
-static int request_setup(struct client_request *req, const char *method, const char *url, const char *extra_header,
-                         const char *content_type, const void *body, size_t len, unsigned timeout_ms) {
+static int request_setup(struct http_client_call *req, const struct http_client_params *p) {
+        const char *method = p->method, *content_type = p->content_type;
+        const void *body = p->body;
+        size_t len = p->len;
         char header[512];
         CURL *h = req->easy;
         struct curl_slist *l;
 
-        CHECK_CURL(curl_easy_setopt(h, CURLOPT_URL, url));
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_URL, p->url));
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http"));            /* libcurl >= 7.85 */
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http"));
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L));
@@ -443,16 +547,19 @@ static int request_setup(struct client_request *req, const char *method, const c
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L));
         /* The connection is part of the request, so its timeout is the
          * same bound (curl's own default would be 300 s). */
-        long ms = timeout_ms > INT_MAX ? INT_MAX : (long) timeout_ms;
+        long ms = p->timeout_ms > INT_MAX ? INT_MAX : (long) p->timeout_ms;
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms));
-        CHECK_CURL(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms));
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                                    p->connect_timeout_ms > 0 ? (long) p->connect_timeout_ms : ms));
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_USERAGENT, "dgo/" DGO_VERSION));
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, req->error));
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_PRIVATE, req));
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body));
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_WRITEDATA, req));
-        /* Fails at once when Content-Length announces too much. */
-        CHECK_CURL(curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) HTTP_CLIENT_MAX_RESPONSE));
+        /* Fails at once when Content-Length announces too much (a stream
+         * has none, and no bound on its whole length). */
+        if (!p->data)
+                CHECK_CURL(curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) HTTP_CLIENT_MAX_RESPONSE));
 
         if (body) {
                 /* The size first: COPYPOSTFIELDS then copies that many bytes,
@@ -485,7 +592,7 @@ static int request_setup(struct client_request *req, const char *method, const c
         req->headers = l;
         if (!curl_slist_append(l, header))
                 return -ENOMEM;
-        if (extra_header && !curl_slist_append(l, extra_header))
+        if (p->header && !curl_slist_append(l, p->header))
                 return -ENOMEM;
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_HTTPHEADER, req->headers));
         return 0;
@@ -501,13 +608,28 @@ int http_client_request(struct http_client *c, const char *method, const char *u
 int http_client_request_with_header(struct http_client *c, const char *method, const char *url,
                                     const char *header, const char *content_type, const void *body, size_t len,
                                     unsigned timeout_ms, http_client_done_fn done, void *userdata) {
-        _cleanup_(request_freep) struct client_request *req = NULL;
+        const struct http_client_params p = {
+                .method = method, .url = url, .header = header, .content_type = content_type,
+                .body = body, .len = len, .timeout_ms = timeout_ms, .done = done, .userdata = userdata,
+        };
+
+        if (timeout_ms == 0)
+                return -EINVAL;
+        return http_client_start(c, &p, NULL);
+}
+
+int http_client_start(struct http_client *c, const struct http_client_params *p, struct http_client_call **ret) {
+        _cleanup_(request_freep) struct http_client_call *req = NULL;
         int r;
 
-        if (!c || !method || !url || !done || timeout_ms == 0 ||
-            (!body && len > 0) || !method_valid(method) || strncasecmp(url, "http://", 7) != 0 ||
-            (content_type && (strpbrk(content_type, "\r\n") || strlen(content_type) > 256)) ||
-            (header && (strpbrk(header, "\r\n") || !strchr(header, ':'))))
+        if (!c || !p || !p->method || !p->url || !p->done || (!p->body && p->len > 0) ||
+            !method_valid(p->method) || strncasecmp(p->url, "http://", 7) != 0 ||
+            (p->content_type && (strpbrk(p->content_type, "\r\n") || strlen(p->content_type) > 256)) ||
+            (p->header && (strpbrk(p->header, "\r\n") || !strchr(p->header, ':'))))
+                return -EINVAL;
+        /* Every request is bounded: by its time, or (a stream) by its
+         * connection's time and its silence. */
+        if (p->timeout_ms == 0 && (!p->data || p->connect_timeout_ms == 0 || p->idle_timeout_s == 0))
                 return -EINVAL;
         if (c->freed)
                 return -ECANCELED;
@@ -515,16 +637,30 @@ int http_client_request_with_header(struct http_client *c, const char *method, c
         req = calloc(1, sizeof *req);
         if (!req)
                 return -ENOMEM;
-        req->done = done;
-        req->userdata = userdata;
+        req->client = c;
+        req->done = p->done;
+        req->data = p->data;
+        req->userdata = p->userdata;
+        req->timeout_ms = p->timeout_ms;
+        req->connect_timeout_ms = p->connect_timeout_ms;
         req->start_usec = now_usec(CLOCK_MONOTONIC);
         req->easy = curl_easy_init();
         if (!req->easy)
                 return -ENOMEM;
-        r = request_setup(req, method, url, header, content_type, body, len, timeout_ms);
+        r = request_setup(req, p);
         if (r < 0)
                 return r;
-        req->deadline_usec = req->start_usec + (uint64_t) timeout_ms * USEC_PER_MSEC;
+        req->deadline_usec = req->start_usec +
+                (uint64_t) (p->timeout_ms > 0 ? p->timeout_ms : p->connect_timeout_ms) * USEC_PER_MSEC;
+        if (p->data && p->idle_timeout_s > 0) {
+                req->idle_usec = (uint64_t) p->idle_timeout_s * USEC_PER_SEC;
+                req->last_data_usec = req->start_usec;
+                r = sd_event_add_time(c->event, &req->idle_timer, CLOCK_MONOTONIC,
+                                      req->start_usec + req->idle_usec, USEC_PER_SEC / 10, on_idle, req);
+                if (r < 0)
+                        return r;
+                (void) sd_event_source_set_description(req->idle_timer, "http-client-idle");
+        }
         if (c->n_running < HTTP_CLIENT_MAX_RUNNING) {
                 r = request_start(c, req);
                 if (r < 0)
@@ -538,6 +674,41 @@ int http_client_request_with_header(struct http_client *c, const char *method, c
         }
         LIST_PREPEND(requests, c->requests, req);
         c->n_pending++;
+        if (ret)
+                *ret = req;
         TAKE_PTR(req);                          /* the client's now */
         return 0;
+}
+
+void http_client_cancel(struct http_client *c, struct http_client_call *req) {
+        assert(c);
+        assert(req);
+
+        if (req->gone)                          /* already ended during its data() */
+                return;
+        if (!req->started) {
+                /* Out of the wait queue: a walk, but it is short and this rare. */
+                struct http_client_call **pp = &c->wait_head, *prev = NULL;
+                while (*pp && *pp != req) {
+                        prev = *pp;
+                        pp = &(*pp)->wait_next;
+                }
+                assert(*pp);
+                *pp = req->wait_next;
+                if (c->wait_tail == req)
+                        c->wait_tail = prev;
+        } else {
+                c->n_running--;
+                if (c->multi)
+                        (void) curl_multi_remove_handle(c->multi, req->easy);
+                /* A turn of the loop soon, for whatever waits for the room
+                 * (not from here: that would call done callbacks). */
+                if (c->wait_head)
+                        (void) on_curl_timer(c->multi, 0, c);
+        }
+        request_unlink(c, req);
+        if (req->in_callback)
+                req->gone = true;
+        else
+                request_free(req);
 }

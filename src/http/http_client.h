@@ -22,6 +22,7 @@ struct http_client_response {
         const char *error;              /* why there was no answer (status 0), else NULL */
         bool request_sent;              /* without an answer: some of the request may have
                                          * reached the server (false: it surely did not) */
+        bool timed_out;                 /* without an answer: a time or idle bound ran out */
         unsigned long long usec;        /* how long the request took */
         void *handle;                   /* for http_client_response_header() only */
 };
@@ -57,6 +58,47 @@ int http_client_request_with_header(struct http_client *c, const char *method, c
  * it came more than once), or NULL. Only during the done callback, and only
  * until the next call for the same response: copy what you keep. */
 const char *http_client_response_header(const struct http_client_response *resp, const char *name);
+
+/* A request in flight, for http_client_cancel(); valid until its done
+ * callback is called (or it is cancelled). */
+struct http_client_call;
+
+/* A streamed answer (a long-lived chunked body: etcd's watch): called from
+ * the loop, never from inside libcurl, with the bytes of the body that came
+ * since the last call (any split, not lines); STATUS is the answer's HTTP
+ * status. The bytes live only during the call: copy what you keep. Return 0
+ * to go on, or a negative errno to end the request (DONE is then called with
+ * status 0 and error "stopped by the receiver"). It may call
+ * http_client_cancel() on its own request (DONE is then not called) or
+ * http_client_free() (DONE is then called from inside it, "cancelled"). */
+typedef int (*http_client_data_fn)(long status, const void *data, size_t len, void *userdata);
+
+struct http_client_params {
+        const char *method;             /* as for http_client_request() */
+        const char *url;
+        const char *header;             /* one more header "Name: value", or NULL */
+        const char *content_type;
+        const void *body;
+        size_t len;
+        unsigned timeout_ms;            /* bounds the whole request; 0 only for a stream: unbounded */
+        unsigned connect_timeout_ms;    /* connecting; 0: timeout_ms. Also bounds the wait for a turn */
+        unsigned idle_timeout_s;        /* a stream ends (timed_out) when no byte of the answer
+                                         * came for this long; required when timeout_ms is 0 */
+        http_client_data_fn data;       /* non-NULL: the body is streamed to it, DONE gets none */
+        http_client_done_fn done;
+        void *userdata;
+};
+
+/* The general form of http_client_request(): a separate connection timeout,
+ * or a streamed body. RET (may be NULL) gets a handle for
+ * http_client_cancel(). Returns 0 or a negative errno (then DONE is not
+ * called). */
+int http_client_start(struct http_client *c, const struct http_client_params *p, struct http_client_call **ret);
+
+/* Forgets the request: DONE will not be called, the connection is closed.
+ * May be called from any callback of the same client, and from the
+ * request's own data callback; not after its DONE was called. */
+void http_client_cancel(struct http_client *c, struct http_client_call *call);
 
 /* Requests started and not yet done. */
 size_t http_client_pending(const struct http_client *c);
