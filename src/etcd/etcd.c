@@ -100,8 +100,9 @@ int etcd_client_new(sd_event *e, const char *const *endpoints, const struct etcd
                 n++;
         if (n == 0 || n > ETCD_ENDPOINTS_MAX)
                 return -EINVAL;
-        if (tls && (tls->ca_file || tls->cert_file || tls->key_file))
-                return -EOPNOTSUPP;
+        bool with_tls = tls && tls->ca_file;
+        if (tls && !tls->ca_file && (tls->cert_file || tls->key_file))
+                return -EINVAL;                 /* a certificate without a CA to check the server with */
 
         c = calloc(1, sizeof *c);
         if (!c)
@@ -112,9 +113,10 @@ int etcd_client_new(sd_event *e, const char *const *endpoints, const struct etcd
         for (size_t i = 0; i < n; i++) {
                 size_t len = strlen(endpoints[i]);
 
-                if (strncasecmp(endpoints[i], "https://", 8) == 0)
-                        return -EOPNOTSUPP;
-                if (strncasecmp(endpoints[i], "http://", 7) != 0 || len <= 7 || len > 256 ||
+                bool https = strncasecmp(endpoints[i], "https://", 8) == 0;
+                if (https && !with_tls)
+                        return -EINVAL;                 /* https needs the CA (and our certificate) */
+                if ((!https && strncasecmp(endpoints[i], "http://", 7) != 0) || len <= 8 || len > 256 ||
                     strpbrk(endpoints[i], " \t\r\n?#"))
                         return -EINVAL;
                 /* Without a trailing slash: paths are appended. */
@@ -128,6 +130,11 @@ int etcd_client_new(sd_event *e, const char *const *endpoints, const struct etcd
         r = http_client_new(e, &c->http);
         if (r < 0)
                 return r;
+        if (with_tls) {
+                r = http_client_set_tls(c->http, tls->ca_file, tls->cert_file, tls->key_file);
+                if (r < 0)
+                        return r;
+        }
         *ret = TAKE_PTR(c);
         return 0;
 }

@@ -92,10 +92,11 @@ struct etcd_watch;
  * NULL when it did not. */
 typedef void (*etcd_reply_fn)(int r, const struct etcd_reply *reply, void *userdata);
 
-/* TLS material for https:// endpoints: all paths, NULL for none. Not yet
- * supported (dgo's HTTP client is plain http): etcd_client_new() refuses
- * https:// endpoints and set paths with -EOPNOTSUPP rather than go
- * unencrypted without saying so. */
+/* TLS material for https:// endpoints: all paths (PEM), NULL for none.
+ * CA_FILE is the only CA trusted (http_client_set_tls()); CERT_FILE and
+ * KEY_FILE, both or neither, are presented to etcd (client-cert-auth).
+ * etcd_client_new() refuses https:// endpoints without a CA_FILE (-EINVAL)
+ * rather than go unverified. */
 struct etcd_tls {
         const char *ca_file;
         const char *cert_file;

@@ -87,13 +87,52 @@ struct http_client {
         struct http_client_call *wait_head, *wait_tail;
         size_t n_running;
         struct http_client_call *with_data;     /* streams with bytes for data(); LIST_FIELDS(with_data) */
+        /* https:// once http_client_set_tls() was called: whom to trust and
+         * who we are (files, PEM). */
+        char *tls_ca, *tls_cert, *tls_key;
 };
+
+#define CHECK_CURL(x) do { if ((x) != CURLE_OK) return -EIO; } while (0)
 
 static void client_unref(struct http_client *c) {
         if (--c->n_ref > 0)
                 return;
         sd_event_unref(c->event);
+        free(c->tls_ca);
+        free(c->tls_cert);
+        free(c->tls_key);
         free(c);
+}
+
+int http_client_set_tls(struct http_client *c, const char *ca_file, const char *cert_file, const char *key_file) {
+        assert(c && ca_file);
+        if (!cert_file != !key_file)
+                return -EINVAL;
+        free(c->tls_ca);
+        free(c->tls_cert);
+        free(c->tls_key);
+        c->tls_ca = strdup(ca_file);
+        c->tls_cert = cert_file ? strdup(cert_file) : NULL;
+        c->tls_key = key_file ? strdup(key_file) : NULL;
+        if (!c->tls_ca || (cert_file && (!c->tls_cert || !c->tls_key)))
+                return -ENOMEM;
+        return 0;
+}
+
+/* TLS for an https:// request: only the client's CA is trusted (not the
+ * system's), the server's name or address must be in its certificate, TLS
+ * 1.2 at least; our own certificate when there is one. */
+static int tls_setup(struct http_client *c, CURL *h) {
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_CAINFO, c->tls_ca));
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_CAPATH, NULL));
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L));
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L));
+        CHECK_CURL(curl_easy_setopt(h, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2));
+        if (c->tls_cert) {
+                CHECK_CURL(curl_easy_setopt(h, CURLOPT_SSLCERT, c->tls_cert));
+                CHECK_CURL(curl_easy_setopt(h, CURLOPT_SSLKEY, c->tls_key));
+        }
+        return 0;
 }
 
 static void watch_free(struct watch *w) {
@@ -526,8 +565,6 @@ static bool method_valid(const char *method) {
                strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~") == n;
 }
 
-#define CHECK_CURL(x) do { if ((x) != CURLE_OK) return -EIO; } while (0)
-
 static int request_setup(struct http_client_call *req, const struct http_client_params *p) {
         const char *method = p->method, *content_type = p->content_type;
         const void *body = p->body;
@@ -537,7 +574,13 @@ static int request_setup(struct http_client_call *req, const struct http_client_
         struct curl_slist *l;
 
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_URL, p->url));
-        CHECK_CURL(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http"));            /* libcurl >= 7.85 */
+        if (strncasecmp(p->url, "https://", 8) == 0) {
+                CHECK_CURL(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https"));
+                int r = tls_setup(req->client, h);
+                if (r < 0)
+                        return r;
+        } else
+                CHECK_CURL(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http"));    /* libcurl >= 7.85 */
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http"));
         CHECK_CURL(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L));
         /* dgo services talk to each other directly: an http_proxy in the
@@ -623,7 +666,8 @@ int http_client_start(struct http_client *c, const struct http_client_params *p,
         int r;
 
         if (!c || !p || !p->method || !p->url || !p->done || (!p->body && p->len > 0) ||
-            !method_valid(p->method) || strncasecmp(p->url, "http://", 7) != 0 ||
+            !method_valid(p->method) ||
+            (strncasecmp(p->url, "http://", 7) != 0 && !(c->tls_ca && strncasecmp(p->url, "https://", 8) == 0)) ||
             (p->content_type && (strpbrk(p->content_type, "\r\n") || strlen(p->content_type) > 256)) ||
             (p->header && (strpbrk(p->header, "\r\n") || !strchr(p->header, ':'))))
                 return -EINVAL;

@@ -37,7 +37,15 @@ int http_client_new(sd_event *e, struct http_client **ret);
  * error "cancelled" (a request they start then fails with -ECANCELED). */
 void http_client_free(struct http_client *c);
 
-/* METHOD "GET", "POST", "DELETE", ...; URL http:// only; BODY (may be NULL) is
+/* From now on take https:// URLs too: trusting only the certificates of
+ * CA_FILE (PEM; the system's store is not used), the server's certificate
+ * naming the host or address of the URL, TLS 1.2 or later; presenting
+ * CERT_FILE with KEY_FILE (both or neither) to a server that asks. The files
+ * are read at each connection. 0, -EINVAL, -ENOMEM. */
+int http_client_set_tls(struct http_client *c, const char *ca_file, const char *cert_file, const char *key_file);
+
+/* METHOD "GET", "POST", "DELETE", ...; URL http:// (https:// after
+ * http_client_set_tls()); BODY (may be NULL) is
  * copied and may hold NULs; CONTENT_TYPE may be NULL (no Content-Type at all).
  * TIMEOUT_MS (> 0) bounds the whole request, connection included. Redirects
  * are not followed, proxies from the environment not used.

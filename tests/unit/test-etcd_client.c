@@ -607,13 +607,15 @@ static void test_arguments(void) {
         const char *const https[] = { "https://127.0.0.1:2379", NULL };
         const char *const bad[] = { "127.0.0.1:2379", NULL };
         const char *const none[] = { NULL };
-        const struct etcd_tls tls = { .ca_file = "/etc/dgo/ca.pem" };
+        const struct etcd_tls tls = { .ca_file = "/etc/dgo/ca.pem" }, cert_only = { .cert_file = "/etc/dgo/c.pem" };
         const char *const ok[] = { live_url, NULL };
 
-        CHECK(etcd_client_new(event, https, NULL, &c) == -EOPNOTSUPP);
+        CHECK(etcd_client_new(event, https, NULL, &c) == -EINVAL);              /* https without a CA */
         CHECK(etcd_client_new(event, bad, NULL, &c) == -EINVAL);
         CHECK(etcd_client_new(event, none, NULL, &c) == -EINVAL);
-        CHECK(etcd_client_new(event, ok, &tls, &c) == -EOPNOTSUPP);
+        CHECK(etcd_client_new(event, ok, &cert_only, &c) == -EINVAL);
+        CHECK(etcd_client_new(event, https, &tls, &c) == 0);                    /* the files are read when connecting */
+        etcd_client_free(c);
         CHECK(etcd_put(client, "", "v", 1, 0, on_reply, NULL) == -EINVAL);
         CHECK(etcd_lease_grant(client, 0, on_reply, NULL) == -EINVAL);
 }
