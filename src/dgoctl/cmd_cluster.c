@@ -315,6 +315,29 @@ static int check_members(const char *verb, const struct cluster_args *a, const s
         return DGOCTL_EXIT_OK;
 }
 
+/* etcd adds a member only once every member has been connected to the
+ * leader for 5 s (its strict reconfiguration check, "unhealthy cluster"):
+ * right after a join it is not yet. Retried each second, --wait at most. */
+static int add_member(const struct cluster_args *a, const struct sync_tls *tls, const char *peer,
+                      struct etcd_members *after, char *why, size_t why_size) {
+        int r;
+
+        for (unsigned tries = 0;; tries++) {
+                r = etcd_member_add(CLUSTER_ETCD_LOCAL, tls, peer, 10.0, after, why, why_size);
+                if (r != -EIO || !strstr(why, "unhealthy cluster"))
+                        return r;
+                if (tries == 0)
+                        fprintf(stderr, "etcd is not yet connected to every member for 5 s (a host joined just "
+                                        "now, or one is down); waiting up to %g s...\n", a->wait);
+                if (tries >= (unsigned) a->wait) {
+                        snprintf(why + strlen(why), why_size - strlen(why), " (every member must be up and "
+                                 "connected for 5 s; see dgoctl cluster status)");
+                        return r;
+                }
+                sleep(1);
+        }
+}
+
 static int cluster_add_host(const struct cluster_args *a, const struct cluster_paths *p) {
         const char *verb = "add-host";
         _cleanup_(pki_pair_done) struct pki_pair ca = { 0 }, host = { 0 };
@@ -365,7 +388,7 @@ static int cluster_add_host(const struct cluster_args *a, const struct cluster_p
          * now); should writing it fail, we say how to undo the add. */
         if (pki_make_host(&ca, a->host, a->address, &host, why, sizeof why) < 0)
                 return FAIL(DGOCTL_EXIT_FAILED, "cannot make %s's certificate: %s", a->host, why);
-        r = etcd_member_add(CLUSTER_ETCD_LOCAL, &tls, peer, 10.0, &after, why, sizeof why);
+        r = add_member(a, &tls, peer, &after, why, sizeof why);
         if (r < 0)
                 return FAIL(r == -EHOSTUNREACH ? DGOCTL_EXIT_UNREACHABLE : DGOCTL_EXIT_FAILED,
                             "etcd did not add %s: %s", a->host, why);
