@@ -585,7 +585,7 @@ int cmd_cluster(struct dgoctl *ctl, int argc, char **argv) {
         if (a.root && a.root[0] != '/')
                 return dgoctl_usage_error("cluster", "--root %s: must be an absolute path", a.root);
         if (geteuid() != 0)
-                return FAIL(DGOCTL_EXIT_FAILED, "needs root (it writes /etc and runs systemctl)");
+                return FAIL(DGOCTL_EXIT_FAILED, "needs root (the cluster's files and this host's key are root's)");
         if (cluster_paths_init(&p, a.root ? a.root : "") < 0)
                 return dgoctl_usage_error("cluster", "--root %s: too long", a.root);
 
