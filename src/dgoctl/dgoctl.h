@@ -42,6 +42,12 @@ enum {
         OPT_FORCE,
         OPT_DIR,
         OPT_PASSWORD_STDIN,
+        OPT_HOST,
+        OPT_ADDRESS,
+        OPT_OUTPUT,
+        OPT_NO_START,
+        OPT_ROOT,
+        OPT_WAIT,
         OPT_COMMAND_BASE,
 };
 
@@ -94,6 +100,7 @@ int cmd_backup(struct dgoctl *ctl, int argc, char **argv);
 int cmd_restore(struct dgoctl *ctl, int argc, char **argv);
 int cmd_teacher(struct dgoctl *ctl, int argc, char **argv);
 int cmd_token(struct dgoctl *ctl, int argc, char **argv);
+int cmd_cluster(struct dgoctl *ctl, int argc, char **argv);
 
 /* The grading service's database (its StateDirectory=), --store's default. */
 #define DGOCTL_STORE "/var/lib/dgo-grading/gradebook.db"

@@ -1,7 +1,7 @@
 /* dgoctl - the operator's command line for dgo.
  *
  * The global options, then a command: status, services, logs, students,
- * student, grade, backup, restore. Each command reads its own options (and
+ * student, grade, backup, restore, teacher, token, cluster. Each command reads its own options (and
  * the global ones again, so they may come after it). See dgoctl(1). */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -34,6 +34,8 @@ static const char main_help[] =
         "  teacher add|passwd|remove|list [NAME]\n"
         "                               the teachers who may log in to the portal\n"
         "  token add|remove|list [NAME] API tokens for the portal's /api\n"
+        "  cluster init|add-host|join|status\n"
+        "                               set up etcd and TLS for several hosts\n"
         "\n"
         "Options (before or after the command):\n"
         "      --registry URL     the registry (default: $DGO_REGISTRY or\n"
@@ -75,6 +77,7 @@ static const struct {
         { "restore", cmd_restore },
         { "teacher", cmd_teacher },
         { "token", cmd_token },
+        { "cluster", cmd_cluster },
 };
 
 /* $NAME if set and not empty, else DEFAULT, checked as --OPTION would be. */
@@ -120,7 +123,7 @@ static int run(struct dgoctl *ctl, int argc, char **argv) {
         }
         if (optind >= argc)
                 return dgoctl_usage_error(NULL, "no command given (status, services, logs, students, student, grade, "
-                                          "backup, restore, teacher, token)");
+                                          "backup, restore, teacher, token, cluster)");
         if (strcmp(argv[optind], "help") == 0) {
                 fputs(main_help, stdout);
                 return dgoctl_flush();

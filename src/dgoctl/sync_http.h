@@ -1,5 +1,5 @@
 /* sync_http.h - dgoctl's requests to dgo's services: one at a time, libcurl's
- * easy interface, plain http, no proxy, every request bounded in time and
+ * easy interface, plain http (https with a client certificate for etcd), no proxy, every request bounded in time and
  * in the size of the answer. */
 #pragma once
 
@@ -21,3 +21,15 @@ struct http_answer {
 int sync_http_request(const char *method, const char *url, const char *json_body, const char *token,
                       double timeout_sec, struct http_answer *answer);
 void http_answer_clear(struct http_answer *answer);
+
+/* TLS with a client certificate, for etcd (dgoctl cluster): the server's
+ * certificate must chain to CA_FILE (and no other CA) and name the URL's
+ * host; CERT_FILE and KEY_FILE are ours. PEM files. */
+struct sync_tls {
+        const char *ca_file;
+        const char *cert_file;
+        const char *key_file;
+};
+/* POST URL (https only) with JSON_BODY, as sync_http_request() otherwise. */
+int sync_https_post(const char *url, const char *json_body, const struct sync_tls *tls, double timeout_sec,
+                    struct http_answer *answer);
