@@ -6,6 +6,10 @@
  *  - a provider registered on A appears in B's map with its host, at A's
  *    cluster address, and B's dependent gets Added (time printed);
  *  - a newcomer on B gets the remote provider in its first patch;
+ *  - a health change on A is put at once: down -> Removed at B, up -> Added;
+ *  - A's lease lost (revoked behind its back): B hears Removed (etcd deleted
+ *    the keys), A's next keepalive (within TTL/3) finds out, takes a new
+ *    lease and puts its entries again, and B hears Added;
  *  - etcd killed: B marks its map stale and keeps the entry (GET /services
  *    says "Stale"), and its dependents hear no Removed;
  *  - etcd back: B re-syncs, and announces only what changed meanwhile (a
@@ -213,6 +217,56 @@ static struct cluster_conf conf(const char *host, const char *address) {
         return c;
 }
 
+/* ---- the test's own etcd requests ---- */
+
+struct reply {
+        bool done;
+        int r;
+        int64_t lease;
+};
+
+static void on_reply(int r, const struct etcd_reply *reply, void *userdata) {
+        struct reply *res = userdata;
+        res->done = true;
+        res->r = r;
+        if (r >= 0 && reply->n_kvs > 0)
+                res->lease = reply->kvs[0].lease;
+}
+
+static void wait_reply(struct reply *res) {
+        uint64_t deadline = now_ms() + 5000;
+        while (!res->done && now_ms() < deadline)
+                (void) sd_event_run(event, 20 * 1000);
+}
+
+/* Revoke the lease of HOST's keys, as if it had expired. */
+static int revoke_lease_of(const char *host) {
+        const char *endpoints[] = { etcd_url, NULL };
+        struct etcd_client *etcd = NULL;
+        struct reply res = { 0 };
+        char prefix[64];
+        int r;
+
+        snprintf(prefix, sizeof prefix, "%s%s/", CLUSTER_KEY_PREFIX, host);
+        r = etcd_client_new(event, endpoints, NULL, &etcd);
+        if (r < 0)
+                return r;
+        r = etcd_get_prefix(etcd, prefix, 0, on_reply, &res);
+        if (r >= 0)
+                wait_reply(&res);
+        if (r >= 0 && res.r >= 0 && res.lease) {
+                int64_t lease = res.lease;
+                res = (struct reply) { 0 };
+                r = etcd_lease_revoke(etcd, lease, on_reply, &res);
+                if (r >= 0)
+                        wait_reply(&res);
+                r = r < 0 ? r : res.done ? res.r : -ETIMEDOUT;
+        } else if (r >= 0)
+                r = res.r < 0 ? res.r : -ENOENT;
+        etcd_client_free(etcd);
+        return r;
+}
+
 /* B's GET /services, as text. */
 static char *listing(struct registry *reg, struct cluster *c) {
         json_t *list = registry_to_json(reg);
@@ -273,6 +327,28 @@ int main(void) {
         snprintf(url, sizeof url, "http://127.0.0.1:%u", late.port);
         CHECK(add(&b, "ReportService", url, "GradingService") == 0);
         CHECK(wait_said(&late, "+GradingService http://10.77.0.1:9001;", 3000) >= 0);
+
+        /* A health change on A: put at once. */
+        struct registration *g = registry_find(&a, "http://127.0.0.1:9001");
+        t0 = now_ms();
+        registry_set_health(&a, g, HEALTH_DOWN, "test: down");
+        CHECK(wait_said(&dep, "-GradingService http://10.77.0.1:9001;", 3000) >= 0);
+        printf("down on A -> Removed at B's dependent: %llu ms\n", (unsigned long long) (now_ms() - t0));
+        dep.said[0] = '\0';
+        registry_set_health(&a, g, HEALTH_UP, "test: up");
+        CHECK(wait_said(&dep, "+GradingService http://10.77.0.1:9001;", 3000) >= 0);
+
+        /* A's lease lost behind its back: a new one, its entries put again. */
+        dep.said[0] = '\0';
+        t0 = now_ms();
+        CHECK(revoke_lease_of("ha") == 0);
+        CHECK(wait_said(&dep, "-GradingService http://10.77.0.1:9001;", 3000) >= 0);
+        t = wait_said(&dep, "+GradingService http://10.77.0.1:9001;", conf_a.lease_sec * 1000 / 3 + 2000);
+        CHECK(t >= 0);
+        printf("A's lease revoked behind its back -> re-published, Added again at B after %llu ms "
+               "(keepalive every %u ms)\n", (unsigned long long) (now_ms() - t0), conf_a.lease_sec * 1000 / 3);
+        CHECK(!cluster_is_stale(ca) && !cluster_is_stale(cb));
+        dep.said[0] = '\0';
 
         /* etcd lost: B keeps the entry, marked stale, and says nothing false. */
         kill_etcd(SIGKILL);
