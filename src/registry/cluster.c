@@ -29,7 +29,8 @@
 #include "cluster_map.h"
 
 #define BACKOFF_FIRST_USEC (250 * USEC_PER_MSEC)
-#define BACKOFF_MAX_USEC (5 * USEC_PER_SEC)
+#define BACKOFF_MAX_USEC (5 * USEC_PER_SEC)     /* and at most TTL/3 (third_usec()) */
+#define REQUEST_MIN_MS 1000u
 #define REVOKE_WAIT_USEC (2 * USEC_PER_SEC)
 #define PUBS_MAX (REGISTRY_MAX * 2)
 
@@ -76,6 +77,15 @@ struct op {
 
 static void sync_begin(struct cluster *c);
 
+/* A third of the lease: the keepalive period, and the longest a request
+ * or a retry may take. A keepalive slower than that is as good as lost, and
+ * one that hangs (a member without a leader holds a request until the
+ * timeout) must not delay the next: once etcd is back, the host is
+ * published again within about a third of its lease. */
+static uint64_t third_usec(const struct cluster *c) {
+        return c->conf.lease_sec * USEC_PER_SEC / 3;
+}
+
 static struct op *op_new(struct cluster *c) {
         struct op *op = malloc(sizeof *op);
         if (op)
@@ -102,10 +112,14 @@ static void cluster_fail(struct cluster *c, int error, bool mark_stale, const ch
         c->watch = NULL;
         c->gen++;
         c->state = CLUSTER_BACKOFF;
+        /* etcd answered (a lost lease): no reason to wait long. */
+        if (!mark_stale)
+                c->backoff_usec = BACKOFF_FIRST_USEC;
         if (sd_event_source_set_time_relative(c->retry_timer, c->backoff_usec) < 0 ||
             sd_event_source_set_enabled(c->retry_timer, SD_EVENT_ONESHOT) < 0)
                 log_error("etcd: cannot arm the retry timer");
-        c->backoff_usec = c->backoff_usec * 2 > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC : c->backoff_usec * 2;
+        uint64_t max = third_usec(c) < BACKOFF_MAX_USEC ? third_usec(c) : BACKOFF_MAX_USEC;
+        c->backoff_usec = c->backoff_usec * 2 > max ? max : c->backoff_usec * 2;
 }
 
 /* ---- publishing local entries ---- */
@@ -462,7 +476,7 @@ static int on_keepalive_timer(sd_event_source *s, uint64_t usec, void *userdata)
         struct cluster *c = userdata;
 
         /* Every TTL/3: two may be lost before the lease is. */
-        (void) sd_event_source_set_time(s, usec + c->conf.lease_sec * USEC_PER_SEC / 3);
+        (void) sd_event_source_set_time(s, usec + third_usec(c));
         if (c->lease == 0 || c->keepalive_out)
                 return 0;
         struct op *op = op_new(c);
@@ -477,6 +491,34 @@ static int on_keepalive_timer(sd_event_source *s, uint64_t usec, void *userdata)
 }
 
 /* ---- life ---- */
+
+/* Is URL at ADDRESS ("http://10.0.0.1:2379", "https://[fd00::1]:2379")? */
+static bool endpoint_at(const char *url, const char *address) {
+        const char *h = strstr(url, "//");
+        size_t n = strlen(address);
+
+        if (!h)
+                return false;
+        h += 2;
+        if (*h == '[')
+                return strncmp(h + 1, address, n) == 0 && h[1 + n] == ']';
+        return strncmp(h, address, n) == 0 && h[n] == ':';
+}
+
+/* The etcd members, this host's own first: it is the nearest, and when
+ * the host is cut off it answers at once ("no leader") where another
+ * member's address would time out. The client fails over to the others. */
+static void endpoints_order(const struct cluster_conf *conf, const char **endpoints) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < conf->n_etcd; i++)
+                if (endpoint_at(conf->etcd[i], conf->address))
+                        endpoints[n++] = conf->etcd[i];
+        for (size_t i = 0; i < conf->n_etcd; i++)
+                if (!endpoint_at(conf->etcd[i], conf->address))
+                        endpoints[n++] = conf->etcd[i];
+        endpoints[n] = NULL;
+}
 
 int cluster_new(struct registry *reg, const struct cluster_conf *conf, const struct etcd_tls *tls,
                 struct cluster **ret) {
@@ -502,9 +544,16 @@ int cluster_new(struct registry *reg, const struct cluster_conf *conf, const str
                                              .key_file = *c->tls_files.key ? c->tls_files.key : NULL };
                 c->has_tls = true;
         }
-        for (size_t i = 0; i < conf->n_etcd; i++)
-                endpoints[i] = c->conf.etcd[i];
+        endpoints_order(&c->conf, endpoints);
         r = etcd_client_new(c->event, endpoints, c->has_tls ? &c->tls : NULL, &c->etcd);
+        if (r >= 0) {
+                unsigned request_ms = (unsigned) (third_usec(c) / USEC_PER_MSEC);
+                if (request_ms < REQUEST_MIN_MS)
+                        request_ms = REQUEST_MIN_MS;
+                if (request_ms > ETCD_REQUEST_TIMEOUT_MS)
+                        request_ms = ETCD_REQUEST_TIMEOUT_MS;
+                r = etcd_client_set_timeouts(c->etcd, ETCD_CONNECT_TIMEOUT_MS, request_ms);
+        }
         if (r >= 0)
                 r = sd_event_add_time_relative(c->event, &c->retry_timer, CLOCK_MONOTONIC, USEC_PER_SEC, 0,
                                                on_retry, c);
@@ -512,7 +561,7 @@ int cluster_new(struct registry *reg, const struct cluster_conf *conf, const str
                 r = sd_event_source_set_enabled(c->retry_timer, SD_EVENT_OFF);
         if (r >= 0)
                 r = sd_event_add_time_relative(c->event, &c->keepalive_timer, CLOCK_MONOTONIC,
-                                               conf->lease_sec * USEC_PER_SEC / 3, 0, on_keepalive_timer, c);
+                                               third_usec(c), 0, on_keepalive_timer, c);
         if (r >= 0)
                 r = sd_event_source_set_enabled(c->keepalive_timer, SD_EVENT_ON);
         if (r < 0) {
@@ -551,8 +600,7 @@ static void revoke_now(struct cluster *c) {
         sd_event *e = NULL;
         int result = 1;
 
-        for (size_t i = 0; i < c->conf.n_etcd; i++)
-                endpoints[i] = c->conf.etcd[i];
+        endpoints_order(&c->conf, endpoints);
         if (sd_event_new(&e) < 0)
                 return;
         if (etcd_client_new(e, endpoints, c->has_tls ? &c->tls : NULL, &etcd) >= 0 &&
