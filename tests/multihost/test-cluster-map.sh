@@ -7,7 +7,8 @@
 #    GradingService with "Host": hJ at http://10.77.0.J:6000, its own with "Host" too, and
 #    its STATUS= says "cluster: 3 hosts" (time from start printed);
 #  - a host cut off (its bridge port down): its registry marks the map stale ("Stale": true on
-#    the others' entries, kept; STATUS= "etcd unreachable since ... map stale"), while the
+#    the others' entries, kept; STATUS= "etcd unreachable since ... map stale") and announces
+#    no remote provider removed, neither then nor when it is healed (its journal), while the
 #    others drop its services once its lease expires (time printed); healed: its map is
 #    fresh again and its services are back in the others' maps (time printed);
 #  - a host lost (SIGKILL of its PID 1), not the etcd leader (a leader's loss resets every
@@ -39,6 +40,10 @@ sys.exit(0 if ok else 1)' "$2" "$want"
 lacks() { ! lists "$@"; }
 status_of() { mh_exec "$1" systemctl show -P StatusText dgo-registry.service; }
 status_says() { [[ $(status_of "$1") == *"$2"* ]]; }
+# How many times host I's registry told its dependents a remote provider went.
+remote_removals() {
+    mh_on "$1" box_journal -u dgo-registry.service -o cat | grep -c "(another host) is gone or down" || true
+}
 
 if ! mh_etcd_up 30; then
     box__fail "etcd active on h1..h3 within 30 s" "$(mh_on 1 box_journal -u etcd.service | tail -n 8)"
@@ -82,6 +87,7 @@ L=$(mh_etcd_leader 1) || L=''
 [[ $L =~ ^[123]$ ]] || { box__fail "a leader to go on with" "h1 sees: ${L:-none}"; finish; }
 C=$(( L % 3 + 1 )) O=$(( (L + 1) % 3 + 1 ))   # C is cut off, O the other follower; neither leads
 echo "etcd leader: h$L; cutting off h$C"
+removed0=$(remote_removals "$C")
 mh_cut "$C"
 t0=$EPOCHREALTIME
 took=$(mh_until_ok "$t0" 20 lists "$C" "$O" stale) || took=''
@@ -101,6 +107,8 @@ took=$(mh_until_ok "$t0" 20 lists "$O" "$C" fresh) || took=''
 echo "h$C healed: back in h$O's map after ${took:-more than 20} s"
 check "h$C healed: its GradingService is back in h$O's map (new lease, entries put again) (${took:-never} s)" \
     test -n "$took"
+mh_on "$C" box_journal_sync
+check_eq "h$C announced no remote provider removed, cut off or healed" "$removed0" "$(remote_removals "$C")"
 
 # --- a host lost ---
 L=$(mh_etcd_leader "$O") || L=''
