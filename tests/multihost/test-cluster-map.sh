@@ -15,6 +15,7 @@
 #    lease: its own then expire a new election later): its GradingService leaves the others'
 #    maps within LeaseSec + 2 s (time printed; the 2 s: a lease is found expired by the
 #    leader's next check, then the watch event and the request that sees it).
+# With an ASan+UBSan build installed, no sanitizer report in any remaining host's journal.
 # Every request runs inside a box (mh_exec): nothing is sent from the machine's own namespace.
 # Run: tests/multihost/run.sh BUILD_DIR tests/multihost/test-cluster-map.sh
 # shellcheck disable=SC2317  # helper functions here are called through check/mh_until_ok
@@ -23,6 +24,7 @@ set -euo pipefail
 . "$REPO/tests/multihost/lib.sh"
 
 LEASE=5
+SANITIZED=
 LOSS_BOUND=$((LEASE + 2))
 
 services() { mh_exec "$1" curl -s --max-time 3 http://127.0.0.1:3000/services; }
@@ -59,6 +61,12 @@ for i in 1 2 3; do
         "$i" "$(mh_addr "$i")" "$LEASE" >"$root/etc/dgo/cluster.conf"
     printf '[Service]\nIPAddressAllow=10.77.0.1 10.77.0.2 10.77.0.3\n' \
         >"$root/etc/systemd/system/dgo-registry.service.d/cluster.conf"
+    if grep -q __asan_init "$root/usr/libexec/dgo/dgo-registry"; then   # as tests/box/run.sh does
+        SANITIZED=1
+        mkdir -p "$root/etc/systemd/system/dgo-.service.d"
+        printf '%s\n' '[Service]' 'Environment=ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1' \
+            >"$root/etc/systemd/system/dgo-.service.d/sanitizers.conf"
+    fi
     mh_exec "$i" systemctl daemon-reload
 done
 t0=$EPOCHREALTIME
@@ -122,5 +130,13 @@ echo "h$X lost: its GradingService gone from h$O's map after ${took:-more than $
 check "h$X lost: gone from h$O's map within LeaseSec + 2 = $LOSS_BOUND s (${took:-never} s)" \
     awk -v t="${took:-999}" -v b="$LOSS_BOUND" 'BEGIN { exit !(t <= b) }'
 check "h$O's map still lists h$L's GradingService, fresh" lists "$O" "$L" fresh
+
+if [ -n "$SANITIZED" ]; then
+    for i in 1 2 3; do
+        mh_alive "$i" || continue
+        reports=$(mh_on "$i" box_journal -o cat | grep -cE 'runtime error|AddressSanitizer|LeakSanitizer' || true)
+        check_eq "h$i: no sanitizer report in the journal (ASan+UBSan build)" 0 "$reports"
+    done
+fi
 
 finish
