@@ -5,7 +5,8 @@
 #    LeaseSec=5) and the drop-in that lets dgo-registry reach them, dgo.target started:
 #    every host's GET /services (asked inside that host) lists the two other hosts'
 #    GradingService with "Host": hJ at http://10.77.0.J:6000, its own with "Host" too, and
-#    its STATUS= says "cluster: 3 hosts" (time from start printed);
+#    its STATUS= says "cluster: 3 hosts" (time from start printed); each host's portal, started
+#    then, hears of the two other hosts' GradingService in its first patch (its journal);
 #  - a host cut off (its bridge port down): its registry marks the map stale ("Stale": true on
 #    the others' entries, kept; STATUS= "etcd unreachable since ... map stale") and announces
 #    no remote provider removed, neither then nor when it is healed (its journal), while the
@@ -14,7 +15,8 @@
 #  - a host lost (SIGKILL of its PID 1), not the etcd leader (a leader's loss resets every
 #    lease: its own then expire a new election later): its GradingService leaves the others'
 #    maps within LeaseSec + 2 s (time printed; the 2 s: a lease is found expired by the
-#    leader's next check, then the watch event and the request that sees it).
+#    leader's next check, then the watch event and the request that sees it), and the
+#    watching host's portal is told it is gone.
 # With an ASan+UBSan build installed, no sanitizer report in any remaining host's journal.
 # Every request runs inside a box (mh_exec): nothing is sent from the machine's own namespace.
 # Run: tests/multihost/run.sh BUILD_DIR tests/multihost/test-cluster-map.sh
@@ -42,6 +44,8 @@ sys.exit(0 if ok else 1)' "$2" "$want"
 lacks() { ! lists "$@"; }
 status_of() { mh_exec "$1" systemctl show -P StatusText dgo-registry.service; }
 status_says() { [[ $(status_of "$1") == *"$2"* ]]; }
+# portal_heard I TEXT: host I's portal logged TEXT (its providers table: "Provider of ...").
+portal_heard() { mh_on "$1" box_journal -u dgo-portal.service -o cat | grep -qF "$2"; }
 # How many times host I's registry told its dependents a remote provider went.
 remote_removals() {
     mh_on "$1" box_journal -u dgo-registry.service -o cat | grep -c "(another host) is gone or down" || true
@@ -90,6 +94,16 @@ for i in 1 2 3; do
     check "h$i's STATUS= says cluster: 3 hosts ($(status_of "$i" | sed 's/.*; cluster/cluster/'))" test -n "$got"
 done
 
+# A dependent that starts now: its first patch has the other hosts' providers.
+for i in 1 2 3; do mh_exec "$i" curl -s -o /dev/null --max-time 5 http://127.0.0.1:5000/ || true; done
+for i in 1 2 3; do
+    for j in 1 2 3; do
+        [ "$i" != "$j" ] || continue
+        got=$(mh_until_ok "$EPOCHREALTIME" 10 portal_heard "$i" "Provider of GradingService: http://10.77.0.$j:6000") || got=''
+        check "h$i's portal was told of h$j's GradingService (http://10.77.0.$j:6000)" test -n "$got"
+    done
+done
+
 # --- a host cut off: a stale map there, its services gone elsewhere, then back ---
 L=$(mh_etcd_leader 1) || L=''
 [[ $L =~ ^[123]$ ]] || { box__fail "a leader to go on with" "h1 sees: ${L:-none}"; finish; }
@@ -130,6 +144,8 @@ echo "h$X lost: its GradingService gone from h$O's map after ${took:-more than $
 check "h$X lost: gone from h$O's map within LeaseSec + 2 = $LOSS_BOUND s (${took:-never} s)" \
     awk -v t="${took:-999}" -v b="$LOSS_BOUND" 'BEGIN { exit !(t <= b) }'
 check "h$O's map still lists h$L's GradingService, fresh" lists "$O" "$L" fresh
+got=$(mh_until_ok "$EPOCHREALTIME" 5 portal_heard "$O" "Provider of GradingService gone: http://10.77.0.$X:6000") || got=''
+check "h$O's portal was told h$X's GradingService is gone" test -n "$got"
 
 if [ -n "$SANITIZED" ]; then
     for i in 1 2 3; do
