@@ -42,6 +42,7 @@ struct pub {
         struct cluster *c;
         char *key;
         char *want;
+        int64_t sent_lease;                     /* the lease of the put on its way */
         bool in_flight, dirty;
 };
 
@@ -148,6 +149,11 @@ static void on_pub_done(int r, const struct etcd_reply *reply, void *userdata) {
         p->in_flight = false;
         if (r == -ECANCELED)
                 return;                         /* the client is going: so is P, by cluster_free() */
+        if (r == -ENOENT && p->want && p->sent_lease != c->lease) {
+                /* Put with a lease lost before the current one: put again with it. */
+                pub_flush(p);
+                return;
+        }
         if (r < 0) {
                 p->dirty = true;                /* sent again by the next sync */
                 if (r == -ENOENT && p->want) {  /* put with a lease etcd no longer has */
@@ -178,6 +184,7 @@ static void pub_flush(struct pub *p) {
                 return;
         }
         p->dirty = false;
+        p->sent_lease = c->lease;
         if (p->want)
                 r = etcd_put(c->etcd, p->key, p->want, strlen(p->want), c->lease, on_pub_done, p);
         else
