@@ -17,6 +17,7 @@
 #include "basic/log.h"
 #include "basic/loop.h"
 #include "basic/macros.h"
+#include "cluster.h"
 #include "registry.h"
 #include "service/auth.h"
 #include "service/service.h"
@@ -36,6 +37,10 @@ struct registry_service {
         bool restored;                  /* registrations came back from the state file */
         int failed;
         struct pending_registration *pending;   /* answers waiting for a first patch */
+        /* Cluster mode: only with a cluster.conf (a single host has none). */
+        bool clustered;
+        struct cluster_conf cluster_conf;
+        struct cluster *cluster;
 };
 
 /* A registration answered once its first patch has reached the registrant,
@@ -224,7 +229,11 @@ static int handle_deregister(struct http_request *req, void *userdata) {
 
 static int handle_list(struct http_request *req, void *userdata) {
         struct registry_service *svc = userdata;
-        return http_reply_json(req, 200, registry_to_json(&svc->reg));
+        json_t *list = registry_to_json(&svc->reg);
+
+        if (svc->cluster)
+                cluster_decorate_json(svc->cluster, list);
+        return http_reply_json(req, 200, list);
 }
 
 static const struct http_route routes[] = {
@@ -259,9 +268,29 @@ static void status(char *buf, size_t size, void *userdata) {
 
         for (size_t i = 0; i < svc->reg.n_regs; i++)
                 up += svc->reg.regs[i]->health == HEALTH_UP;
-        snprintf(buf, size, "Serving on %s; %zu services, %zu up; %llu patches sent, %llu retried, %llu given up",
-                 svc->service.address, svc->reg.n_regs, up, svc->reg.patches_sent, svc->reg.patch_retries,
-                 svc->reg.patches_failed);
+        int n = snprintf(buf, size, "Serving on %s; %zu services, %zu up; %llu patches sent, %llu retried, "
+                         "%llu given up", svc->service.address, svc->reg.n_regs, up, svc->reg.patches_sent,
+                         svc->reg.patch_retries, svc->reg.patches_failed);
+        if (svc->cluster && n > 0 && (size_t) n + 2 < size) {
+                memcpy(buf + n, "; ", 3);
+                cluster_status(svc->cluster, buf + n + 2, size - (size_t) n - 2);
+        }
+}
+
+/* In cluster mode, publish and watch through etcd, with the TLS material
+ * systemd hands over (LoadCredential=) when there is any. */
+static int start_cluster(struct registry_service *svc) {
+        struct cluster_tls_files files;
+        struct etcd_tls tls;
+        bool has_tls = cluster_tls_from_credentials(getenv("CREDENTIALS_DIRECTORY"), &files, &tls);
+        int r;
+
+        r = cluster_new(&svc->reg, &svc->cluster_conf, has_tls ? &tls : NULL, &svc->cluster);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the cluster's etcd client%s",
+                                       has_tls ? "" : " (https:// endpoints need the credential "
+                                                      CLUSTER_CREDENTIAL_CA ")");
+        return cluster_start(svc->cluster);
 }
 
 /* Serve only once the unit states are known: an answer given before would
@@ -279,6 +308,11 @@ static int start_serving(struct registry_service *svc) {
         r = loop_add_status(e, status, svc);
         if (r < 0)
                 return r;
+        if (svc->clustered) {
+                r = start_cluster(svc);
+                if (r < 0)
+                        return r;
+        }
         /* After a restart, tell running dependents where their providers are:
          * they may have missed changes meanwhile. */
         if (svc->restored) {
@@ -319,8 +353,11 @@ static void usage(FILE *f) {
                 "                                  (repeatable, at most %d)\n"
                 "      --anonymous-expiry SEC      an anonymous registration whose heartbeat has\n"
                 "                                  failed for SEC goes (default 300; 0: never)\n"
+                "      --cluster-conf FILE         the cluster configuration (default: %s if it\n"
+                "                                  exists; without one, a single host)\n"
                 "  -h, --help                      show this help\n"
-                "      --version                   show the version\n", DGO_DATADIR, REGISTRY_ALLOW_HOSTS_MAX);
+                "      --version                   show the version\n", DGO_DATADIR, REGISTRY_ALLOW_HOSTS_MAX,
+                CLUSTER_CONF_PATH);
 }
 
 static int parse_number(const char *s, unsigned long min, unsigned long max, unsigned long *ret) {
@@ -334,11 +371,12 @@ static int parse_number(const char *s, unsigned long min, unsigned long max, uns
 }
 
 enum { OPT_STATE = SERVICE_OPT_FIRST, OPT_DESCRIPTORS, OPT_NO_UNITS, OPT_HB_INTERVAL, OPT_HB_ATTEMPTS,
-       OPT_HB_TIMEOUT, OPT_SERVICE_HOST, OPT_ANON_EXPIRY };
+       OPT_HB_TIMEOUT, OPT_SERVICE_HOST, OPT_ANON_EXPIRY, OPT_CLUSTER_CONF };
 
 struct registry_options {
         struct registry_config config;
         char *state_path;
+        const char *cluster_conf;               /* --cluster-conf; NULL: CLUSTER_CONF_PATH if there */
         bool watch_units;
 };
 
@@ -352,6 +390,9 @@ static int on_option(int opt, const char *arg, void *userdata) {
                 return service_set_string(&o->state_path, arg);
         case OPT_DESCRIPTORS:
                 o->config.descriptor_dir = arg;
+                return 0;
+        case OPT_CLUSTER_CONF:
+                o->cluster_conf = arg;
                 return 0;
         case OPT_NO_UNITS:
                 o->watch_units = false;
@@ -400,6 +441,17 @@ static int setup(struct registry_service *svc, struct registry_options *o) {
         if (!o->state_path)     /* none by hand: nothing persisted */
                 o->state_path = service_dir_file("STATE_DIRECTORY", "registry.json", NULL);
         o->config.state_path = o->state_path;
+        /* A cluster only with its configuration; a file named but missing is an error. */
+        r = cluster_conf_load(o->cluster_conf, &svc->cluster_conf);
+        if (r >= 0) {
+                svc->clustered = true;
+                /* Services may advertise this host's cluster address (and the
+                 * registry publishes loopback URLs with it). */
+                if (o->config.n_allow_hosts < REGISTRY_ALLOW_HOSTS_MAX)
+                        o->config.allow_hosts[o->config.n_allow_hosts++] = svc->cluster_conf.address;
+        } else if (r != -ENOENT || o->cluster_conf)
+                return log_error_errno(r, "Cannot read the cluster configuration %s",
+                                       o->cluster_conf ? o->cluster_conf : CLUSTER_CONF_PATH);
         r = registry_init(&svc->reg, e, &o->config);
         if (r < 0)
                 return r;
@@ -440,6 +492,7 @@ int main(int argc, char **argv) {
                 { "heartbeat-timeout", required_argument, NULL, OPT_HB_TIMEOUT },
                 { "allow-service-host", required_argument, NULL, OPT_SERVICE_HOST },
                 { "anonymous-expiry", required_argument, NULL, OPT_ANON_EXPIRY },
+                { "cluster-conf", required_argument, NULL, OPT_CLUSTER_CONF },
                 { NULL, 0, NULL, 0 }
         };
         struct registry_options opts = {
@@ -470,6 +523,9 @@ int main(int argc, char **argv) {
          * call back into the queues. */
         service_close(&svc.service);
         unit_watch_free(svc.watch);
+        /* Revoked: the other hosts see this host's services go now, not
+         * after LeaseSec. Before the table goes (the cluster reads it). */
+        cluster_free(svc.cluster, true);
         if (svc.reg.event)
                 registry_done(&svc.reg);
         free(opts.state_path);

@@ -10,6 +10,7 @@
 
 #include "basic/clock.h"
 #include "basic/log.h"
+#include "cluster_map.h"
 
 int registry_init(struct registry *reg, sd_event *e, const struct registry_config *config) {
         assert(reg && e && config);
@@ -55,16 +56,32 @@ static bool wants_patches(const struct registry *reg, const struct registration 
         return u && strcmp(u->active, "active") == 0;
 }
 
-/* Tell the dependents of PROVIDER that it came (ADDED) or went. */
-static void announce(struct registry *reg, const struct registration *provider, bool added) {
+/* Tell the dependents of NAME at URL (but SELF, the provider if local)
+ * that it came (ADDED) or went. */
+static void announce_provider(struct registry *reg, const struct registration *self, const char *name,
+                              const char *url, bool added) {
         for (size_t i = 0; i < reg->n_regs; i++) {
                 struct registration *d = reg->regs[i];
-                if (d == provider || !registration_requires(d, provider->name) || !wants_patches(reg, d))
+                if (d == self || !registration_requires(d, name) || !wants_patches(reg, d))
                         continue;
                 json_t *patch = patch_new();
-                patch_add(patch, added, provider->name, provider->url);
+                patch_add(patch, added, name, url);
                 notify_send(reg, d, patch);
         }
+}
+
+static void announce(struct registry *reg, const struct registration *provider, bool added) {
+        announce_provider(reg, provider, provider->name, provider->url, added);
+}
+
+void registry_announce_remote(struct registry *reg, bool added, const char *name, const char *url) {
+        log_info("%s at %s (another host) is %s", name, url, added ? "up" : "gone or down");
+        announce_provider(reg, NULL, name, url, added);
+}
+
+static void local_changed(struct registry *reg, const struct registration *r, bool gone) {
+        if (reg->local_changed)
+                reg->local_changed(reg->cluster_userdata, r, gone);
 }
 
 /* The providers of everything D requires: Added for those up, and, when
@@ -75,6 +92,17 @@ static json_t *providers_patch(const struct registry *reg, const struct registra
         for (size_t i = 0; i < reg->n_regs; i++) {
                 const struct registration *p = reg->regs[i];
                 if (p == d || !registration_requires(d, p->name))
+                        continue;
+                if (p->health == HEALTH_UP)
+                        patch_add(patch, true, p->name, p->url);
+                else if (with_removed)
+                        patch_add(patch, false, p->name, p->url);
+        }
+        /* Those on other hosts likewise (cluster mode): a newcomer here hears
+         * of them in its first patch. */
+        for (size_t i = 0; reg->remote && i < reg->remote->n; i++) {
+                const struct cluster_entry *p = reg->remote->entries[i];
+                if (!registration_requires(d, p->name))
                         continue;
                 if (p->health == HEALTH_UP)
                         patch_add(patch, true, p->name, p->url);
@@ -98,6 +126,7 @@ void registry_set_health(struct registry *reg, struct registration *r, enum heal
                 return;
         log_info("%s at %s is %s (%s)", r->name, r->url, health_to_string(h), r->reason);
         announce(reg, r, h == HEALTH_UP);
+        local_changed(reg, r, false);
 }
 
 /* Recompute the health of a registration with a unit from the unit table. */
@@ -245,6 +274,7 @@ int registry_add(struct registry *reg, struct registration *r, struct notify_wai
                 unit_health_update(reg, r);
         else
                 registry_set_health(reg, r, HEALTH_UP, "registered");
+        local_changed(reg, r, false);           /* published unless the same as before */
 
         /* The newcomer learns the providers it needs now. */
         if (r->update_url && r->n_required > 0) {
@@ -268,6 +298,7 @@ int registry_remove(struct registry *reg, const char *url) {
                 if (r->health == HEALTH_UP)
                         announce(reg, r, false);
                 log_info("%s at %s deregistered", r->name, r->url);
+                local_changed(reg, r, true);
                 reg->regs[i] = reg->regs[--reg->n_regs];
                 registration_free(r);
                 return 0;

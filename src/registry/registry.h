@@ -47,6 +47,7 @@ struct registry_config {
 };
 
 struct notify_queue;
+struct cluster_map;
 
 /* Someone waiting for a patch to reach its dependent (notify_send_wait()):
  * DONE is called once, when the request that carried the patch has ended
@@ -72,6 +73,13 @@ struct registry {
         unsigned long long patches_sent, patches_failed, patch_retries;
         struct notify_queue *queues;            /* notify.c: one per dependent with patches owed */
         size_t n_queues;
+        /* Cluster mode only (cluster.c; all NULL on a single host): the other
+         * hosts' providers, offered to local dependents as the local ones
+         * are, and who hears of every change of a local entry (GONE: it was
+         * removed) to publish it. */
+        const struct cluster_map *remote;
+        void (*local_changed)(void *userdata, const struct registration *r, bool gone);
+        void *cluster_userdata;
 };
 
 int registry_init(struct registry *reg, sd_event *e, const struct registry_config *config);
@@ -104,6 +112,9 @@ bool registry_host_allowed(const struct registry *reg, const char *host);
 
 /* A unit's state changed (from unit_watch). */
 void registry_unit_changed(struct registry *reg, const char *unit, const char *active, const char *sub);
+
+/* A provider on another host came (ADDED) or went: tell the local dependents. */
+void registry_announce_remote(struct registry *reg, bool added, const char *name, const char *url);
 
 /* Tell every running dependent the current providers of what it requires
  * (after a restart of the registry). */
