@@ -41,6 +41,10 @@ void http_request_media_type(const struct http_request *req, char *buf, size_t s
 /* The client's address as text ("127.0.0.1", "::1"; "local" for a Unix
  * socket, "" when unknown), into BUF (at least 64 bytes). */
 void http_request_peer(const struct http_request *req, char *buf, size_t size);
+/* The peer's address as a short key, unique per address ("4:7f000001",
+ * "6:..." in hex, "l:" for a Unix socket), into BUF of at least 35 bytes:
+ * for tables keyed by client, without inet_ntop()'s cost on every request. */
+void http_request_peer_key(const struct http_request *req, char *buf, size_t size);
 /* Did the request come over TLS? */
 bool http_request_tls(const struct http_request *req);
 

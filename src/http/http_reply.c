@@ -73,6 +73,31 @@ void http_request_peer(const struct http_request *req, char *buf, size_t size) {
                 snprintf(buf, size, "local");
 }
 
+void http_request_peer_key(const struct http_request *req, char *buf, size_t size) {
+        static const char hex[] = "0123456789abcdef";
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->connection,
+                                                                      MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+        const unsigned char *a = NULL;
+        size_t n = 0, o = 0;
+
+        assert(size >= 2 + 2 * 16 + 1);
+        if (sa && sa->sa_family == AF_INET) {
+                a = (const unsigned char *) &((const struct sockaddr_in *) (const void *) sa)->sin_addr;
+                n = 4;
+        } else if (sa && sa->sa_family == AF_INET6) {
+                a = ((const struct sockaddr_in6 *) (const void *) sa)->sin6_addr.s6_addr;
+                n = 16;
+        }
+        buf[o++] = n == 4 ? '4' : n == 16 ? '6' : sa ? 'l' : '?';
+        buf[o++] = ':';
+        for (size_t i = 0; i < n; i++) {
+                buf[o++] = hex[a[i] >> 4];
+                buf[o++] = hex[a[i] & 0xf];
+        }
+        buf[o] = '\0';
+}
+
 bool http_request_tls(const struct http_request *req) {
         return MHD_get_connection_info(req->connection, MHD_CONNECTION_INFO_GNUTLS_SESSION) != NULL;
 }

@@ -202,6 +202,12 @@ size_t log_escape(const char *in, size_t len, char *out) {
 
         for (size_t i = 0; i < len; i++) {
                 unsigned char c = (unsigned char) in[i];
+                /* Nearly every byte is one of these, copied as it is: one
+                 * test, not the switch below. */
+                if (c >= 0x20 && c != 0x7f && c != '\\' && c != 0xc2 && c != 0xe2) {
+                        *o++ = (char) c;
+                        continue;
+                }
                 switch (c) {
                 case '\\': *o++ = '\\'; *o++ = '\\'; break;
                 case '\n': *o++ = '\\'; *o++ = 'n'; break;

@@ -193,7 +193,7 @@ bool rate_limit_request(struct rate_limit *rl, struct http_request *req) {
         if (identity)
                 snprintf(peer, sizeof peer, "%s", identity);
         else
-                http_request_peer(req, peer, sizeof peer);
+                http_request_peer_key(req, peer, sizeof peer);
         if (rate_limit_take(rl, peer, identity != NULL, now_usec(CLOCK_MONOTONIC)))
                 return true;
         /* At RATE a second, the next message may go in 1/RATE s: a second
