@@ -155,6 +155,74 @@ char *etcd_dropin_format(const struct etcd_dropin *d) {
         return text;
 }
 
+/* The address of URL ("SCHEME://ADDRESS:PORT" or "SCHEME://[ADDRESS]:PORT")
+ * into BUF; -EINVAL. */
+static int url_address(const char *url, char *buf, size_t size) {
+        const char *a = strstr(url, "://"), *end;
+
+        if (!a)
+                return -EINVAL;
+        a += 3;
+        if (*a == '[') {
+                a++;
+                end = strchr(a, ']');
+        } else
+                end = strrchr(a, ':');
+        if (!end || end == a || (size_t) (end - a) >= size)
+                return -EINVAL;
+        memcpy(buf, a, (size_t) (end - a));
+        buf[end - a] = '\0';
+        return 0;
+}
+
+char *registry_dropin_format(const struct cluster_conf *conf) {
+        char addr[CLUSTER_ETCD_MAX][CLUSTER_URL_MAX + 1], list[CLUSTER_ETCD_MAX * (CLUSTER_URL_MAX + 1) + 1] = "";
+        size_t n = 0, at = 0;
+        char *text = NULL;
+
+        if (conf->n_etcd == 0)
+                return NULL;
+        for (size_t i = 0; i < conf->n_etcd; i++) {
+                bool seen = false;
+                if (url_address(conf->etcd[i], addr[n], sizeof addr[n]) < 0)
+                        return NULL;
+                for (size_t j = 0; j < n; j++)
+                        seen = seen || strcmp(addr[j], addr[n]) == 0;
+                if (seen)
+                        continue;
+                at += (size_t) snprintf(list + at, sizeof list - at, "%s%s", n ? " " : "", addr[n]);
+                n++;
+        }
+        if (asprintf(&text,
+                     "# Written by dgoctl cluster (docs/cluster.md): dgo's registry, which its unit\n"
+                     "# lets reach localhost only, reaches the cluster's etcd members too, at the\n"
+                     "# addresses of Etcd= in %s.\n"
+                     "# dgoctl rewrites it; edit at your own risk.\n"
+                     "[Service]\n"
+                     "IPAddressAllow=%s\n",
+                     CLUSTER_CONF_PATH, list) < 0)
+                return NULL;
+        return text;
+}
+
+/* ---- the installation secret ---- */
+
+bool cluster_secret_valid(const char *s) {
+        return strlen(s) == CLUSTER_SECRET_HEX && strspn(s, "0123456789abcdef") == CLUSTER_SECRET_HEX;
+}
+
+int cluster_secret_parse(const char *text, size_t len, char secret[static CLUSTER_SECRET_HEX + 1]) {
+        if (len != CLUSTER_SECRET_HEX && !(len == CLUSTER_SECRET_HEX + 1 && text[CLUSTER_SECRET_HEX] == '\n'))
+                return -EINVAL;
+        memcpy(secret, text, CLUSTER_SECRET_HEX);
+        secret[CLUSTER_SECRET_HEX] = '\0';
+        if (!cluster_secret_valid(secret)) {
+                explicit_bzero(secret, CLUSTER_SECRET_HEX + 1);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 /* ---- the join bundle ---- */
 
 static const struct {
@@ -165,6 +233,7 @@ static const struct {
         { "ca.crt", "CERTIFICATE" },
         { "host.crt", "CERTIFICATE" },
         { "host.key", "PRIVATE KEY" },
+        { "secret", NULL },
 };
 
 void bundle_done(struct cluster_bundle *b) {
@@ -174,6 +243,7 @@ void bundle_done(struct cluster_bundle *b) {
         }
         free(b->ca_pem);
         free(b->cert_pem);
+        explicit_bzero(b->secret, sizeof b->secret);
         *b = (struct cluster_bundle) { 0 };
 }
 
@@ -185,17 +255,19 @@ char *bundle_format(const struct cluster_bundle *b) {
                 return NULL;
         if (asprintf(&text,
                      "# dgo cluster join bundle for host %s: dgoctl cluster join FILE on %s (docs/cluster.md).\n"
-                     "# It holds %s's private key: copy it to %s only, and delete it once %s has joined.\n"
+                     "# It holds %s's private key and the cluster's installation secret (/etc/dgo/secret):\n"
+                     "# copy it to %s only, and delete it once %s has joined.\n"
                      BUNDLE_MAGIC "\nhost %s\ninitial-cluster %s\n"
                      "--- cluster.conf\n%s"
                      "--- ca.crt\n%s%s"
                      "--- host.crt\n%s%s"
                      "--- host.key\n%s%s"
+                     "--- secret\n%s\n"
                      "--- end\n",
                      b->host, b->host, b->host, b->host, b->host, b->host, ic, conf,
                      b->ca_pem, strchr(b->ca_pem, '\0')[-1] == '\n' ? "" : "\n",
                      b->cert_pem, strchr(b->cert_pem, '\0')[-1] == '\n' ? "" : "\n",
-                     b->key_pem, strchr(b->key_pem, '\0')[-1] == '\n' ? "" : "\n") < 0)
+                     b->key_pem, strchr(b->key_pem, '\0')[-1] == '\n' ? "" : "\n", b->secret) < 0)
                 return NULL;
         return text;
 }
@@ -266,8 +338,15 @@ static int take_section(struct cluster_bundle *b, size_t k, char **lines, size_t
         case 2:
                 b->cert_pem = TAKE_PTR(text);
                 return 0;
-        default:
+        case 3:
                 b->key_pem = TAKE_PTR(text);
+                return 0;
+        default:
+                explicit_bzero(text, strlen(text));
+                if (n != 1 || !cluster_secret_valid(lines[0]))
+                        return fail(error, error_size, "line %zu: section secret is not one line of %d hex digits "
+                                    "0-9 a-f", first_line, CLUSTER_SECRET_HEX);
+                snprintf(b->secret, sizeof b->secret, "%s", lines[0]);
                 return 0;
         }
 }

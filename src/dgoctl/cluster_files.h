@@ -5,7 +5,8 @@
  * Pure code, unit-tested (tests/unit/test-dgoctl-cluster.c).
  *
  * The join bundle, a text file (mode 0600: it holds the new host's private
- * key), every line printable ASCII, at most BUNDLE_MAX bytes:
+ * key and the installation secret), every line printable ASCII, at most
+ * BUNDLE_MAX bytes:
  *
  *   # comments, only before the first line below
  *   dgo-cluster-bundle 1
@@ -19,6 +20,8 @@
  *   (h2's certificate: one PEM block, CERTIFICATE)
  *   --- host.key
  *   (h2's private key: one PEM block, PRIVATE KEY)
+ *   --- secret
+ *   (the installation secret, /etc/dgo/secret: one line, 64 hex digits a-f)
  *   --- end
  *
  * Sections in this order, each once, nothing after "--- end". The parser
@@ -41,6 +44,10 @@
  * have filled with a single-member cluster of its own (a data directory
  * that holds a cluster makes etcd ignore every --initial-* flag). */
 #define CLUSTER_ETCD_DATA_DIR "/var/lib/etcd/dgo"
+/* The installation secret (docs/security.md, "Authentication between dgo's
+ * services"): 32 bytes as 64 lowercase hex digits, one secret for every
+ * host of a cluster. */
+#define CLUSTER_SECRET_HEX 64
 
 struct initial_cluster {
         struct {
@@ -77,6 +84,7 @@ struct cluster_bundle {
         struct initial_cluster initial;
         struct cluster_conf conf;
         char *ca_pem, *cert_pem, *key_pem;      /* malloc'd; the key wiped by bundle_done() */
+        char secret[CLUSTER_SECRET_HEX + 1];    /* wiped by bundle_done() */
 };
 void bundle_done(struct cluster_bundle *b);
 
@@ -86,6 +94,18 @@ char *bundle_format(const struct cluster_bundle *b);
 /* TEXT (LEN bytes, from a file anyone may have handed over) into B. 0, or
  * -EINVAL with ERROR saying what is wrong and on which line; -ENOMEM. */
 int bundle_parse(const char *text, size_t len, struct cluster_bundle *b, char *error, size_t error_size);
+
+/* Is S exactly CLUSTER_SECRET_HEX lowercase hex digits? */
+bool cluster_secret_valid(const char *s);
+/* The text of /etc/dgo/secret (LEN bytes) into SECRET: the digits and at
+ * most one newline after them, nothing else. 0 or -EINVAL. */
+int cluster_secret_parse(const char *text, size_t len, char secret[static CLUSTER_SECRET_HEX + 1]);
+
+/* The registry's drop-in (dgo-registry.service.d/dgo-cluster.conf): its
+ * unit allows localhost only; this adds IPAddressAllow= for the address of
+ * each of CONF's Etcd= URLs (once each). Malloc'd, or NULL (out of memory,
+ * or an Etcd= URL without an address). */
+char *registry_dropin_format(const struct cluster_conf *conf);
 
 /* etcd's member list as its v3 JSON gateway gives it (member/list and
  * member/add answer "members": [...]): IDs are 64-bit numbers as strings,

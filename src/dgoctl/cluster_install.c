@@ -33,7 +33,8 @@ int cluster_paths_init(struct cluster_paths *p, const char *root) {
         if (at(p->ca_key, root, CLUSTER_CA_KEY) < 0 || at(p->credstore, root, CREDSTORE) < 0 ||
             at(p->ca_crt, root, CREDSTORE "/" CRED_CA) < 0 || at(p->crt, root, CREDSTORE "/" CRED_CERT) < 0 ||
             at(p->key, root, CREDSTORE "/" CRED_KEY) < 0 || at(p->conf, root, CLUSTER_CONF_PATH) < 0 ||
-            at(p->dropin, root, ETCD_DROPIN) < 0 || at(p->etcd_data, root, CLUSTER_ETCD_DATA_DIR) < 0)
+            at(p->dropin, root, ETCD_DROPIN) < 0 || at(p->registry_dropin, root, REGISTRY_DROPIN) < 0 ||
+            at(p->secret, root, SECRET_PATH) < 0 || at(p->etcd_data, root, CLUSTER_ETCD_DATA_DIR) < 0)
                 return -ENAMETOOLONG;
         return 0;
 }
@@ -74,6 +75,9 @@ int cluster_make_dirs(const struct cluster_paths *p) {
         if ((r = mkdir_p(dir, 0755)) < 0)
                 return r;
         dir_of(p->dropin, dir);
+        if ((r = mkdir_p(dir, 0755)) < 0)
+                return r;
+        dir_of(p->registry_dropin, dir);
         if ((r = mkdir_p(dir, 0755)) < 0)
                 return r;
         if ((r = mkdir_p(p->credstore, 0700)) < 0)

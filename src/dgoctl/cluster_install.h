@@ -16,6 +16,10 @@
 #define CRED_KEY "dgo-cluster.key"
 #define ETCD_DROPIN_DIR "/etc/systemd/system/etcd.service.d"
 #define ETCD_DROPIN ETCD_DROPIN_DIR "/dgo-cluster.conf"
+#define REGISTRY_DROPIN_DIR "/etc/systemd/system/dgo-registry.service.d"
+#define REGISTRY_DROPIN REGISTRY_DROPIN_DIR "/dgo-cluster.conf"
+/* The installation secret (docs/security.md), one for the whole cluster. */
+#define SECRET_PATH "/etc/dgo/secret"
 
 struct cluster_paths {
         char ca_key[PATH_MAX];
@@ -23,13 +27,15 @@ struct cluster_paths {
         char ca_crt[PATH_MAX], crt[PATH_MAX], key[PATH_MAX];
         char conf[PATH_MAX];
         char dropin[PATH_MAX];
+        char registry_dropin[PATH_MAX];
+        char secret[PATH_MAX];
         char etcd_data[PATH_MAX];
 };
 /* Every path under ROOT. -ENAMETOOLONG. */
 int cluster_paths_init(struct cluster_paths *p, const char *root);
 
 /* The directories of the files, made if missing: /etc/dgo 0755,
- * /etc/credstore 0700 (made 0700 if it is not), the drop-in's 0755. */
+ * /etc/credstore 0700 (made 0700 if it is not), the drop-ins' 0755. */
 int cluster_make_dirs(const struct cluster_paths *p);
 
 /* Write TEXT to PATH atomically with MODE (root's). 0 or -errno. */

@@ -2,10 +2,13 @@
  * TLS across hosts, in two commands per host (docs/cluster.md).
  *
  * init makes the cluster's CA (its key stays on this host) and this host's
- * certificate, writes cluster.conf and etcd's drop-in for a cluster of one,
- * and starts etcd. add-host, on the host with the CA key, issues a new
- * host's certificate, adds it to etcd as a member and writes a join bundle;
- * join, on the new host, checks and installs the bundle and starts etcd.
+ * certificate, writes cluster.conf, etcd's drop-in for a cluster of one and
+ * the registry's (IPAddressAllow= the etcd members), and starts etcd.
+ * add-host, on the host with the CA key, issues a new host's certificate,
+ * adds it to etcd as a member and writes a join bundle (with this host's
+ * installation secret); join, on the new host, checks and installs the
+ * bundle (the secret as /etc/dgo/secret, one for the whole cluster), starts
+ * etcd and restarts the dgo services that run.
  * Files are written atomically (keys mode 0600, never readable on the way);
  * an existing cluster is never overwritten without --force. */
 #include <errno.h>
@@ -39,12 +42,15 @@ static const char cluster_help[] =
         "\n"
         "  init      on the first host: the cluster CA (its key stays here, in\n"
         "            " CLUSTER_CA_KEY "), this host's certificate, " CLUSTER_CONF_PATH ",\n"
-        "            etcd's drop-in for a cluster of one; then starts etcd\n"
+        "            etcd's drop-in for a cluster of one, the registry's drop-in;\n"
+        "            then starts etcd\n"
         "  add-host  on the host with the CA key: NAME's certificate, NAME added as\n"
         "            an etcd member, and a join bundle FILE for NAME (mode 0600: it\n"
-        "            holds NAME's private key). One host at a time: join it before\n"
-        "            adding the next\n"
-        "  join      on the new host: checks and installs the bundle, starts etcd\n"
+        "            holds NAME's private key and this host's " SECRET_PATH "). One\n"
+        "            host at a time: join it before adding the next\n"
+        "  join      on the new host: checks and installs the bundle (the cluster's\n"
+        "            secret replaces this host's), starts etcd, restarts dgo's\n"
+        "            services that run\n"
         "  status    this host's configuration, etcd's members and their health\n"
         "\n"
         "Options:\n"
@@ -54,7 +60,8 @@ static const char cluster_help[] =
         "      --output FILE     add-host: where to write the join bundle\n"
         "      --force           replace an existing cluster configuration (etcd's\n"
         "                        data is moved aside, never deleted), or FILE\n"
-        "      --no-start        write the files, start nothing (packaging, tests)\n"
+        "      --no-start        write the files, start or restart nothing (packaging,\n"
+        "                        tests)\n"
         "      --root DIR        write under DIR instead of /; implies --no-start\n"
         "      --wait SECONDS    how long to wait for etcd to answer (default 60)\n"
         "  -h, --help            show this help\n"
@@ -152,12 +159,62 @@ static int check_fresh(const char *verb, const struct cluster_args *a, const str
         return DGOCTL_EXIT_OK;
 }
 
-/* Write the files of a host: credentials, etcd's drop-in, cluster.conf last
- * (its presence is what says "this host is in a cluster"). */
-static int install(const char *verb, const struct cluster_paths *p, const char *ca_pem, const char *cert_pem,
-                   const char *key_pem, const char *dropin, const struct cluster_conf *conf) {
-        char text[CLUSTER_CONF_MAX];
+/* The registry's drop-in for CONF's etcd members. */
+static int write_registry_dropin(const char *verb, const struct cluster_paths *p, const struct cluster_conf *conf) {
+        _cleanup_free_ char *text = registry_dropin_format(conf);
         int r;
+
+        if (!text)
+                return FAIL(DGOCTL_EXIT_FAILED, "cannot make the registry's drop-in (out of memory, or an Etcd= "
+                            "URL without an address)");
+        if ((r = cluster_write(p->registry_dropin, text, 0644)) < 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "cannot write %s: %s", p->registry_dropin, strerror(-r));
+        return DGOCTL_EXIT_OK;
+}
+
+/* The cluster's SECRET as this host's installation secret, atomically,
+ * 0600; *CHANGED when this host had none or another one. */
+static int install_secret(const char *verb, const struct cluster_paths *p, const char *secret, bool *changed) {
+        _cleanup_free_ char *old = NULL;
+        char mine[CLUSTER_SECRET_HEX + 1] = "", line[CLUSTER_SECRET_HEX + 2];
+        bool had;
+        int r;
+
+        r = cluster_read(p->secret, 4096, &old);
+        had = r != -ENOENT;
+        if (r >= 0) {
+                r = cluster_secret_parse(old, strlen(old), mine);
+                explicit_bzero(old, strlen(old));
+                if (r >= 0 && strcmp(mine, secret) == 0) {
+                        explicit_bzero(mine, sizeof mine);
+                        *changed = false;
+                        return DGOCTL_EXIT_OK;
+                }
+        }
+        explicit_bzero(mine, sizeof mine);
+        snprintf(line, sizeof line, "%s\n", secret);
+        r = cluster_write(p->secret, line, 0600);
+        explicit_bzero(line, sizeof line);
+        if (r < 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "cannot write %s: %s", p->secret, strerror(-r));
+        *changed = true;
+        if (had)
+                fprintf(stderr, "Replaced this host's installation secret (%s) with the cluster's: tokens made from "
+                                "the old one are no longer accepted.\n", p->secret);
+        else
+                fprintf(stderr, "Installed the cluster's installation secret as %s.\n", p->secret);
+        return DGOCTL_EXIT_OK;
+}
+
+/* Write the files of a host: credentials, etcd's drop-in, the installation
+ * secret (join: SECRET; init: NULL, the host's own stays), the registry's
+ * drop-in, cluster.conf last (its presence is what says "this host is in a
+ * cluster"). */
+static int install(const char *verb, const struct cluster_paths *p, const char *ca_pem, const char *cert_pem,
+                   const char *key_pem, const char *dropin, const struct cluster_conf *conf, const char *secret,
+                   bool *secret_changed) {
+        char text[CLUSTER_CONF_MAX];
+        int code, r;
 
         if ((r = cluster_make_dirs(p)) < 0)
                 return FAIL(DGOCTL_EXIT_FAILED, "cannot make the directories for %s, %s: %s", p->credstore, p->conf,
@@ -167,6 +224,10 @@ static int install(const char *verb, const struct cluster_paths *p, const char *
                 return FAIL(DGOCTL_EXIT_FAILED, "cannot write the credentials in %s: %s", p->credstore, strerror(-r));
         if ((r = cluster_write(p->dropin, dropin, 0644)) < 0)
                 return FAIL(DGOCTL_EXIT_FAILED, "cannot write %s: %s", p->dropin, strerror(-r));
+        if (secret && (code = install_secret(verb, p, secret, secret_changed)) != DGOCTL_EXIT_OK)
+                return code;
+        if ((code = write_registry_dropin(verb, p, conf)) != DGOCTL_EXIT_OK)
+                return code;
         if (cluster_conf_format(conf, text, sizeof text) < 0 || (r = cluster_write(p->conf, text, 0644)) < 0)
                 return FAIL(DGOCTL_EXIT_FAILED, "cannot write %s: %s", p->conf, strerror(r < 0 ? -r : ENOBUFS));
         return DGOCTL_EXIT_OK;
@@ -196,6 +257,38 @@ static int start_etcd(const char *verb, const struct cluster_args *a, const stru
                 return FAIL(DGOCTL_EXIT_UNREACHABLE, "etcd did not answer within %g s (%s); see journalctl -u "
                             "etcd.service", a->wait, why);
         return DGOCTL_EXIT_OK;
+}
+
+static const char *const dgo_services[] = {
+        "dgo-registry.service", "dgo-log.service", "dgo-grading.service", "dgo-portal.service",
+};
+
+/* After the files are written and systemd reloaded: the registry restarted
+ * (if it runs) for its drop-in and cluster.conf, and with a new
+ * installation secret every dgo service that runs. Not with --no-start. */
+static void restart_services(const char *verb, const struct cluster_args *a, bool secret_changed) {
+        size_t n = secret_changed ? ELEMENTSOF(dgo_services) : 1;
+        int r;
+
+        if (a->no_start) {
+                fprintf(stderr, "Not restarted (--no-start): systemctl daemon-reload && systemctl try-restart %s%s\n",
+                        secret_changed ? "dgo-registry.service dgo-log.service dgo-grading.service "
+                                         "dgo-portal.service" : "dgo-registry.service",
+                        secret_changed ? " (they use the new installation secret once restarted)" : "");
+                return;
+        }
+        if (secret_changed)
+                r = cluster_systemctl("try-restart", dgo_services[0], dgo_services[1], dgo_services[2],
+                                      dgo_services[3], NULL);
+        else
+                r = cluster_systemctl("try-restart", dgo_services[0], NULL);
+        if (r != 0)
+                fprintf(stderr, "dgoctl: cluster %s: warning: systemctl try-restart of %s failed (%d): restart "
+                                "%s yourself\n", verb, n > 1 ? "dgo's services" : dgo_services[0], r,
+                        n > 1 ? "those that run" : "it");
+        else
+                fprintf(stderr, "Restarted %s (those that ran).\n", n > 1 ? "dgo's services, with the new "
+                                "installation secret," : "dgo's registry, with its drop-in,");
 }
 
 static int random_token(char *buf, size_t size) {
@@ -255,7 +348,8 @@ static int cluster_init(const struct cluster_args *a, const struct cluster_paths
                 return FAIL(DGOCTL_EXIT_FAILED, "cannot make the directory of %s: %s", p->ca_key, strerror(-code));
         if ((r = cluster_write(p->ca_key, ca.key_pem, 0600)) < 0)
                 return FAIL(DGOCTL_EXIT_FAILED, "cannot write %s: %s", p->ca_key, strerror(-r));
-        if ((code = install(verb, p, ca.cert_pem, host.cert_pem, host.key_pem, dropin, &conf)) != DGOCTL_EXIT_OK)
+        if ((code = install(verb, p, ca.cert_pem, host.cert_pem, host.key_pem, dropin, &conf, NULL, NULL)) !=
+            DGOCTL_EXIT_OK)
                 return code;
         fprintf(stderr, "Made the cluster CA (its key in %s: keep it on this host only) and %s's certificate.\n",
                 p->ca_key, a->host);
@@ -263,6 +357,7 @@ static int cluster_init(const struct cluster_args *a, const struct cluster_paths
                 return code;
         if (!a->no_start)
                 fprintf(stderr, "etcd runs: a cluster of one, %s at %s.\n", a->host, peer);
+        restart_services(verb, a, false);
         fprintf(stderr, "Next, for each other host, one at a time: dgoctl cluster add-host --host NAME --address "
                         "ADDRESS --output FILE\n");
         return DGOCTL_EXIT_OK;
@@ -338,6 +433,30 @@ static int add_member(const struct cluster_args *a, const struct sync_tls *tls, 
         }
 }
 
+/* This host's installation secret, checked, into SECRET: the bundle carries
+ * it to the new host. */
+static int read_secret(const char *verb, const struct cluster_paths *p, char secret[static CLUSTER_SECRET_HEX + 1]) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = cluster_read(p->secret, 4096, &text);
+        if (r == -ENOENT)
+                return FAIL(DGOCTL_EXIT_FAILED, "this host has no installation secret (%s), which the bundle must "
+                            "carry to the new host: dgo's package makes it at install, dgo-secret.service at a "
+                            "service's first start (systemctl start dgo-secret.service)", p->secret);
+        if (r < 0 && r != -EFBIG)
+                return FAIL(DGOCTL_EXIT_FAILED, "cannot read the installation secret %s: %s", p->secret,
+                            strerror(-r));
+        r = r < 0 ? -EINVAL : cluster_secret_parse(text, strlen(text), secret);
+        if (text)
+                explicit_bzero(text, strlen(text));
+        if (r < 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "%s is not an installation secret as dgo makes it (64 hex digits "
+                            "0-9 a-f and a newline); every host of the cluster would get it: fix it first",
+                            p->secret);
+        return DGOCTL_EXIT_OK;
+}
+
 static int cluster_add_host(const struct cluster_args *a, const struct cluster_paths *p) {
         const char *verb = "add-host";
         _cleanup_(pki_pair_done) struct pki_pair ca = { 0 }, host = { 0 };
@@ -371,6 +490,8 @@ static int cluster_add_host(const struct cluster_args *a, const struct cluster_p
                 return FAIL(DGOCTL_EXIT_FAILED, "%s and %s: %s", p->ca_key, p->ca_crt, why);
         if (!a->force && cluster_exists(a->output))
                 return FAIL(DGOCTL_EXIT_FAILED, "%s exists; --force replaces it", a->output);
+        if ((code = read_secret(verb, p, b.secret)) != DGOCTL_EXIT_OK)
+                return code;
 
         tls_of(p, &tls);
         if (cluster_url(a->address, CLUSTER_PEER_PORT, peer, sizeof peer) < 0 ||
@@ -409,16 +530,25 @@ static int cluster_add_host(const struct cluster_args *a, const struct cluster_p
                 goto added_but;
         }
 
-        /* This host's own list of endpoints learns the new one. */
+        /* This host's own list of endpoints learns the new one, and so
+         * does its registry: its drop-in allows the new address. */
         if (mine.n_etcd < CLUSTER_ETCD_MAX) {
                 snprintf(mine.etcd[mine.n_etcd++], sizeof mine.etcd[0], "%s", client);
                 if (cluster_conf_format(&mine, conf_text, sizeof conf_text) < 0 ||
                     cluster_write(p->conf, conf_text, 0644) < 0)
                         fprintf(stderr, "dgoctl: cluster add-host: warning: could not add %s to %s's Etcd=\n", client,
                                 p->conf);
+                else if (write_registry_dropin(verb, p, &mine) == DGOCTL_EXIT_OK) {
+                        if (!a->no_start && cluster_systemctl("daemon-reload", NULL) != 0)
+                                fprintf(stderr, "dgoctl: cluster add-host: warning: systemctl daemon-reload failed; "
+                                                "the registry's drop-in %s waits for it\n", p->registry_dropin);
+                        else
+                                restart_services(verb, a, false);
+                }
         }
         fprintf(stderr, "Added %s (%s) to etcd as member %llx; its join bundle is %s (mode 0600: it holds %s's "
-                        "private key).\nCopy it to %s only and run there: dgoctl cluster join FILE\n", a->host, peer,
+                        "private key and the installation secret).\nCopy it to %s only and run there: dgoctl "
+                        "cluster join FILE\n", a->host, peer,
                 after.added_id, a->output, a->host, a->host);
         if (before.n == 1)
                 fprintf(stderr, "Until %s has joined, etcd has two members and one of them running: no quorum, "
@@ -436,6 +566,7 @@ static int cluster_join(const struct cluster_args *a, const struct cluster_paths
         _cleanup_(bundle_done) struct cluster_bundle b = { 0 };
         _cleanup_free_ char *text = NULL, *dropin = NULL;
         char ics[sizeof b.initial.member], why[300];
+        bool secret_changed = false;
         struct stat st;
         int code, r;
 
@@ -454,7 +585,7 @@ static int cluster_join(const struct cluster_args *a, const struct cluster_paths
                 return FAIL(DGOCTL_EXIT_FAILED, "%s: %s", file, why);
         if (stat(file, &st) == 0 && (st.st_mode & 0077))
                 fprintf(stderr, "dgoctl: cluster join: warning: %s is readable by others (mode %04o), and it holds "
-                                "a private key\n", file, (unsigned) (st.st_mode & 07777));
+                                "a private key and the installation secret\n", file, (unsigned) (st.st_mode & 07777));
         if (!a->root && !cluster_address_local(b.conf.address))
                 return FAIL(DGOCTL_EXIT_FAILED, "the bundle is for %s at %s, and this host has no such address: "
                             "the wrong host?", b.host, b.conf.address);
@@ -467,14 +598,16 @@ static int cluster_join(const struct cluster_args *a, const struct cluster_paths
                                                             .initial_cluster = ics, .new_cluster = false });
         if (!dropin)
                 return FAIL(DGOCTL_EXIT_FAILED, "out of memory");
-        if ((code = install(verb, p, b.ca_pem, b.cert_pem, b.key_pem, dropin, &b.conf)) != DGOCTL_EXIT_OK)
+        if ((code = install(verb, p, b.ca_pem, b.cert_pem, b.key_pem, dropin, &b.conf, b.secret,
+                            &secret_changed)) != DGOCTL_EXIT_OK)
                 return code;
-        fprintf(stderr, "Installed %s's certificate, %s and etcd's drop-in.\n", b.host, p->conf);
+        fprintf(stderr, "Installed %s's certificate, %s, etcd's drop-in and the registry's.\n", b.host, p->conf);
         if ((code = start_etcd(verb, a, p)) != DGOCTL_EXIT_OK)
                 return code;
+        restart_services(verb, a, secret_changed);
         if (!a->no_start)
-                fprintf(stderr, "etcd runs: %s has joined (%s). Delete %s now: it holds the private key.\n", b.host,
-                        ics, file);
+                fprintf(stderr, "etcd runs: %s has joined (%s). Delete %s now: it holds the private key and the "
+                        "installation secret.\n", b.host, ics, file);
         return DGOCTL_EXIT_OK;
 }
 
@@ -513,6 +646,8 @@ static int cluster_status(const struct cluster_args *a, const struct cluster_pat
         print_file("certificate", p->crt);
         print_file("key", p->key);
         print_file("drop-in", p->dropin);
+        print_file("registry", p->registry_dropin);
+        print_file("secret", p->secret);
         printf("  %-12s %s\n", "CA key", cluster_exists(p->ca_key) ? "held here (add-host runs here)" : "not here");
 
         tls_of(p, &tls);

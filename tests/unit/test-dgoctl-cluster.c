@@ -8,8 +8,12 @@
  *  - etcd's initial-cluster string: parsed, formatted back the same, bad
  *    ones refused;
  *  - the etcd drop-in's text: every flag dgo relies on, TLS from %d;
- *  - the join bundle: written then parsed gives the same parts; hostile or
- *    broken bundles (40-odd variants) are refused with a reason;
+ *  - the join bundle: written then parsed gives the same parts, the
+ *    installation secret too; hostile or broken bundles (40-odd variants,
+ *    a secret missing, not hex, too short or long, in capitals) are refused
+ *    with a reason;
+ *  - /etc/dgo/secret's text: 64 lowercase hex digits and a newline;
+ *  - the registry's drop-in: IPAddressAllow= every etcd member's address;
  *  - etcd's member lists as the 3.4 JSON gateway sends them. */
 #include <errno.h>
 #include <gnutls/gnutls.h>
@@ -23,6 +27,7 @@
 #include "cluster_pki.h"
 
 static char error[512];
+#define SECRET "0123456789abcdef0123456789abcdef00112233445566778899aabbccddeeff"
 
 static gnutls_x509_crt_t crt_of(const char *pem) {
         gnutls_x509_crt_t c;
@@ -226,6 +231,7 @@ static char *good_bundle(struct pki_pair *ca) {
         b.ca_pem = strdup(ca->cert_pem);
         b.cert_pem = host.cert_pem;
         b.key_pem = host.key_pem;
+        snprintf(b.secret, sizeof b.secret, SECRET);
         text = bundle_format(&b);
         bundle_done(&b);
         return text;
@@ -261,6 +267,9 @@ static void test_bundle(void) {
         CHECK(b.conf.lease_sec == 20 && b.conf.n_etcd == 2);
         CHECK_STR(b.ca_pem, ca.cert_pem);
         CHECK(b.key_pem && strstr(b.key_pem, "-----BEGIN PRIVATE KEY-----\n"));
+        CHECK_STR(b.secret, SECRET);
+        CHECK(strstr(text, "\n--- secret\n" SECRET "\n--- end\n"));
+        CHECK(strstr(text, "private key and the cluster's installation secret"));
         CHECK(pki_check_host(b.ca_pem, b.cert_pem, b.key_pem, b.host, b.conf.address, error, sizeof error) == 0);
         /* Written again from what was parsed: the same text. */
         twice = bundle_format(&b);
@@ -302,6 +311,20 @@ static void test_bundle(void) {
                 { "--- host.key\n-----BEGIN PRIVATE KEY-----\n", "--- host.key\n-----BEGIN PRIVATE KEY-----\n*\n",
                   "not one PEM block" },
                 { "--- host.key\n", "--- host.key\n--- host.key\n", "not one PEM block" },
+                { "--- secret\n" SECRET "\n", "", "expected '--- secret'" },
+                { "--- secret\n", "", "section host.key is not one PEM block" },
+                { "--- secret\n", "--- secret\n\n", "section secret is not one line" },
+                { "--- secret\n" SECRET "\n", "--- secret\n--- end\n", "section secret is not one line" },
+                { "--- secret\n" SECRET "\n", "--- secret\n" SECRET "\n" SECRET "\n",
+                  "section secret is not one line" },
+                { "--- secret\n0123", "--- secret\n0g23", "section secret is not one line" },
+                { "--- secret\n0123", "--- secret\n 123", "section secret is not one line" },
+                { "--- secret\n0123", "--- secret\n123", "section secret is not one line" },
+                { "--- secret\n0123", "--- secret\n00123", "section secret is not one line" },
+                { "--- secret\n" SECRET, "--- secret\n" SECRET "0", "section secret is not one line" },
+                { "--- secret\n0123456789abcdef", "--- secret\n0123456789ABCDEF", "section secret is not one line" },
+                { "--- secret\n0123456789abcdef", "--- secret\n0x23456789abcdef", "section secret is not one line" },
+                { "--- host.key\n", "--- secret\n" SECRET "\n--- host.key\n", "expected '--- host.key'" },
                 { "--- end\n", "", "expected '--- end'" },
                 { "--- end\n", "--- end\nmore\n", "text after '--- end'" },
                 { "--- end\n", "--- end\n\n", "text after '--- end'" },
@@ -346,6 +369,62 @@ static void test_bundle(void) {
         pki_pair_done(&ca);
 }
 
+static void test_secret(void) {
+        char secret[CLUSTER_SECRET_HEX + 1];
+        static const char *const bad[] = {
+                "", "\n", SECRET "\n\n", " " SECRET, SECRET " ", SECRET "\r\n",
+                "0123456789ABCDEF0123456789abcdef00112233445566778899aabbccddeeff\n",
+                "0123456789abcdef0123456789abcdef00112233445566778899aabbccddeef\n",
+                SECRET "0\n", "0123456789abcdef0123456789abcdef00112233445566778899aabbccddeeg\n",
+        };
+
+        CHECK(cluster_secret_parse(SECRET "\n", strlen(SECRET "\n"), secret) == 0);
+        CHECK_STR(secret, SECRET);
+        CHECK(cluster_secret_parse(SECRET, strlen(SECRET), secret) == 0);
+        CHECK_STR(secret, SECRET);
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                int r = cluster_secret_parse(bad[i], strlen(bad[i]), secret);
+                CHECK(r == -EINVAL);
+                if (r != -EINVAL)
+                        fprintf(stderr, "    accepted secret %zu\n", i);
+        }
+        /* A NUL inside. */
+        char nul[] = SECRET "\n";
+        nul[10] = '\0';
+        CHECK(cluster_secret_parse(nul, sizeof nul - 1, secret) == -EINVAL);
+        CHECK(cluster_secret_valid(SECRET) && !cluster_secret_valid("") && !cluster_secret_valid(SECRET "0"));
+}
+
+static void test_registry_dropin(void) {
+        struct cluster_conf conf = { .host = "h2", .address = "10.77.0.2", .lease_sec = 15, .n_etcd = 4,
+                                     .etcd = { "https://10.77.0.1:2379", "https://10.77.0.2:2379",
+                                               "https://[fd00::3]:2379", "http://10.77.0.1:12379" } };
+        char *text = registry_dropin_format(&conf);
+
+        CHECK(text != NULL);
+        if (text) {
+                CHECK(strstr(text, "\n[Service]\nIPAddressAllow=10.77.0.1 10.77.0.2 fd00::3\n"));
+                CHECK(strstr(text, "dgoctl"));
+                CHECK(!strstr(text, "IPAddressDeny"));
+                CHECK(text[strlen(text) - 1] == '\n');
+                /* Every other line a comment: the [Service] line, the one setting. */
+                size_t settings = 0;
+                for (const char *l = text; *l; l = strchr(l, '\n') + 1)
+                        settings += *l != '#';
+                CHECK(settings == 2);
+        }
+        free(text);
+        conf.n_etcd = 1;
+        text = registry_dropin_format(&conf);
+        CHECK(text && strstr(text, "\nIPAddressAllow=10.77.0.1\n"));
+        free(text);
+        conf.n_etcd = 0;
+        CHECK(registry_dropin_format(&conf) == NULL);
+        conf.n_etcd = 1;
+        snprintf(conf.etcd[0], sizeof conf.etcd[0], "https://:2379");
+        CHECK(registry_dropin_format(&conf) == NULL);
+}
+
 static void test_members(void) {
         /* etcd 3.4.23's member/add answer with a member not started yet. */
         const char *add =
@@ -388,6 +467,8 @@ int main(void) {
         test_initial_cluster();
         test_dropin();
         test_bundle();
+        test_secret();
+        test_registry_dropin();
         test_members();
         return check_finish("dgoctl-cluster");
 }
