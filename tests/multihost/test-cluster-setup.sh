@@ -12,7 +12,12 @@
 #  - the private keys are 0600 root (the CA key on h1 only), the credential store 0700, and
 #    etcd's own copy (systemd's credentials directory) is the etcd user's and nobody else's;
 #  - the refusals an operator meets: init again without --force, a bundle on the wrong host,
-#    add-host on a host without the CA key; `dgoctl cluster status` lists three healthy members.
+#    add-host on a host without the CA key or without an installation secret; `dgoctl cluster
+#    status` lists three healthy members;
+#  - one installation secret: after join, h2's and h3's /etc/dgo/secret is h1's, 0600 root; h2
+#    had another one (replaced, and its running registry restarted), h3 none;
+#  - the registry's drop-in on each host: IPAddressAllow= the addresses of its Etcd=, loaded by
+#    systemd (h1's grows with each add-host).
 # etcd is configured only through dgoctl: the harness's own drop-in (mh_etcd_up) is never
 # written here.
 # Run: tests/multihost/run.sh BUILD_DIR tests/multihost/test-cluster-setup.sh
@@ -55,7 +60,21 @@ out=$(mh_exec 1 dgoctl cluster init --host h1 --address "$(addr 1)" 2>&1) && rc=
 check_match "h1: init again without --force: refused (exit 1), nothing touched" \
     "^1 dgoctl: cluster init: this host holds a cluster CA already" "$rc $out"
 
+# --- the installation secret: h1 has none yet (a box starts no dgo service) ---
+out=$(mh_exec 1 dgoctl cluster add-host --host h2 --address "$(addr 2)" --output /root/h2.bundle 2>&1) &&
+    rc=0 || rc=$?
+check_match "h1: add-host without an installation secret: refused (exit 1), no member added" \
+    "^1 dgoctl: cluster add-host: this host has no installation secret" "$rc $out"
+check_eq "h1: still a cluster of one" 1 "$(etcdctl_tls 1 member list 2>&1 | grep -c started || true)"
+check "h1: dgo-secret.service makes its secret" mh_exec 1 systemctl start dgo-secret.service
+# h2 has a secret of its own, and a running registry; h3 has neither.
+check "h2: a secret of its own" mh_exec 2 systemctl start dgo-secret.service
+check "h2: dgo-registry.service runs" mh_exec 2 systemctl start dgo-registry.service
+h2_registry=$(mh_exec 2 systemctl show -P InvocationID dgo-registry.service 2>&1)
+check "h2's secret differs from h1's" test "$(mh_exec 1 cat /etc/dgo/secret)" != "$(mh_exec 2 cat /etc/dgo/secret)"
+
 # --- add-host and join, h2 then h3 ---
+join_out=()
 for i in 2 3; do
     t0=$EPOCHREALTIME
     out=$(mh_exec 1 dgoctl cluster add-host --host "h$i" --address "$(addr "$i")" \
@@ -65,7 +84,11 @@ for i in 2 3; do
     check_eq "h1: the bundle for h$i is 0600 root" "600 root" \
         "$(mh_exec 1 stat -c '%a %U' "/root/h$i.bundle" 2>&1)"
     check "bundle copied h1 -> h$i" copy_between 1 "$i" "/root/h$i.bundle"
+    check_match "h1: the bundle for h$i warns of the secret and carries h1's" \
+        "installation secret .*--- secret $(mh_exec 1 cat /etc/dgo/secret) --- end" \
+        "$(mh_exec 1 cat "/root/h$i.bundle" | tr '\n' ' ')"
     out=$(mh_exec "$i" dgoctl cluster join "/root/h$i.bundle" 2>&1) && rc=0 || rc=$?
+    join_out[i]=$out
     echo "h$i: add-host + copy + join took $(mh_elapsed "$t0") s"
     check_eq "h$i: dgoctl cluster join exits 0" 0 "$rc"
     [ "$rc" = 0 ] || { echo "$out"; mh_on "$i" box_journal -u etcd.service | tail -n 20; finish; }
@@ -96,6 +119,34 @@ check_eq "h3: dgoctl cluster status exits 0" 0 "$rc"
 check_eq "h3: status shows three healthy members, one the leader" "3 1" \
     "$(grep -c ' healthy' <<<"$out" || true) $(grep -c '(leader)' <<<"$out" || true)"
 echo "$out" | sed 's/^/    h3 status | /'
+
+# --- one installation secret ---
+secret1=$(mh_exec 1 cat /etc/dgo/secret)
+check_match "h1's secret: 64 hex digits" '^[0-9a-f]{64}$' "$secret1"
+for i in 2 3; do
+    check_eq "h$i: /etc/dgo/secret is h1's" "$secret1" "$(mh_exec "$i" cat /etc/dgo/secret 2>&1)"
+    check_eq "h$i: /etc/dgo/secret is 0600 root" "600 root" "$(mh_exec "$i" stat -c '%a %U' /etc/dgo/secret 2>&1)"
+done
+check_match "h2: join says it replaced its own secret" "Replaced this host's installation secret" "${join_out[2]}"
+check_match "h3: join says it installed the secret" "Installed the cluster's installation secret" "${join_out[3]}"
+check_match "h2: join restarted the dgo services that ran" "Restarted dgo's services" "${join_out[2]}"
+check "h2: its registry was restarted (another invocation) and runs" \
+    test "$(mh_exec 2 systemctl show -P InvocationID dgo-registry.service 2>&1)" != "$h2_registry" -a \
+    "$(mh_exec 2 systemctl is-active dgo-registry.service 2>&1)" = active
+
+# --- the registry's drop-in ---
+RD=/etc/systemd/system/dgo-registry.service.d/dgo-cluster.conf
+for i in 1 2 3; do
+    [ "$i" = 2 ] && want="$(addr 1) $(addr 2)" || want="$(addr 1) $(addr 2) $(addr 3)"
+    check_eq "h$i: the registry's drop-in allows the etcd members of its Etcd= ($want)" \
+        "$(tr ' ' '\n' <<<"$want" | sort | xargs)" \
+        "$(mh_exec "$i" sed -n 's/^IPAddressAllow=//p' $RD 2>&1 | tr ' ' '\n' | sort | xargs)"
+    check_eq "h$i: the drop-in is 0644 root" "644 root" "$(mh_exec "$i" stat -c '%a %U' $RD 2>&1)"
+    allow=$(mh_exec "$i" systemctl show -P IPAddressAllow dgo-registry.service 2>&1)
+    for a in $want; do
+        check_match "h$i: systemd has loaded it: dgo-registry.service allows $a" "(^| )$a(/32)?( |$)" "$allow"
+    done
+done
 
 # --- who is refused ---
 # A client certificate of another CA: the same command on a scratch root (--root: files only).
