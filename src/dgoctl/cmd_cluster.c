@@ -538,7 +538,8 @@ static int cluster_add_host(const struct cluster_args *a, const struct cluster_p
                     cluster_write(p->conf, conf_text, 0644) < 0)
                         fprintf(stderr, "dgoctl: cluster add-host: warning: could not add %s to %s's Etcd=\n", client,
                                 p->conf);
-                else if (write_registry_dropin(verb, p, &mine) == DGOCTL_EXIT_OK) {
+                else if (cluster_make_dirs(p) >= 0 &&   /* a host set up before the drop-in existed */
+                         write_registry_dropin(verb, p, &mine) == DGOCTL_EXIT_OK) {
                         if (!a->no_start && cluster_systemctl("daemon-reload", NULL) != 0)
                                 fprintf(stderr, "dgoctl: cluster add-host: warning: systemctl daemon-reload failed; "
                                                 "the registry's drop-in %s waits for it\n", p->registry_dropin);
