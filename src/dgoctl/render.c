@@ -139,15 +139,23 @@ static bool is_remote(const json_t *reg, const char *local_host) {
 }
 
 /* The HEALTH cell: "up", or "up (stale)" (the last health etcd told, not
- * what is true now) in yellow. */
+ * what is true now) in yellow. A health is passed through whole; a stale
+ * one is the registry's own word for another host's (up, down, unknown),
+ * short, so the buffer does not cut it. */
 struct health_cell {
-        char text[64];
+        const char *text;
+        char buf[64];
         enum table_color color;
 };
 
 static void health_cell(struct health_cell *h, const char *health, bool stale) {
-        snprintf(h->text, sizeof h->text, "%s%s", health, stale ? " (stale)" : "");
-        h->color = stale ? TABLE_YELLOW : health_color(health);
+        h->text = health;
+        h->color = health_color(health);
+        if (stale) {
+                snprintf(h->buf, sizeof h->buf, "%s (stale)", health);
+                h->text = h->buf;
+                h->color = TABLE_YELLOW;
+        }
 }
 
 /* Add a row of N cells whose second is HOST's, leaving that one out when

@@ -31,9 +31,10 @@ typedef int (*unit_query_fn)(const char *unit, struct unit_info *ret, void *user
  * allocation failure.
  *
  * In cluster mode (registrations with "Host") a HOST column follows
- * SERVICE. LOCAL_HOST is this host's name (NULL: not known): only its
- * registrations are matched with this host's units; another host's are
- * listed after, without systemd's states. A registration with "Stale": true
+ * SERVICE. LOCAL_HOST is this host's name: only its registrations are
+ * matched with this host's units; another host's are listed after, without
+ * systemd's states. NULL: not known, then every registration that is not
+ * stale is matched as on a single host. A registration with "Stale": true
  * has HEALTH "up (stale)" (and is taken to be another host's). */
 struct table *status_table(const json_t *registrations, const char *registry_url, const char *local_host,
                            unit_query_fn query, void *userdata);
