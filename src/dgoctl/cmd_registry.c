@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dgo/cluster_conf.h"
 #include "dgoctl.h"
 #include "units.h"
 #include "render.h"
@@ -20,6 +21,9 @@ static const char status_help[] =
         "If the registry cannot be reached the table still shows what systemd says,\n"
         "with HEALTH \"?\", a warning goes to stderr and the exit status is 3.\n"
         "\n"
+        "In a cluster a HOST column follows SERVICE; while the registry has lost etcd\n"
+        "other hosts' entries read \"up (stale)\" and a warning goes to stderr.\n"
+        "\n"
         "Options:\n"
         "  -h, --help    show this help\n"
         "(and the global options, see dgoctl --help)\n";
@@ -28,7 +32,8 @@ static const char services_help[] =
         "Usage: dgoctl services [--json] [OPTIONS]\n"
         "\n"
         "The registry's table (GET /services): every registration, its URL, unit,\n"
-        "health, since when, the services it requires and why it has its health.\n"
+        "health, since when, the services it requires and why it has its health;\n"
+        "in a cluster its host, and \"(stale)\" as for dgoctl status.\n"
         "\n"
         "Options:\n"
         "      --json    print the registry's JSON, indented\n"
@@ -73,8 +78,29 @@ static int get_registrations(const struct dgoctl *ctl, json_t **ret) {
         return code;
 }
 
+/* This host's name, for telling its registrations from other hosts': only
+ * when the registry's answer has hosts (cluster mode), from the cluster's
+ * configuration. NULL when not known (a single host, no readable file). */
+static const char *this_host(const json_t *regs, struct cluster_conf *conf) {
+        const json_t *reg;
+        size_t i;
+
+        json_array_foreach(regs, i, reg)
+                if (json_is_string(json_object_get(reg, "Host")))
+                        return cluster_conf_load(NULL, conf) == 0 ? conf->host : NULL;
+        return NULL;
+}
+
+/* Said on stderr too: the table's "(stale)" is easy to miss in a long one. */
+static void warn_stale(const json_t *regs) {
+        if (registrations_stale(regs))
+                fprintf(stderr, "dgoctl: warning: the registry has lost etcd: other hosts' entries may be out of date\n");
+}
+
 int cmd_status(struct dgoctl *ctl, int argc, char **argv) {
         struct bus_query q = { 0 };
+        struct cluster_conf conf;
+        const char *local_host;
         json_t *regs = NULL;
         sd_bus *bus = NULL;
         int code, r;
@@ -95,7 +121,9 @@ int cmd_status(struct dgoctl *ctl, int argc, char **argv) {
         } else {
                 q.bus = bus;
         }
-        r = dgoctl_print_table(ctl, status_table(regs, ctl->registry, query_units, &q));
+        local_host = this_host(regs, &conf);
+        r = dgoctl_print_table(ctl, status_table(regs, ctl->registry, local_host, query_units, &q));
+        warn_stale(regs);
         if (q.error < 0) {
                 fprintf(stderr, "dgoctl: warning: cannot ask systemd for unit states: %s\n", strerror(-q.error));
                 if (code == DGOCTL_EXIT_OK)
@@ -128,7 +156,9 @@ int cmd_services(struct dgoctl *ctl, int argc, char **argv) {
         code = get_registrations(ctl, &regs);
         if (code != DGOCTL_EXIT_OK)
                 return code;
+        /* --json passes the registry's answer through, Host and Stale with the rest */
         code = json ? dgoctl_print_json(regs) : dgoctl_print_table(ctl, services_table(regs));
+        warn_stale(regs);
         json_decref(regs);
         return code;
 }

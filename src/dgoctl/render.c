@@ -1,8 +1,10 @@
 /* render.c - dgoctl's tables from JSON answers and unit states. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/macros.h"
 #include "dgo/format.h"
 #include "dgo/registration.h"
 #include "args.h"
@@ -99,25 +101,115 @@ static void unit_cells_clear(struct unit_cells *c) {
         unit_info_clear(&c->sock);
 }
 
-static int status_row(struct table *t, const char *service, const char *unit, const struct unit_cells *c,
-                      const char *health, const char *url, const char *since) {
-        const char *cells[] = { service, or_dash(unit), c->active, c->sub, c->socket, health, or_dash(url),
-                                or_dash(since) };
-        const enum table_color colors[] = { TABLE_PLAIN, TABLE_PLAIN, active_color(c->active), TABLE_PLAIN,
-                                            socket_color(c->socket), health_color(health), TABLE_PLAIN,
+/* In cluster mode every registration has a "Host", and while the registry
+ * has lost etcd the other hosts' have "Stale": true. A single host has
+ * neither and its tables must not change: the HOST column (always the
+ * second) is there only when some registration has a host. */
+static bool have_hosts(const json_t *registrations) {
+        const json_t *reg;
+        size_t i;
+
+        json_array_foreach(registrations, i, reg)
+                if (str(reg, "Host"))
+                        return true;
+        return false;
+}
+
+static bool is_stale(const json_t *reg) {
+        return json_is_true(json_object_get(reg, "Stale"));
+}
+
+bool registrations_stale(const json_t *registrations) {
+        const json_t *reg;
+        size_t i;
+
+        json_array_foreach(registrations, i, reg)
+                if (is_stale(reg))
+                        return true;
+        return false;
+}
+
+/* On another host than LOCAL_HOST (NULL: not known). Only other hosts'
+ * entries are ever stale, so a stale one is remote even when this host's
+ * name is not known. */
+static bool is_remote(const json_t *reg, const char *local_host) {
+        const char *host = str(reg, "Host");
+
+        return is_stale(reg) || (local_host && host && strcmp(host, local_host) != 0);
+}
+
+/* The HEALTH cell: "up", or "up (stale)" (the last health etcd told, not
+ * what is true now) in yellow. A health is passed through whole; a stale
+ * one is the registry's own word for another host's (up, down, unknown),
+ * short, so the buffer does not cut it. */
+struct health_cell {
+        const char *text;
+        char buf[64];
+        enum table_color color;
+};
+
+static void health_cell(struct health_cell *h, const char *health, bool stale) {
+        h->text = health;
+        h->color = health_color(health);
+        if (stale) {
+                snprintf(h->buf, sizeof h->buf, "%s (stale)", health);
+                h->text = h->buf;
+                h->color = TABLE_YELLOW;
+        }
+}
+
+/* Add a row of N cells whose second is HOST's, leaving that one out when
+ * the table has no HOST column. */
+static int add_row(struct table *t, bool hosts, size_t n, const char *const *cells, const enum table_color *colors) {
+        const char *c[16];
+        enum table_color k[16];
+        size_t m = 0;
+
+        assert(n <= ELEMENTSOF(c));
+        for (size_t i = 0; i < n; i++) {
+                if (i == 1 && !hosts)
+                        continue;
+                c[m] = cells[i];
+                k[m++] = colors[i];
+        }
+        return table_add_row(t, c, k);
+}
+
+static struct table *new_table(bool hosts, size_t n, const char *const *headers) {
+        const char *h[16];
+        size_t m = 0;
+
+        assert(n <= ELEMENTSOF(h));
+        for (size_t i = 0; i < n; i++)
+                if (i != 1 || hosts)
+                        h[m++] = headers[i];
+        return table_new(m, h);
+}
+
+static int status_row(struct table *t, bool hosts, const char *service, const char *host, const char *unit,
+                      const struct unit_cells *c, const char *health, bool stale, const char *url,
+                      const char *since) {
+        struct health_cell h;
+
+        health_cell(&h, health, stale);
+        const char *cells[] = { service, or_dash(host), or_dash(unit), c->active, c->sub, c->socket, h.text,
+                                or_dash(url), or_dash(since) };
+        const enum table_color colors[] = { TABLE_PLAIN, TABLE_PLAIN, TABLE_PLAIN, active_color(c->active),
+                                            TABLE_PLAIN, socket_color(c->socket), h.color, TABLE_PLAIN,
                                             TABLE_PLAIN };
-        return table_add_row(t, cells, colors);
+        return add_row(t, hosts, ELEMENTSOF(cells), cells, colors);
 }
 
 static const char *reg_health(const json_t *reg) {
         return or_dash(str(reg, "Health"));
 }
 
-struct table *status_table(const json_t *registrations, const char *registry_url,
+struct table *status_table(const json_t *registrations, const char *registry_url, const char *local_host,
                            unit_query_fn query, void *userdata) {
-        static const char *const headers[] = { "SERVICE", "UNIT", "ACTIVE", "SUB", "SOCKET", "HEALTH", "URL",
-                                               "SINCE" };
-        struct table *t = table_new(8, headers);
+        static const char *const headers[] = { "SERVICE", "HOST", "UNIT", "ACTIVE", "SUB", "SOCKET", "HEALTH",
+                                               "URL", "SINCE" };
+        bool hosts = have_hosts(registrations);
+        struct table *t = new_table(hosts, ELEMENTSOF(headers), headers);
         const json_t *reg;
         size_t i;
         int r = 0;
@@ -131,34 +223,39 @@ struct table *status_table(const json_t *registrations, const char *registry_url
 
                 unit_cells_fill(&c, d->unit, query, userdata);
                 if (k == 0) {   /* the registry: up if it answered us */
-                        r = status_row(t, d->name, d->unit, &c, registrations ? "up" : "down", registry_url, NULL);
+                        r = status_row(t, hosts, d->name, local_host, d->unit, &c,
+                                       registrations ? "up" : "down", false, registry_url, NULL);
                         unit_cells_clear(&c);
                         continue;
                 }
                 json_array_foreach(registrations, i, reg) {
                         const char *unit = str(reg, "Unit");
-                        if (!unit || strcmp(unit, d->unit) != 0 || r < 0)
+                        /* another host's unit of that name is not this host's systemd unit */
+                        if (!unit || strcmp(unit, d->unit) != 0 || is_remote(reg, local_host) || r < 0)
                                 continue;
                         listed = true;
-                        r = status_row(t, or_dash(str(reg, "ServiceName")), d->unit, &c, reg_health(reg),
-                                       str(reg, "ServiceURL"), str(reg, "Since"));
+                        r = status_row(t, hosts, or_dash(str(reg, "ServiceName")), str(reg, "Host"), d->unit, &c,
+                                       reg_health(reg), false, str(reg, "ServiceURL"), str(reg, "Since"));
                 }
                 if (!listed && r >= 0)
-                        r = status_row(t, d->name, d->unit, &c, registrations ? "-" : "?", c.url, NULL);
+                        r = status_row(t, hosts, d->name, local_host, d->unit, &c, registrations ? "-" : "?", false,
+                                       c.url, NULL);
                 unit_cells_clear(&c);
         }
-        /* Everything else the registry knows: foreign services, other units. */
+        /* Everything else the registry knows: foreign services, other units,
+         * other hosts' services (systemd here cannot tell about those). */
         json_array_foreach(registrations, i, reg) {
                 const char *unit = str(reg, "Unit");
+                bool remote = is_remote(reg, local_host);
                 struct unit_cells c;
 
                 if (r < 0)
                         break;
-                if (unit && dgo_service_by_unit(unit))
+                if (unit && dgo_service_by_unit(unit) && !remote)
                         continue;
-                unit_cells_fill(&c, unit, query, userdata);
-                r = status_row(t, or_dash(str(reg, "ServiceName")), unit, &c, reg_health(reg),
-                               str(reg, "ServiceURL"), str(reg, "Since"));
+                unit_cells_fill(&c, remote ? NULL : unit, query, userdata);
+                r = status_row(t, hosts, or_dash(str(reg, "ServiceName")), str(reg, "Host"), unit, &c,
+                               reg_health(reg), is_stale(reg), str(reg, "ServiceURL"), str(reg, "Since"));
                 unit_cells_clear(&c);
         }
         if (r < 0) {
@@ -188,9 +285,10 @@ static char *join_required(const json_t *list) {
 }
 
 struct table *services_table(const json_t *registrations) {
-        static const char *const headers[] = { "SERVICE", "URL", "UNIT", "HEALTH", "SINCE", "REQUIRES",
+        static const char *const headers[] = { "SERVICE", "HOST", "URL", "UNIT", "HEALTH", "SINCE", "REQUIRES",
                                                "REASON" };
-        struct table *t = table_new(7, headers);
+        bool hosts = have_hosts(registrations);
+        struct table *t = new_table(hosts, ELEMENTSOF(headers), headers);
         const json_t *reg;
         size_t i;
 
@@ -198,13 +296,15 @@ struct table *services_table(const json_t *registrations) {
                 return NULL;
         json_array_foreach(registrations, i, reg) {
                 char *required = join_required(json_object_get(reg, "RequiredServices"));
-                const char *health = reg_health(reg);
-                const char *cells[] = { or_dash(str(reg, "ServiceName")), or_dash(str(reg, "ServiceURL")),
-                                        or_dash(str(reg, "Unit")), health, or_dash(str(reg, "Since")),
-                                        or_dash(required), or_dash(str(reg, "Reason")) };
-                const enum table_color colors[] = { TABLE_PLAIN, TABLE_PLAIN, TABLE_PLAIN, health_color(health),
+                struct health_cell h;
+
+                health_cell(&h, reg_health(reg), is_stale(reg));
+                const char *cells[] = { or_dash(str(reg, "ServiceName")), or_dash(str(reg, "Host")),
+                                        or_dash(str(reg, "ServiceURL")), or_dash(str(reg, "Unit")), h.text,
+                                        or_dash(str(reg, "Since")), or_dash(required), or_dash(str(reg, "Reason")) };
+                const enum table_color colors[] = { TABLE_PLAIN, TABLE_PLAIN, TABLE_PLAIN, TABLE_PLAIN, h.color,
                                                     TABLE_PLAIN, TABLE_PLAIN, TABLE_PLAIN };
-                int r = required ? table_add_row(t, cells, colors) : -1;
+                int r = required ? add_row(t, hosts, ELEMENTSOF(cells), cells, colors) : -1;
 
                 free(required);
                 if (r < 0) {

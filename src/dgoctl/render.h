@@ -28,12 +28,23 @@ typedef int (*unit_query_fn)(const char *unit, struct unit_info *ret, void *user
  * under its unit; then the registrations of other services. REGISTRATIONS
  * is GET /services' answer, NULL when the registry could not be reached
  * (then HEALTH is "?", and the registry's own row "down"). NULL on
- * allocation failure. */
-struct table *status_table(const json_t *registrations, const char *registry_url,
+ * allocation failure.
+ *
+ * In cluster mode (registrations with "Host") a HOST column follows
+ * SERVICE. LOCAL_HOST is this host's name: only its registrations are
+ * matched with this host's units; another host's are listed after, without
+ * systemd's states. NULL: not known, then every registration that is not
+ * stale is matched as on a single host. A registration with "Stale": true
+ * has HEALTH "up (stale)" (and is taken to be another host's). */
+struct table *status_table(const json_t *registrations, const char *registry_url, const char *local_host,
                            unit_query_fn query, void *userdata);
 
-/* `dgoctl services`: SERVICE URL UNIT HEALTH SINCE REQUIRES REASON. */
+/* `dgoctl services`: SERVICE URL UNIT HEALTH SINCE REQUIRES REASON; HOST
+ * after SERVICE, and stale marked, as in status_table(). */
 struct table *services_table(const json_t *registrations);
+
+/* Some registration is "Stale": the registry has lost etcd. */
+bool registrations_stale(const json_t *registrations);
 
 /* `dgoctl students`: ID NAME GRADES AVERAGE. */
 struct table *students_table(const json_t *students);

@@ -2,6 +2,7 @@
 #include "view.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,29 +277,78 @@ int view_student(const struct templates *t, const json_t *student, const struct 
         return r;
 }
 
-static void service_rows(struct buf *b, const json_t *services, const char *registry_url) {
-        static const char *const columns[] = { "ServiceName", "ServiceURL", "Unit", "Health", "Since", "Reason" };
-        static const char *const classes[] = { "name", "url", "unit", "health", "since", "reason" };
+/* In cluster mode (a /etc/dgo/cluster.conf on the registry's host) every
+ * entry has a "Host", and while the registry has lost etcd the other hosts'
+ * entries have "Stale": true. A single host has neither, and its page must
+ * not change: the column and the note appear only when the data has them. */
+static bool any_has_host(const json_t *services) {
         const json_t *s;
         size_t i;
 
-        buf_puts(b, "<table id=\"services\">\n<thead><tr><th scope=\"col\">Service</th><th scope=\"col\">URL</th>"
-                    "<th scope=\"col\">Unit</th><th scope=\"col\">Health</th><th scope=\"col\">Since</th>"
-                    "<th scope=\"col\">Reason</th></tr></thead>\n<tbody>\n");
-        /* The registry is not in its own table; it answered, so it is up. */
-        buf_puts(b, "<tr class=\"up registry\"><td class=\"name\">Registry</td><td class=\"url\">");
+        json_array_foreach(services, i, s)
+                if (json_is_string(json_object_get(s, "Host")))
+                        return true;
+        return false;
+}
+
+static bool is_stale(const json_t *s) {
+        return json_is_true(json_object_get(s, "Stale"));
+}
+
+static bool any_stale(const json_t *services) {
+        const json_t *s;
+        size_t i;
+
+        json_array_foreach(services, i, s)
+                if (is_stale(s))
+                        return true;
+        return false;
+}
+
+static void service_cell(struct buf *b, const char *class, const char *value) {
+        buf_printf(b, "<td class=\"%s\">", class);
+        html_escape_str(b, value);
+        buf_puts(b, "</td>");
+}
+
+static void service_rows(struct buf *b, const json_t *services, const char *registry_url) {
+        static const char *const columns[] = { "ServiceURL", "Unit", "Health", "Since", "Reason" };
+        static const char *const classes[] = { "url", "unit", "health", "since", "reason" };
+        bool hosts = any_has_host(services);
+        const json_t *s;
+        size_t i;
+
+        if (any_stale(services))
+                buf_puts(b, "<p class=\"stale\" role=\"status\">The registry has lost etcd: "
+                            "other hosts' entries may be out of date</p>\n");
+        buf_printf(b, "<table id=\"services\">\n<thead><tr><th scope=\"col\">Service</th>%s<th scope=\"col\">URL</th>"
+                      "<th scope=\"col\">Unit</th><th scope=\"col\">Health</th><th scope=\"col\">Since</th>"
+                      "<th scope=\"col\">Reason</th></tr></thead>\n<tbody>\n",
+                   hosts ? "<th scope=\"col\">Host</th>" : "");
+        /* The registry is not in its own table; it answered, so it is up.
+         * Its host is not in its answer: that cell stays empty. */
+        buf_printf(b, "<tr class=\"up registry\"><td class=\"name\">Registry</td>%s<td class=\"url\">",
+                   hosts ? "<td class=\"host\"></td>" : "");
         html_escape_str(b, registry_url);
         buf_puts(b, "</td><td class=\"unit\"></td><td class=\"health\">up</td><td class=\"since\"></td>"
                     "<td class=\"reason\">answered this page</td></tr>\n");
         json_array_foreach(services, i, s) {
                 const char *health = string_of(s, "Health");
+                bool stale = is_stale(s);
 
                 /* The class names are ours, never the data's. */
-                buf_printf(b, "<tr class=\"%s\">", strcmp(health, "up") == 0 ? "up" :
-                                                   strcmp(health, "down") == 0 ? "down" : "unknown");
+                buf_printf(b, "<tr class=\"%s%s\">", strcmp(health, "up") == 0 ? "up" :
+                                                     strcmp(health, "down") == 0 ? "down" : "unknown",
+                           stale ? " stale" : "");
+                service_cell(b, "name", string_of(s, "ServiceName"));
+                if (hosts)
+                        service_cell(b, "host", string_of(s, "Host"));
                 for (size_t k = 0; k < ELEMENTSOF(columns); k++) {
                         buf_printf(b, "<td class=\"%s\">", classes[k]);
                         html_escape_str(b, string_of(s, columns[k]));
+                        /* A stale health is the last one etcd told, not what is true now. */
+                        if (stale && strcmp(columns[k], "Health") == 0)
+                                buf_puts(b, " (stale)");
                         buf_puts(b, "</td>");
                 }
                 buf_puts(b, "</tr>\n");

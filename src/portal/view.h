@@ -46,7 +46,10 @@ int view_students(const struct templates *t, const json_t *rows, const struct li
 /* GET /students/{id}, as a page. -EINVAL when STUDENT is not a student. */
 int view_student(const struct templates *t, const json_t *student, const struct grade_form *form,
                  struct page **ret);
-/* The registry's GET /services. -EINVAL when SERVICES is not a list. */
+/* The registry's GET /services. When entries carry "Host" (cluster mode),
+ * a Host column; entries with "Stale": true have "(stale)" after their
+ * health and a note above the table says the registry has lost etcd.
+ * -EINVAL when SERVICES is not a list. */
 int view_status(const struct templates *t, const json_t *services, const char *registry_url, struct page **ret);
 /* The login page: ERROR (a sentence, or NULL) above the form, NAME typed
  * in again; the form's CSRF token is a slot. */

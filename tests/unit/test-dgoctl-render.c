@@ -1,6 +1,8 @@
 /* test-dgoctl-render.c - dgoctl's text tables and what goes in them: the
  * status table from the registry's answer and (fake) unit states, with
- * the registry answering or not; services, students, grades. */
+ * the registry answering or not; services, students, grades; in cluster
+ * mode a HOST column, other hosts' entries apart from this host's units,
+ * stale ones marked. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,7 +118,7 @@ static void test_status(void) {
         char *s;
 
         CHECK(regs != NULL);
-        check_text(status_table(regs, "http://127.0.0.1:3000", fake_query, &f),
+        check_text(status_table(regs, "http://127.0.0.1:3000", NULL, fake_query, &f),
                 "SERVICE         UNIT                  ACTIVE     SUB      SOCKET     HEALTH  URL                    SINCE\n"
                 "Registry        dgo-registry.service  active     running  running    up      http://127.0.0.1:3000  -\n"
                 "LogService      dgo-log.service       failed     failed   listening  down    http://127.0.0.1:4000  2026-11-28T09:01:00Z\n"
@@ -128,7 +130,7 @@ static void test_status(void) {
 
         /* The registry down: systemd's side, HEALTH "?", the registry "down". */
         f = (struct fake) { 0 };
-        check_text(status_table(NULL, "http://127.0.0.1:3000", fake_query, &f),
+        check_text(status_table(NULL, "http://127.0.0.1:3000", NULL, fake_query, &f),
                 "SERVICE         UNIT                  ACTIVE     SUB      SOCKET     HEALTH  URL                    SINCE\n"
                 "Registry        dgo-registry.service  active     running  running    down    http://127.0.0.1:3000  -\n"
                 "LogService      dgo-log.service       failed     failed   listening  ?       http://127.0.0.1:4000  -\n"
@@ -138,7 +140,7 @@ static void test_status(void) {
 
         /* Neither: still one row per service. */
         f = (struct fake) { .down = true };
-        check_text(status_table(NULL, "http://r:1", fake_query, &f),
+        check_text(status_table(NULL, "http://r:1", NULL, fake_query, &f),
                 "SERVICE         UNIT                  ACTIVE  SUB  SOCKET  HEALTH  URL         SINCE\n"
                 "Registry        dgo-registry.service  ?       ?    ?       down    http://r:1  -\n"
                 "LogService      dgo-log.service       ?       ?    ?       ?       -           -\n"
@@ -147,7 +149,7 @@ static void test_status(void) {
 
         /* Colours: health and states. */
         f = (struct fake) { 0 };
-        s = text(status_table(regs, "http://127.0.0.1:3000", fake_query, &f), true);
+        s = text(status_table(regs, "http://127.0.0.1:3000", NULL, fake_query, &f), true);
         CHECK(s && strstr(s, "\033[31mfailed\033[0m"));
         CHECK(s && strstr(s, "\033[32mlistening\033[0m"));
         CHECK(s && strstr(s, "\033[31mdown\033[0m"));
@@ -160,7 +162,7 @@ static void test_status(void) {
                                  "\"ServiceURL\":\"http://b:2\",\"Unit\":\"dgo-grading.service\",\"Health\":\"down\"}]",
                                  0, NULL);
         f = (struct fake) { 0 };
-        s = text(status_table(two, "http://127.0.0.1:3000", fake_query, &f), false);
+        s = text(status_table(two, "http://127.0.0.1:3000", NULL, fake_query, &f), false);
         CHECK(s && strstr(s, "http://a:1") && strstr(s, "http://b:2"));
         free(s);
         json_decref(two);
@@ -178,6 +180,78 @@ static void test_services(void) {
                 "Clock           http://127.0.0.1:7100  weather.service      up      -                     -                           running\n");
         json_decref(regs);
         check_text(services_table(NULL), "SERVICE  URL  UNIT  HEALTH  SINCE  REQUIRES  REASON\n");
+}
+
+/* Cluster mode: h1's registry, its own LogService and GradingService, h2's
+ * GradingService and Weather. */
+static const char cluster_registrations[] =
+        "[{\"ServiceName\":\"LogService\",\"ServiceURL\":\"http://127.0.0.1:4000\",\"RequiredServices\":[],"
+        "\"Unit\":\"dgo-log.service\",\"Health\":\"up\",\"Since\":\"\",\"Reason\":\"running\",\"Host\":\"h1\"},"
+        "{\"ServiceName\":\"GradingService\",\"ServiceURL\":\"http://127.0.0.1:6000\",\"RequiredServices\":[],"
+        "\"Unit\":\"dgo-grading.service\",\"Health\":\"up\",\"Since\":\"\",\"Reason\":\"running\",\"Host\":\"h1\"},"
+        "{\"ServiceName\":\"GradingService\",\"ServiceURL\":\"http://10.0.0.2:6000\",\"RequiredServices\":[],"
+        "\"Unit\":\"dgo-grading.service\",\"Health\":\"up\",\"Since\":\"\",\"Reason\":\"published by host h2\","
+        "\"Host\":\"h2\"},"
+        "{\"ServiceName\":\"Weather\",\"ServiceURL\":\"http://10.0.0.2:7000\",\"RequiredServices\":[],"
+        "\"Unit\":null,\"Health\":\"down\",\"Since\":\"\",\"Reason\":\"published by host h2\",\"Host\":\"h2\"}]";
+
+static void test_cluster(void) {
+        json_t *regs = json_loads(cluster_registrations, 0, NULL);
+        struct fake f = { 0 };
+        char *s;
+
+        CHECK(regs != NULL);
+        /* h2's GradingService is not h1's dgo-grading.service: listed after,
+         * without systemd's states, which are h1's */
+        check_text(status_table(regs, "http://127.0.0.1:3000", "h1", fake_query, &f),
+                "SERVICE         HOST  UNIT                  ACTIVE     SUB      SOCKET     HEALTH  URL                    SINCE\n"
+                "Registry        h1    dgo-registry.service  active     running  running    up      http://127.0.0.1:3000  -\n"
+                "LogService      h1    dgo-log.service       failed     failed   listening  up      http://127.0.0.1:4000  -\n"
+                "GradingService  h1    dgo-grading.service   inactive   dead     listening  up      http://127.0.0.1:6000  -\n"
+                "TeacherPortal   h1    dgo-portal.service    not-found  dead     dead       -       http://127.0.0.1:5000  -\n"
+                "GradingService  h2    dgo-grading.service   -          -        -          up      http://10.0.0.2:6000   -\n"
+                "Weather         h2    -                     -          -        -          down    http://10.0.0.2:7000   -\n");
+        CHECK(f.queries == 8);
+        check_text(services_table(regs),
+                "SERVICE         HOST  URL                    UNIT                 HEALTH  SINCE  REQUIRES  REASON\n"
+                "LogService      h1    http://127.0.0.1:4000  dgo-log.service      up      -      -         running\n"
+                "GradingService  h1    http://127.0.0.1:6000  dgo-grading.service  up      -      -         running\n"
+                "GradingService  h2    http://10.0.0.2:6000   dgo-grading.service  up      -      -         published by host h2\n"
+                "Weather         h2    http://10.0.0.2:7000   -                    down    -      -         published by host h2\n");
+        CHECK(!registrations_stale(regs));
+
+        /* The registry has lost etcd: h2's entries stale, marked (yellow);
+         * a stale entry is another host's even when this one's name is not known. */
+        json_object_set_new(json_array_get(regs, 2), "Stale", json_true());
+        json_object_set_new(json_array_get(regs, 3), "Stale", json_true());
+        CHECK(registrations_stale(regs));
+        f = (struct fake) { 0 };
+        check_text(status_table(regs, "http://127.0.0.1:3000", NULL, fake_query, &f),
+                "SERVICE         HOST  UNIT                  ACTIVE     SUB      SOCKET     HEALTH        URL                    SINCE\n"
+                "Registry        -     dgo-registry.service  active     running  running    up            http://127.0.0.1:3000  -\n"
+                "LogService      h1    dgo-log.service       failed     failed   listening  up            http://127.0.0.1:4000  -\n"
+                "GradingService  h1    dgo-grading.service   inactive   dead     listening  up            http://127.0.0.1:6000  -\n"
+                "TeacherPortal   -     dgo-portal.service    not-found  dead     dead       -             http://127.0.0.1:5000  -\n"
+                "GradingService  h2    dgo-grading.service   -          -        -          up (stale)    http://10.0.0.2:6000   -\n"
+                "Weather         h2    -                     -          -        -          down (stale)  http://10.0.0.2:7000   -\n");
+        check_text(services_table(regs),
+                "SERVICE         HOST  URL                    UNIT                 HEALTH        SINCE  REQUIRES  REASON\n"
+                "LogService      h1    http://127.0.0.1:4000  dgo-log.service      up            -      -         running\n"
+                "GradingService  h1    http://127.0.0.1:6000  dgo-grading.service  up            -      -         running\n"
+                "GradingService  h2    http://10.0.0.2:6000   dgo-grading.service  up (stale)    -      -         published by host h2\n"
+                "Weather         h2    http://10.0.0.2:7000   -                    down (stale)  -      -         published by host h2\n");
+        s = text(services_table(regs), true);
+        CHECK(s && strstr(s, "\033[33mup (stale)\033[0m") && strstr(s, "\033[32mup\033[0m"));
+        free(s);
+        json_decref(regs);
+
+        /* A single host's answer: no HOST column, nothing stale. */
+        regs = json_loads(registrations, 0, NULL);
+        CHECK(!registrations_stale(regs));
+        s = text(services_table(regs), false);
+        CHECK(s && !strstr(s, "HOST") && !strstr(s, "stale"));
+        free(s);
+        json_decref(regs);
 }
 
 static void test_students(void) {
@@ -214,6 +288,7 @@ int main(void) {
         test_table();
         test_status();
         test_services();
+        test_cluster();
         test_students();
         return check_finish("dgoctl-render");
 }

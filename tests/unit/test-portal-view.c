@@ -284,6 +284,54 @@ static void test_student(void) {
         json_decref(j);
 }
 
+/* Cluster mode: every entry has a Host, a Host column shows it; while the
+ * registry has lost etcd the remote entries are "Stale": marked, and a note
+ * above the table. Host comes from the network: escaped like the rest. */
+static void test_status_cluster(void) {
+        json_t *j = load("[{\"ServiceName\":\"LogService\",\"ServiceURL\":\"http://127.0.0.1:4000\","
+                         "\"Unit\":\"dgo-log.service\",\"Health\":\"up\",\"Since\":\"\",\"Reason\":\"\","
+                         "\"Host\":\"h1\"},"
+                         "{\"ServiceName\":\"GradingService\",\"ServiceURL\":\"http://10.0.0.2:6000\","
+                         "\"Unit\":\"dgo-grading.service\",\"Health\":\"up\",\"Since\":\"\","
+                         "\"Reason\":\"published by host h2\",\"Host\":\"<h2>\\\" x=\\\"\"}]");
+        struct page *p = NULL;
+        const char *t;
+
+        CHECK(view_status(&templates, j, "http://127.0.0.1:3000/services", &p) == 0);
+        t = p ? p->text : NULL;
+        CHECK_HAS(t, "<thead><tr><th scope=\"col\">Service</th><th scope=\"col\">Host</th><th scope=\"col\">URL</th>");
+        CHECK_HAS(t, "<tr class=\"up registry\"><td class=\"name\">Registry</td><td class=\"host\"></td>"
+                     "<td class=\"url\">http://127.0.0.1:3000/services</td>");
+        CHECK_HAS(t, "<tr class=\"up\"><td class=\"name\">LogService</td><td class=\"host\">h1</td>"
+                     "<td class=\"url\">http://127.0.0.1:4000</td>");
+        CHECK_HAS(t, "<td class=\"name\">GradingService</td><td class=\"host\">&lt;h2&gt;&quot; x=&quot;</td>"
+                     "<td class=\"url\">http://10.0.0.2:6000</td><td class=\"unit\">dgo-grading.service</td>"
+                     "<td class=\"health\">up</td>");
+        CHECK(t && count(t, "<td class=\"host\">") == 3);
+        CHECK(t && !strstr(t, "stale"));        /* fresh: nothing marked */
+        page_free(p);
+
+        /* the registry has lost etcd: the remote entry is stale */
+        json_object_set_new(json_array_get(j, 1), "Stale", json_true());
+        CHECK(view_status(&templates, j, "http://127.0.0.1:3000/services", &p) == 0);
+        t = p ? p->text : NULL;
+        CHECK_HAS(t, "<p class=\"stale\" role=\"status\">The registry has lost etcd: "
+                     "other hosts' entries may be out of date</p>\n<table id=\"services\">");
+        CHECK_HAS(t, "<tr class=\"up stale\"><td class=\"name\">GradingService</td>");
+        CHECK_HAS(t, "<td class=\"health\">up (stale)</td>");
+        CHECK_HAS(t, "<tr class=\"up\"><td class=\"name\">LogService</td>");       /* local: not stale */
+        CHECK(t && count(t, "(stale)") == 1);
+        page_free(p);
+
+        /* "Stale" that is not true marks nothing */
+        json_object_set_new(json_array_get(j, 1), "Stale", json_string("yes"));
+        CHECK(view_status(&templates, j, "http://127.0.0.1:3000/services", &p) == 0);
+        t = p ? p->text : NULL;
+        CHECK(t && !strstr(t, "stale"));
+        page_free(p);
+        json_decref(j);
+}
+
 static void test_status_and_error(void) {
         json_t *j = load("[{\"ServiceName\":\"LogService\",\"ServiceURL\":\"http://127.0.0.1:4000\","
                          "\"Unit\":\"dgo-log.service\",\"Health\":\"up\",\"Since\":\"2026-11-28T07:10:00Z\","
@@ -305,8 +353,16 @@ static void test_status_and_error(void) {
         CHECK_HAS(t, "<tr class=\"up registry\"><td class=\"name\">Registry</td>"
                      "<td class=\"url\">http://127.0.0.1:3000/services</td>");
         CHECK(t && count(t, "<td class=\"name\">") == 3);
+        /* a single host: no Host column, nothing stale, the table as it always was */
+        CHECK_HAS(t, "<p>The services the registry at <code>http://127.0.0.1:3000/services</code> knows, and their health.</p>\n"
+                     "<table id=\"services\">\n<thead><tr><th scope=\"col\">Service</th><th scope=\"col\">URL</th>"
+                     "<th scope=\"col\">Unit</th><th scope=\"col\">Health</th><th scope=\"col\">Since</th>"
+                     "<th scope=\"col\">Reason</th></tr></thead>\n<tbody>\n");
+        CHECK(t && !strstr(t, "Host") && !strstr(t, "class=\"host\"") && !strstr(t, "stale"));
         page_free(p);
         json_decref(j);
+
+        test_status_cluster();
 
         CHECK(view_error(&templates, 503, "Grading <service> unavailable", "No provider & no luck.", &p) == 0);
         t = p ? p->text : NULL;
