@@ -27,12 +27,12 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "etcd_server.h"
 #include "loopback.h"
 #include "basic/clock.h"
 #include "basic/macros.h"
 #include "etcd/etcd.h"
 
-#define ETCD_BIN "/usr/bin/etcd"
 
 static sd_event *event;
 static pid_t etcd_pid = -1;
@@ -57,50 +57,16 @@ static void sleep_loop(unsigned ms) {
         (void) wait_for(&never, ms);
 }
 
-/* A port nobody listens on now (bound, read, closed). */
 static unsigned free_port(void) {
-        unsigned port = 0;
-        int fd = listen_loopback(&port);
-
-        if (fd < 0)
-                return 0;
-        close(fd);
-        return port;
+        return etcd_free_port();
 }
 
 static int start_etcd(void) {
-        unsigned client_port = free_port(), peer_port = free_port();
-        char client[64], peer[64], cluster[128], dir[128], log[128];
+        pid_t pid = etcd_server_start(data_dir, free_port(), free_port(), live_url);
 
-        if (!client_port || !peer_port || client_port == peer_port)
-                return -EADDRINUSE;
-        snprintf(client, sizeof client, "http://127.0.0.1:%u", client_port);
-        snprintf(peer, sizeof peer, "http://127.0.0.1:%u", peer_port);
-        snprintf(cluster, sizeof cluster, "default=%s", peer);
-        snprintf(dir, sizeof dir, "%s/data", data_dir);
-        snprintf(log, sizeof log, "%s/etcd.log", data_dir);
-        snprintf(live_url, sizeof live_url, "%s", client);
-
-        etcd_pid = fork();
-        if (etcd_pid < 0)
-                return -errno;
-        if (etcd_pid == 0) {
-                /* Even if this test dies on an assertion, etcd goes with it. */
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-                if (fd >= 0) {
-                        dup2(fd, STDOUT_FILENO);
-                        dup2(fd, STDERR_FILENO);
-                }
-                execl(ETCD_BIN, ETCD_BIN, "--name", "default", "--data-dir", dir,
-                      "--listen-client-urls", client, "--advertise-client-urls", client,
-                      "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                      "--initial-cluster", cluster,
-                      /* Quiet watches hear from etcd every second. */
-                      "--experimental-watch-progress-notify-interval", "1s",
-                      (char *) NULL);
-                _exit(127);
-        }
+        if (pid < 0)
+                return (int) pid;
+        etcd_pid = pid;
         return 0;
 }
 
@@ -109,21 +75,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 }
 
 static void stop_etcd(void) {
-        if (etcd_pid > 0) {
-                (void) kill(etcd_pid, SIGTERM);
-                for (int i = 0; i < 100; i++) {            /* 5 s, then SIGKILL */
-                        if (waitpid(etcd_pid, NULL, WNOHANG) == etcd_pid) {
-                                etcd_pid = -1;
-                                break;
-                        }
-                        usleep(50 * 1000);
-                }
-                if (etcd_pid > 0) {
-                        (void) kill(etcd_pid, SIGKILL);
-                        (void) waitpid(etcd_pid, NULL, 0);
-                        etcd_pid = -1;
-                }
-        }
+        etcd_server_stop(&etcd_pid, SIGTERM);
         (void) nftw(data_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 

@@ -35,12 +35,12 @@
 #include "check.h"
 #include "http/http.h"
 #include "http/http_server.h"
+#include "etcd_server.h"
 #include "loopback.h"
 #include "registry/cluster.h"
 #include "registry/cluster_map.h"
 #include "registry/registry.h"
 
-#define ETCD_BIN "/usr/bin/etcd"
 
 static sd_event *event;
 static pid_t etcd_pid = -1;
@@ -52,61 +52,17 @@ static uint64_t now_ms(void) {
         return now_usec(CLOCK_MONOTONIC) / 1000;
 }
 
-static unsigned free_port(void) {
-        unsigned port = 0;
-        int fd = listen_loopback(&port);
-
-        if (fd < 0)
-                return 0;
-        close(fd);
-        return port;
-}
-
 static int start_etcd(void) {
-        char client[64], peer[64], cluster[128], dir[128], log[128];
+        pid_t pid = etcd_server_start(data_dir, client_port, peer_port, etcd_url);
 
-        snprintf(client, sizeof client, "http://127.0.0.1:%u", client_port);
-        snprintf(peer, sizeof peer, "http://127.0.0.1:%u", peer_port);
-        snprintf(cluster, sizeof cluster, "default=%s", peer);
-        snprintf(dir, sizeof dir, "%s/data", data_dir);
-        snprintf(log, sizeof log, "%s/etcd.log", data_dir);
-        snprintf(etcd_url, sizeof etcd_url, "%s", client);
-
-        etcd_pid = fork();
-        if (etcd_pid < 0)
-                return -errno;
-        if (etcd_pid == 0) {
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-                if (fd >= 0) {
-                        dup2(fd, STDOUT_FILENO);
-                        dup2(fd, STDERR_FILENO);
-                }
-                execl(ETCD_BIN, ETCD_BIN, "--name", "default", "--data-dir", dir,
-                      "--listen-client-urls", client, "--advertise-client-urls", client,
-                      "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                      "--initial-cluster", cluster,
-                      "--experimental-watch-progress-notify-interval", "1s",
-                      (char *) NULL);
-                _exit(127);
-        }
+        if (pid < 0)
+                return (int) pid;
+        etcd_pid = pid;
         return 0;
 }
 
 static void kill_etcd(int sig) {
-        if (etcd_pid <= 0)
-                return;
-        (void) kill(etcd_pid, sig);
-        for (int i = 0; i < 100; i++) {            /* 5 s, then SIGKILL */
-                if (waitpid(etcd_pid, NULL, WNOHANG) == etcd_pid) {
-                        etcd_pid = -1;
-                        return;
-                }
-                usleep(50 * 1000);
-        }
-        (void) kill(etcd_pid, SIGKILL);
-        (void) waitpid(etcd_pid, NULL, 0);
-        etcd_pid = -1;
+        etcd_server_stop(&etcd_pid, sig);
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
@@ -317,8 +273,8 @@ int main(void) {
         }
         if (!mkdtemp(data_dir))
                 return 1;
-        client_port = free_port();
-        peer_port = free_port();
+        client_port = etcd_free_port();
+        peer_port = etcd_free_port();
         CHECK(client_port && peer_port && client_port != peer_port);
         CHECK(start_etcd() == 0);
         CHECK(sd_event_new(&event) >= 0);
