@@ -238,3 +238,31 @@ ct_install() {
         ct_exec systemd-sysusers >/dev/null 2>&1 &&
         ct_exec systemctl daemon-reload
 }
+
+# ct_count_result OUT NAME RC TIMEOUT: what a test run by a runner (tests/box/run.sh,
+# tests/multihost/run.sh) counts: its PASS:/FAIL: lines in OUT, in the caller's PASS and
+# FAIL, plus one failure, printed as a FAIL line, when it printed none, when it has no
+# RESULT line (timed out after TIMEOUT s, crashed, or ended early), when that line does not
+# match the lines it printed, or when its exit status RC does not match that line.
+ct_count_result() {
+    local out=$1 name=$2 rc=$3 timeout=$4 result rpass='' rfail=''
+    pass=$(grep -c '^PASS: ' "$out" || true) fail=$(grep -c '^FAIL: ' "$out" || true)
+    result=$(grep '^RESULT: ' "$out" | tail -n 1 || true)
+    if [[ $result =~ ^RESULT:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        rpass=${BASH_REMATCH[1]} rfail=${BASH_REMATCH[2]}
+    fi
+    if [ $((pass + fail)) -eq 0 ]; then
+        echo "FAIL: $name: no checks ran (exit $rc)"; fail=1
+    elif [ -z "$rpass" ]; then
+        if [ "$rc" -eq 124 ]; then echo "FAIL: $name: timed out after $timeout s"
+        elif [ "$rc" -ne 0 ]; then echo "FAIL: $name: crashed (exit $rc) before its RESULT line"
+        else echo "FAIL: $name: ended (exit 0) before its RESULT line: the checks after that point never ran"; fi
+        fail=$((fail + 1))
+    elif [ "$rpass $rfail" != "$pass $fail" ]; then
+        echo "FAIL: $name: its RESULT line says $rpass passed, $rfail failed, but it printed $pass PASS and $fail FAIL lines"
+        fail=$((fail + 1))
+    elif [ $((rc != 0)) != $((rfail != 0)) ]; then   # finish: exit 0 iff nothing failed
+        echo "FAIL: $name: exit status $rc after \"$result\""
+        fail=$((fail + 1))
+    fi
+}

@@ -125,7 +125,7 @@ now() { echo "${EPOCHREALTIME/,/.}"; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
 run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
-    local t=$1 name pass fail rc=0 t0 tb result rpass rfail
+    local t=$1 name pass fail rc=0 t0 tb
     name=$(basename "$t" .sh)
     if [ -n "${BOX_PACKAGE:-}" ] && build_only "$t"; then
         echo "=== $name: skipped: '# box: build-only' (it says nothing about the installed package)"
@@ -209,27 +209,7 @@ run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
     wait "$TEST_PID" || rc=$?
     end_test
     teardown
-    pass=$(grep -c '^PASS: ' "$out" || true) fail=$(grep -c '^FAIL: ' "$out" || true)
-    result=$(grep '^RESULT: ' "$out" | tail -n 1 || true)
-    if [[ $result =~ ^RESULT:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-        rpass=${BASH_REMATCH[1]} rfail=${BASH_REMATCH[2]}
-    else
-        rpass='' rfail=''
-    fi
-    if [ $((pass + fail)) -eq 0 ]; then
-        echo "FAIL: $name: no checks ran (exit $rc)"; fail=1
-    elif [ -z "$rpass" ]; then
-        if [ "$rc" -eq 124 ]; then echo "FAIL: $name: timed out after $TIMEOUT s"
-        elif [ "$rc" -ne 0 ]; then echo "FAIL: $name: crashed (exit $rc) before its RESULT line"
-        else echo "FAIL: $name: ended (exit 0) before its RESULT line: the checks after that point never ran"; fi
-        fail=$((fail + 1))
-    elif [ "$rpass $rfail" != "$pass $fail" ]; then
-        echo "FAIL: $name: its RESULT line says $rpass passed, $rfail failed, but it printed $pass PASS and $fail FAIL lines"
-        fail=$((fail + 1))
-    elif [ $((rc != 0)) != $((rfail != 0)) ]; then   # finish: exit 0 iff nothing failed
-        echo "FAIL: $name: exit status $rc after \"$result\""
-        fail=$((fail + 1))
-    fi
+    ct_count_result "$out" "$name" "$rc" "$TIMEOUT"
     if [ -n "$unsanitized" ]; then
         echo "FAIL: $name: BOX_SANITIZED=1, but not built with ASan:$unsanitized"
         fail=$((fail + 1))
