@@ -135,8 +135,22 @@ static int listen_addr(const char *addr) {
         return fd;
 }
 
-/* Take the activated sockets: "https" by name, the plain one as the first
- * other; any more are closed. 0, or -errno. */
+/* The slot of LS an activated socket named NAME goes to. */
+static int *slot_of(struct listen_sockets *ls, const char *name, const char **what) {
+        if (strcmp(name, "https") == 0) {
+                *what = "HTTPS";
+                return &ls->https_fd;
+        }
+        if (strcmp(name, "cluster") == 0) {
+                *what = "the cluster";
+                return &ls->cluster_fd;
+        }
+        *what = "HTTP";
+        return &ls->http_fd;
+}
+
+/* Take the activated sockets: "https" and "cluster" by name, the plain one
+ * as the first other; any more are closed. 0, or -errno. */
 static int take_activated(struct listen_sockets *ls) {
         char **names = NULL;
         int n = sd_listen_fds_with_names(1, &names);
@@ -145,12 +159,11 @@ static int take_activated(struct listen_sockets *ls) {
                 return log_error_errno(n, "Cannot read the sockets passed by systemd");
         for (int i = 0; i < n; i++) {
                 int fd = SD_LISTEN_FDS_START + i;
-                const char *name = names && names[i] ? names[i] : "unknown";
-                int *slot = strcmp(name, "https") == 0 ? &ls->https_fd : &ls->http_fd;
+                const char *name = names && names[i] ? names[i] : "unknown", *what;
+                int *slot = slot_of(ls, name, &what);
 
                 if (*slot >= 0) {
-                        log_warning("More than one socket for %s passed: serving the first, closing %s",
-                                    slot == &ls->https_fd ? "HTTPS" : "HTTP", name);
+                        log_warning("More than one socket for %s passed: serving the first, closing %s", what, name);
                         close(fd);
                 } else
                         *slot = fd;
@@ -162,39 +175,50 @@ static int take_activated(struct listen_sockets *ls) {
 }
 
 void listen_sockets_close(struct listen_sockets *ls) {
-        if (ls->http_fd >= 0)
-                close(ls->http_fd);
-        if (ls->https_fd >= 0)
-                close(ls->https_fd);
-        ls->http_fd = ls->https_fd = -EBADF;
+        int *fds[] = { &ls->http_fd, &ls->https_fd, &ls->cluster_fd };
+
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++) {
+                if (*fds[i] >= 0)
+                        close(*fds[i]);
+                *fds[i] = -EBADF;
+        }
 }
 
-int listen_sockets_get(const char *listen_addr_arg, const char *listen_https_addr, struct listen_sockets *ret) {
-        _cleanup_(listen_sockets_close) struct listen_sockets ls = { .http_fd = -EBADF, .https_fd = -EBADF };
+/* *FD from ADDR when no socket was activated for it and ADDR is given. */
+static int listen_missing(int *fd, const char *addr) {
+        int r;
+
+        if (*fd >= 0 || !addr)
+                return 0;
+        r = listen_addr(addr);
+        if (r < 0)
+                return r;
+        *fd = r;
+        return 0;
+}
+
+int listen_sockets_get(const char *listen_addr_arg, const char *listen_https_addr, const char *listen_cluster_addr,
+                       struct listen_sockets *ret) {
+        _cleanup_(listen_sockets_close) struct listen_sockets ls = {
+                .http_fd = -EBADF, .https_fd = -EBADF, .cluster_fd = -EBADF };
         int r;
 
         r = take_activated(&ls);
         if (r < 0)
                 return r;
-        if (ls.http_fd < 0 && listen_addr_arg) {
-                r = listen_addr(listen_addr_arg);
-                if (r < 0)
-                        return r;
-                ls.http_fd = r;
-        }
-        if (ls.https_fd < 0 && listen_https_addr) {
-                r = listen_addr(listen_https_addr);
-                if (r < 0)
-                        return r;
-                ls.https_fd = r;
-        }
+        if ((r = listen_missing(&ls.http_fd, listen_addr_arg)) < 0 ||
+            (r = listen_missing(&ls.https_fd, listen_https_addr)) < 0 ||
+            (r = listen_missing(&ls.cluster_fd, listen_cluster_addr)) < 0)
+                return r;
         if (ls.http_fd < 0)
                 return -ENOENT;
         describe(ls.http_fd, ls.http, sizeof ls.http);
         if (ls.https_fd >= 0)
                 describe(ls.https_fd, ls.https, sizeof ls.https);
+        if (ls.cluster_fd >= 0)
+                describe(ls.cluster_fd, ls.cluster, sizeof ls.cluster);
         *ret = ls;
-        ls.http_fd = ls.https_fd = -EBADF;      /* the caller's now */
+        ls.http_fd = ls.https_fd = ls.cluster_fd = -EBADF;      /* the caller's now */
         return 0;
 }
 

@@ -35,8 +35,9 @@ static int check_list(const json_t *list, const char *key, char *error, size_t e
         json_array_foreach(list, i, item) {
                 const json_t *name = json_object_get(item, "Name"), *url = json_object_get(item, "URL");
                 if (!json_is_string(name) || !service_name_valid(json_string_value(name)) ||
-                    !json_is_string(url) || !http_url_valid(json_string_value(url))) {
-                        snprintf(error, error_size, "each \"%s\" entry needs a \"Name\" and an http \"URL\"", key);
+                    !json_is_string(url) || !provider_url_valid(json_string_value(url))) {
+                        snprintf(error, error_size, "each \"%s\" entry needs a \"Name\" and a \"URL\" "
+                                 "(http:// or https://)", key);
                         return -EINVAL;
                 }
         }

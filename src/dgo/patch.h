@@ -18,8 +18,8 @@ bool patch_empty(const json_t *patch);
 
 /* Whether PATCH is one: an object whose "Added" and "Removed" (each may be
  * missing or null) are lists of at most PATCH_ENTRIES_MAX entries, each
- * with a valid "Name" and an http "URL" (registration.h). -EINVAL with a
- * sentence in ERROR if not. */
+ * with a valid "Name" and "URL" (provider_url_valid(), registration.h).
+ * -EINVAL with a sentence in ERROR if not. */
 int patch_check(const json_t *patch, char *error, size_t error_size);
 
 typedef void (*patch_entry_fn)(bool added, const char *name, const char *url, void *userdata);

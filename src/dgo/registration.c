@@ -25,15 +25,29 @@ bool service_name_valid(const char *s) {
         return n > 0 && n <= REG_NAME_MAX && all_chars_in(s, "_-.");
 }
 
-bool http_url_valid(const char *s) {
-        size_t n = strlen(s);
+size_t url_scheme_len(const char *s) {
+        if (strncmp(s, "http://", 7) == 0)
+                return 7;
+        if (strncmp(s, "https://", 8) == 0)
+                return 8;
+        return 0;
+}
 
-        if (n > REG_URL_MAX || strncmp(s, "http://", 7) != 0 || n == 7)
+/* A URL of at most REG_URL_MAX printable ASCII characters without spaces,
+ * more than its scheme ("http://" only, or "https://" too with HTTPS). */
+static bool url_valid(const char *s, bool https) {
+        size_t n = strlen(s), scheme = url_scheme_len(s);
+
+        if (n > REG_URL_MAX || scheme == 0 || (scheme == 8 && !https) || n == scheme)
                 return false;
         for (const char *p = s; *p; p++)        /* printable ASCII, no spaces */
                 if (*p <= ' ' || *p >= 0x7f)
                         return false;
         return true;
+}
+
+bool http_url_valid(const char *s) {
+        return url_valid(s, false);
 }
 
 /* "HOST:PORT" of length N: a host name (letters, digits, '-', '.'), an IPv4
@@ -89,11 +103,17 @@ static bool host_port_parse(const char *s, size_t n, char *host, size_t host_siz
 }
 
 bool service_url_host(const char *url, char *host, size_t host_size) {
-        return http_url_valid(url) && host_port_parse(url + 7, strlen(url + 7), host, host_size);
+        size_t scheme = url_scheme_len(url);
+
+        return url_valid(url, true) && host_port_parse(url + scheme, strlen(url + scheme), host, host_size);
 }
 
 bool service_url_valid(const char *s) {
-        return service_url_host(s, NULL, 0);
+        return http_url_valid(s) && service_url_host(s, NULL, 0);
+}
+
+bool provider_url_valid(const char *s) {
+        return url_valid(s, true);
 }
 
 bool host_is_loopback(const char *host) {

@@ -58,6 +58,9 @@ json_t *registration_to_json(const struct registration *r);
 const char *health_to_string(enum health h);
 
 bool service_name_valid(const char *s);
+/* "http://" and something: the length of URL's scheme and "://" when it is
+ * "http://" (7) or "https://" (8), else 0. */
+size_t url_scheme_len(const char *url);
 bool http_url_valid(const char *s);
 /* A ServiceURL: exactly "http://HOST:PORT", no path, no query, no user; HOST a
  * name (letters, digits, '-', '.'), an IPv4 address or "[IPv6]", PORT 1-65535.
@@ -65,7 +68,12 @@ bool http_url_valid(const char *s);
  * the ServiceURL followed by "/services" and "/heartbeat" (as the original's
  * clients and dgo's own send them). */
 bool service_url_valid(const char *s);
-/* The HOST of a valid ServiceURL into HOST (HOST_SIZE bytes); false if not valid. */
+/* A provider's URL in a patch: as http_url_valid(), or the same with
+ * "https://" (a service on another host of a cluster, reached over HTTPS:
+ * docs/cluster.md). As lax as the original's patches are. */
+bool provider_url_valid(const char *s);
+/* The HOST of a valid ServiceURL, http:// or https://, into HOST (HOST_SIZE
+ * bytes); false if not valid. */
 bool service_url_host(const char *url, char *host, size_t host_size);
 /* "localhost", "[::1]" or an IPv4 address in 127.0.0.0/8. */
 bool host_is_loopback(const char *host);

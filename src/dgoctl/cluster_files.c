@@ -155,6 +155,43 @@ char *etcd_dropin_format(const struct etcd_dropin *d) {
         return text;
 }
 
+const char cluster_target_dropin[] =
+        "# Written by dgoctl cluster (docs/cluster.md): in a cluster the registry runs\n"
+        "# whenever dgo does, not only once something asks it: it is what publishes this\n"
+        "# host's services to the others, and what tells this host's of theirs.\n"
+        "[Unit]\n"
+        "Wants=dgo-registry.service\n";
+
+char *cluster_socket_format(const char *service, const char *address, unsigned port) {
+        bool v6 = strchr(address, ':') != NULL;
+        char *text = NULL;
+
+        if (asprintf(&text,
+                     "# Written by dgoctl cluster (docs/cluster.md): %s.service for the cluster's\n"
+                     "# other hosts, over HTTPS with this host's cluster certificate, to dgo's own\n"
+                     "# services only. The registry publishes it as https://ADDRESS:PORT, PORT being\n"
+                     "# the service's loopback port: keep the two the same.\n"
+                     "# dgoctl rewrites it; edit at your own risk.\n"
+                     "[Unit]\n"
+                     "Description=%s socket for the cluster's other hosts\n"
+                     "Documentation=man:dgo-services(8) man:dgo-cluster.conf(5)\n"
+                     "PartOf=dgo.target\n"
+                     "\n"
+                     "[Socket]\n"
+                     "ListenStream=%s%s%s:%u\n"
+                     "# The address may come up after this socket (a slow network at boot).\n"
+                     "FreeBind=yes\n"
+                     "FileDescriptorName=cluster\n"
+                     "Service=%s.service\n"
+                     "Backlog=4096\n"
+                     "\n"
+                     "[Install]\n"
+                     "WantedBy=sockets.target dgo.target\n",
+                     service, service, v6 ? "[" : "", address, v6 ? "]" : "", port, service) < 0)
+                return NULL;
+        return text;
+}
+
 /* The address of URL ("SCHEME://ADDRESS:PORT" or "SCHEME://[ADDRESS]:PORT")
  * into BUF; -EINVAL. */
 static int url_address(const char *url, char *buf, size_t size) {

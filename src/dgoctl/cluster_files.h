@@ -79,6 +79,14 @@ struct etcd_dropin {
 /* The drop-in's text, malloc'd, or NULL (out of memory). */
 char *etcd_dropin_format(const struct etcd_dropin *d);
 
+/* The socket unit of SERVICE ("dgo-grading") for the cluster's other hosts:
+ * ADDRESS (an IP address, bracketed in the unit when IPv6) and PORT, the
+ * service's loopback port, named "cluster" (FileDescriptorName=) for
+ * SERVICE.service. A malloc'd text, or NULL when out of memory. */
+char *cluster_socket_format(const char *service, const char *address, unsigned port);
+/* dgo.target's drop-in in a cluster: Wants=dgo-registry.service. */
+extern const char cluster_target_dropin[];
+
 struct cluster_bundle {
         char host[CLUSTER_HOST_MAX + 1];
         struct initial_cluster initial;

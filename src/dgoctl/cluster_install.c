@@ -34,7 +34,10 @@ int cluster_paths_init(struct cluster_paths *p, const char *root) {
             at(p->ca_crt, root, CREDSTORE "/" CRED_CA) < 0 || at(p->crt, root, CREDSTORE "/" CRED_CERT) < 0 ||
             at(p->key, root, CREDSTORE "/" CRED_KEY) < 0 || at(p->conf, root, CLUSTER_CONF_PATH) < 0 ||
             at(p->dropin, root, ETCD_DROPIN) < 0 || at(p->registry_dropin, root, REGISTRY_DROPIN) < 0 ||
-            at(p->secret, root, SECRET_PATH) < 0 || at(p->etcd_data, root, CLUSTER_ETCD_DATA_DIR) < 0)
+            at(p->secret, root, SECRET_PATH) < 0 || at(p->etcd_data, root, CLUSTER_ETCD_DATA_DIR) < 0 ||
+            at(p->grading_socket, root, "/etc/systemd/system/" GRADING_CLUSTER_SOCKET) < 0 ||
+            at(p->log_socket, root, "/etc/systemd/system/" LOG_CLUSTER_SOCKET) < 0 ||
+            at(p->target_dropin, root, TARGET_DROPIN) < 0)
                 return -ENAMETOOLONG;
         return 0;
 }
@@ -78,6 +81,9 @@ int cluster_make_dirs(const struct cluster_paths *p) {
         if ((r = mkdir_p(dir, 0755)) < 0)
                 return r;
         dir_of(p->registry_dropin, dir);
+        if ((r = mkdir_p(dir, 0755)) < 0)
+                return r;
+        dir_of(p->target_dropin, dir);
         if ((r = mkdir_p(dir, 0755)) < 0)
                 return r;
         if ((r = mkdir_p(p->credstore, 0700)) < 0)

@@ -18,6 +18,15 @@
 #define ETCD_DROPIN ETCD_DROPIN_DIR "/dgo-cluster.conf"
 #define REGISTRY_DROPIN_DIR "/etc/systemd/system/dgo-registry.service.d"
 #define REGISTRY_DROPIN REGISTRY_DROPIN_DIR "/dgo-cluster.conf"
+/* dgo.target's drop-in: the registry runs (not only on demand), so that
+ * this host is published in the cluster map from boot on. */
+#define TARGET_DROPIN_DIR "/etc/systemd/system/dgo.target.d"
+#define TARGET_DROPIN TARGET_DROPIN_DIR "/dgo-cluster.conf"
+/* The sockets for the other hosts (cluster_socket_format()). */
+#define GRADING_CLUSTER_SOCKET "dgo-grading-cluster.socket"
+#define LOG_CLUSTER_SOCKET "dgo-log-cluster.socket"
+#define GRADING_PORT 6000
+#define LOG_PORT 4000
 /* The installation secret (docs/security.md), one for the whole cluster. */
 #define SECRET_PATH "/etc/dgo/secret"
 
@@ -28,6 +37,8 @@ struct cluster_paths {
         char conf[PATH_MAX];
         char dropin[PATH_MAX];
         char registry_dropin[PATH_MAX];
+        char grading_socket[PATH_MAX], log_socket[PATH_MAX];
+        char target_dropin[PATH_MAX];
         char secret[PATH_MAX];
         char etcd_data[PATH_MAX];
 };

@@ -172,6 +172,19 @@ static int write_registry_dropin(const char *verb, const struct cluster_paths *p
         return DGOCTL_EXIT_OK;
 }
 
+/* SERVICE's socket for the other hosts, at PATH. */
+static int write_socket(const char *verb, const char *path, const char *service, const char *address,
+                        unsigned port) {
+        _cleanup_free_ char *text = cluster_socket_format(service, address, port);
+        int r;
+
+        if (!text)
+                return FAIL(DGOCTL_EXIT_FAILED, "out of memory");
+        if ((r = cluster_write(path, text, 0644)) < 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "cannot write %s: %s", path, strerror(-r));
+        return DGOCTL_EXIT_OK;
+}
+
 /* The cluster's SECRET as this host's installation secret, atomically,
  * 0600; *CHANGED when this host had none or another one. */
 static int install_secret(const char *verb, const struct cluster_paths *p, const char *secret, bool *changed) {
@@ -208,7 +221,8 @@ static int install_secret(const char *verb, const struct cluster_paths *p, const
 
 /* Write the files of a host: credentials, etcd's drop-in, the installation
  * secret (join: SECRET; init: NULL, the host's own stays), the registry's
- * drop-in, cluster.conf last (its presence is what says "this host is in a
+ * drop-in, the sockets for the other hosts, dgo.target's drop-in,
+ * cluster.conf last (its presence is what says "this host is in a
  * cluster"). */
 static int install(const char *verb, const struct cluster_paths *p, const char *ca_pem, const char *cert_pem,
                    const char *key_pem, const char *dropin, const struct cluster_conf *conf, const char *secret,
@@ -226,8 +240,13 @@ static int install(const char *verb, const struct cluster_paths *p, const char *
                 return FAIL(DGOCTL_EXIT_FAILED, "cannot write %s: %s", p->dropin, strerror(-r));
         if (secret && (code = install_secret(verb, p, secret, secret_changed)) != DGOCTL_EXIT_OK)
                 return code;
-        if ((code = write_registry_dropin(verb, p, conf)) != DGOCTL_EXIT_OK)
+        if ((code = write_registry_dropin(verb, p, conf)) != DGOCTL_EXIT_OK ||
+            (code = write_socket(verb, p->grading_socket, "dgo-grading", conf->address, GRADING_PORT)) !=
+                    DGOCTL_EXIT_OK ||
+            (code = write_socket(verb, p->log_socket, "dgo-log", conf->address, LOG_PORT)) != DGOCTL_EXIT_OK)
                 return code;
+        if ((r = cluster_write(p->target_dropin, cluster_target_dropin, 0644)) < 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "cannot write %s: %s", p->target_dropin, strerror(-r));
         if (cluster_conf_format(conf, text, sizeof text) < 0 || (r = cluster_write(p->conf, text, 0644)) < 0)
                 return FAIL(DGOCTL_EXIT_FAILED, "cannot write %s: %s", p->conf, strerror(r < 0 ? -r : ENOBUFS));
         return DGOCTL_EXIT_OK;
@@ -264,31 +283,50 @@ static const char *const dgo_services[] = {
 };
 
 /* After the files are written and systemd reloaded: the registry restarted
- * (if it runs) for its drop-in and cluster.conf, and with a new
- * installation secret every dgo service that runs. Not with --no-start. */
-static void restart_services(const char *verb, const struct cluster_args *a, bool secret_changed) {
-        size_t n = secret_changed ? ELEMENTSOF(dgo_services) : 1;
+ * (if it runs) for its drop-in and cluster.conf; with ALL (a host that has
+ * just joined or made the cluster), every dgo service that runs, for the
+ * cluster's credentials, sockets and installation secret. Not with
+ * --no-start. Returns DGOCTL_EXIT_OK, or DGOCTL_EXIT_FAILED (said why). */
+static int restart_services(const char *verb, const struct cluster_args *a, bool all) {
+        const char *list = all ? "dgo-registry.service dgo-log.service dgo-grading.service dgo-portal.service"
+                               : "dgo-registry.service";
         int r;
 
         if (a->no_start) {
-                fprintf(stderr, "Not restarted (--no-start): systemctl daemon-reload && systemctl try-restart %s%s\n",
-                        secret_changed ? "dgo-registry.service dgo-log.service dgo-grading.service "
-                                         "dgo-portal.service" : "dgo-registry.service",
-                        secret_changed ? " (they use the new installation secret once restarted)" : "");
-                return;
+                fprintf(stderr, "Not restarted (--no-start): systemctl daemon-reload && systemctl try-restart %s\n",
+                        list);
+                return DGOCTL_EXIT_OK;
         }
-        if (secret_changed)
+        if (all)
                 r = cluster_systemctl("try-restart", dgo_services[0], dgo_services[1], dgo_services[2],
                                       dgo_services[3], NULL);
         else
                 r = cluster_systemctl("try-restart", dgo_services[0], NULL);
         if (r != 0)
-                fprintf(stderr, "dgoctl: cluster %s: warning: systemctl try-restart of %s failed (%d): restart "
-                                "%s yourself\n", verb, n > 1 ? "dgo's services" : dgo_services[0], r,
-                        n > 1 ? "those that run" : "it");
-        else
-                fprintf(stderr, "Restarted %s (those that ran).\n", n > 1 ? "dgo's services, with the new "
-                                "installation secret," : "dgo's registry, with its drop-in,");
+                return FAIL(DGOCTL_EXIT_FAILED, "systemctl try-restart %s failed (%d): the files are in place; "
+                            "restart those that run yourself, and see journalctl -u dgo-registry.service", list, r);
+        fprintf(stderr, "Restarted %s (those that ran).\n", all ? "dgo's services, with the cluster's credentials "
+                        "and sockets," : "dgo's registry, with its drop-in,");
+        /* dgo.target wants the registry from now on (its drop-in); if dgo
+         * runs, so does the registry now, publishing this host. */
+        if (cluster_systemctl("is-active", "--quiet", "dgo.target", NULL) == 0 &&
+            cluster_systemctl("start", "dgo-registry.service", NULL) != 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "systemctl start dgo-registry.service failed: see journalctl -u "
+                            "dgo-registry.service");
+        return DGOCTL_EXIT_OK;
+}
+
+/* The sockets for the other hosts, enabled and started. */
+static int start_cluster_sockets(const char *verb, const struct cluster_args *a) {
+        if (a->no_start) {
+                fprintf(stderr, "Not started (--no-start): systemctl enable --now %s %s\n", GRADING_CLUSTER_SOCKET,
+                        LOG_CLUSTER_SOCKET);
+                return DGOCTL_EXIT_OK;
+        }
+        if (cluster_systemctl("enable", "--now", "--quiet", GRADING_CLUSTER_SOCKET, LOG_CLUSTER_SOCKET, NULL) != 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "systemctl enable --now %s %s failed: see systemctl status %s",
+                            GRADING_CLUSTER_SOCKET, LOG_CLUSTER_SOCKET, GRADING_CLUSTER_SOCKET);
+        return DGOCTL_EXIT_OK;
 }
 
 static int random_token(char *buf, size_t size) {
@@ -357,7 +395,9 @@ static int cluster_init(const struct cluster_args *a, const struct cluster_paths
                 return code;
         if (!a->no_start)
                 fprintf(stderr, "etcd runs: a cluster of one, %s at %s.\n", a->host, peer);
-        restart_services(verb, a, false);
+        if ((code = start_cluster_sockets(verb, a)) != DGOCTL_EXIT_OK ||
+            (code = restart_services(verb, a, true)) != DGOCTL_EXIT_OK)
+                return code;
         fprintf(stderr, "Next, for each other host, one at a time: dgoctl cluster add-host --host NAME --address "
                         "ADDRESS --output FILE\n");
         return DGOCTL_EXIT_OK;
@@ -544,7 +584,7 @@ static int cluster_add_host(const struct cluster_args *a, const struct cluster_p
                                 fprintf(stderr, "dgoctl: cluster add-host: warning: systemctl daemon-reload failed; "
                                                 "the registry's drop-in %s waits for it\n", p->registry_dropin);
                         else
-                                restart_services(verb, a, false);
+                                (void) restart_services(verb, a, false);        /* said why; the bundle matters more */
                 }
         }
         fprintf(stderr, "Added %s (%s) to etcd as member %llx; its join bundle is %s (mode 0600: it holds %s's "
@@ -605,7 +645,9 @@ static int cluster_join(const struct cluster_args *a, const struct cluster_paths
         fprintf(stderr, "Installed %s's certificate, %s, etcd's drop-in and the registry's.\n", b.host, p->conf);
         if ((code = start_etcd(verb, a, p)) != DGOCTL_EXIT_OK)
                 return code;
-        restart_services(verb, a, secret_changed);
+        if ((code = start_cluster_sockets(verb, a)) != DGOCTL_EXIT_OK ||
+            (code = restart_services(verb, a, true)) != DGOCTL_EXIT_OK)
+                return code;
         if (!a->no_start)
                 fprintf(stderr, "etcd runs: %s has joined (%s). Delete %s now: it holds the private key and the "
                         "installation secret.\n", b.host, ics, file);
@@ -648,6 +690,9 @@ static int cluster_status(const struct cluster_args *a, const struct cluster_pat
         print_file("key", p->key);
         print_file("drop-in", p->dropin);
         print_file("registry", p->registry_dropin);
+        print_file("sockets", p->grading_socket);
+        print_file("", p->log_socket);
+        print_file("dgo.target", p->target_dropin);
         print_file("secret", p->secret);
         printf("  %-12s %s\n", "CA key", cluster_exists(p->ca_key) ? "held here (add-host runs here)" : "not here");
 

@@ -12,6 +12,7 @@
 #include "basic/log.h"
 #include "basic/loop.h"
 #include "basic/macros.h"
+#include "service/auth.h"
 
 #define WAIT_POLL_USEC (10 * 1000ULL)
 #define FAIL_LOG_INTERVAL_USEC (1000 * 1000ULL)
@@ -101,8 +102,10 @@ static int attempt(struct call *c) {
                 return -ENOMEM;
         }
         c->n_tried++;
-        r = http_client_request(u->http, c->method, url, c->content_type, c->body, c->len, timeout_ms,
-                                on_response, c);
+        /* Our name to dgo's own services (another host's takes nothing else). */
+        r = http_client_request_with_header(u->http, c->method, url,
+                                            auth_may_send_to(url) ? registry_client_authorization(u->rc) : NULL,
+                                            c->content_type, c->body, c->len, timeout_ms, on_response, c);
         free(url);
         return r;
 }

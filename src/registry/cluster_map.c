@@ -24,8 +24,8 @@ struct cluster_entry *cluster_entry_free(struct cluster_entry *e) {
 int cluster_key(const char *host, const char *url, char *buf, size_t size) {
         if (!cluster_host_valid(host) || !service_url_valid(url))
                 return -EINVAL;
-        /* The URL without "http://": "127.0.0.1:8081" or "[::1]:8081", no '/'. */
-        int n = snprintf(buf, size, "%s%s/%s", CLUSTER_KEY_PREFIX, host, url + strlen("http://"));
+        /* The URL without its scheme: "127.0.0.1:8081" or "[::1]:8081", no '/'. */
+        int n = snprintf(buf, size, "%s%s/%s", CLUSTER_KEY_PREFIX, host, url + url_scheme_len(url));
         return n < 0 || (size_t) n >= size ? -ENOBUFS : 0;
 }
 
@@ -52,13 +52,15 @@ int cluster_public_url(const char *url, const char *address, char *buf, size_t s
 
         if (!service_url_host(url, host, sizeof host) || !cluster_address_valid(address))
                 return -EINVAL;
-        const char *rest = url + strlen("http://") + strlen(host);     /* ":PORT" */
+        const char *rest = url + url_scheme_len(url) + strlen(host);   /* ":PORT" */
+        /* The other hosts reach a service that listens on loopback at the
+         * cluster socket of the same port, over HTTPS (docs/cluster.md). */
         if (!host_is_loopback(host))
                 n = snprintf(buf, size, "%s", url);
         else if (strchr(address, ':'))
-                n = snprintf(buf, size, "http://[%s]%s", address, rest);
+                n = snprintf(buf, size, "https://[%s]%s", address, rest);
         else
-                n = snprintf(buf, size, "http://%s%s", address, rest);
+                n = snprintf(buf, size, "https://%s%s", address, rest);
         return n < 0 || (size_t) n >= size ? -ENOBUFS : 0;
 }
 

@@ -6,10 +6,11 @@
  *   /dgo/v1/services/<host>/<host:port of the registration's own ServiceURL>
  * so a host's keys are found (and, with its lease, dropped) together, and an
  * entry's key does not change with its health. The value is a JSON object:
- *   {"Host":"h1","ServiceName":"GradingService","ServiceURL":"http://10.77.0.1:8082",
+ *   {"Host":"h1","ServiceName":"GradingService","ServiceURL":"https://10.77.0.1:6000",
  *    "Unit":"dgo-grading.service","Health":"up"}
- * where ServiceURL is the one other hosts use (a loopback URL is published
- * with the host's cluster Address instead).
+ * where ServiceURL is the one other hosts use: a loopback URL
+ * (http://127.0.0.1:6000) is published as https:// at the host's cluster
+ * Address and the same port, where the service's cluster socket listens.
  *
  * Values come from other hosts through etcd: they are checked as strictly as
  * a Registration over HTTP (names, URL syntax, sizes), and more: the URL must
@@ -51,8 +52,8 @@ int cluster_key(const char *host, const char *url, char *buf, size_t size);
 /* The host segment of KEY (under CLUSTER_KEY_PREFIX, then a valid host and
  * '/' and something) into HOST (HOST_SIZE bytes); false if KEY is not one. */
 bool cluster_key_host(const char *key, char *host, size_t host_size);
-/* The URL other hosts use for URL: a loopback host is replaced by ADDRESS
- * (an IPv6 one is bracketed), others kept. Into BUF of SIZE: 0, -EINVAL, -ENOBUFS. */
+/* The URL other hosts use for URL: a loopback one becomes https:// at
+ * ADDRESS (an IPv6 one bracketed) and the same port; others are kept. Into BUF of SIZE: 0, -EINVAL, -ENOBUFS. */
 int cluster_public_url(const char *url, const char *address, char *buf, size_t size);
 
 /* The value for R on HOST, with PUBLIC_URL: a malloc'd NUL-terminated JSON

@@ -44,11 +44,16 @@ const char *auth_request_identity(struct http_request *req);
 const char *auth_header_value(const char *name);
 
 /* Whether a dgo service may send its token to URL: URL is at the address
- * (http://HOST:PORT) of one of dgo's own services, as their descriptors in
+ * (http://HOST:PORT) of one of this host's dgo services, as their descriptors in
  * DGO_DATADIR/services say (read by auth_setup()). A registrant's URL may be
  * anyone's, and a token handed to a stranger would let it pose as us; the
  * registry's URL, which the operator configures, is trusted by its caller. */
 bool auth_may_send_to(const char *url);
+/* From now on auth_may_send_to() is true for https:// URLs as well: to be
+ * called only by whoever made this process's HTTP client trust the cluster's
+ * CA alone (registry_client.h), so that a token sent over HTTPS reaches only
+ * a host holding a certificate of the cluster (docs/cluster.md). */
+void auth_trust_cluster(void);
 /* The descriptors' directory auth_setup() reads (tests); NULL: DGO_DATADIR/services. */
 void auth_set_descriptor_dir(const char *dir);
 

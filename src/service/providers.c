@@ -68,6 +68,13 @@ static struct provider_list *list_of(struct providers *p, const char *name, bool
         return l;
 }
 
+/* A provider on this host: a loopback URL. */
+static bool provider_local(const char *url) {
+        char host[REG_URL_MAX + 1];
+
+        return service_url_host(url, host, sizeof host) && host_is_loopback(host);
+}
+
 static void provider_add(struct providers *p, const char *name, const char *url) {
         struct provider_list *l = list_of(p, name, true);
 
@@ -79,6 +86,10 @@ static void provider_add(struct providers *p, const char *name, const char *url)
         if (l->n >= PROVIDERS_PER_NAME_MAX || !(l->urls[l->n] = strdup(url)))
                 return;
         l->n++;
+        /* This host's own provider first, when there is one: no hop over the
+         * network, no TLS (a cluster's other hosts are https://). */
+        if (provider_local(url) && !provider_local(l->urls[l->current % l->n]))
+                l->current = l->n - 1;
         log_info("Provider of %s: %s (now %zu)", name, url, l->n);
 }
 

@@ -28,7 +28,9 @@ DEFINE_POINTER_CLEANUP(struct providers *, providers_free)
  * ERROR, and then nothing changed (a bad patch is checked whole first). */
 int providers_apply_patch(struct providers *p, const char *body, size_t len, char *error, size_t error_size);
 
-/* The provider of NAME to use now, or NULL when none is known. The string
+/* The provider of NAME to use now, or NULL when none is known: the first
+ * one added, or this host's own (a loopback URL) once one is added, or the
+ * next after providers_failed(). The string
  * lasts until the next patch: where patches may arrive on another thread,
  * use the copy. */
 const char *providers_get(struct providers *p, const char *name);

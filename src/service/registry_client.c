@@ -16,6 +16,7 @@
 #include "basic/clock.h"
 #include "basic/log.h"
 #include "auth.h"
+#include "tls.h"
 
 #define RETRY_FIRST_USEC (200 * USEC_PER_MSEC)
 #define RETRY_MAX_USEC (5 * USEC_PER_SEC)
@@ -56,6 +57,23 @@ static char *registration_json(const struct registry_client_config *config) {
         return j ? json_dumps(j, JSON_COMPACT) : NULL;
 }
 
+/* On a host of a cluster (the unit loads the cluster's CA as a credential):
+ * reach the other hosts' services over HTTPS, trusting that CA alone, and
+ * send them our token (auth_trust_cluster()). */
+static int trust_cluster(struct http_client *http) {
+        _cleanup_free_ char *ca = service_credential_path(TLS_CLUSTER_CA);
+        int r;
+
+        if (!ca)
+                return 0;
+        r = http_client_set_tls(http, ca, NULL, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Cannot use the cluster's CA %s", ca);
+        auth_trust_cluster();
+        log_info("In a cluster: other hosts' services are reached over HTTPS, trusting %s", ca);
+        return 0;
+}
+
 int registry_client_new(sd_event *e, const struct registry_client_config *config, struct providers *providers,
                         struct registry_client **ret) {
         _cleanup_(registry_client_freep) struct registry_client *c = NULL;
@@ -82,6 +100,9 @@ int registry_client_new(sd_event *e, const struct registry_client_config *config
                 return -ENOMEM;
         }
         r = http_client_new(e, &c->http);
+        if (r < 0)
+                return r;
+        r = trust_cluster(c->http);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(c);
@@ -115,6 +136,11 @@ void registry_client_free(struct registry_client *c) {
 struct http_client *registry_client_http(struct registry_client *c) {
         assert(c);
         return c->http;
+}
+
+const char *registry_client_authorization(const struct registry_client *c) {
+        assert(c);
+        return c->authorization;
 }
 
 const char *registry_client_url(const struct registry_client *c) {

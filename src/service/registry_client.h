@@ -60,6 +60,9 @@ void registry_client_forward_logs(struct registry_client *c);
 struct http_client *registry_client_http(struct registry_client *c);
 /* The registry's URL we register at (GET there lists the services). */
 const char *registry_client_url(const struct registry_client *c);
+/* "Authorization: Dgo NAME:HEX" for the service we register as, or NULL
+ * without the installation secret: for requests to URLs auth_may_send_to(). */
+const char *registry_client_authorization(const struct registry_client *c);
 /* Whether the registry has answered our registration. */
 int registry_client_registered(const struct registry_client *c);
 

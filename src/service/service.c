@@ -22,7 +22,7 @@
 
 enum {
         OPT_VERSION = 0x100, OPT_REGISTRY, OPT_ALLOW_HOST, OPT_NO_ANONYMOUS,
-        OPT_LISTEN_HTTPS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_ALLOW_PLAIN_HTTP,
+        OPT_LISTEN_HTTPS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_ALLOW_PLAIN_HTTP, OPT_LISTEN_CLUSTER,
 };
 
 static int parse_args(int argc, char **argv, const char *ident, bool with_registry, const struct option *extra,
@@ -38,6 +38,7 @@ static int parse_args(int argc, char **argv, const char *ident, bool with_regist
                 { "tls-cert", required_argument, NULL, OPT_TLS_CERT },
                 { "tls-key", required_argument, NULL, OPT_TLS_KEY },
                 { "allow-plain-http", no_argument, NULL, OPT_ALLOW_PLAIN_HTTP },
+                { "listen-cluster", required_argument, NULL, OPT_LISTEN_CLUSTER },
                 { "registry", required_argument, NULL, OPT_REGISTRY },  /* last: not for the registry */
         };
         size_t n_hosts = 0;
@@ -65,6 +66,7 @@ static int parse_args(int argc, char **argv, const char *ident, bool with_regist
                 case OPT_TLS_CERT: args->tls_cert = optarg; break;
                 case OPT_TLS_KEY: args->tls_key = optarg; break;
                 case OPT_ALLOW_PLAIN_HTTP: args->allow_plain_http = true; break;
+                case OPT_LISTEN_CLUSTER: args->listen_cluster = optarg; break;
                 case OPT_ALLOW_HOST:
                         if (n_hosts == SERVICE_HOST_NAMES_MAX || !*optarg || strpbrk(optarg, "/ \t\r\n")) {
                                 fprintf(stderr, "%s: --allow-host takes a host name (or NAME:PORT), at most %d of them\n",
@@ -199,19 +201,39 @@ static int open_https(struct service *s, const struct service_args *args) {
         return 0;
 }
 
+/* The cluster socket's certificate: this host's in the cluster (dgoctl
+ * cluster), which the other hosts check against the cluster's CA. */
+static int open_cluster(struct service *s) {
+        int r = service_tls_load_credentials(&s->cluster_tls, TLS_CLUSTER_CERT, TLS_CLUSTER_KEY);
+
+        if (r == -ENOENT)
+                log_error("A cluster socket (%s) but no cluster certificate: %s and %s come from /etc/credstore, "
+                          "which dgoctl cluster init or join fills", s->cluster_address, TLS_CLUSTER_CERT,
+                          TLS_CLUSTER_KEY);
+        if (r < 0)
+                return r;
+        /* Only dgo's verified services are served there: without the
+         * installation secret nobody would be. */
+        if (!auth_enabled())
+                return log_error_errno(-EPERM, "A cluster socket (%s) but no installation secret "
+                                       "(LoadCredential=dgo-secret): nobody could be served there",
+                                       s->cluster_address);
+        return 0;
+}
+
 int service_open(struct service *s, const char *ident, const struct service_args *args) {
         struct listen_sockets ls;
         int r;
 
         assert(s && ident && args);
-        *s = (struct service) { .ident = ident, .listen_fd = -EBADF, .https_fd = -EBADF };
+        *s = (struct service) { .ident = ident, .listen_fd = -EBADF, .https_fd = -EBADF, .cluster_fd = -EBADF };
         log_setup(ident);
         raise_fd_limit();
         /* The installation secret, before any thread: who we and our peers are. */
         r = auth_setup();
         if (r < 0)
                 return r;
-        r = listen_sockets_get(args->listen, args->listen_https, &ls);
+        r = listen_sockets_get(args->listen, args->listen_https, args->listen_cluster, &ls);
         if (r == -ENOENT) {
                 fprintf(stderr, "%s: no socket to serve on: start %s.socket, or pass --listen ADDR\n", ident, ident);
                 return -ENOENT;
@@ -220,8 +242,10 @@ int service_open(struct service *s, const char *ident, const struct service_args
                 return r;
         s->listen_fd = ls.http_fd;
         s->https_fd = ls.https_fd;
+        s->cluster_fd = ls.cluster_fd;
         snprintf(s->address, sizeof s->address, "%s", ls.http);
         snprintf(s->https_address, sizeof s->https_address, "%s", ls.https);
+        snprintf(s->cluster_address, sizeof s->cluster_address, "%s", ls.cluster);
         /* Plain HTTP to other hosts carries passwords, sessions and grades in
          * clear: only when asked for (docs/security.md, "HTTPS"). */
         if (!listen_socket_local(s->listen_fd)) {
@@ -234,6 +258,11 @@ int service_open(struct service *s, const char *ident, const struct service_args
         }
         if (s->https_fd >= 0) {
                 r = open_https(s, args);
+                if (r < 0)
+                        return r;
+        }
+        if (s->cluster_fd >= 0) {
+                r = open_cluster(s);
                 if (r < 0)
                         return r;
         }
@@ -291,20 +320,34 @@ int service_serve(struct service *s, const struct http_route *routes, size_t n_r
         int r;
 
         assert(s && s->event);
-        /* The two servers share the descriptors: half each when there are two. */
-        config.connection_limit = connection_limit(s->threads) / (s->https_fd >= 0 ? 2 : 1);
+        /* The servers share the descriptors. */
+        config.connection_limit = connection_limit(s->threads) /
+                                  (1 + (s->https_fd >= 0) + (s->cluster_fd >= 0));
         r = http_server_start(s->event, s->listen_fd, &config, &s->http);
-        if (r < 0 || s->https_fd < 0)
-                return r;
-
-        config.tls_cert = s->tls.cert;
-        config.tls_key = s->tls.key;
-        config.any_peer = true;
-        config.host_names = s->https_names;
-        r = http_server_start(s->event, s->https_fd, &config, &s->https);
         if (r < 0)
                 return r;
-        log_info("Serving HTTPS on %s", s->https_address);
+
+        config.any_peer = true;
+        if (s->https_fd >= 0) {
+                config.tls_cert = s->tls.cert;
+                config.tls_key = s->tls.key;
+                config.host_names = s->https_names;
+                r = http_server_start(s->event, s->https_fd, &config, &s->https);
+                if (r < 0)
+                        return r;
+                log_info("Serving HTTPS on %s", s->https_address);
+        }
+        if (s->cluster_fd >= 0) {
+                /* The other hosts' dgo services, each proving its name. */
+                config.tls_cert = s->cluster_tls.cert;
+                config.tls_key = s->cluster_tls.key;
+                config.host_names = (const char *const *) s->cluster_tls.names;
+                config.no_anonymous = true;
+                r = http_server_start(s->event, s->cluster_fd, &config, &s->cluster);
+                if (r < 0)
+                        return r;
+                log_info("Serving the cluster's other hosts over HTTPS on %s", s->cluster_address);
+        }
         return 0;
 }
 
@@ -317,11 +360,13 @@ int service_run(struct service *s) {
 
 void service_close(struct service *s) {
         assert(s);
+        http_server_free(s->cluster);
         http_server_free(s->https);
         http_server_free(s->http);
+        service_tls_done(&s->cluster_tls);
         service_tls_done(&s->tls);
         providers_free(s->providers);
         sd_event_unref(s->event);
         free(s->unit);
-        *s = (struct service) { .listen_fd = -EBADF, .https_fd = -EBADF };
+        *s = (struct service) { .listen_fd = -EBADF, .https_fd = -EBADF, .cluster_fd = -EBADF };
 }

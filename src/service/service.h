@@ -39,6 +39,9 @@ struct service_args {
          * peer there (by default such a socket is refused). */
         const char *listen_https, *tls_cert, *tls_key;
         bool allow_plain_http;
+        /* --listen-cluster ADDR: a socket for the cluster's other hosts
+         * when none is activated (docs/cluster.md). */
+        const char *listen_cluster;
 };
 
 struct service {
@@ -62,6 +65,13 @@ struct service {
         struct service_tls tls;
         const char *https_names[SERVICE_HOST_NAMES_MAX + TLS_NAMES_MAX + 1];
         struct http_server *https;
+        /* The cluster socket (FileDescriptorName=cluster, --listen-cluster):
+         * HTTPS with this host's cluster certificate, for the other hosts'
+         * dgo services only (verified names; anonymous requests refused). */
+        int cluster_fd;
+        char cluster_address[128];
+        struct service_tls cluster_tls;
+        struct http_server *cluster;
 };
 
 /* Service-specific option values get IDs from here on. */

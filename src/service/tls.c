@@ -75,14 +75,24 @@ int tls_cert_names(const char *pem, char **names, size_t max) {
         return (int) n;
 }
 
-/* $CREDENTIALS_DIRECTORY/IDENT-tls.SUFFIX, when set; NULL otherwise. */
-static char *credential_path(const char *ident, const char *suffix) {
+/* $CREDENTIALS_DIRECTORY/NAME, when set; NULL otherwise. */
+static char *credential_path(const char *name) {
         const char *dir = getenv("CREDENTIALS_DIRECTORY");
         char *path;
 
         if (!dir || !*dir)
                 return NULL;
-        return asprintf(&path, "%s/%s-tls.%s", dir, ident, suffix) < 0 ? NULL : path;
+        return asprintf(&path, "%s/%s", dir, name) < 0 ? NULL : path;
+}
+
+char *service_credential_path(const char *name) {
+        char *path = credential_path(name);
+
+        if (path && access(path, F_OK) < 0) {
+                free(path);
+                return NULL;
+        }
+        return path;
 }
 
 static int read_pem(const char *path, const char *what, char **ret) {
@@ -95,23 +105,9 @@ static int read_pem(const char *path, const char *what, char **ret) {
         return 0;
 }
 
-int service_tls_load(struct service_tls *t, const char *ident, const char *cert_path, const char *key_path) {
-        _cleanup_free_ char *cred_cert = NULL, *cred_key = NULL;
-        int r;
+static int load_files(struct service_tls *t, const char *cert_path, const char *key_path) {
+        int r = read_pem(cert_path, "certificate", &t->cert);
 
-        assert(t && ident);
-        *t = (struct service_tls) { 0 };
-        if (!cert_path != !key_path)
-                return log_error_errno(-EINVAL, "--tls-cert and --tls-key go together");
-        if (!cert_path) {
-                cred_cert = credential_path(ident, "crt");
-                cred_key = credential_path(ident, "key");
-                if (!cred_cert || !cred_key || access(cred_cert, F_OK) < 0 || access(cred_key, F_OK) < 0)
-                        return -ENOENT;
-                cert_path = cred_cert;
-                key_path = cred_key;
-        }
-        r = read_pem(cert_path, "certificate", &t->cert);
         if (r >= 0)
                 r = read_pem(key_path, "key", &t->key);
         if (r >= 0) {
@@ -124,6 +120,32 @@ int service_tls_load(struct service_tls *t, const char *ident, const char *cert_
                 return r;
         }
         return 0;
+}
+
+int service_tls_load_credentials(struct service_tls *t, const char *cert_name, const char *key_name) {
+        _cleanup_free_ char *cert = NULL, *key = NULL;
+
+        assert(t && cert_name && key_name);
+        *t = (struct service_tls) { 0 };
+        cert = service_credential_path(cert_name);
+        key = service_credential_path(key_name);
+        if (!cert || !key)
+                return -ENOENT;
+        return load_files(t, cert, key);
+}
+
+int service_tls_load(struct service_tls *t, const char *ident, const char *cert_path, const char *key_path) {
+        _cleanup_free_ char *cert_name = NULL, *key_name = NULL;
+
+        assert(t && ident);
+        *t = (struct service_tls) { 0 };
+        if (!cert_path != !key_path)
+                return log_error_errno(-EINVAL, "--tls-cert and --tls-key go together");
+        if (cert_path)
+                return load_files(t, cert_path, key_path);
+        if (asprintf(&cert_name, "%s-tls.crt", ident) < 0 || asprintf(&key_name, "%s-tls.key", ident) < 0)
+                return -ENOMEM;
+        return service_tls_load_credentials(t, cert_name, key_name);
 }
 
 void service_tls_done(struct service_tls *t) {

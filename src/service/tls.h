@@ -13,6 +13,12 @@
 #define TLS_PEM_MAX (64u * 1024u)       /* a chain of a few certificates, or a key */
 #define TLS_NAMES_MAX 8
 
+/* A cluster host's own certificate and key, and the cluster's CA, as the
+ * units load them from /etc/credstore (dgoctl cluster, docs/cluster.md). */
+#define TLS_CLUSTER_CERT "dgo-cluster.crt"
+#define TLS_CLUSTER_KEY "dgo-cluster.key"
+#define TLS_CLUSTER_CA "dgo-cluster-ca.crt"
+
 struct service_tls {
         char *cert, *key;                       /* PEM text; NULL: none loaded */
         char *names[TLS_NAMES_MAX + 1];         /* the certificate's host names, NULL-terminated */
@@ -23,6 +29,12 @@ struct service_tls {
  * when there is none (nothing logged: whether that is wrong is the
  * caller's to say), or another -errno, logged. */
 int service_tls_load(struct service_tls *t, const char *ident, const char *cert_path, const char *key_path);
+/* The same from the credentials CERT_NAME and KEY_NAME ("dgo-cluster.crt"):
+ * 0, -ENOENT when either is missing, another -errno (logged). */
+int service_tls_load_credentials(struct service_tls *t, const char *cert_name, const char *key_name);
+/* $CREDENTIALS_DIRECTORY/NAME when it exists: malloc'd; NULL when not (or
+ * out of memory). */
+char *service_credential_path(const char *name);
 void service_tls_done(struct service_tls *t);
 
 /* The host names the first certificate in PEM is for: its subjectAltName's

@@ -4,7 +4,7 @@
 #  - with /etc/dgo/cluster.conf on each host (its name and address, the three etcd members,
 #    LeaseSec=5) and the drop-in that lets dgo-registry reach them, dgo.target started:
 #    every host's GET /services (asked inside that host) lists the two other hosts'
-#    GradingService with "Host": hJ at http://10.77.0.J:6000, its own with "Host" too, and
+#    GradingService with "Host": hJ at https://10.77.0.J:6000, its own with "Host" too, and
 #    its STATUS= says "cluster: 3 hosts" (time from start printed); each host's portal, started
 #    then, hears of the two other hosts' GradingService in its first patch (its journal);
 #  - a host cut off (its bridge port down): its registry marks the map stale ("Stale": true on
@@ -37,7 +37,7 @@ lists() {
     services "$1" | python3 -c 'import json,sys
 d = json.load(sys.stdin)
 e = [r for r in d if r.get("ServiceName") == "GradingService" and r.get("Host") == "h" + sys.argv[1]
-     and r.get("ServiceURL") == "http://10.77.0.%s:6000" % sys.argv[1]]
+     and r.get("ServiceURL") == "https://10.77.0.%s:6000" % sys.argv[1]]
 ok = len(e) == 1 and (sys.argv[2] == "any" or (sys.argv[2] == "stale") == bool(e[0].get("Stale")))
 sys.exit(0 if ok else 1)' "$2" "$want"
 }
@@ -82,7 +82,7 @@ for i in 1 2 3; do
     for j in 1 2 3; do
         [ "$i" != "$j" ] || continue
         took=$(mh_until_ok "$t0" 20 lists "$i" "$j" fresh) || took=''
-        check "h$i's GET /services lists h$j's GradingService (Host h$j, http://10.77.0.$j:6000) (${took:-never} s after start)" \
+        check "h$i's GET /services lists h$j's GradingService (Host h$j, https://10.77.0.$j:6000) (${took:-never} s after start)" \
             test -n "$took"
     done
 done
@@ -99,8 +99,8 @@ for i in 1 2 3; do mh_exec "$i" curl -s -o /dev/null --max-time 5 http://127.0.0
 for i in 1 2 3; do
     for j in 1 2 3; do
         [ "$i" != "$j" ] || continue
-        got=$(mh_until_ok "$EPOCHREALTIME" 10 portal_heard "$i" "Provider of GradingService: http://10.77.0.$j:6000") || got=''
-        check "h$i's portal was told of h$j's GradingService (http://10.77.0.$j:6000)" test -n "$got"
+        got=$(mh_until_ok "$EPOCHREALTIME" 10 portal_heard "$i" "Provider of GradingService: https://10.77.0.$j:6000") || got=''
+        check "h$i's portal was told of h$j's GradingService (https://10.77.0.$j:6000)" test -n "$got"
     done
 done
 
@@ -144,7 +144,7 @@ echo "h$X lost: its GradingService gone from h$O's map after ${took:-more than $
 check "h$X lost: gone from h$O's map within LeaseSec + 2 = $LOSS_BOUND s (${took:-never} s)" \
     awk -v t="${took:-999}" -v b="$LOSS_BOUND" 'BEGIN { exit !(t <= b) }'
 check "h$O's map still lists h$L's GradingService, fresh" lists "$O" "$L" fresh
-got=$(mh_until_ok "$EPOCHREALTIME" 5 portal_heard "$O" "Provider of GradingService gone: http://10.77.0.$X:6000") || got=''
+got=$(mh_until_ok "$EPOCHREALTIME" 5 portal_heard "$O" "Provider of GradingService gone: https://10.77.0.$X:6000") || got=''
 check "h$O's portal was told h$X's GradingService is gone" test -n "$got"
 
 if [ -n "$SANITIZED" ]; then

@@ -39,6 +39,7 @@ static void test_keys(void) {
         CHECK(cluster_key("H1", "http://127.0.0.1:8081", buf, sizeof buf) == -EINVAL);
         CHECK(cluster_key("h1", "http://127.0.0.1:8081/x", buf, sizeof buf) == -EINVAL);
         CHECK(cluster_key("h1", "http://127.0.0.1:8081", buf, 10) == -ENOBUFS);
+        CHECK(cluster_key("h1", "https://127.0.0.1:8081", buf, sizeof buf) == -EINVAL);   /* registrations are http:// */
 
         CHECK(cluster_key_host("/dgo/v1/services/h1/127.0.0.1:8081", host, sizeof host));
         CHECK_STR(host, "h1");
@@ -50,9 +51,11 @@ static void test_keys(void) {
         CHECK(!cluster_key_host("/dgo/v1/services/h1/x", host, 2));
 
         CHECK(cluster_public_url("http://127.0.0.1:8081", "10.77.0.1", buf, sizeof buf) == 0);
-        CHECK_STR(buf, "http://10.77.0.1:8081");
+        CHECK_STR(buf, "https://10.77.0.1:8081");            /* the cluster socket: HTTPS */
         CHECK(cluster_public_url("http://[::1]:8081", "fd00::1", buf, sizeof buf) == 0);
-        CHECK_STR(buf, "http://[fd00::1]:8081");
+        CHECK_STR(buf, "https://[fd00::1]:8081");
+        CHECK(cluster_public_url("https://10.77.0.9:443", "10.77.0.1", buf, sizeof buf) == 0);
+        CHECK_STR(buf, "https://10.77.0.9:443");
         CHECK(cluster_public_url("http://10.77.0.9:80", "10.77.0.1", buf, sizeof buf) == 0);
         CHECK_STR(buf, "http://10.77.0.9:80");
         CHECK(cluster_public_url("http://127.0.0.1:8081", "127.0.0.1", buf, sizeof buf) == -EINVAL);
@@ -111,7 +114,8 @@ static void test_values(void) {
                 "{\"Host\":\"h1\",\"ServiceName\":\"X\",\"ServiceURL\":\"http://evil.example:1\",\"Health\":\"up\"}",
                 "{\"Host\":\"h1\",\"ServiceName\":\"X\",\"ServiceURL\":\"http://0.0.0.0:1\",\"Health\":\"up\"}",
                 "{\"Host\":\"h1\",\"ServiceName\":\"X\",\"ServiceURL\":\"http://10.0.0.1:1/p\",\"Health\":\"up\"}",
-                "{\"Host\":\"h1\",\"ServiceName\":\"X\",\"ServiceURL\":\"https://10.0.0.1:1\",\"Health\":\"up\"}",
+                "{\"Host\":\"h1\",\"ServiceName\":\"X\",\"ServiceURL\":\"ftp://10.0.0.1:1\",\"Health\":\"up\"}",
+                "{\"Host\":\"h1\",\"ServiceName\":\"X\",\"ServiceURL\":\"https://127.0.0.1:1\",\"Health\":\"up\"}",
                 "{\"Host\":\"h1\",\"ServiceName\":\"X\",\"ServiceURL\":\"http://10.0.0.1:1\",\"Health\":\"UP\"}",
                 "{\"Host\":\"h1\",\"ServiceName\":\"X\",\"ServiceURL\":\"http://10.0.0.1:1\"}",
                 "{\"Host\":\"h1\",\"ServiceName\":\"a b\",\"ServiceURL\":\"http://10.0.0.1:1\",\"Health\":\"up\"}",

@@ -14,6 +14,7 @@
  *    with a reason;
  *  - /etc/dgo/secret's text: 64 lowercase hex digits and a newline;
  *  - the registry's drop-in: IPAddressAllow= every etcd member's address;
+ *  - the sockets for the other hosts: the address and port, named "cluster";
  *  - etcd's member lists as the 3.4 JSON gateway sends them. */
 #include <errno.h>
 #include <gnutls/gnutls.h>
@@ -425,6 +426,24 @@ static void test_registry_dropin(void) {
         CHECK(registry_dropin_format(&conf) == NULL);
 }
 
+static void test_cluster_socket(void) {
+        char *text = cluster_socket_format("dgo-grading", "10.77.0.2", 6000);
+
+        CHECK(text != NULL);
+        if (text) {
+                CHECK(strstr(text, "\n[Socket]\nListenStream=10.77.0.2:6000\n"));
+                CHECK(strstr(text, "\nFileDescriptorName=cluster\n"));
+                CHECK(strstr(text, "\nService=dgo-grading.service\n"));
+                CHECK(strstr(text, "\nFreeBind=yes\n"));
+                CHECK(strstr(text, "\n[Install]\nWantedBy=sockets.target dgo.target\n"));
+                CHECK(text[strlen(text) - 1] == '\n');
+        }
+        free(text);
+        text = cluster_socket_format("dgo-log", "fd00::3", 4000);
+        CHECK(text && strstr(text, "\nListenStream=[fd00::3]:4000\n") && strstr(text, "\nService=dgo-log.service\n"));
+        free(text);
+}
+
 static void test_members(void) {
         /* etcd 3.4.23's member/add answer with a member not started yet. */
         const char *add =
@@ -469,6 +488,7 @@ int main(void) {
         test_bundle();
         test_secret();
         test_registry_dropin();
+        test_cluster_socket();
         test_members();
         return check_finish("dgoctl-cluster");
 }

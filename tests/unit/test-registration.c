@@ -105,7 +105,13 @@ static void test_parse(void) {
 static void test_validators(void) {
         CHECK(http_url_valid("http://127.0.0.1:4000"));
         CHECK(!http_url_valid("http://"));
-        CHECK(!http_url_valid("https://x"));
+        CHECK(!http_url_valid("https://x"));           /* a registrant's URLs: plain HTTP on this host */
+        CHECK(!service_url_valid("https://10.0.0.1:6000"));
+        CHECK(provider_url_valid("https://10.0.0.1:6000"));     /* another host's, in a patch */
+        CHECK(provider_url_valid("http://127.0.0.1:6000"));
+        CHECK(!provider_url_valid("https://"));
+        CHECK(!provider_url_valid("httpss://10.0.0.1:6000"));
+        CHECK(!provider_url_valid("ftp://10.0.0.1:6000"));
         CHECK(!http_url_valid("http://a b"));
         CHECK(!http_url_valid("http://a\x7f"));
         static const char *const good[] = {
@@ -124,6 +130,8 @@ static void test_validators(void) {
         char host[64];
         CHECK(service_url_host("http://[::1]:3000", host, sizeof host));
         CHECK_STR(host, "[::1]");
+        CHECK(service_url_host("https://[fd00::1]:6000", host, sizeof host));
+        CHECK_STR(host, "[fd00::1]");
         CHECK(!service_url_host("http://averyveryverylonghostname:1", host, 8));
         CHECK(host_is_loopback("localhost") && host_is_loopback("LocalHost") && host_is_loopback("[::1]"));
         CHECK(host_is_loopback("127.0.0.1") && host_is_loopback("127.1.2.3"));
@@ -187,11 +195,11 @@ static void test_patch_check(void) {
         } bad[] = {
                 { "[]", "a patch is a JSON object" },
                 { "{\"Added\":{}}", "\"Added\" must be a list of at most 256 entries" },
-                { "{\"Added\":[{\"Name\":\"A\"}]}", "each \"Added\" entry needs a \"Name\" and an http \"URL\"" },
+                { "{\"Added\":[{\"Name\":\"A\"}]}", "each \"Added\" entry needs a \"Name\" and a \"URL\" (http:// or https://)" },
                 { "{\"Removed\":[{\"Name\":\"A b\",\"URL\":\"http://x\"}]}",
-                  "each \"Removed\" entry needs a \"Name\" and an http \"URL\"" },
+                  "each \"Removed\" entry needs a \"Name\" and a \"URL\" (http:// or https://)" },
                 { "{\"Removed\":[{\"Name\":\"A\",\"URL\":\"ftp://x\"}]}",
-                  "each \"Removed\" entry needs a \"Name\" and an http \"URL\"" },
+                  "each \"Removed\" entry needs a \"Name\" and a \"URL\" (http:// or https://)" },
         };
         char error[128], seen[256] = "";
 

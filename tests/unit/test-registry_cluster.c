@@ -297,11 +297,11 @@ int main(void) {
         CHECK(add(&b, "PortalService", url, "GradingService") == 0);
         uint64_t t0 = now_ms();
         CHECK(add(&a, "GradingService", "http://127.0.0.1:9001", NULL) == 0);
-        t = wait_said(&dep, "+GradingService http://10.77.0.1:9001;", 5000);
+        t = wait_said(&dep, "+GradingService https://10.77.0.1:9001;", 5000);
         CHECK(t >= 0);
         printf("registered on A -> Added at B's dependent: %llu ms\n", (unsigned long long) (now_ms() - t0));
         char *text = listing(&b, cb);
-        CHECK(strstr(text, "\"Host\":\"ha\"") && strstr(text, "\"ServiceURL\":\"http://10.77.0.1:9001\""));
+        CHECK(strstr(text, "\"Host\":\"ha\"") && strstr(text, "\"ServiceURL\":\"https://10.77.0.1:9001\""));
         CHECK(strstr(text, "\"Host\":\"hb\"") && !strstr(text, "Stale"));
         free(text);
         cluster_status(cb, status, sizeof status);
@@ -310,24 +310,24 @@ int main(void) {
         /* A newcomer on B hears of the remote provider in its first patch. */
         snprintf(url, sizeof url, "http://127.0.0.1:%u", late.port);
         CHECK(add(&b, "ReportService", url, "GradingService") == 0);
-        CHECK(wait_said(&late, "+GradingService http://10.77.0.1:9001;", 3000) >= 0);
+        CHECK(wait_said(&late, "+GradingService https://10.77.0.1:9001;", 3000) >= 0);
 
         /* A health change on A: put at once. */
         struct registration *g = registry_find(&a, "http://127.0.0.1:9001");
         t0 = now_ms();
         registry_set_health(&a, g, HEALTH_DOWN, "test: down");
-        CHECK(wait_said(&dep, "-GradingService http://10.77.0.1:9001;", 3000) >= 0);
+        CHECK(wait_said(&dep, "-GradingService https://10.77.0.1:9001;", 3000) >= 0);
         printf("down on A -> Removed at B's dependent: %llu ms\n", (unsigned long long) (now_ms() - t0));
         dep.said[0] = '\0';
         registry_set_health(&a, g, HEALTH_UP, "test: up");
-        CHECK(wait_said(&dep, "+GradingService http://10.77.0.1:9001;", 3000) >= 0);
+        CHECK(wait_said(&dep, "+GradingService https://10.77.0.1:9001;", 3000) >= 0);
 
         /* A's lease lost behind its back: a new one, its entries put again. */
         dep.said[0] = '\0';
         t0 = now_ms();
         CHECK(revoke_lease_of("ha") == 0);
-        CHECK(wait_said(&dep, "-GradingService http://10.77.0.1:9001;", 3000) >= 0);
-        t = wait_said(&dep, "+GradingService http://10.77.0.1:9001;", conf_a.lease_sec * 1000 / 3 + 2000);
+        CHECK(wait_said(&dep, "-GradingService https://10.77.0.1:9001;", 3000) >= 0);
+        t = wait_said(&dep, "+GradingService https://10.77.0.1:9001;", conf_a.lease_sec * 1000 / 3 + 2000);
         CHECK(t >= 0);
         printf("A's lease revoked behind its back -> re-published, Added again at B after %llu ms "
                "(keepalive every %u ms)\n", (unsigned long long) (now_ms() - t0), conf_a.lease_sec * 1000 / 3);
@@ -346,7 +346,7 @@ int main(void) {
         run_ms(3000);
         CHECK(!said(&dep, "-GradingService"));
         text = listing(&b, cb);
-        CHECK(strstr(text, "\"ServiceURL\":\"http://10.77.0.1:9001\"") && strstr(text, "\"Stale\":true"));
+        CHECK(strstr(text, "\"ServiceURL\":\"https://10.77.0.1:9001\"") && strstr(text, "\"Stale\":true"));
         free(text);
         cluster_status(cb, status, sizeof status);
         CHECK(strncmp(status, "cluster: etcd unreachable since ", 32) == 0 && strstr(status, "map stale"));
@@ -356,24 +356,24 @@ int main(void) {
         t0 = now_ms();
         CHECK(start_etcd() == 0);
         CHECK(wait_synced(cb, 20000));
-        CHECK(wait_said(&dep, "+GradingService http://10.77.0.1:9002;", 10000) >= 0);
+        CHECK(wait_said(&dep, "+GradingService https://10.77.0.1:9002;", 10000) >= 0);
         printf("etcd restarted -> B re-synced and Added the new provider after %llu ms\n",
                (unsigned long long) (now_ms() - t0));
         run_ms(500);
         CHECK(!said(&dep, "-GradingService"));
-        CHECK(!strstr(dep.said + before, "http://10.77.0.1:9001"));   /* not re-announced */
+        CHECK(!strstr(dep.said + before, "https://10.77.0.1:9001"));   /* not re-announced */
 
         /* A health change on A is put at once: down (removed from the table) -> Removed at B. */
         t0 = now_ms();
         CHECK(registry_remove(&a, "http://127.0.0.1:9002") == 0);
-        CHECK(wait_said(&dep, "-GradingService http://10.77.0.1:9002;", 5000) >= 0);
+        CHECK(wait_said(&dep, "-GradingService https://10.77.0.1:9002;", 5000) >= 0);
         printf("removed on A -> Removed at B's dependent: %llu ms\n", (unsigned long long) (now_ms() - t0));
 
         /* A stops: its lease is revoked, B hears at once. */
         t0 = now_ms();
         cluster_free(ca, true);
         ca = NULL;
-        t = wait_said(&dep, "-GradingService http://10.77.0.1:9001;", 3000);
+        t = wait_said(&dep, "-GradingService https://10.77.0.1:9001;", 3000);
         CHECK(t >= 0);
         printf("A's lease revoked -> Removed at B's dependent: %llu ms (lease TTL %u s)\n",
                (unsigned long long) (now_ms() - t0), conf_a.lease_sec);
