@@ -14,7 +14,8 @@
 #  - the documented override (a /dev/null link over the drop-in in /etc) lets etcd start on
 #    a host with no dgo cluster;
 #  - etcd that ran before dgo came keeps running through dgo's install (whose postinst says
-#    how to keep it), and is skipped from its next start on (the side effect, documented).
+#    how to keep it), and is skipped from its next start on (the side effect, documented);
+#  - after `apt-get remove dgo`, `apt-get autoremove` would remove etcd-server.
 # Run by tests/box/run.sh with BOX_PACKAGE=path/to/dgo_*.deb, like pkg-lifecycle.sh: the box
 # comes with dgo installed (no recommends) and, from this machine's root, etcd-server; the
 # test purges both first. The box shares the host's network: etcd listens on its default
@@ -144,5 +145,10 @@ check "etcd first: systemctl restart etcd.service" ct_exec systemctl restart etc
 check_eq "etcd first: after a restart it is skipped (the side effect docs/cluster.md states)" "inactive no" \
     "$(etcd_prop ActiveState) $(etcd_prop ConditionResult)"
 check "etcd first: nothing listens on 2379 after the restart" wait_until 10 eval '! etcd_listens'
+
+# --- 7. removing dgo: etcd-server, brought by the Recommends, is apt's to autoremove
+check "remove: apt-get remove dgo" apt_box remove.log remove dgo
+check_match "remove: apt-get autoremove would remove etcd-server (installed as a recommendation)" \
+    '^Remv etcd-server' "$(ct_exec "${APT[@]}" -s autoremove 2>&1)"
 
 finish
