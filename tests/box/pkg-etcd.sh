@@ -19,7 +19,8 @@
 # Run by tests/box/run.sh with BOX_PACKAGE=path/to/dgo_*.deb, like pkg-lifecycle.sh: the box
 # comes with dgo installed (no recommends) and, from this machine's root, etcd-server; the
 # test purges both first. The box shares the host's network: etcd listens on its default
-# 127.0.0.1:2379/2380 only at the end, and only in the box.
+# 127.0.0.1:2379/2380 only where the checks below start it, and stops before the next step.
+# apt's output: $BOX_TMP/pkg-etcd-*.log.
 # shellcheck disable=SC2016,SC2317  # box commands in single quotes; helpers called through check/wait_until
 set -uo pipefail
 . "$REPO/tests/box/lib.sh"
@@ -36,7 +37,7 @@ status_of() { ct_exec dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true; }
 APT=(env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pty=0
      -o "Dir::Etc::SourceList=$REPO_DIR/sources.list" -o Dir::Etc::SourceParts=/nonexistent
      -o "Dir::State::Lists=$REPO_DIR/lists")
-apt_box() { local log=$1; shift; ct_exec "${APT[@]}" "$@" >"$BOX_TMP/$log" 2>&1; }
+apt_box() { local log=$1; shift; ct_exec "${APT[@]}" "$@" >"$BOX_TMP/pkg-etcd-$log" 2>&1; }
 etcd_listens() { port_listens 2379; }
 etcd_prop() { box_unit_prop etcd.service "$1"; }
 
@@ -97,7 +98,7 @@ check_eq "with recommends: dgo installed" "install ok installed" "$(status_of dg
 check_eq "with recommends: etcd-server installed (Recommends)" "install ok installed" "$(status_of etcd-server)"
 check_match "with recommends: etcd-client not installed (only Suggests)" '^$|not-installed' \
     "$(status_of etcd-client)"
-order=$(grep -nE '^(Unpacking|Setting up) (dgo|etcd-server) ' "$BOX_TMP/install3.log" | sed 's/ (.*//' | xargs)
+order=$(grep -nE '^(Unpacking|Setting up) (dgo|etcd-server) ' "$BOX_TMP/pkg-etcd-install3.log" | sed 's/ (.*//' | xargs)
 echo "--- apt's order: $order"
 check_eq "with recommends: etcd.service enabled" enabled "$(ct_exec systemctl is-enabled etcd.service 2>&1)"
 check_eq "with recommends: its start was skipped (ConditionResult=no)" no "$(etcd_prop ConditionResult)"
@@ -140,7 +141,7 @@ check "etcd first: systemctl start etcd.service (no dgo, no drop-in)" ct_exec ti
 check "etcd first: apt-get install --no-install-recommends dgo" apt_box install4.log install --no-install-recommends dgo
 check_eq "etcd first: etcd.service still active after dgo's install" active "$(etcd_prop ActiveState)"
 check_match "etcd first: dgo's postinst says etcd will stay off and how to keep it" \
-    'dgo:   ln -s /dev/null /etc/systemd/system/etcd.service.d/dgo-single-host.conf' "$(cat "$BOX_TMP/install4.log")"
+    'dgo:   ln -s /dev/null /etc/systemd/system/etcd.service.d/dgo-single-host.conf' "$(cat "$BOX_TMP/pkg-etcd-install4.log")"
 check "etcd first: systemctl restart etcd.service" ct_exec systemctl restart etcd.service
 check_eq "etcd first: after a restart it is skipped (the side effect docs/cluster.md states)" "inactive no" \
     "$(etcd_prop ActiveState) $(etcd_prop ConditionResult)"
