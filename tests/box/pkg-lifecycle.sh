@@ -150,10 +150,11 @@ check "apt-get purge dgo" ct_exec env DEBIAN_FRONTEND=noninteractive apt-get pur
 check_match "dpkg knows dgo no more (not even as rc)" 'no packages found|not-installed|^$' \
     "$(ct_exec dpkg-query -W -f='${Status}' dgo 2>&1 || true)"
 gone=$(in_box 'ls -d /usr/libexec/dgo /usr/share/dgo /usr/share/doc/dgo /lib/systemd/system/dgo* \
-    /usr/lib/systemd/system/dgo* /usr/lib/sysusers.d/dgo.conf /etc/systemd/system/*/dgo* \
+    /usr/lib/systemd/system/dgo* /lib/systemd/system/etcd.service.d/dgo-single-host.conf \
+    /usr/lib/sysusers.d/dgo.conf /etc/systemd/system/*/dgo* \
     /var/lib/systemd/deb-systemd-helper-enabled/dgo* \
     /var/lib/systemd/deb-systemd-helper-enabled/*/dgo* 2>/dev/null' || true)
-check_eq "after purge: no binary, unit, data, doc, sysusers file or enablement link" "" "$gone"
+check_eq "after purge: no binary, unit, etcd drop-in, data, doc, sysusers file or enablement link" "" "$gone"
 check_eq "after purge: the central log is gone (Policy 10.8)" "" \
     "$(in_box 'ls -d /var/log/dgo /var/log/private/dgo 2>/dev/null' || true)"
 check_eq "after purge: the grade book stays in /var/lib/dgo-grading" 1 \
