@@ -101,11 +101,14 @@ ct_start() {   # ct_start NAME [args for the container's systemd]; env CT_NSPAWN
             rc=0; wait $child || rc=$?
             [ $rc -eq 133 ] && continue
             [ "$reboot" = revive ] && [ $rc -ne 0 ] || exit $rc
-            # (our sleep must not outlive us: it would keep our cgroup from being removed)
-            s=
-            trap "kill \$s 2>/dev/null; exit $rc" TERM
+            # Wait in a builtin (read on a FIFO nobody writes), not in a child such as sleep:
+            # one left behind would keep our cgroup from being removed.
+            [ -p "$B/revive" ] || mkfifo "$B/revive"
+            exec 3<>"$B/revive"
+            trap "exit $rc" TERM
             revive_go=
-            while [ -z "$revive_go" ]; do sleep 1 & s=$!; wait $s || true; kill $s 2>/dev/null || true; done
+            while [ -z "$revive_go" ]; do read -r -t 1 -u 3 _ || true; done
+            exec 3>&-
         done
     ' ct-"$name" "$CT_DIR" "$name" "$CT_SEED" "$CT_CG" "${CT_NSPAWN_ARGS:-}" "${CT_REBOOT:-}" \
         "${CT_HOSTNAME:-}" "$@" \
