@@ -101,9 +101,13 @@ mkdir -p "/proc/${MH_PID1[$B]}/root/etc/systemd/system/dgo-grading.service.d"
 printf '[Unit]\nStartLimitIntervalSec=0\n' \
     >"/proc/${MH_PID1[$B]}/root/etc/systemd/system/dgo-grading.service.d/bench-no-start-limit.conf"
 mh_exec "$B" systemctl daemon-reload
+grading_runs() { [ "$(mh_exec "$B" systemctl show -P SubState dgo-grading.service)" = running ]; }
+# dgo.target starts the socket; the first request starts the service (later, systemd restarts it)
+mh_exec "$B" curl -s -o /dev/null --max-time 5 http://127.0.0.1:6000/ || true
+wait_for 10 grading_runs || { echo "bench: dgo-grading does not run on h$B" >&2; exit 1; }
 gone_ms=() added_ms=() missed=0
 for n in $(seq "$TRIALS"); do
-    wait_for 10 test "$(mh_exec "$B" systemctl show -P SubState dgo-grading.service)" = running || true
+    wait_for 10 grading_runs || true
     # shellcheck disable=SC2016  # expanded by the bash inside B
     out=$(mh_exec "$B" bash -c 'p=$(systemctl show -P MainPID dgo-grading.service); [ "$p" -gt 0 ] || exit 1
                                  t=$EPOCHREALTIME; kill -9 "$p"; echo "${t/,/.} $p"') ||
