@@ -24,7 +24,9 @@
 # Globals set: CT_NSPAWN (PID of the unshare/nspawn process), CT_PID1, CT_DIR, CT_CG.
 # CT_REBOOT=1 (env of ct_start): the box survives `systemctl reboot` (nspawn exits 133 on a
 # reboot; a loop around it boots the same overlay again). CT_NSPAWN is then the loop's shell,
-# the nspawn process its child.
+# the nspawn process its child. CT_REBOOT=revive: that, and a box whose PID 1 was killed
+# keeps its root (the loop's shell holds the mount namespace) until `kill -USR1 $CT_NSPAWN`
+# boots it again (then ct_pid1 finds the new PID 1) or TERM ends the loop.
 
 CT_ROOT=${CT_ROOT:-/var/tmp/dgo-box}
 CT_BASE=${CT_BASE:-$CT_ROOT/ct} CT_LOGS=${CT_LOGS:-$CT_ROOT/logs}
@@ -87,12 +89,26 @@ ct_start() {   # ct_start NAME [args for the container's systemd]; env CT_NSPAWN
         [ -n "$reboot" ] || exec "$@"
         # CT_REBOOT: boot again while nspawn reports a reboot (exit status 133). TERM is
         # passed on to nspawn, which halts the box.
+        # CT_REBOOT=revive, also: when the box dies (PID 1 killed: nspawn fails; a poweroff
+        # exits 0 and ends this loop), this shell keeps the mount namespace, so the overlay
+        # and its upper layer (the disk of the box) stay; USR1 boots the same root again, TERM ends.
+        revive_go=
+        trap "revive_go=1" USR1
         while :; do
             "$@" & child=$!
             trap "kill -TERM $child 2>/dev/null || true" TERM
             while kill -0 $child 2>/dev/null; do wait $child || true; done
             rc=0; wait $child || rc=$?
-            [ $rc -eq 133 ] || exit $rc
+            [ $rc -eq 133 ] && continue
+            [ "$reboot" = revive ] && [ $rc -ne 0 ] || exit $rc
+            # Wait in a builtin (read on a FIFO nobody writes), not in a child such as sleep:
+            # one left behind would keep our cgroup from being removed.
+            [ -p "$B/revive" ] || mkfifo "$B/revive"
+            exec 3<>"$B/revive"
+            trap "exit $rc" TERM
+            revive_go=
+            while [ -z "$revive_go" ]; do read -r -t 1 -u 3 _ || true; done
+            exec 3>&-
         done
     ' ct-"$name" "$CT_DIR" "$name" "$CT_SEED" "$CT_CG" "${CT_NSPAWN_ARGS:-}" "${CT_REBOOT:-}" \
         "${CT_HOSTNAME:-}" "$@" \

@@ -17,9 +17,19 @@
 #   mh_on I FUNC..        FUNC (any ct-lib / tests/box/lib.sh helper) with CT_PID1 = host I's
 #   mh_cut I / mh_heal I  host I's port on the bridge down / up: cut off, then back
 #   mh_lose I             host lost: SIGKILL its PID 1 (its PID namespace dies), then nspawn
+#   mh_revive I [SECS]    a lost host boots again, on the same root (its disk: the overlay's
+#                         upper layer is kept), in the same namespace; <= SECS (60) to running
 #   mh_alive I            host I is still running (not lost)
 #   mh_export / mh_import the state, through the environment, from runner to test
 #   mh_etcd_up [SECS]     configure etcd.service on every live host (drop-in), start, wait
+#   mh_etcd_start I       (again) write host I's drop-in, start its member (--no-block)
+#   mh_dgo_cluster LEASE [I..]  /etc/dgo/cluster.conf (hI, 10.77.0.I, the three members,
+#                         LeaseSec=LEASE) and the registry's drop-in on hosts I.. (default
+#                         all), daemon-reload; MH_SANITIZED=1 if the build is ASan-instrumented
+#   mh_journal_after I T0 SECS REGEX [journalctl args..]  waits (<= SECS after T0, an epoch
+#                         time) for the first entry of host I's journal written at or after
+#                         T0 (its __REALTIME_TIMESTAMP) whose MESSAGE matches REGEX (Python
+#                         re); prints its delay from T0 in seconds (6 decimals), 1 if none
 #   mh_etcdctl I ARGS..   etcdctl inside host I, against its own member
 #   mh_etcd_leader I      the host number of the leader as member I sees it (non-zero if none)
 #   mh_etcd_field I F     field F (RaftTerm, Revision, ...) of member I's endpoint status
@@ -78,7 +88,8 @@ mh_boot() {   # boot every box, in parallel; <= 60 s each to reach running|degra
     local i
     mh_seed || return 1
     for i in $(seq "$MH_N"); do
-        CT_SEED=$MH_SEED CT_NETNS=$(mh_name "$i") CT_HOSTNAME=h$i ct_start "$(mh_name "$i")" \
+        # CT_REBOOT=revive: a lost host's root stays, so that mh_revive can boot it again.
+        CT_REBOOT=revive CT_SEED=$MH_SEED CT_NETNS=$(mh_name "$i") CT_HOSTNAME=h$i ct_start "$(mh_name "$i")" \
             systemd.unit=box.target 9>&-
         MH_NSPAWN[i]=$CT_NSPAWN MH_CG[i]=$CT_CG MH_DIR[i]=$CT_DIR MH_PID1[i]=''
     done
@@ -106,8 +117,9 @@ mh_up() {   # mh_up [BUILD_DIR|-]: mh_down on failure is the caller's (its trap'
     [ "${1:--}" = - ] || mh_install "$1"
 }
 
-# The recorded PIDs are still ours: nspawn a child of MH_OWNER, PID 1 a systemd child of
-# that nspawn. A PID that has gone may be reused by anything: never signal it then.
+# The recorded PIDs are still ours: "nspawn" (the loop of ct_start's CT_REBOOT=revive around
+# systemd-nspawn) a child of MH_OWNER, PID 1 a systemd child of that systemd-nspawn. A PID
+# that has gone may be reused by anything: never signal it then.
 mh__nspawn_ours() {
     local n=${MH_NSPAWN[$1]:-} st ppid
     [ -n "$n" ] && st=$(ps -o ppid=,stat= -p "$n") || return 1
@@ -115,9 +127,24 @@ mh__nspawn_ours() {
     [ "$ppid" = "$MH_OWNER" ] && [ "${st:0:1}" != Z ]
 }
 mh__pid1_ours() {
-    local p=${MH_PID1[$1]:-} ppid
+    local p=${MH_PID1[$1]:-} ppid gp
     [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = systemd ] || return 1
-    ppid=$(ps -o ppid= -p "$p") && [ "${ppid// /}" = "${MH_NSPAWN[$1]}" ]
+    ppid=$(ps -o ppid= -p "$p") && ppid=${ppid// /} || return 1
+    [ "$ppid" != "${MH_NSPAWN[$1]}" ] || return 0
+    gp=$(ps -o ppid= -p "$ppid") && [ "${gp// /}" = "${MH_NSPAWN[$1]}" ] &&
+        [ "$(cat "/proc/$ppid/comm" 2>/dev/null)" = systemd-nspawn ]
+}
+# mh__find_pid1 I: the current PID 1 of host I's box, in one look (no wait): after a revive
+# (another process's mh_revive) the recorded one is stale. Sets MH_PID1[I] ('' if none).
+mh__find_pid1() {
+    local c
+    MH_PID1[$1]=''
+    mh__nspawn_ours "$1" || return 1
+    for c in $(CT_NSPAWN=${MH_NSPAWN[$1]} ct__nspawn_children); do
+        if grep -qE '^NSpid:.*[[:space:]]1$' "/proc/$c/status" 2>/dev/null &&
+           [ "$(cat "/proc/$c/comm" 2>/dev/null)" = systemd ]; then MH_PID1[$1]=$c; return 0; fi
+    done
+    return 1
 }
 mh_alive() { mh__nspawn_ours "$1" && mh__pid1_ours "$1"; }
 
@@ -128,18 +155,40 @@ mh_cut() { ip -n "$MH_HUB" link set "ph$1" down; }
 mh_heal() { ip -n "$MH_HUB" link set "ph$1" up; }
 
 mh_lose() {   # mh_lose I: as a power cut: no shutdown, no goodbye on the network
-    local i=$1
+    local i=$1 nsp
     mh_alive "$i" || { echo "mh_lose: h$i is not a box we started (or already lost)" >&2; return 1; }
+    nsp=$(ps -o ppid= -p "${MH_PID1[$i]}") && nsp=${nsp// /}   # systemd-nspawn (checked above)
     kill -KILL "${MH_PID1[$i]}"   # kills the box's whole PID namespace; nspawn then exits
-    for _ in $(seq 50); do mh__nspawn_ours "$i" || break; sleep 0.1; done
-    if mh__nspawn_ours "$i"; then kill -KILL "${MH_NSPAWN[$i]}" 2>/dev/null || true; fi
+    for _ in $(seq 50); do [ "$(cat "/proc/$nsp/comm" 2>/dev/null)" = systemd-nspawn ] || break; sleep 0.1; done
+    if [ "$(cat "/proc/$nsp/comm" 2>/dev/null)" = systemd-nspawn ]; then kill -KILL "$nsp" 2>/dev/null || true; fi
     MH_PID1[i]=''   # mh_exec on it now fails at once
+}
+
+# mh_revive I [SECS]: host I, lost (mh_lose), boots again as a machine does after a power cut:
+# the same root with what was written to it (the overlay's upper layer, kept by ct_start's
+# loop: etcd's data, /etc), a fresh /run, in the same network namespace; nothing started but
+# what box.target starts. Sets MH_PID1[I]; 0 once it is running (<= SECS, default 60).
+# Boxes booted by a runner (tests/multihost/run.sh) stay the runner's: it finds the new PID 1
+# (mh__find_pid1) to save the journal and power the box off.
+mh_revive() {
+    local i=$1
+    mh__nspawn_ours "$i" || { echo "mh_revive: h$i: not a box we started" >&2; return 1; }
+    ! mh_alive "$i" || { echo "mh_revive: h$i is not lost" >&2; return 1; }
+    [ "$(cat "/proc/${MH_NSPAWN[$i]}/comm" 2>/dev/null)" = bash ] ||
+        { echo "mh_revive: h$i: no revive loop (CT_REBOOT=revive)" >&2; return 1; }
+    kill -USR1 "${MH_NSPAWN[$i]}"
+    mh__select "$i"; CT_PID1=''
+    ct_pid1 || { echo "mh_revive: h$i: no PID 1; $CT_LOGS/$(mh_name "$i").console" >&2; return 1; }
+    MH_PID1[i]=$CT_PID1
+    ct_wait "${2:-60}" >/dev/null || { echo "mh_revive: h$i did not boot" >&2; return 1; }
 }
 
 mh__stop_box() {   # ct_stop if the box is still ours and running; else only its leftovers
     mh__select "$1"
     [ -n "$CT_CG" ] || return 0
-    mh__pid1_ours "$1" || CT_PID1=''
+    # Revived by another process, or lost: the current PID 1, or none (ct_stop then TERMs
+    # the loop, which ends; it would wait 20 s for a PID 1 it was given but cannot find).
+    mh__pid1_ours "$1" || { mh__find_pid1 "$1" || true; CT_PID1=${MH_PID1[$1]}; }
     if mh__nspawn_ours "$1"; then
         ct_stop 20
     else
@@ -223,19 +272,23 @@ TimeoutStopSec=5s
 EOF
 }
 
+# mh_etcd_start I: host I's drop-in (in /run: written again after a revive; a member whose
+# data directory is there ignores ETCD_INITIAL_*), then start its member. --no-block: etcd
+# (Type=notify) is ready only once a quorum has formed, so a blocking start on the first host
+# would wait for the others.
+mh_etcd_start() {
+    local i=$1
+    mkdir -p "$(dirname "/proc/${MH_PID1[$i]}/root$MH_ETCD_DROPIN")" &&
+        mh_etcd_conf "$i" >"/proc/${MH_PID1[$i]}/root$MH_ETCD_DROPIN" &&
+        mh_exec "$i" systemctl daemon-reload &&
+        mh_exec "$i" systemctl start --no-block etcd.service
+}
+
 mh_etcd_up() {   # mh_etcd_up [SECS]: on every live host; 0 when all are active within SECS
     local t=${1:-30} i end
     for i in $(seq "$MH_N"); do
         mh_alive "$i" || continue
-        mkdir -p "$(dirname "/proc/${MH_PID1[$i]}/root$MH_ETCD_DROPIN")" &&
-            mh_etcd_conf "$i" >"/proc/${MH_PID1[$i]}/root$MH_ETCD_DROPIN" &&
-            mh_exec "$i" systemctl daemon-reload || return 1
-    done
-    # --no-block: etcd (Type=notify) is ready only once a quorum has formed, so a blocking
-    # start on the first host would wait for the others.
-    for i in $(seq "$MH_N"); do
-        mh_alive "$i" || continue
-        mh_exec "$i" systemctl start --no-block etcd.service || return 1
+        mh_etcd_start "$i" || return 1
     done
     end=$((SECONDS + t))
     for i in $(seq "$MH_N"); do
@@ -268,4 +321,65 @@ mh_etcd_leader() {
 
 mh_etcd_field() {   # mh_etcd_field I FIELD: FIELD of member I's `endpoint status -w fields`
     mh_etcdctl "$1" endpoint status -w fields | awk -F' : ' -v f="\"$2\"" '$1 == f { v = $2 } END { print v }'
+}
+
+# --- dgo in cluster mode, and reading the journals ----------------------------------------
+# mh_dgo_cluster LEASE [I..]: what `dgoctl cluster init/join` would write for dgo, by hand:
+# /etc/dgo/cluster.conf (this host hI at 10.77.0.I, the three members over plain HTTP,
+# LeaseSec=LEASE) and the drop-in that lets dgo-registry reach the other hosts; with an
+# ASan+UBSan build (as tests/box/run.sh finds it) the sanitizers' options, and MH_SANITIZED=1.
+# shellcheck disable=SC2034  # read by the tests and benchmarks that call mh_dgo_cluster
+MH_SANITIZED=''
+mh_dgo_cluster() {
+    local lease=$1 i root etcd='' j
+    shift
+    [ $# -gt 0 ] || set -- $(seq "$MH_N")
+    for j in $(seq "$MH_N"); do etcd+="${etcd:+ }http://$(mh_addr "$j"):2379"; done
+    for i in "$@"; do
+        root=/proc/${MH_PID1[$i]}/root
+        mkdir -p "$root/etc/dgo" "$root/etc/systemd/system/dgo-registry.service.d" || return 1
+        printf '[Cluster]\nHost=h%s\nAddress=%s\nEtcd=%s\nLeaseSec=%s\n' \
+            "$i" "$(mh_addr "$i")" "$etcd" "$lease" >"$root/etc/dgo/cluster.conf" || return 1
+        printf '[Service]\nIPAddressAllow=%s\n' "$(for j in $(seq "$MH_N"); do printf '%s ' "$(mh_addr "$j")"; done)" \
+            >"$root/etc/systemd/system/dgo-registry.service.d/cluster.conf" || return 1
+        if grep -q __asan_init "$root/usr/libexec/dgo/dgo-registry"; then
+            # shellcheck disable=SC2034
+            MH_SANITIZED=1
+            mkdir -p "$root/etc/systemd/system/dgo-.service.d"
+            printf '%s\n' '[Service]' 'Environment=ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1' \
+                >"$root/etc/systemd/system/dgo-.service.d/sanitizers.conf" || return 1
+        fi
+        mh_exec "$i" systemctl daemon-reload || return 1
+    done
+}
+
+# All boxes share the machine's kernel, so its CLOCK_REALTIME: a time taken in one box (or
+# here) compares with another box's journal timestamps. __REALTIME_TIMESTAMP is when journald
+# received the entry (after the writer's own clock read, so never early).
+MH_JOURNAL_AFTER_PY='
+import json, re, subprocess, sys, time
+pid1, t0, secs, rx = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), re.compile(sys.argv[4])
+cmd = ["nsenter", "-t", pid1, "-a", "journalctl", "--no-pager", "-o", "json",
+       "--since", "@%d" % (int(t0) - 1)] + sys.argv[5:]
+while True:
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        ts = int(e.get("__REALTIME_TIMESTAMP", 0)) / 1e6
+        m = e.get("MESSAGE")
+        if ts >= t0 and isinstance(m, str) and rx.search(m):
+            print("%.6f" % (ts - t0))
+            sys.exit(0)
+    if time.time() > t0 + secs:
+        sys.exit(1)
+    time.sleep(0.02)
+'
+mh_journal_after() {
+    local i=$1 t0=$2 secs=$3 rx=$4
+    shift 4
+    [ -n "${MH_PID1[$i]:-}" ] || return 1
+    python3 -c "$MH_JOURNAL_AFTER_PY" "${MH_PID1[$i]}" "${t0/,/.}" "$secs" "$rx" "$@" 9>&-
 }

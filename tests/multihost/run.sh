@@ -63,7 +63,7 @@ teardown() {   # idempotent; used on every path
     end_test TERM
     if [ -n "$NAME" ]; then
         for i in $(seq "$MH_N"); do
-            mh__pid1_ours "$i" || continue   # a lost host has no journal to read
+            mh__pid1_ours "$i" || mh__find_pid1 "$i" || continue   # (revived: its new PID 1) a lost host has no journal
             SYSTEMD_COLORS=0 timeout 30 nsenter -t "${MH_PID1[$i]}" -a journalctl -b --no-pager \
                 >"$CT_LOGS/$NAME.h$i.journal" 2>&1 || true
         done

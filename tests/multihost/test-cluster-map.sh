@@ -58,21 +58,10 @@ fi
 box__pass "etcd active on h1..h3 within 30 s"
 
 # --- every host in the cluster ---
-for i in 1 2 3; do
-    root=/proc/${MH_PID1[$i]}/root
-    mkdir -p "$root/etc/dgo" "$root/etc/systemd/system/dgo-registry.service.d"
-    printf '[Cluster]\nHost=h%s\nAddress=%s\nEtcd=http://10.77.0.1:2379 http://10.77.0.2:2379 http://10.77.0.3:2379\nLeaseSec=%s\n' \
-        "$i" "$(mh_addr "$i")" "$LEASE" >"$root/etc/dgo/cluster.conf"
-    printf '[Service]\nIPAddressAllow=10.77.0.1 10.77.0.2 10.77.0.3\n' \
-        >"$root/etc/systemd/system/dgo-registry.service.d/cluster.conf"
-    if grep -q __asan_init "$root/usr/libexec/dgo/dgo-registry"; then   # as tests/box/run.sh does
-        SANITIZED=1
-        mkdir -p "$root/etc/systemd/system/dgo-.service.d"
-        printf '%s\n' '[Service]' 'Environment=ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1' \
-            >"$root/etc/systemd/system/dgo-.service.d/sanitizers.conf"
-    fi
-    mh_exec "$i" systemctl daemon-reload
-done
+if ! mh_dgo_cluster "$LEASE"; then
+    box__fail "cluster.conf and the registry's drop-in written on h1..h3"; finish
+fi
+SANITIZED=$MH_SANITIZED
 t0=$EPOCHREALTIME
 for i in 1 2 3; do
     check "h$i: dgo.target starts" mh_exec "$i" systemctl start dgo.target
