@@ -3,7 +3,7 @@
 # three hosts in cluster mode (each with /etc/dgo/cluster.conf, LeaseSec=5, dgo.target
 # started, each host's portal told of the two other hosts' GradingService first):
 #  - a host lost (SIGKILL of its box's PID 1), not the etcd leader, then RETURNING: its
-#    GradingService leaves another host's map within LeaseSec + 2 s and that host's portal is
+#    GradingService leaves another host's map within LeaseSec + 1 s and that host's portal is
 #    told it is gone; then its box boots again (mh_revive: the same root, as a machine keeps
 #    its disk after a power cut, so etcd's member keeps its data and rejoins; what a booting
 #    host's units would start is started: etcd, dgo.target): within REVIVE_BOUND (20 s) of
@@ -31,7 +31,7 @@ set -euo pipefail
 . "$REPO/tests/multihost/lib.sh"
 
 LEASE=5
-LOSS_BOUND=$((LEASE + 2))
+LOSS_BOUND=$((LEASE + 1))
 LEADER_LOSS_BOUND=$((LEASE + 6))
 PUBLISH_BOUND=10
 REVIVE_BOUND=20
@@ -110,7 +110,7 @@ echo "etcd leader: h$L; losing h$X, watched from h$O"
 t0=$EPOCHREALTIME
 check "mh_lose h$X" mh_lose "$X"
 took=$(mh_until_ok "$t0" $((LOSS_BOUND + 5)) lacks "$O" "$X") || took=''
-check "h$X lost: its GradingService gone from h$O's map within LeaseSec + 2 = $LOSS_BOUND s (${took:-never} s)" \
+check "h$X lost: its GradingService gone from h$O's map within LeaseSec + 1 = $LOSS_BOUND s (${took:-never} s)" \
     within "$took" "$LOSS_BOUND"
 took=$(portal_after "$O" "$t0" 5 gone "$X") || took=''
 check "h$X lost: h$O's portal was told it is gone (${took:-never} s after the loss)" test -n "$took"
