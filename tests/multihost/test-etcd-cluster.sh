@@ -104,7 +104,8 @@ L=$(mh_etcd_leader 1) || L=''
 [[ $L =~ ^[123]$ ]] || { box__fail "a leader before the loss" "h1 sees: ${L:-none}"; finish; }
 O=$(( L % 3 + 1 ))
 check "h$L (leader) is a running box we started" mh_alive "$L"
-lost="${MH_PID1[$L]} ${MH_NSPAWN[$L]}"
+# PID 1 and its systemd-nspawn (MH_NSPAWN is the revive loop around it, which stays: mh-lib.sh)
+lost="${MH_PID1[$L]} $(ps -o ppid= -p "${MH_PID1[$L]}" | tr -d ' ')"
 t0=$EPOCHREALTIME
 check "mh_lose h$L" mh_lose "$L"
 took=$(mh_until_ok "$t0" "$ELECTION_BOUND" put_on "$O" after-leader-loss 1) || took=''
@@ -116,7 +117,7 @@ gone() {   # gone PID...: no such process, or a zombie
     for p; do [ ! -e "/proc/$p" ] || [ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" = Z ] || return 1; done
 }
 # shellcheck disable=SC2086  # two PIDs
-check "h$L is gone: its box's PID 1 and nspawn ($lost)" gone $lost
+check "h$L is gone: its box's PID 1 and systemd-nspawn ($lost)" gone $lost
 L2=$(mh_etcd_leader "$O") || L2=''
 check "a new leader among the other two (h${L2:-none})" test -n "$L2" -a "$L2" != "$L"
 O2=$(( 6 - L - O ))
