@@ -156,6 +156,7 @@ static int query_int(struct store_pg *st, const char *sql, int n, const char *co
 
 static int pg_begin(struct store *base) {
         struct store_pg *st = to_pg(base);
+        int r;
 
         if (PQstatus(st->conn) != CONNECTION_OK) {
                 log_warning("%s: the connection was lost; connecting again", base->where);
@@ -167,7 +168,16 @@ static int pg_begin(struct store *base) {
                 log_error("%s: a transaction is open already", base->where);
                 return -EIO;
         }
-        return run(st, "BEGIN", 0, NULL, NULL);
+        r = run(st, "BEGIN", 0, NULL, NULL);
+        if (r < 0 && PQstatus(st->conn) != CONNECTION_OK) {
+                /* Lost while idle (the server restarted, a failover): found
+                 * out only now. Nothing was begun: connect again, once. */
+                log_warning("%s: the connection was lost; connecting again", base->where);
+                PQreset(st->conn);
+                r = PQstatus(st->conn) == CONNECTION_OK ? run(st, "BEGIN", 0, NULL, NULL)
+                                                         : pg_error(st, NULL, "cannot connect");
+        }
+        return r;
 }
 
 static int pg_commit(struct store *base) {
