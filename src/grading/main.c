@@ -1,4 +1,5 @@
-/* dgo-grading - the grading service: the grade book, in SQLite.
+/* dgo-grading - the grading service: the grade book, in SQLite (one host)
+ * or PostgreSQL (one book for the replicas of several hosts).
  *
  * The original protocol (GET /students, GET /students/{id},
  * POST /students/{id}/grades) plus POST /students,
@@ -22,6 +23,7 @@
 #include "config.h"
 #include "http/http.h"
 #include "list_builder.h"
+#include "basic/fd_util.h"
 #include "basic/log.h"
 #include "basic/loop.h"
 #include "basic/macros.h"
@@ -50,6 +52,8 @@ struct grading {
         struct writer *writer;
         struct list_builder *builder;
         char *path, *seed;
+        bool postgresql;                        /* --backend postgresql */
+        char *pg_conninfo;                      /* --pg-conninfo */
         unsigned long long reads, changes;
         unsigned threads;                       /* --threads; 0: default_threads() */
 };
@@ -385,9 +389,17 @@ static void usage(FILE *f) {
                 "The dgo grading service. Normally started by dgo-grading.socket.\n"
                 "\n"
                 "  -l, --listen ADDR     listen on ADDR when not socket-activated\n"
+                "      --backend sqlite|postgresql\n"
+                "                        where the grade book is (default: sqlite)\n"
                 "      --store FILE      the grade book, an SQLite database (default:\n"
                 "                        $STATE_DIRECTORY/gradebook.db, or ./gradebook.db outside\n"
                 "                        systemd); a new one imports students.json beside it\n"
+                "      --pg-conninfo STRING\n"
+                "                        with --backend postgresql: the libpq connection string\n"
+                "                        (e.g. \"host=10.0.0.1,10.0.0.2 dbname=dgo user=dgo\n"
+                "                        target_session_attrs=read-write sslmode=verify-full\"); the\n"
+                "                        password is read from $CREDENTIALS_DIRECTORY/dgo-pg-password;\n"
+                "                        a new book imports students.json of the state directory\n"
                 "      --seed FILE       sample students for the first start\n"
                 "                        (default: %s/students.json)\n"
                 "      --threads N       serve from N threads (default: one per CPU, at most %d)\n"
@@ -397,11 +409,19 @@ static void usage(FILE *f) {
                 "      --version         show the version\n", DGO_DATADIR, THREADS_MAX);
 }
 
-enum { OPT_STORE = SERVICE_OPT_FIRST, OPT_SEED, OPT_THREADS };
+enum { OPT_STORE = SERVICE_OPT_FIRST, OPT_SEED, OPT_THREADS, OPT_BACKEND, OPT_PG_CONNINFO };
 
 static int on_option(int opt, const char *arg, void *userdata) {
         struct grading *g = userdata;
-        char **field = opt == OPT_STORE ? &g->path : opt == OPT_SEED ? &g->seed : NULL;
+        char **field = opt == OPT_STORE ? &g->path : opt == OPT_SEED ? &g->seed :
+                       opt == OPT_PG_CONNINFO ? &g->pg_conninfo : NULL;
+
+        if (opt == OPT_BACKEND) {
+                if (strcmp(arg, "sqlite") != 0 && strcmp(arg, "postgresql") != 0)
+                        return -EINVAL;
+                g->postgresql = strcmp(arg, "postgresql") == 0;
+                return 0;
+        }
 
         if (opt == OPT_THREADS) {
                 long n = student_id_parse(arg);         /* a positive decimal, bounded */
@@ -443,6 +463,65 @@ static void grading_done(struct grading *g) {
         gradebook_free(&g->gb);
         free(g->path);
         free(g->seed);
+        free(g->pg_conninfo);
+}
+
+/* The credential dgo-pg-password (LoadCredential=), when there is one:
+ * *RET NULL when not. Never from the command line, which every user sees. */
+#define PG_PASSWORD_CREDENTIAL "dgo-pg-password"
+static int read_pg_password(char **ret) {
+        const char *dir = getenv("CREDENTIALS_DIRECTORY");
+        _cleanup_free_ char *path = NULL;
+        char *text = NULL;
+        size_t len;
+        int r;
+
+        *ret = NULL;
+        if (!dir || !*dir)
+                return 0;
+        if (asprintf(&path, "%s/" PG_PASSWORD_CREDENTIAL, dir) < 0)
+                return -ENOMEM;
+        r = read_file_bounded(path, 4096, &text, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return log_error_errno(r, "Cannot read the PostgreSQL password %s", path);
+        while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+                text[--len] = '\0';
+        *ret = text;
+        return 0;
+}
+
+static void free_secret(char *s) {
+        if (s) {
+                explicit_bzero(s, strlen(s));
+                free(s);
+        }
+}
+
+/* The whole book, or nothing: a failure here ends the process. */
+static int open_store(struct grading *g, const char *legacy) {
+        char *password;
+        int r;
+
+        if (!g->postgresql) {
+                if (g->pg_conninfo)
+                        log_warning("--pg-conninfo is for --backend postgresql: ignored");
+                return store_open(g->path, legacy, g->seed, &g->store, &g->gb);
+        }
+        if (!g->pg_conninfo) {
+                log_error("--backend postgresql needs --pg-conninfo");
+                return -EINVAL;
+        }
+        if (strstr(g->pg_conninfo, "password"))
+                log_warning("--pg-conninfo holds a password, which every user of this host can read (ps); "
+                            "give it as the credential " PG_PASSWORD_CREDENTIAL " instead");
+        r = read_pg_password(&password);
+        if (r < 0)
+                return r;
+        r = store_open_postgresql(g->pg_conninfo, password, legacy, g->seed, &g->store, &g->gb);
+        free_secret(password);
+        return r;
 }
 
 /* Open, load the book, start the writer and the list builder, register and
@@ -462,8 +541,7 @@ static int run(struct grading *g, const struct service_args *args) {
         legacy = legacy_path(g->path);
         if (!legacy)
                 return -ENOMEM;
-        /* The whole book, or nothing: a failure here ends the process. */
-        r = store_open(g->path, legacy, g->seed, &g->store, &g->gb);
+        r = open_store(g, legacy);
         if (r < 0)
                 return r;
         r = writer_start(g->store, g->service.event, &writer_ops, g, &g->writer);
@@ -484,7 +562,7 @@ static int run(struct grading *g, const struct service_args *args) {
         if (r < 0)
                 return r;
         log_info("Serving on %s with %u threads; %zu students in %s", g->service.address, g->service.threads,
-                 g->gb.n_students, g->path);
+                 g->gb.n_students, g->postgresql ? "PostgreSQL" : g->path);
         notify_ready("Serving on %s; %zu students", g->service.address, g->gb.n_students);
         return service_run(&g->service);
 }
@@ -494,6 +572,8 @@ int main(int argc, char **argv) {
                 { "store", required_argument, NULL, OPT_STORE },
                 { "seed", required_argument, NULL, OPT_SEED },
                 { "threads", required_argument, NULL, OPT_THREADS },
+                { "backend", required_argument, NULL, OPT_BACKEND },
+                { "pg-conninfo", required_argument, NULL, OPT_PG_CONNINFO },
                 { NULL, 0, NULL, 0 }
         };
         _cleanup_(grading_done) struct grading g = { .lock = PTHREAD_MUTEX_INITIALIZER };

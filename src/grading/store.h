@@ -1,18 +1,26 @@
-/* store.h - the grade book on disk: one SQLite database.
+/* store.h - the grade book on disk: an interface, two backends.
  *
- * WAL mode with synchronous=FULL: a commit returns once its WAL frames are
+ * SQLite (store_sqlite.c, the default: one host): one database file in WAL
+ * mode with synchronous=FULL: a commit returns once its WAL frames are
  * fsynced, so every acknowledged change survives a crash or a power cut.
- * The schema is versioned with PRAGMA user_version and migrated forward in
- * code (store_schema.c); a database newer than this program is refused.
+ * The schema is versioned with PRAGMA user_version.
  *
- * A new database is filled in the same transaction that creates its schema:
- * from the JSON file of an earlier dgo (LEGACY, renamed to LEGACY.imported
- * once committed), or else from the sample students (SEED). So a database
- * with a schema always holds a whole grade book.
+ * PostgreSQL (store_pg.c, several hosts: one book for every replica): over
+ * libpq, with the server's own synchronous_commit (never lowered here): a
+ * commit returns once the server says it is durable as configured (locally
+ * flushed, or also on a quorum of synchronous standbys). The schema version
+ * is the one row of the table dgo_schema.
+ *
+ * Both migrate forward in code (store_schema.c); a book newer than this
+ * program is refused. A new book is filled in the same transaction that
+ * creates its schema: from the JSON file of an earlier dgo (LEGACY, renamed
+ * to LEGACY.imported once committed), or else from the sample students
+ * (SEED). So a book with a schema always holds a whole grade book.
  *
  * Changes are made in batches (group commit, writer.c): store_begin(), any
  * number of store_add_*() / store_remove_grade(), then store_commit() or
- * store_rollback(). One thread at a time. */
+ * store_rollback(). One thread at a time. The calls dispatch to the
+ * backend's ops (store_backend.h). */
 #pragma once
 
 #include <stdbool.h>
@@ -22,9 +30,16 @@
 
 struct store;
 
-/* Open or create the database at PATH and load all of it into GB (sorted by
- * ID). Any failure is logged and returned: the caller must not serve. */
+/* Open or create the SQLite database at PATH and load all of it into GB
+ * (sorted by ID). Any failure is logged and returned: the caller must not
+ * serve. */
 int store_open(const char *path, const char *legacy, const char *seed, struct store **ret, struct gradebook *gb);
+/* The same with the PostgreSQL database CONNINFO names (a libpq connection
+ * string; PASSWORD, if not NULL, overrides any in it). Several processes
+ * may open one database at once, and first starts too: one of them
+ * creates and fills the book, the others wait for it and load it. */
+int store_open_postgresql(const char *conninfo, const char *password, const char *legacy, const char *seed,
+                          struct store **ret, struct gradebook *gb);
 void store_close(struct store *st);
 
 /* Read the whole book from the database into GB. */
@@ -38,15 +53,18 @@ int store_begin(struct store *st);
 int store_add_grade(struct store *st, long student, const struct grade *g);
 /* Remove the INDEXth (0-based) of STUDENT's grades; -ENOENT if none. */
 int store_remove_grade(struct store *st, long student, size_t index);
-/* Add a student with the next ID (the highest so far + 1); -ENOSPC past GB_STUDENTS_MAX. */
+/* Add a student with the next ID (the highest so far + 1); -ENOSPC past
+ * GB_STUDENTS_MAX. With PostgreSQL, two writers never get one ID. */
 int store_add_student(struct store *st, const char *first_name, const char *last_name, long *ret_id);
-/* < 0: the outcome is unknown (the disk failed while committing): the
- * caller cannot know what the database holds. */
+/* < 0: the outcome is unknown (the disk failed while committing; with
+ * PostgreSQL also: the connection was lost before the COMMIT's answer came,
+ * or the wait for the synchronous standbys was cancelled): the caller
+ * cannot know what the database holds. */
 int store_commit(struct store *st);
 /* < 0: the rollback failed, and so what the database holds is unknown. */
 int store_rollback(struct store *st);
 
-/* The writer has nothing queued: a moment to start the WAL over. */
+/* The writer has nothing queued: a moment to start the WAL over (SQLite). */
 void store_idle(struct store *st);
 
 /* The schema version this program writes. */

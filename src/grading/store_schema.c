@@ -22,3 +22,25 @@ const char *const store_migrations[STORE_SCHEMA_VERSION] = {
         "  score REAL NOT NULL CHECK (score >= 0 AND score <= 100));"
         "CREATE INDEX grades_by_student ON grades (student_id, id);",
 };
+
+const char *const store_pg_migrations[STORE_SCHEMA_VERSION] = {
+        /* 0 -> 1: the first schema, as SQLite's above, in PostgreSQL's
+         * types. A grade's ID is a bigserial: a student's grades are in the
+         * order of their IDs, as in SQLite. A student's ID is not: it is the
+         * highest so far + 1 (store_pg.c says how two writers agree on it),
+         * or the one imported. dgo_schema holds the schema version (SQLite's
+         * PRAGMA user_version), in one row, set by store_pg.c. */
+        "CREATE TABLE students ("
+        "  id bigint PRIMARY KEY,"
+        "  first_name text NOT NULL,"
+        "  last_name text NOT NULL);"
+        "CREATE TABLE grades ("
+        "  id bigserial PRIMARY KEY,"
+        "  student_id bigint NOT NULL REFERENCES students(id),"
+        "  title text NOT NULL,"
+        "  type text NOT NULL CHECK (type IN ('Quiz', 'Test', 'Exam', 'Homework')),"
+        "  score double precision NOT NULL CHECK (score >= 0 AND score <= 100));"
+        "CREATE INDEX grades_by_student ON grades (student_id, id);"
+        "CREATE TABLE dgo_schema (version integer NOT NULL);"
+        "INSERT INTO dgo_schema (version) VALUES (0);",
+};
