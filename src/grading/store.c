@@ -20,6 +20,13 @@ int store_load(struct store *st, struct gradebook *gb) {
         return st->ops->load(st, gb);
 }
 
+int store_read_students(struct store *st, const long *ids, size_t n, struct gradebook *gb) {
+        assert(n > 0 && n <= STORE_READ_IDS_MAX);
+        if (!st->ops->read_students)
+                return -EOPNOTSUPP;
+        return st->ops->read_students(st, ids, n, gb);
+}
+
 int store_begin(struct store *st) {
         return st->ops->begin(st);
 }

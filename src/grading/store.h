@@ -45,6 +45,17 @@ void store_close(struct store *st);
 /* Read the whole book from the database into GB. */
 int store_load(struct store *st, struct gradebook *gb);
 
+/* A book that other processes write too (PostgreSQL: the other grading
+ * replicas): every change of a committed transaction is announced on the
+ * channel STORE_CHANNEL, the payload the student's ID ("42"), to whoever
+ * LISTENs (follower.h). */
+#define STORE_CHANNEL "dgo_book"
+#define STORE_READ_IDS_MAX 256
+/* The students IDS (N of them, 1 to STORE_READ_IDS_MAX; those that exist)
+ * as the database holds them now, into GB (sorted by ID), outside any
+ * batch. -EOPNOTSUPP for SQLite (no other writer), -EIO. */
+int store_read_students(struct store *st, const long *ids, size_t n, struct gradebook *gb);
+
 /* Errors of the calls below: -EIO for the database's own failures (logged,
  * the batch must be rolled back); -ENOSPC, -ENOENT for a change refused by
  * the book's rules (nothing done; the batch goes on). */

@@ -26,6 +26,9 @@ struct store_ops {
         void (*close)(struct store *st);
         /* Insert the whole of GB (with its IDs) in the open transaction. */
         int (*insert_book)(struct store *st, const struct gradebook *gb);
+        /* The students IDS as they are now (store_read_students()); NULL
+         * for a backend that only this process writes. */
+        int (*read_students)(struct store *st, const long *ids, size_t n, struct gradebook *gb);
 };
 
 struct store {
