@@ -231,6 +231,25 @@ static int handle_remove_grade(struct http_request *req, void *userdata) {
         if (!c)
                 return -ENOMEM;
         *c = (struct change) { .kind = CHANGE_REMOVE_GRADE, .student = id, .index = (size_t) index };
+        /* The grade this replica shows there: the one to remove (with
+         * PostgreSQL, checked against the book: another replica may have
+         * changed the student since). None: 404, as it was never shown. */
+        pthread_mutex_lock(&g->lock);
+        const struct student *s = gradebook_find(&g->gb, id);
+        bool shown = s && (size_t) index < s->n_grades;
+        if (shown) {
+                c->grade = s->grades[index];
+                c->grade.title = strdup(s->grades[index].title);
+        }
+        pthread_mutex_unlock(&g->lock);
+        if (!shown) {
+                change_free(c);
+                return http_reply_error(req, 404, "student %ld has no grade %s", id, text);
+        }
+        if (!c->grade.title) {
+                change_free(c);
+                return -ENOMEM;
+        }
         return submit(req, g, c);
 }
 
@@ -371,6 +390,9 @@ static void answer_refused(struct http_request *req, struct change *c) {
                                  GB_GRADES_MAX);
         else if (c->kind == CHANGE_ADD_STUDENT)
                 http_reply_error(req, 409, "the grade book is full (%d students)", GB_STUDENTS_MAX);
+        else if (c->error == -ESTALE)
+                http_reply_error(req, 409, "grade %zu of student %ld is not the one shown: another grading "
+                                 "service changed the student meanwhile; read it again", c->index, c->student);
         else
                 http_reply_error(req, 404, "student %ld has no grade %zu", c->student, c->index);
 }

@@ -62,6 +62,11 @@ int store_read_students(struct store *st, const long *ids, size_t n, struct grad
 int store_begin(struct store *st);
 /* Append G to student STUDENT's grades; -ENOSPC past GB_GRADES_MAX. */
 int store_add_grade(struct store *st, long student, const struct grade *g);
+/* Whether the INDEXth (0-based) of STUDENT's grades is EXPECTED (title,
+ * type, score): 0; -ESTALE when it is another (another replica changed the
+ * student since this one's memory showed it), -ENOENT when there is none.
+ * Always 0 for SQLite, which no other process writes. */
+int store_grade_is(struct store *st, long student, size_t index, const struct grade *expected);
 /* Remove the INDEXth (0-based) of STUDENT's grades; -ENOENT if none. */
 int store_remove_grade(struct store *st, long student, size_t index);
 /* Add a student with the next ID (the highest so far + 1); -ENOSPC past

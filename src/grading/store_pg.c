@@ -264,6 +264,33 @@ static int pg_add_grade(struct store *base, long student, const struct grade *g)
         return r < 0 ? r : announce(st, id);
 }
 
+static int pg_grade_is(struct store *base, long student, size_t index, const struct grade *expected) {
+        static const char sql[] = "SELECT title, type, score FROM grades WHERE student_id = $1 ORDER BY id "
+                                  "LIMIT 1 OFFSET $2";
+        struct store_pg *st = to_pg(base);
+        _cleanup_(PQclearp) PGresult *res = NULL;
+        char id[24], offset[24];
+        const char *const values[] = { id, offset };
+        char *end;
+        double score;
+        int r;
+
+        snprintf(id, sizeof id, "%ld", student);
+        snprintf(offset, sizeof offset, "%zu", index > GB_GRADES_MAX ? (size_t) GB_GRADES_MAX : index);
+        r = lock_student(st, values);
+        if (r >= 0)
+                r = run(st, sql, 2, values, &res);
+        if (r < 0)
+                return r;
+        if (PQntuples(res) < 1)
+                return -ENOENT;
+        score = strtod(PQgetvalue(res, 0, 2), &end);
+        if (*end || strcmp(PQgetvalue(res, 0, 0), expected->title) != 0 ||
+            strcmp(PQgetvalue(res, 0, 1), grade_type_to_string(expected->type)) != 0 || score != expected->score)
+                return -ESTALE;
+        return 0;
+}
+
 static int pg_remove_grade(struct store *base, long student, size_t index) {
         struct store_pg *st = to_pg(base);
         char id[24], offset[24], grade[24];
@@ -578,6 +605,7 @@ static const struct store_ops pg_ops = {
         .close = pg_close,
         .insert_book = pg_insert_book,
         .read_students = pg_read_students,
+        .grade_is = pg_grade_is,
 };
 
 /* Connect: the defaults below, then CONNINFO's settings (they win), then

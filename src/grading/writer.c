@@ -110,7 +110,11 @@ static int store_change(struct store *st, struct change *c) {
                 r = store_add_grade(st, c->student, &c->grade);
                 break;
         case CHANGE_REMOVE_GRADE:
-                r = store_remove_grade(st, c->student, c->index);
+                /* Still the grade the client saw? (Another replica may have
+                 * changed the student meanwhile.) */
+                r = c->grade.title ? store_grade_is(st, c->student, c->index, &c->grade) : 0;
+                if (r >= 0)
+                        r = store_remove_grade(st, c->student, c->index);
                 break;
         case CHANGE_ADD_STUDENT:
                 r = store_add_student(st, c->first_name, c->last_name, &c->student);

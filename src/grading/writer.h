@@ -29,7 +29,8 @@ enum change_kind { CHANGE_ADD_GRADE, CHANGE_REMOVE_GRADE, CHANGE_ADD_STUDENT, CH
 
 enum change_outcome {
         CHANGE_STORED,
-        CHANGE_REFUSED,         /* by the book's rules: error says why (-ENOSPC, -ENOENT) */
+        CHANGE_REFUSED,         /* by the book's rules: error says why (-ENOSPC, -ENOENT, and
+                                 * -ESTALE: the grade to remove changed meanwhile) */
         CHANGE_NOT_STORED,      /* the database failed; the batch was rolled back */
         CHANGE_UNKNOWN,         /* the database failed while committing */
 };
@@ -38,7 +39,8 @@ struct change {
         enum change_kind kind;
         long student;                   /* ADD_STUDENT: the new student's ID, once stored */
         size_t index;                   /* REMOVE_GRADE: 0-based */
-        struct grade grade;             /* ADD_GRADE; owns its title */
+        struct grade grade;             /* ADD_GRADE; REMOVE_GRADE: the grade as memory had it
+                                         * (title NULL: not checked); owns its title */
         char *first_name, *last_name;   /* ADD_STUDENT */
         long *ids;                      /* REFRESH: up to STORE_READ_IDS_MAX students; none: all */
         size_t n_ids;

@@ -9,7 +9,9 @@
 #  - both replicas adding 20 students at once: 40 distinct IDs, and both replicas' whole
 #    GET /students are the same, byte for byte, once quiet;
 #  - the follower's connections killed on the server (pg_terminate_backend): a change made
-#    on B meanwhile reaches A once its follower is back (it reads the whole book again);
+#    on B meanwhile reaches A once its follower is back (it reads the whole book again); and
+#    meanwhile A, asked to remove a grade by its position after B removed the one before it,
+#    answers 409 and removes nothing (the grade there is not the one A showed);
 #  - a replica's GET answers while the other writes (reads come from memory).
 # A private PostgreSQL 15 (initdb in a temporary directory, a Unix socket only, no TCP), run
 # as the user postgres when the test runs as root; the services listen on loopback.
@@ -118,6 +120,15 @@ check "A's and B's GET /students are the same, byte for byte (${t:-never} ms aft
 killed=$(psql -d dgo -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
                          WHERE application_name = 'dgo-grading-follower'")
 check "the two followers' connections terminated ($killed)" test "$killed" = 2
+# While A does not hear: B removes student 4's first grade; A, whose memory still shows the old
+# first grade, is asked to remove "grade 0" too: it must not remove the next one.
+n4=$(psql -d dgo -c "SELECT count(*) FROM grades WHERE student_id = 4")
+del() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE "$(url "$1" "$2")"; }
+check "B: DELETE /students/4/grades/0 answers 200" test "$(del b /students/4/grades/0)" = 200
+check "A, not yet told: DELETE /students/4/grades/0 answers 409 (not the grade it showed)" \
+    test "$(del a /students/4/grades/0)" = 409
+check "student 4 lost one grade in all ($n4 -> $((n4 - 1)))" \
+    test "$(psql -d dgo -c "SELECT count(*) FROM grades WHERE student_id = 4")" = $((n4 - 1))
 check "B: a grade meanwhile (201)" test "$(post b /students/2/grades \
     '{"Title":"While A was deaf","Type":"Test","Score":55}')" = 201
 t=$(until_ms eval 'get a /students/2 | grep -qF "While A was deaf"') || t=''
