@@ -67,6 +67,38 @@ int gradebook_append_student(struct gradebook *gb, long id, const char *first_na
         return append_student(gb, &st);
 }
 
+int gradebook_put_student(struct gradebook *gb, struct student *st, size_t *ret_pos, bool *ret_inserted) {
+        size_t lo = 0, hi = gb->n_students;
+        int r;
+
+        assert(st->id > 0);
+        while (lo < hi) {                       /* the first position whose ID is not below ST's */
+                size_t mid = lo + (hi - lo) / 2;
+                if (gb->students[mid].id < st->id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *ret_pos = lo;
+        *ret_inserted = lo == gb->n_students || gb->students[lo].id != st->id;
+        if (!*ret_inserted) {
+                student_done(&gb->students[lo]);
+                gb->students[lo] = *st;
+                *st = (struct student) { 0 };
+                return 0;
+        }
+        if (gb->n_students >= GB_STUDENTS_MAX)
+                return -ENOSPC;
+        r = GROW_ARRAY(gb->students, gb->students_size, gb->n_students + 1, 16);
+        if (r < 0)
+                return r;
+        memmove(&gb->students[lo + 1], &gb->students[lo], (gb->n_students - lo) * sizeof gb->students[0]);
+        gb->students[lo] = *st;
+        gb->n_students++;
+        *st = (struct student) { 0 };
+        return 0;
+}
+
 static int compare_ids(const void *a, const void *b) {
         const struct student *x = a, *y = b;
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dgo/grade.h"
@@ -31,3 +32,9 @@ struct student *gradebook_find(struct gradebook *gb, long id);
 /* Append a student with ID, which must be above every ID in GB (-EINVAL).
  * -ENOSPC past GB_STUDENTS_MAX. */
 int gradebook_append_student(struct gradebook *gb, long id, const char *first_name, const char *last_name);
+/* Put *ST (taking what it holds) in its place by ID: replacing the student
+ * with its ID (*RET_INSERTED false), or inserted where the order wants it
+ * (true; the students after it move up by one). Its position in *RET_POS.
+ * -ENOSPC past GB_STUDENTS_MAX. For a book that several writers change
+ * (the grading replicas of one PostgreSQL book). */
+int gradebook_put_student(struct gradebook *gb, struct student *st, size_t *ret_pos, bool *ret_inserted);

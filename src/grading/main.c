@@ -30,6 +30,7 @@
 #include "replies.h"
 #include "service/registry_client.h"
 #include "service/service.h"
+#include "follower.h"
 #include "store.h"
 #include "writer.h"
 
@@ -50,11 +51,14 @@ struct grading {
         struct replies replies;
         struct store *store;
         struct writer *writer;
+        struct follower *follower;              /* PostgreSQL: the other replicas' changes */
+        char *pg_password;                      /* the credential, for the follower's connection */
         struct list_builder *builder;
         char *path, *seed;
         bool postgresql;                        /* --backend postgresql */
         char *pg_conninfo;                      /* --pg-conninfo */
         unsigned long long reads, changes;
+        unsigned long long refreshed;   /* students another writer changed, read again */
         unsigned threads;                       /* --threads; 0: default_threads() */
 };
 
@@ -227,6 +231,25 @@ static int handle_remove_grade(struct http_request *req, void *userdata) {
         if (!c)
                 return -ENOMEM;
         *c = (struct change) { .kind = CHANGE_REMOVE_GRADE, .student = id, .index = (size_t) index };
+        /* The grade this replica shows there: the one to remove (with
+         * PostgreSQL, checked against the book: another replica may have
+         * changed the student since). None: 404, as it was never shown. */
+        pthread_mutex_lock(&g->lock);
+        const struct student *s = gradebook_find(&g->gb, id);
+        bool shown = s && (size_t) index < s->n_grades;
+        if (shown) {
+                c->grade = s->grades[index];
+                c->grade.title = strdup(s->grades[index].title);
+        }
+        pthread_mutex_unlock(&g->lock);
+        if (!shown) {
+                change_free(c);
+                return http_reply_error(req, 404, "student %ld has no grade %s", id, text);
+        }
+        if (!c->grade.title) {
+                change_free(c);
+                return -ENOMEM;
+        }
         return submit(req, g, c);
 }
 
@@ -282,18 +305,52 @@ static int apply_change(struct grading *g, struct change *c) {
         return r;
 }
 
+/* Put the students another writer changed (C->fresh, read after the
+ * batch's commit) in their places; the lock is held. */
+static int apply_refresh(struct grading *g, struct change *c) {
+        if (c->n_ids == 0) {                    /* the whole book */
+                gradebook_free(&g->gb);
+                g->gb = c->fresh;
+                c->fresh = (struct gradebook) { 0 };
+                replies_free(&g->replies);
+                g->refreshed += g->gb.n_students;
+                return 0;
+        }
+        for (size_t i = 0; i < c->fresh.n_students; i++) {
+                size_t pos;
+                bool inserted;
+                int r = gradebook_put_student(&g->gb, &c->fresh.students[i], &pos, &inserted);
+
+                if (r < 0)
+                        return r;
+                if (inserted && pos + 1 < g->gb.n_students)
+                        replies_free(&g->replies);      /* the students after it moved */
+                else
+                        replies_changed(&g->replies, pos);
+        }
+        g->refreshed += c->fresh.n_students;
+        return 0;
+}
+
 static int apply_batch(struct change *batch, void *userdata) {
         struct grading *g = userdata;
         int r = 0;
 
         pthread_mutex_lock(&g->lock);
         for (struct change *c = batch; c; c = c->next)
-                if (c->outcome == CHANGE_STORED) {
+                if (c->outcome == CHANGE_STORED && c->kind != CHANGE_REFRESH) {
                         int k = apply_change(g, c);
                         if (k < 0 && r >= 0)
                                 r = log_error_errno(k, "Cannot apply a stored change of student %ld in memory",
                                                     c->student);
                         g->changes++;
+                }
+        /* Last: what they read is newer than every change above. */
+        for (struct change *c = batch; c; c = c->next)
+                if (c->kind == CHANGE_REFRESH) {
+                        int k = apply_refresh(g, c);
+                        if (k < 0 && r >= 0)
+                                r = log_error_errno(k, "Cannot take another writer's changes in memory");
                 }
         pthread_mutex_unlock(&g->lock);
         return r;
@@ -315,6 +372,8 @@ static void answer_stored(struct http_request *req, struct grading *g, struct ch
                               "LastName", c->last_name, "Grades");
                 http_reply_json(req, 201, j);
                 return;
+        case CHANGE_REFRESH:
+                return;                 /* answered by nobody (answer_change()) */
         case CHANGE_REMOVE_GRADE:
                 log_info("Grade %zu of student %ld removed", c->index, c->student);
                 pthread_mutex_lock(&g->lock);
@@ -331,6 +390,9 @@ static void answer_refused(struct http_request *req, struct change *c) {
                                  GB_GRADES_MAX);
         else if (c->kind == CHANGE_ADD_STUDENT)
                 http_reply_error(req, 409, "the grade book is full (%d students)", GB_STUDENTS_MAX);
+        else if (c->error == -ESTALE)
+                http_reply_error(req, 409, "grade %zu of student %ld is not the one shown: another grading "
+                                 "service changed the student meanwhile; read it again", c->index, c->student);
         else
                 http_reply_error(req, 404, "student %ld has no grade %zu", c->student, c->index);
 }
@@ -358,6 +420,10 @@ static void answer_in_thread(struct http_request *req, void *data) {
 }
 
 static void answer_change(struct change *c, void *userdata) {
+        if (c->kind == CHANGE_REFRESH) {        /* nobody to answer */
+                change_free(c);
+                return;
+        }
         c->grading = userdata;
         http_request_resume_async(c->request, answer_in_thread, c);
 }
@@ -379,6 +445,10 @@ static void status(char *buf, size_t size, void *userdata) {
         snprintf(buf, size, "Serving on %s with %u threads; %zu students; %llu reads, %llu changes in %llu commits",
                  g->service.address, g->service.threads, g->gb.n_students, g->reads, g->changes,
                  g->writer ? writer_commits(g->writer) : 0);
+        if (g->postgresql) {
+                size_t n = strlen(buf);
+                snprintf(buf + n, size - n, "; %llu students read again for other replicas' changes", g->refreshed);
+        }
         pthread_mutex_unlock(&g->lock);
 }
 
@@ -450,10 +520,13 @@ static char *legacy_path(const char *store) {
         return path;
 }
 
+static void free_secret(char *s);
+
 /* What main() set up. The writer and the list builder answer what waits
  * for them before the server goes: every suspended request is resumed
  * before http_server_free(). */
 static void grading_done(struct grading *g) {
+        follower_free(g->follower);             /* it hands refreshes to the writer */
         writer_stop(g->writer);
         list_builder_stop(g->builder);
         registry_client_free(g->registry);
@@ -464,6 +537,7 @@ static void grading_done(struct grading *g) {
         free(g->path);
         free(g->seed);
         free(g->pg_conninfo);
+        free_secret(g->pg_password);
 }
 
 /* The credential dgo-pg-password (LoadCredential=), when there is one:
@@ -501,7 +575,6 @@ static void free_secret(char *s) {
 
 /* The whole book, or nothing: a failure here ends the process. */
 static int open_store(struct grading *g, const char *legacy) {
-        char *password;
         int r;
 
         if (!g->postgresql) {
@@ -516,12 +589,10 @@ static int open_store(struct grading *g, const char *legacy) {
         if (strstr(g->pg_conninfo, "password"))
                 log_warning("--pg-conninfo holds a password, which every user of this host can read (ps); "
                             "give it as the credential " PG_PASSWORD_CREDENTIAL " instead");
-        r = read_pg_password(&password);
+        r = read_pg_password(&g->pg_password);
         if (r < 0)
                 return r;
-        r = store_open_postgresql(g->pg_conninfo, password, legacy, g->seed, &g->store, &g->gb);
-        free_secret(password);
-        return r;
+        return store_open_postgresql(g->pg_conninfo, g->pg_password, legacy, g->seed, &g->store, &g->gb);
 }
 
 /* Open, load the book, start the writer and the list builder, register and
@@ -547,6 +618,11 @@ static int run(struct grading *g, const struct service_args *args) {
         r = writer_start(g->store, g->service.event, &writer_ops, g, &g->writer);
         if (r < 0)
                 return r;
+        if (g->postgresql) {
+                r = follower_start(g->service.event, g->pg_conninfo, g->pg_password, g->writer, &g->follower);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot follow the other replicas' changes");
+        }
         r = list_builder_start(&g->lock, &g->replies, &g->gb, &g->builder);
         if (r < 0)
                 return r;

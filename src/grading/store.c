@@ -20,6 +20,17 @@ int store_load(struct store *st, struct gradebook *gb) {
         return st->ops->load(st, gb);
 }
 
+int store_read_students(struct store *st, const long *ids, size_t n, struct gradebook *gb) {
+        assert(n > 0 && n <= STORE_READ_IDS_MAX);
+        if (!st->ops->read_students)
+                return -EOPNOTSUPP;
+        return st->ops->read_students(st, ids, n, gb);
+}
+
+int store_grade_is(struct store *st, long student, size_t index, const struct grade *expected) {
+        return st->ops->grade_is ? st->ops->grade_is(st, student, index, expected) : 0;
+}
+
 int store_begin(struct store *st) {
         return st->ops->begin(st);
 }

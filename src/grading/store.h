@@ -45,12 +45,28 @@ void store_close(struct store *st);
 /* Read the whole book from the database into GB. */
 int store_load(struct store *st, struct gradebook *gb);
 
+/* A book that other processes write too (PostgreSQL: the other grading
+ * replicas): every change of a committed transaction is announced on the
+ * channel STORE_CHANNEL, the payload the student's ID ("42"), to whoever
+ * LISTENs (follower.h). */
+#define STORE_CHANNEL "dgo_book"
+#define STORE_READ_IDS_MAX 256
+/* The students IDS (N of them, 1 to STORE_READ_IDS_MAX; those that exist)
+ * as the database holds them now, into GB (sorted by ID), outside any
+ * batch. -EOPNOTSUPP for SQLite (no other writer), -EIO. */
+int store_read_students(struct store *st, const long *ids, size_t n, struct gradebook *gb);
+
 /* Errors of the calls below: -EIO for the database's own failures (logged,
  * the batch must be rolled back); -ENOSPC, -ENOENT for a change refused by
  * the book's rules (nothing done; the batch goes on). */
 int store_begin(struct store *st);
 /* Append G to student STUDENT's grades; -ENOSPC past GB_GRADES_MAX. */
 int store_add_grade(struct store *st, long student, const struct grade *g);
+/* Whether the INDEXth (0-based) of STUDENT's grades is EXPECTED (title,
+ * type, score): 0; -ESTALE when it is another (another replica changed the
+ * student since this one's memory showed it), -ENOENT when there is none.
+ * Always 0 for SQLite, which no other process writes. */
+int store_grade_is(struct store *st, long student, size_t index, const struct grade *expected);
 /* Remove the INDEXth (0-based) of STUDENT's grades; -ENOENT if none. */
 int store_remove_grade(struct store *st, long student, size_t index);
 /* Add a student with the next ID (the highest so far + 1); -ENOSPC past

@@ -26,6 +26,11 @@ struct store_ops {
         void (*close)(struct store *st);
         /* Insert the whole of GB (with its IDs) in the open transaction. */
         int (*insert_book)(struct store *st, const struct gradebook *gb);
+        /* The students IDS as they are now (store_read_students()); NULL
+         * for a backend that only this process writes. */
+        int (*read_students)(struct store *st, const long *ids, size_t n, struct gradebook *gb);
+        /* store_grade_is(); NULL: always 0 (memory is the book). */
+        int (*grade_is)(struct store *st, long student, size_t index, const struct grade *expected);
 };
 
 struct store {

@@ -246,6 +246,15 @@ static int lock_student(struct store_pg *st, const char *const *student) {
         return r;
 }
 
+/* Tell the other replicas, once this transaction commits, that student
+ * ID changed (store.h, STORE_CHANNEL; the server sends it at COMMIT, and
+ * one notification per student per transaction). */
+static int announce(struct store_pg *st, const char *id) {
+        const char *const values[] = { id };
+
+        return run(st, "SELECT pg_notify('" STORE_CHANNEL "', $1)", 1, values, NULL);
+}
+
 static int pg_add_grade(struct store *base, long student, const struct grade *g) {
         struct store_pg *st = to_pg(base);
         char id[24];
@@ -261,7 +270,35 @@ static int pg_add_grade(struct store *base, long student, const struct grade *g)
                 return r;
         if (n >= GB_GRADES_MAX)
                 return -ENOSPC;
-        return insert_grade(st, id, g);
+        r = insert_grade(st, id, g);
+        return r < 0 ? r : announce(st, id);
+}
+
+static int pg_grade_is(struct store *base, long student, size_t index, const struct grade *expected) {
+        static const char sql[] = "SELECT title, type, score FROM grades WHERE student_id = $1 ORDER BY id "
+                                  "LIMIT 1 OFFSET $2";
+        struct store_pg *st = to_pg(base);
+        _cleanup_(PQclearp) PGresult *res = NULL;
+        char id[24], offset[24];
+        const char *const values[] = { id, offset };
+        char *end;
+        double score;
+        int r;
+
+        snprintf(id, sizeof id, "%ld", student);
+        snprintf(offset, sizeof offset, "%zu", index > GB_GRADES_MAX ? (size_t) GB_GRADES_MAX : index);
+        r = lock_student(st, values);
+        if (r >= 0)
+                r = run(st, sql, 2, values, &res);
+        if (r < 0)
+                return r;
+        if (PQntuples(res) < 1)
+                return -ENOENT;
+        score = strtod(PQgetvalue(res, 0, 2), &end);
+        if (*end || strcmp(PQgetvalue(res, 0, 0), expected->title) != 0 ||
+            strcmp(PQgetvalue(res, 0, 1), grade_type_to_string(expected->type)) != 0 || score != expected->score)
+                return -ESTALE;
+        return 0;
 }
 
 static int pg_remove_grade(struct store *base, long student, size_t index) {
@@ -281,7 +318,8 @@ static int pg_remove_grade(struct store *base, long student, size_t index) {
         if (r < 0)
                 return r;               /* -ENOENT: no such grade */
         snprintf(grade, sizeof grade, "%lld", g);
-        return run(st, "DELETE FROM grades WHERE id = $1", 1, grade_id, NULL);
+        r = run(st, "DELETE FROM grades WHERE id = $1", 1, grade_id, NULL);
+        return r < 0 ? r : announce(st, id);
 }
 
 static int pg_add_student(struct store *base, const char *first_name, const char *last_name, long *ret_id) {
@@ -309,6 +347,8 @@ static int pg_add_student(struct store *base, const char *first_name, const char
         snprintf(id, sizeof id, "%lld", max + 1);
         const char *const values[] = { id, first_name, last_name };
         r = run(st, "INSERT INTO students (id, first_name, last_name) VALUES ($1, $2, $3)", 3, values, NULL);
+        if (r >= 0)
+                r = announce(st, id);
         if (r >= 0)
                 *ret_id = (long) (max + 1);
         return r;
@@ -457,6 +497,37 @@ static int pg_load(struct store *base, struct gradebook *gb) {
         return r;
 }
 
+static int pg_read_students(struct store *base, const long *ids, size_t n, struct gradebook *gb) {
+        struct store_pg *st = to_pg(base);
+        _cleanup_free_ char *students = NULL, *grades = NULL;
+        char list[STORE_READ_IDS_MAX * 12 + 3];
+        size_t at = 0;
+        int r;
+
+        /* Numbers of ours, not text from outside: written into the query. */
+        for (size_t i = 0; i < n; i++)
+                at += (size_t) snprintf(list + at, sizeof list - at, "%s%ld", i ? "," : "", ids[i]);
+        if (asprintf(&students, "SELECT id, first_name, last_name FROM students WHERE id IN (%s) ORDER BY id",
+                     list) < 0 ||
+            asprintf(&grades, "SELECT student_id, title, type, score FROM grades WHERE student_id IN (%s) "
+                     "ORDER BY id", list) < 0)
+                return -ENOMEM;
+        *gb = (struct gradebook) { 0 };
+        if (PQstatus(st->conn) != CONNECTION_OK)
+                PQreset(st->conn);
+        r = run(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL);
+        if (r >= 0)
+                r = each_row(st, students, student_row, gb);
+        if (r >= 0)
+                r = each_row(st, grades, grade_row, gb);
+        if (PQtransactionStatus(st->conn) != PQTRANS_IDLE && run(st, r >= 0 ? "COMMIT" : "ROLLBACK", 0, NULL, NULL) < 0 &&
+            r >= 0)
+                r = -EIO;
+        if (r < 0)
+                gradebook_free(gb);
+        return r < 0 ? -EIO : 0;
+}
+
 /* The schema version: 0 when there is no schema yet. */
 static int schema_version(struct store_pg *st, long long *ret) {
         long long exists;
@@ -543,6 +614,8 @@ static const struct store_ops pg_ops = {
         .rollback = pg_rollback,
         .close = pg_close,
         .insert_book = pg_insert_book,
+        .read_students = pg_read_students,
+        .grade_is = pg_grade_is,
 };
 
 /* Connect: the defaults below, then CONNINFO's settings (they win), then

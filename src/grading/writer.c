@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -39,7 +40,28 @@ void change_free(struct change *c) {
         free(c->grade.title);
         free(c->first_name);
         free(c->last_name);
+        free(c->ids);
+        gradebook_free(&c->fresh);
         free(c);
+}
+
+bool writer_refresh(struct writer *w, const long *ids, size_t n) {
+        struct change *c = calloc(1, sizeof *c);
+
+        assert(n <= STORE_READ_IDS_MAX && (n == 0 || ids));
+        if (!c || (n > 0 && !(c->ids = malloc(n * sizeof *ids)))) {
+                free(c);
+                return false;
+        }
+        if (n > 0)
+                memcpy(c->ids, ids, n * sizeof *ids);
+        c->kind = CHANGE_REFRESH;
+        c->n_ids = n;
+        if (!writer_submit(w, c)) {
+                change_free(c);
+                return false;
+        }
+        return true;
 }
 
 bool writer_submit(struct writer *w, struct change *c) {
@@ -88,10 +110,17 @@ static int store_change(struct store *st, struct change *c) {
                 r = store_add_grade(st, c->student, &c->grade);
                 break;
         case CHANGE_REMOVE_GRADE:
-                r = store_remove_grade(st, c->student, c->index);
+                /* Still the grade the client saw? (Another replica may have
+                 * changed the student meanwhile.) */
+                r = c->grade.title ? store_grade_is(st, c->student, c->index, &c->grade) : 0;
+                if (r >= 0)
+                        r = store_remove_grade(st, c->student, c->index);
                 break;
         case CHANGE_ADD_STUDENT:
                 r = store_add_student(st, c->first_name, c->last_name, &c->student);
+                break;
+        case CHANGE_REFRESH:
+                r = 0;                  /* read after the commit (read_refreshes()) */
                 break;
         default:
                 assert(!"unknown change");
@@ -109,9 +138,42 @@ static void set_outcome(struct change *batch, enum change_outcome to) {
                         c->outcome = to;
 }
 
+/* The students the REFRESHes of BATCH name, as the database holds them
+ * now; -EIO when they cannot be read (then memory cannot follow). */
+static int read_refreshes(struct writer *w, struct change *batch) {
+        for (struct change *c = batch; c; c = c->next) {
+                if (c->kind != CHANGE_REFRESH)
+                        continue;
+                int r = c->n_ids == 0 ? store_load(w->store, &c->fresh) :
+                        store_read_students(w->store, c->ids, c->n_ids, &c->fresh);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot read %s another writer changed",
+                                               c->n_ids == 0 ? "the book" : "the students");
+        }
+        return 0;
+}
+
+static bool only_refreshes(const struct change *batch) {
+        for (const struct change *c = batch; c; c = c->next)
+                if (c->kind != CHANGE_REFRESH)
+                        return false;
+        return true;
+}
+
 /* One transaction for BATCH; false when memory and disk may now differ. */
 static bool write_batch(struct writer *w, struct change *batch) {
-        int r = store_begin(w->store);
+        int r;
+
+        if (only_refreshes(batch)) {
+                set_outcome(batch, CHANGE_STORED);
+                if (read_refreshes(w, batch) < 0 || w->ops->apply(batch, w->userdata) < 0) {
+                        log_error("The grade book in memory cannot follow the other writers': restarting from "
+                                  "the database");
+                        return false;
+                }
+                return true;
+        }
+        r = store_begin(w->store);
 
         for (struct change *c = batch; r >= 0 && c; c = c->next)
                 r = store_change(w->store, c);
@@ -131,7 +193,7 @@ static bool write_batch(struct writer *w, struct change *batch) {
                 return false;
         }
         atomic_fetch_add_explicit(&w->commits, 1, memory_order_relaxed);
-        if (w->ops->apply(batch, w->userdata) < 0) {
+        if (read_refreshes(w, batch) < 0 || w->ops->apply(batch, w->userdata) < 0) {
                 log_error("The grade book in memory cannot take a committed change: restarting from the disk");
                 return false;           /* stored all the same: their answers say so */
         }

@@ -22,11 +22,15 @@
 #include "dgo/gradebook.h"
 #include "store.h"
 
-enum change_kind { CHANGE_ADD_GRADE, CHANGE_REMOVE_GRADE, CHANGE_ADD_STUDENT };
+/* CHANGE_REFRESH is no change of ours: other writers of the book changed
+ * these students (follower.h). After the batch's commit the writer reads
+ * them as the database holds them into FRESH, for ops->apply. */
+enum change_kind { CHANGE_ADD_GRADE, CHANGE_REMOVE_GRADE, CHANGE_ADD_STUDENT, CHANGE_REFRESH };
 
 enum change_outcome {
         CHANGE_STORED,
-        CHANGE_REFUSED,         /* by the book's rules: error says why (-ENOSPC, -ENOENT) */
+        CHANGE_REFUSED,         /* by the book's rules: error says why (-ENOSPC, -ENOENT, and
+                                 * -ESTALE: the grade to remove changed meanwhile) */
         CHANGE_NOT_STORED,      /* the database failed; the batch was rolled back */
         CHANGE_UNKNOWN,         /* the database failed while committing */
 };
@@ -35,9 +39,13 @@ struct change {
         enum change_kind kind;
         long student;                   /* ADD_STUDENT: the new student's ID, once stored */
         size_t index;                   /* REMOVE_GRADE: 0-based */
-        struct grade grade;             /* ADD_GRADE; owns its title */
+        struct grade grade;             /* ADD_GRADE; REMOVE_GRADE: the grade as memory had it
+                                         * (title NULL: not checked); owns its title */
         char *first_name, *last_name;   /* ADD_STUDENT */
-        void *request;                  /* whom to answer */
+        long *ids;                      /* REFRESH: up to STORE_READ_IDS_MAX students; none: all */
+        size_t n_ids;
+        struct gradebook fresh;         /* REFRESH: they, read after the commit */
+        void *request;                  /* whom to answer (NULL: REFRESH) */
         void *grading;                  /* the service's, for the answer */
         enum change_outcome outcome;
         int error;
@@ -48,7 +56,9 @@ void change_free(struct change *c);
 
 struct writer_ops {
         /* In the writer thread, after a commit: apply the STORED changes of
-         * BATCH to the book in memory. < 0: memory cannot follow the disk. */
+         * BATCH to the book in memory, the REFRESHes last (what they read is
+         * newer than every change of the batch). < 0: memory cannot follow
+         * the disk. */
         int (*apply)(struct change *batch, void *userdata);
         /* In the writer thread: answer C (and free it). */
         void (*answer)(struct change *c, void *userdata);
@@ -63,6 +73,10 @@ int writer_start(struct store *st, sd_event *main_loop, const struct writer_ops 
 /* Queue C. False when the writer takes no more changes (it is stopping, or
  * failed): C is the caller's still, and nothing was stored. */
 bool writer_submit(struct writer *w, struct change *c);
+/* Queue a REFRESH of the students IDS (N up to STORE_READ_IDS_MAX; 0: the
+ * whole book), in the order of the changes (any thread). False when out of
+ * memory or the writer takes no more. */
+bool writer_refresh(struct writer *w, const long *ids, size_t n);
 /* Commit and answer what is queued, then end the thread. */
 void writer_stop(struct writer *w);
 unsigned long long writer_commits(struct writer *w);

@@ -225,7 +225,35 @@ static void test_shared_rules(void) {
                   "its title is not 1 to 100 bytes without control characters");
 }
 
+/* Students put in their place by ID: replaced, or inserted in order. */
+static void test_put_student(void) {
+        struct gradebook gb = { 0 };
+        char err[128];
+        size_t pos;
+        bool inserted;
+
+        CHECK(load("[{\"ID\":2,\"FirstName\":\"A\",\"LastName\":\"B\"},{\"ID\":5,\"FirstName\":\"C\",\"LastName\":\"D\"}]",
+                   &gb, err) == 0);
+        struct student s = { .id = 3, .first_name = strdup("E"), .last_name = strdup("F") };
+        CHECK(gradebook_put_student(&gb, &s, &pos, &inserted) == 0 && pos == 1 && inserted);
+        CHECK(!s.first_name);                                   /* taken */
+        CHECK(gb.n_students == 3 && gb.students[0].id == 2 && gb.students[1].id == 3 && gb.students[2].id == 5);
+        s = (struct student) { .id = 5, .first_name = strdup("G"), .last_name = strdup("H") };
+        CHECK(gradebook_put_student(&gb, &s, &pos, &inserted) == 0 && pos == 2 && !inserted);
+        CHECK_STR(gradebook_find(&gb, 5)->first_name, "G");
+        s = (struct student) { .id = 1, .first_name = strdup("I"), .last_name = strdup("J") };
+        CHECK(gradebook_put_student(&gb, &s, &pos, &inserted) == 0 && pos == 0 && inserted);
+        s = (struct student) { .id = 9, .first_name = strdup("K"), .last_name = strdup("L") };
+        CHECK(gradebook_put_student(&gb, &s, &pos, &inserted) == 0 && pos == 4 && inserted);
+        CHECK(gb.n_students == 5);
+        for (size_t i = 1; i < gb.n_students; i++)
+                CHECK(gb.students[i - 1].id < gb.students[i].id);
+        CHECK(gradebook_find(&gb, 3) && gradebook_find(&gb, 9) && gradebook_find(&gb, 1));
+        gradebook_free(&gb);
+}
+
 int main(void) {
+        test_put_student();
         test_parse_and_json();
         test_grades();
         test_shared_rules();

@@ -1,0 +1,159 @@
+#!/bin/bash
+# test-grading-replicas.sh - proves that two dgo-grading replicas serving one PostgreSQL book
+# (issue 15, deliverable 2) serve each other's changes, each from its own book in memory:
+#  - a grade POSTed to replica A is in replica B's GET /students/1 within BOUND_MS (the time
+#    printed: the notification's trip, B's writer reading the student again);
+#  - a student added on B is in A's GET /students, in its place by ID;
+#  - A's own change comes back to it as a notification too, and is not applied twice: A's
+#    grades of student 1 are the database's, one each;
+#  - both replicas adding 20 students at once: 40 distinct IDs, and both replicas' whole
+#    GET /students are the same, byte for byte, once quiet;
+#  - the follower's connections killed on the server (pg_terminate_backend): a change made
+#    on B meanwhile reaches A once its follower is back (it reads the whole book again); and
+#    meanwhile A, asked to remove a grade by its position after B removed the one before it,
+#    answers 409 and removes nothing (the grade there is not the one A showed);
+#  - a replica's GET answers while the other writes (reads come from memory).
+# A private PostgreSQL 15 (initdb in a temporary directory, a Unix socket only, no TCP), run
+# as the user postgres when the test runs as root; the services listen on loopback.
+# Usage: test-grading-replicas.sh DGO_GRADING_BINARY SEED_JSON
+set -euo pipefail
+
+GRADING=$1 SEED=$2
+PGBIN=/usr/lib/postgresql/15/bin
+BOUND_MS=2000
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "PASS: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+if [ ! -x "$PGBIN/postgres" ]; then
+    echo "FAIL: PostgreSQL 15 is not installed ($PGBIN): scripts/deps installs postgresql-15"
+    exit 1
+fi
+dir=$(mktemp -d /tmp/dgo-replicas.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    [ -n "${KEEP:-}" ] || rm -rf "$dir"
+}
+trap cleanup EXIT
+as_pg() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --clear-groups "$@"; else "$@"; fi; }
+[ "$(id -u)" != 0 ] || chown postgres: "$dir"
+chmod 0755 "$dir"
+as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres --no-sync >"$dir/initdb.log" 2>&1
+as_pg "$PGBIN/postgres" -D "$dir/data" -k "$dir" -c listen_addresses= -c fsync=off >"$dir/pg.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -S "$dir/.s.PGSQL.5432" ] && break; sleep 0.05; done
+psql() { as_pg "$PGBIN/psql" -h "$dir" -U postgres -X -q -t -A "$@"; }
+for _ in $(seq 100); do psql -d postgres -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.05; done
+psql -d postgres -c 'CREATE DATABASE dgo' >/dev/null
+
+CONN="host=$dir dbname=dgo user=postgres"
+# Two free ports on loopback (the kernel's choice), one per replica.
+read -r PORT_a PORT_b < <(python3 -c 'import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+start() {   # start NAME: a replica listening on 127.0.0.1:$PORT_NAME
+    local port; port=PORT_$1
+    env -u CREDENTIALS_DIRECTORY -u LISTEN_FDS "$GRADING" --backend postgresql --pg-conninfo "$CONN" \
+        --seed "$SEED" --listen "127.0.0.1:${!port}" --registry http://127.0.0.1:9/services \
+        >"$dir/$1.log" 2>&1 &
+    pids+=($!)
+}
+start a
+start b
+url() { local port=PORT_$1; echo "http://127.0.0.1:${!port}$2"; }
+get() { curl -s --max-time 3 "$(url "$1" "$2")"; }
+post() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'Content-Type: application/json' -d "$3" \
+    "$(url "$1" "$2")"; }
+up() { get a /students/1 | grep -q '"ID":1' && get b /students/1 | grep -q '"ID":1'; }
+for _ in $(seq 100); do up && break; sleep 0.05; done
+check "both replicas serve the book (seeded once)" up
+now_ms() { echo $(( ${EPOCHREALTIME/[.,]/} / 1000 )); }
+# until_ms CMD..: milliseconds until CMD succeeds (BOUND_MS + 3 s at most), or empty
+until_ms() {
+    local t0 end; t0=$(now_ms); end=$((t0 + BOUND_MS + 3000))
+    until "$@" >/dev/null 2>&1; do [ "$(now_ms)" -lt "$end" ] || return 1; sleep 0.005; done
+    echo $(( $(now_ms) - t0 ))
+}
+within() { [ -n "$1" ] && [ "$1" -le "$BOUND_MS" ]; }
+
+# --- a grade on A, seen on B ---
+check "A: POST /students/1/grades answers 201" test "$(post a /students/1/grades \
+    '{"Title":"Replica A","Type":"Quiz","Score":71}')" = 201
+t=$(until_ms eval 'get b /students/1 | grep -qF "Replica A"') || t=''
+echo "a grade on A: in B's GET /students/1 after ${t:-more than $((BOUND_MS + 3000))} ms"
+check "B serves A's grade within $BOUND_MS ms (${t:-never} ms)" within "$t"
+
+# --- a student on B, seen on A ---
+body=$(curl -s --max-time 5 -H 'Content-Type: application/json' -d '{"FirstName":"Bea","LastName":"Replica"}' \
+    "$(url b /students)")
+id=$(sed -n 's/.*"ID":\([0-9]*\).*/\1/p' <<<"$body")
+check "B: POST /students gives an ID ($id)" test -n "$id"
+t=$(until_ms eval "get a /students/$id | grep -qF Replica") || t=''
+check "A serves B's student $id within $BOUND_MS ms (${t:-never} ms)" within "$t"
+
+# --- A's own change, not applied twice ---
+sleep 0.3
+count_db=$(psql -d dgo -c "SELECT count(*) FROM grades WHERE student_id = 1 AND title = 'Replica A'")
+count_a=$(get a /students/1 | grep -o 'Replica A' | wc -l)
+check "A has its own grade once, as the database (memory $count_a, database $count_db)" \
+    test "$count_a" = 1 -a "$count_db" = 1
+
+# --- both adding students at once ---
+adders=()
+for r in a b; do
+    ( for i in $(seq 20); do post "$r" /students "{\"FirstName\":\"Par$r\",\"LastName\":\"N$i\"}" >/dev/null; done ) &
+    adders+=($!)
+done
+wait "${adders[@]}" || true
+n_db=$(psql -d dgo -c "SELECT count(DISTINCT id) FROM students WHERE first_name IN ('Para','Parb')")
+check_eq_db() { test "$n_db" = 40; }
+check "40 students added by the two at once, 40 distinct IDs in the database ($n_db)" check_eq_db
+same() { [ "$(get a /students | md5sum)" = "$(get b /students | md5sum)" ] && get a /students | grep -q Parb; }
+t=$(until_ms same) || t=''
+check "A's and B's GET /students are the same, byte for byte (${t:-never} ms after the last POST)" within "$t"
+
+# --- the followers' connections killed ---
+killed=$(psql -d dgo -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                         WHERE application_name = 'dgo-grading-follower'")
+check "the two followers' connections terminated ($killed)" test "$killed" = 2
+# While A does not hear: B removes student 4's first grade; A, whose memory still shows the old
+# first grade, is asked to remove "grade 0" too: it must not remove the next one.
+n4=$(psql -d dgo -c "SELECT count(*) FROM grades WHERE student_id = 4")
+del() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE "$(url "$1" "$2")"; }
+check "B: DELETE /students/4/grades/0 answers 200" test "$(del b /students/4/grades/0)" = 200
+check "A, not yet told: DELETE /students/4/grades/0 answers 409 (not the grade it showed)" \
+    test "$(del a /students/4/grades/0)" = 409
+check "student 4 lost one grade in all ($n4 -> $((n4 - 1)))" \
+    test "$(psql -d dgo -c "SELECT count(*) FROM grades WHERE student_id = 4")" = $((n4 - 1))
+check "B: a grade meanwhile (201)" test "$(post b /students/2/grades \
+    '{"Title":"While A was deaf","Type":"Test","Score":55}')" = 201
+t=$(until_ms eval 'get a /students/2 | grep -qF "While A was deaf"') || t=''
+echo "while A's follower was cut off: B's grade on A after ${t:-more than $((BOUND_MS + 3000))} ms"
+check "A serves it once its follower is back (${t:-never} ms; reconnect after 250 ms, whole book read)" \
+    within "$t"
+check "A logged that it reads the whole book again" grep -q "reading the whole book again" "$dir/a.log"
+
+# --- reads during writes ---
+( for i in $(seq 30); do post b /students/3/grades "{\"Title\":\"Load $i\",\"Type\":\"Quiz\",\"Score\":1}" >/dev/null; done ) &
+loader=$!
+reads=0 failed=0
+while kill -0 "$loader" 2>/dev/null && [ "$reads" -lt 2000 ]; do
+    if get a /students >/dev/null; then reads=$((reads + 1)); else failed=$((failed + 1)); fi
+done
+wait "$loader" || true
+check "A answered $reads reads while B wrote, none failed ($failed)" test "$failed" = 0 -a "$reads" -gt 0
+same3() { [ "$(get a /students/3)" = "$(get b /students/3)" ] && get a /students/3 | grep -qF 'Load 30'; }
+t=$(until_ms same3) || t=''
+check "then A's student 3 is B's (${t:-never} ms)" within "$t"
+
+for r in a b; do
+    if grep -E 'runtime error:|ERROR: (Address|Leak)Sanitizer' "$dir/$r.log"; then
+        bad "no sanitizer report from $r"
+    fi
+done
+echo "replicas: $pass passed, $fail failed"
+[ "$fail" = 0 ]
