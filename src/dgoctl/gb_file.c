@@ -38,11 +38,11 @@ int gb_check(const char *text, size_t len, struct gradebook *ret, struct gb_summ
                          jerr.column);
                 return -EINVAL;
         }
+        error[0] = '\0';
         r = gradebook_from_json(j, &book, error, error_size);
         json_decref(j);
-        if (r == -ENOSPC)
-                snprintf(error, error_size, "more than %d students, or more than %d grades of one student",
-                         GB_STUDENTS_MAX, GB_GRADES_MAX);
+        if (r == -ENOSPC && !error[0])
+                snprintf(error, error_size, "more than %d students", GB_STUDENTS_MAX);
         else if (r == -ENOMEM)
                 snprintf(error, error_size, "out of memory");
         if (r < 0)

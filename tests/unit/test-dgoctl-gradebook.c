@@ -110,11 +110,11 @@ static void test_check(void) {
         CHECK_BAD("[{\"ID\":1,\"FirstName\":\"A\",\"LastName\":\"B\"},{\"ID\":1,\"FirstName\":\"C\",\"LastName\":\"D\"}]",
                   "ID 1 appears twice");
         CHECK_BAD("[{\"ID\":1,\"FirstName\":\"A\",\"LastName\":\"B\",\"Grades\":[{\"Title\":\"t\",\"Type\":\"Quiz\","
-                  "\"Score\":100.5}]}]", "Score");
+                  "\"Score\":100.5}]}]", "student 1, grade 1: \"Score\" must be");
         CHECK_BAD("[{\"ID\":1,\"FirstName\":\"A\",\"LastName\":\"B\",\"Grades\":[{\"Title\":\"t\",\"Type\":\"Essay\","
-                  "\"Score\":1}]}]", "Type");
+                  "\"Score\":1}]}]", "student 1, grade 1: \"Type\"");
         CHECK_BAD("[{\"ID\":0,\"FirstName\":\"A\",\"LastName\":\"B\"}]", "ID");
-        CHECK_BAD("[{\"ID\":1,\"FirstName\":\"\",\"LastName\":\"B\"}]", "FirstName");
+        CHECK_BAD("[{\"ID\":1,\"FirstName\":\"\",\"LastName\":\"B\"}]", "student 1: \"FirstName\"");
 
         /* GB_GRADES_MAX + 1 grades of one student. */
         {
@@ -127,7 +127,22 @@ static void test_check(void) {
                                                  i ? "," : "");
                 snprintf(text + len, size - len, "]}]");
                 CHECK(check_text(text, &sum, error, sizeof error) < 0);
-                CHECK(strstr(error, "1000") != NULL);
+                CHECK_STR(error, "student 1: more than 1000 grades");
+                free(text);
+        }
+
+        /* GB_STUDENTS_MAX + 1 students. */
+        {
+                size_t size = 64 + (GB_STUDENTS_MAX + 1) * 64, len = 1;
+                char *text = malloc(size);
+
+                text[0] = '[';
+                for (int i = 1; i <= GB_STUDENTS_MAX + 1; i++)
+                        len += (size_t) snprintf(text + len, size - len, "%s{\"ID\":%d,\"FirstName\":\"A\",\"LastName\":\"B\"}",
+                                                 i > 1 ? "," : "", i);
+                snprintf(text + len, size - len, "]");
+                CHECK(check_text(text, &sum, error, sizeof error) == -ENOSPC);
+                CHECK_STR(error, "more than 10000 students");
                 free(text);
         }
 }
