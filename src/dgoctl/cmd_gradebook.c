@@ -181,6 +181,26 @@ static int check_stopped(double timeout) {
         return DGOCTL_CONTINUE;
 }
 
+/* The counts of the book at STORE, checked as restore checks a file. Read
+ * and write: a read-only connection to a book in WAL mode leaves a -wal and
+ * a -shm behind (it cannot take the lock to remove them), root's, which the
+ * service's dynamic user could not open. This one removes them on close,
+ * and writes nothing (SQLite folds a -wal a killed service left into the
+ * book, which db_replace() would do too). */
+static int count_book(const char *store, struct db_summary *ret, char **ret_problem) {
+        sqlite3 *db = NULL;
+        struct stat st;
+        int r;
+
+        if (stat(store, &st) < 0 || !S_ISREG(st.st_mode) || access(store, R_OK | W_OK) < 0)
+                return db_verify(store, ret, ret_problem);     /* says what is wrong */
+        r = db_open(store, SQLITE_OPEN_READWRITE, &db, ret_problem);
+        if (r >= 0)
+                r = db_verify_open(db, ret, ret_problem);
+        sqlite3_close(db);
+        return r;
+}
+
 /* Whether the book at STORE may be replaced: there is none, or it holds no
  * student, or --replace. */
 static int check_replaceable(const char *store, bool replace) {
@@ -198,7 +218,7 @@ static int check_replaceable(const char *store, bool replace) {
         if (replace)
                 return DGOCTL_CONTINUE;
         if (!S_ISREG(st.st_mode) || st.st_size > 0) {
-                r = db_verify(store, &sum, &problem);
+                r = count_book(store, &sum, &problem);
                 if (r < 0)
                         return dgoctl_error(DGOCTL_EXIT_FAILED, "not imported: the grade book %s %s; --replace "
                                             "replaces it (and keeps it as %s" DB_BEFORE_RESTORE_SUFFIX "); nothing "
