@@ -131,6 +131,12 @@ static int export_book(const struct dgoctl *ctl, const char *base, const char *f
                         return dgoctl_error(DGOCTL_EXIT_FAILED, "cannot write to standard output: %s",
                                             strerror(errno));
         } else {
+                struct stat f, db;
+
+                if (stat(file, &f) == 0 && stat(DGOCTL_STORE, &db) == 0 && f.st_dev == db.st_dev &&
+                    f.st_ino == db.st_ino)
+                        return dgoctl_error(DGOCTL_EXIT_FAILED, "not exported: %s is the grade book itself; not "
+                                            "replaced", file);
                 r = gb_write_file(file, a.body, a.len, force, &problem);
                 if (r < 0)
                         return dgoctl_error(DGOCTL_EXIT_FAILED, "not exported: %s",

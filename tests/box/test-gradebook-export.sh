@@ -86,6 +86,9 @@ check_eq "export onto an existing FILE exits 1" 1 "$RC"
 check_match "... saying so" 'book\.json exists; not replaced \(--force replaces it\)' "$(cat "$ERR")"
 dgoctl gradebook export --force /root/book.json
 check_eq "--force replaces it" 0 "$RC"
+dgoctl gradebook export --force "$DB"
+check_eq "export onto the grade book itself is refused even with --force" 1 "$RC"
+check_match "... saying so" 'is the grade book itself; not replaced' "$(cat "$ERR")"
 dgoctl gradebook export -
 check_eq "export to standard output exits 0" 0 "$RC"
 check_eq "... with the same text" "$before" "$OUT"
@@ -106,10 +109,13 @@ for args in "gradebook" "gradebook export" "gradebook frobnicate x" "gradebook i
 done
 
 echo "--- import refuses while the grading service runs"
-book0=$(book_state)
+running0="$(stat -c %i "$R$STATE/gradebook.db") $(ls -A "$R$STATE" | tr '\n' ' ')"
 dgoctl gradebook import --replace /root/book.json
 check_eq "import while the service runs exits 1" 1 "$RC"
 check_match "... saying to stop it" '^dgoctl: not imported: dgo-grading\.(socket|service) is running; stop the grading service first .*nothing was changed$' "$(cat "$ERR")"
+check_unchanged "the book is the same file, nothing was added beside it" "$running0" \
+    "$(stat -c %i "$R$STATE/gradebook.db") $(ls -A "$R$STATE" | tr '\n' ' ')"
+check_eq "the service serves the same book" "$before" "$(students)"
 ct_exec systemctl stop dgo-grading.service
 check_eq "service stopped, socket listening" "active inactive " "$(states)"
 dgoctl gradebook import --replace /root/book.json
@@ -117,7 +123,9 @@ check_eq "import while the socket listens exits 1 too" 1 "$RC"
 check_match "... naming the socket" 'dgo-grading\.socket is running' "$(cat "$ERR")"
 ct_exec systemctl stop dgo-grading.socket
 check_eq "both stopped" "inactive inactive " "$(states)"
-check_unchanged "the book and its directory are as they were" "$book0" "$(book_state)"
+check_eq "the state directory holds the book alone (its -wal and -shm gone with the service)" "gradebook.db" \
+    "$(ls -A "$R$STATE" | tr '\n' ' ' | sed 's/ $//')"
+book0=$(book_state)
 
 echo "--- import refuses broken and hostile files, and touches nothing"
 mkdir -p "$R/root/bad"
