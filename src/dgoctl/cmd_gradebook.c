@@ -127,9 +127,12 @@ static int export_book(const struct dgoctl *ctl, const char *base, const char *f
                 return dgoctl_error(DGOCTL_EXIT_FAILED, "not exported: the grading service's book is one import "
                                     "would refuse: %s", error);
         if (to_stdout) {
-                if (fwrite(a.body, 1, a.len, stdout) != a.len || dgoctl_flush() != DGOCTL_EXIT_OK)
+                if (fwrite(a.body, 1, a.len, stdout) != a.len)
                         return dgoctl_error(DGOCTL_EXIT_FAILED, "cannot write to standard output: %s",
                                             strerror(errno));
+                r = dgoctl_flush();
+                if (r != DGOCTL_EXIT_OK)
+                        return r;
         } else {
                 struct stat f, db;
 
