@@ -26,6 +26,10 @@ void log_setup(const char *ident) {
         to_journal = getenv("JOURNAL_STREAM") != NULL;
 }
 
+void log_set_max_priority(int priority) {
+        max_priority = priority;
+}
+
 int log_full(int priority, int error, const char *file, int line, const char *func,
              const char *format, ...) {
         char text[2048], code_file[256], code_line[32];

@@ -9,6 +9,9 @@
 #include <syslog.h>
 
 void log_setup(const char *identifier);
+/* Show only messages of PRIORITY or more urgent (LOG_WARNING: no info
+ * lines; dgoctl uses the grading store this way). */
+void log_set_max_priority(int priority);
 
 /* Also hand every message of priority info or more urgent to FN (the
  * registry client forwards them to the LogService). FN must not log. It is

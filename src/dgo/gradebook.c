@@ -127,7 +127,8 @@ int gradebook_from_json(const json_t *j, struct gradebook *gb, char *error, size
                         return r;
         }
         /* Sorted by ID for gradebook_find(), and each ID once. */
-        qsort(book.students, book.n_students, sizeof book.students[0], compare_ids);
+        if (book.n_students > 1)                /* qsort(NULL, 0, ...) is undefined */
+                qsort(book.students, book.n_students, sizeof book.students[0], compare_ids);
         for (i = 1; i < book.n_students; i++)
                 if (book.students[i].id == book.students[i - 1].id) {
                         snprintf(error, error_size, "student ID %ld appears twice", book.students[i].id);

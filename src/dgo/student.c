@@ -2,6 +2,7 @@
 #include "student.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,22 @@ static int names_from_json(const json_t *j, struct student *st, char *error, siz
         return r;
 }
 
+/* ERROR becomes the text of FMT followed by what ERROR said (which student a
+ * problem of a book is in); R. */
+static int prefix_error(int r, char *error, size_t error_size, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+static int prefix_error(int r, char *error, size_t error_size, const char *fmt, ...) {
+        char inner[256], head[64];
+        va_list ap;
+
+        snprintf(inner, sizeof inner, "%s", error);
+        va_start(ap, fmt);
+        vsnprintf(head, sizeof head, fmt, ap);
+        va_end(ap);
+        snprintf(error, error_size, "%s%s", head, inner);
+        return r;
+}
+
 int student_from_json(const json_t *j, size_t index, struct student *st, char *error, size_t error_size) {
         _cleanup_(student_done) struct student s = { 0 };
         const json_t *id = json_object_get(j, "ID"), *grades = json_object_get(j, "Grades"), *item;
@@ -49,7 +66,7 @@ int student_from_json(const json_t *j, size_t index, struct student *st, char *e
         s.id = (long) json_integer_value(id);
         r = names_from_json(j, &s, error, error_size);
         if (r < 0)
-                return r;
+                return prefix_error(r, error, error_size, "student %ld: ", s.id);
         if (grades && !json_is_array(grades)) {
                 snprintf(error, error_size, "student %ld: \"Grades\" must be a list", s.id);
                 return -EINVAL;
@@ -59,10 +76,12 @@ int student_from_json(const json_t *j, size_t index, struct student *st, char *e
 
                 r = grade_from_json(item, &g, error, error_size);
                 if (r < 0)
-                        return r;
+                        return prefix_error(r, error, error_size, "student %ld, grade %zu: ", s.id, k + 1);
                 r = student_add_grade(&s, &g);
                 if (r < 0) {
                         free(g.title);
+                        if (r == -ENOSPC)
+                                snprintf(error, error_size, "student %ld: more than %d grades", s.id, GB_GRADES_MAX);
                         return r;
                 }
         }

@@ -119,9 +119,8 @@ static int bring_back(sd_bus *bus, const struct unit_state units[2]) {
         return r;
 }
 
-/* Who shall own the new book: the old book's owner and mode, or where there
- * is none the state directory's owner with 0600. */
-static int owner_of(const char *store, struct stat *ret) {
+/* See dgoctl.h. */
+int dgoctl_book_owner(const char *store, struct stat *ret) {
         char *copy = strdup(store);
         struct stat dir;
         int r;
@@ -190,7 +189,7 @@ int cmd_restore(struct dgoctl *ctl, int argc, char **argv) {
         if (r < 0)
                 return dgoctl_error(DGOCTL_EXIT_FAILED, "not restored: %s %s; nothing was changed", file,
                                     problem ? problem : strerror(-r));
-        code = owner_of(store, &like);
+        code = dgoctl_book_owner(store, &like);
         if (code != DGOCTL_CONTINUE)
                 return code;
         r = units_connect(ctl->timeout, &bus);

@@ -48,6 +48,8 @@ enum {
         OPT_NO_START,
         OPT_ROOT,
         OPT_WAIT,
+        OPT_URL,
+        OPT_REPLACE,
         OPT_COMMAND_BASE,
 };
 
@@ -101,6 +103,13 @@ int cmd_restore(struct dgoctl *ctl, int argc, char **argv);
 int cmd_teacher(struct dgoctl *ctl, int argc, char **argv);
 int cmd_token(struct dgoctl *ctl, int argc, char **argv);
 int cmd_cluster(struct dgoctl *ctl, int argc, char **argv);
+int cmd_gradebook(struct dgoctl *ctl, int argc, char **argv);
 
 /* The grading service's database (its StateDirectory=), --store's default. */
 #define DGOCTL_STORE "/var/lib/dgo-grading/gradebook.db"
+
+/* Who shall own a new grade book at STORE (restore, gradebook import): the
+ * old book's owner and mode, or where there is none the state directory's
+ * owner with 0600. DGOCTL_CONTINUE, or an exit code (said on stderr). */
+struct stat;
+int dgoctl_book_owner(const char *store, struct stat *ret);

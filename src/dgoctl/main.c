@@ -1,7 +1,7 @@
 /* dgoctl - the operator's command line for dgo.
  *
  * The global options, then a command: status, services, logs, students,
- * student, grade, backup, restore, teacher, token, cluster. Each command reads its own options (and
+ * student, grade, backup, restore, gradebook, teacher, token, cluster. Each command reads its own options (and
  * the global ones again, so they may come after it). See dgoctl(1). */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -31,6 +31,7 @@ static const char main_help[] =
         "                               add a grade through the portal's API\n"
         "  backup FILE [--force]        copy the grade book while the service runs\n"
         "  restore FILE                 check FILE, then make it the grade book\n"
+        "  gradebook export|import FILE the whole grade book as JSON, IDs kept\n"
         "  teacher add|passwd|remove|list [NAME]\n"
         "                               the teachers who may log in to the portal\n"
         "  token add|remove|list [NAME] API tokens for the portal's /api\n"
@@ -75,6 +76,7 @@ static const struct {
         { "grade", cmd_grade },
         { "backup", cmd_backup },
         { "restore", cmd_restore },
+        { "gradebook", cmd_gradebook },
         { "teacher", cmd_teacher },
         { "token", cmd_token },
         { "cluster", cmd_cluster },
@@ -123,7 +125,7 @@ static int run(struct dgoctl *ctl, int argc, char **argv) {
         }
         if (optind >= argc)
                 return dgoctl_usage_error(NULL, "no command given (status, services, logs, students, student, grade, "
-                                          "backup, restore, teacher, token, cluster)");
+                                          "backup, restore, gradebook, teacher, token, cluster)");
         if (strcmp(argv[optind], "help") == 0) {
                 fputs(main_help, stdout);
                 return dgoctl_flush();

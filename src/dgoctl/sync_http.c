@@ -13,7 +13,7 @@
 
 struct sink {
         char *data;
-        size_t len, size;
+        size_t len, size, max;
         int error;
 };
 
@@ -21,7 +21,7 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
         struct sink *s = userdata;
         size_t n = size * nmemb;
 
-        if (s->len + n > DGOCTL_BODY_MAX) {
+        if (n > s->max - s->len) {
                 s->error = -EFBIG;
                 return 0;       /* libcurl ends the transfer */
         }
@@ -98,11 +98,11 @@ static int setup(CURL *h, const char *method, const char *url, const char *json_
 }
 
 static int request(const char *method, const char *url, const char *json_body, const char *token,
-                   const struct sync_tls *tls, double timeout_sec, struct http_answer *answer) {
+                   const struct sync_tls *tls, double timeout_sec, size_t max_body, struct http_answer *answer) {
         _cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
         _cleanup_(curl_easy_cleanupp) CURL *h = NULL;
         _cleanup_free_ char *body = NULL;
-        struct sink sink = { 0 };
+        struct sink sink = { .max = max_body };
         long timeout_ms = (long) (timeout_sec * 1000.0);
         CURLcode c;
 
@@ -119,8 +119,8 @@ static int request(const char *method, const char *url, const char *json_body, c
         body = sink.data;                       /* freed unless it becomes the answer */
         if (c != CURLE_OK) {
                 if (sink.error == -EFBIG)
-                        snprintf(answer->error, sizeof answer->error, "the answer is larger than %u MiB",
-                                 DGOCTL_BODY_MAX >> 20);
+                        snprintf(answer->error, sizeof answer->error, "the answer is larger than %zu MiB",
+                                 max_body >> 20);
                 else if (c == CURLE_OPERATION_TIMEDOUT)
                         snprintf(answer->error, sizeof answer->error, "no answer within %g s", timeout_sec);
                 else
@@ -139,11 +139,15 @@ static int request(const char *method, const char *url, const char *json_body, c
 
 int sync_http_request(const char *method, const char *url, const char *json_body, const char *token,
                       double timeout_sec, struct http_answer *answer) {
-        return request(method, url, json_body, token, NULL, timeout_sec, answer);
+        return request(method, url, json_body, token, NULL, timeout_sec, DGOCTL_BODY_MAX, answer);
+}
+
+int sync_http_get_large(const char *url, size_t max_body, double timeout_sec, struct http_answer *answer) {
+        return request("GET", url, NULL, NULL, NULL, timeout_sec, max_body, answer);
 }
 
 int sync_https_post(const char *url, const char *json_body, const struct sync_tls *tls, double timeout_sec,
                     struct http_answer *answer) {
         assert(tls);
-        return request("POST", url, json_body, NULL, tls, timeout_sec, answer);
+        return request("POST", url, json_body, NULL, tls, timeout_sec, DGOCTL_BODY_MAX, answer);
 }

@@ -21,6 +21,9 @@ struct http_answer {
 int sync_http_request(const char *method, const char *url, const char *json_body, const char *token,
                       double timeout_sec, struct http_answer *answer);
 void http_answer_clear(struct http_answer *answer);
+/* GET URL as sync_http_request() does, but with answers of up to MAX_BODY
+ * bytes (dgoctl gradebook export: a whole grade book). */
+int sync_http_get_large(const char *url, size_t max_body, double timeout_sec, struct http_answer *answer);
 
 /* TLS with a client certificate, for etcd (dgoctl cluster): the server's
  * certificate must chain to CA_FILE (and no other CA) and name the URL's
