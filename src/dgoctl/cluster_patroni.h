@@ -36,7 +36,7 @@
 #define PATRONI_SCOPE "dgo"
 #define PG_PORT 5432
 #define PATRONI_API_PORT 8008
-#define PG_VERSION_DIR "/usr/lib/postgresql/15/bin"
+#define PG_BIN_DIR "/usr/lib/postgresql/15/bin"
 #define PG_DATA_DIR "/var/lib/postgresql/15/dgo"
 #define PG_DATABASE "dgo"
 #define PG_USER "dgo"
