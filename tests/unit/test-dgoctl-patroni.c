@@ -7,7 +7,9 @@
  *    cluster address only (no wildcard, no loopback listener), REST API with
  *    TLS and client certificates required; etcd3 over https at every
  *    member's address with the credentials from patroni.service's %d; the
- *    timings obey Patroni's loop_wait + 2 * retry_timeout <= ttl;
+ *    timings obey Patroni's loop_wait + 2 * retry_timeout <= ttl; its own
+ *    etcd member first (use_proxies: in that order); pg_basebackup's fast
+ *    checkpoint;
  *    synchronous mode with one synchronous standby; pg_rewind; the
  *    PostgreSQL parameters; pg_hba: the local superuser by peer, then TLS
  *    and scram-sha-256 from each cluster address only, nothing else (no
@@ -78,11 +80,13 @@ static void test_yaml(void) {
         CHECK(strstr(y, "  cafile: /run/credentials/patroni.service/dgo-cluster-ca.crt\n"));
         CHECK(strstr(y, "  verify_client: required\n"));
         /* etcd v3 over TLS at every member */
-        CHECK(strstr(y, "etcd3:\n  protocol: https\n"));
+        CHECK(strstr(y, "etcd3:\n  use_proxies: true\n  protocol: https\n"));
         CHECK(strstr(y, "  cacert: /run/credentials/patroni.service/dgo-cluster-ca.crt\n"));
         CHECK(strstr(y, "  cert: /run/credentials/patroni.service/dgo-cluster.crt\n"));
         CHECK(strstr(y, "  key: /run/credentials/patroni.service/dgo-cluster.key\n"));
-        CHECK(strstr(y, "  hosts:\n  - '10.77.0.1:2379'\n  - '10.77.0.2:2379'\n  - '10.77.0.3:2379'\n"));
+        /* this host's own member first, then the others in their order */
+        CHECK(strstr(y, "  hosts:\n  - '10.77.0.2:2379'\n  - '10.77.0.1:2379'\n  - '10.77.0.3:2379'\n"));
+        CHECK(strstr(y, "  basebackup:\n  - checkpoint: fast\n"));
         /* timings */
         ttl = value_of(y, "\n    ttl: ");
         loop = value_of(y, "\n    loop_wait: ");
