@@ -27,6 +27,9 @@
 #    from the loss to the end of the first acknowledged INSERT begun after it), every row
 #    acknowledged before, during or after the loss is in the table exactly once, and the
 #    remaining standby becomes the new primary's synchronous standby.
+# The primary lost is h1, which is also etcd's leader (the first member): the worst case, as a
+# new etcd leader renews every lease. PG_ETCD_LEADER_AWAY=1 moves etcd's leadership to the
+# synchronous standby's host first (etcdctl move-leader), to measure the other case.
 # Every request runs inside a box (mh_exec): nothing is sent from the machine's own namespace.
 # Run: tests/multihost/run.sh BUILD_DIR tests/multihost/test-cluster-postgres.sh
 # mh-timeout: 330
@@ -254,6 +257,25 @@ read -r L S A <<<"$(ready "$L")"
 echo "primary h$L, synchronous standby h$S, replica h$A"
 
 # --- the primary's host lost ---
+EPS="https://$(addr 1):2379,https://$(addr 2):2379,https://$(addr 3):2379"
+etcd_tls() {   # etcd_tls I ARGS..: etcdctl on host I, over TLS with its cluster certificate
+    local i=$1; shift
+    mh_exec "$i" env ETCDCTL_API=3 etcdctl --endpoints="$EPS" --cacert "$CA" --cert "$CRT" --key "$KEY" \
+        --dial-timeout=2s --command-timeout=5s "$@"
+}
+etcd_leader_host() {   # the host number of etcd's leader, as host I's member sees it
+    etcd_tls "$1" endpoint status -w json | python3 -c 'import json, sys
+st = json.load(sys.stdin)
+lead = {s["Status"]["leader"] for s in st}
+print(" ".join(s["Endpoint"].split(":")[1].split(".")[-1] for s in st if s["Status"]["header"]["member_id"] in lead))'
+}
+echo "etcd's leader: h$(etcd_leader_host "$S" || echo '?')"
+if [ "${PG_ETCD_LEADER_AWAY:-0}" = 1 ]; then
+    sid=$(etcd_tls "$S" endpoint status -w json | python3 -c 'import json, sys
+print(next(format(s["Status"]["header"]["member_id"], "x") for s in json.load(sys.stdin) if s["Endpoint"].endswith(sys.argv[1] + ":2379")))' "$(addr "$S")")
+    check "etcd's leadership moved to h$S (move-leader $sid)" etcd_tls "$S" move-leader "$sid"
+    check_eq "etcd's leader is h$S" "$S" "$(etcd_leader_host "$S" || true)"
+fi
 put_writer "$A"
 wlog=$(mktemp)
 mh_exec "$A" /root/writer.sh w2 1 32 8 "$RW" >"$wlog" 2>&1 &
