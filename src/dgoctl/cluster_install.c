@@ -70,6 +70,10 @@ static void dir_of(const char *path, char *buf) {
                 *slash = '\0';
 }
 
+int cluster_mkdir_p(const char *path, unsigned mode) {
+        return mkdir_p(path, (mode_t) mode);
+}
+
 int cluster_make_dirs(const struct cluster_paths *p) {
         char dir[PATH_MAX];
         int r;

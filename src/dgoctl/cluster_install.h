@@ -49,6 +49,9 @@ int cluster_paths_init(struct cluster_paths *p, const char *root);
  * /etc/credstore 0700 (made 0700 if it is not), the drop-ins' 0755. */
 int cluster_make_dirs(const struct cluster_paths *p);
 
+/* mkdir -p PATH, the new directories with MODE (root's). 0 or -errno. */
+int cluster_mkdir_p(const char *path, unsigned mode);
+
 /* Write TEXT to PATH atomically with MODE (root's). 0 or -errno. */
 int cluster_write(const char *path, const char *text, unsigned mode);
 

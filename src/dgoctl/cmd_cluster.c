@@ -25,6 +25,7 @@
 #include "cluster_etcd.h"
 #include "cluster_files.h"
 #include "cluster_install.h"
+#include "cluster_patroni.h"
 #include "cluster_pki.h"
 #include "dgoctl.h"
 
@@ -35,6 +36,7 @@ static const char cluster_help[] =
         "Usage: dgoctl cluster init --host NAME --address ADDRESS [--force] [--no-start]\n"
         "       dgoctl cluster add-host --host NAME --address ADDRESS --output FILE [--force]\n"
         "       dgoctl cluster join FILE [--force] [--no-start]\n"
+        "       dgoctl cluster postgres [--force] [--no-start]\n"
         "       dgoctl cluster status\n"
         "\n"
         "Set up etcd, over TLS with the cluster's own CA, on several hosts; see\n"
@@ -51,6 +53,9 @@ static const char cluster_help[] =
         "  join      on the new host: checks and installs the bundle (the cluster's\n"
         "            secret replaces this host's), starts etcd, restarts dgo's\n"
         "            services that run\n"
+        "  postgres  on every host, once all have joined: the grade book's PostgreSQL\n"
+        "            under Patroni (" PATRONI_CONF ", patroni.service's drop-in,\n"
+        "            " CREDSTORE "/" CRED_PG_PASSWORD "); starts patroni.service\n"
         "  status    this host's configuration, etcd's members and their health\n"
         "\n"
         "Options:\n"
@@ -654,6 +659,105 @@ static int cluster_join(const struct cluster_args *a, const struct cluster_paths
         return DGOCTL_EXIT_OK;
 }
 
+/* `postgres`: Patroni's files for this host (cluster_patroni.h). The
+ * cluster's hosts are etcd's members (every one, joined or not: the list
+ * where pg_hba lets them in), asked of this host's etcd; with --root, the
+ * addresses of cluster.conf's Etcd= (nothing is reached then). */
+static int cluster_postgres(const struct cluster_args *a, const struct cluster_paths *p) {
+        const char *verb = "postgres";
+        struct cluster_conf conf;
+        struct patroni_passwords pw;
+        struct patroni_host h = { 0 };
+        char secret[CLUSTER_SECRET_HEX + 1], addr[PATRONI_HOSTS_MAX][64], why[300];
+        char yml_path[PATH_MAX], dropin_path[PATH_MAX], dir[PATH_MAX], pass_path[PATH_MAX];
+        const char *root = a->root ? a->root : "";
+        _cleanup_free_ char *yml = NULL;
+        int code, r;
+
+        if (snprintf(yml_path, sizeof yml_path, "%s" PATRONI_CONF, root) >= (int) sizeof yml_path ||
+            snprintf(dropin_path, sizeof dropin_path, "%s" PATRONI_DROPIN, root) >= (int) sizeof dropin_path ||
+            snprintf(pass_path, sizeof pass_path, "%s/" CRED_PG_PASSWORD, p->credstore) >= (int) sizeof pass_path)
+                return dgoctl_usage_error("cluster", "--root %s: too long", root);
+        r = cluster_conf_load(p->conf, &conf);
+        if (r == -ENOENT)
+                return FAIL(DGOCTL_EXIT_FAILED, "this host is in no cluster (%s): dgoctl cluster init or join first",
+                            p->conf);
+        if (r < 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "%s cannot be read (said above)", p->conf);
+        if (!a->force && cluster_exists(yml_path))
+                return FAIL(DGOCTL_EXIT_FAILED, "%s is there already; --force replaces it (and restarts Patroni: "
+                            "on the primary, a failover)", yml_path);
+        if (!a->root && access("/usr/bin/patroni", X_OK) < 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "Patroni is not installed: apt-get install patroni postgresql-15");
+
+        if (a->root) {
+                for (size_t i = 0; i < conf.n_etcd && h.n_addresses < PATRONI_HOSTS_MAX; i++)
+                        if (patroni_url_address(conf.etcd[i], addr[h.n_addresses], sizeof addr[0]) == 0)
+                                h.n_addresses++;
+        } else {
+                struct etcd_members ms;
+                struct sync_tls tls;
+
+                tls_of(p, &tls);
+                r = etcd_member_list(CLUSTER_ETCD_LOCAL, &tls, 5.0, &ms, why, sizeof why);
+                if (r < 0)
+                        return FAIL(r == -EHOSTUNREACH ? DGOCTL_EXIT_UNREACHABLE : DGOCTL_EXIT_FAILED,
+                                    "cannot list etcd's members: %s", why);
+                for (size_t i = 0; i < ms.n && h.n_addresses < PATRONI_HOSTS_MAX; i++)
+                        if (patroni_url_address(ms.m[i].peer_url, addr[h.n_addresses], sizeof addr[0]) < 0)
+                                return FAIL(DGOCTL_EXIT_FAILED, "etcd member %s: no address in %s", ms.m[i].name,
+                                            ms.m[i].peer_url);
+                        else
+                                h.n_addresses++;
+        }
+        for (size_t i = 0; i < h.n_addresses; i++)
+                h.addresses[i] = addr[i];
+        if (h.n_addresses < 3)
+                fprintf(stderr, "dgoctl: cluster postgres: warning: %zu host(s) in the cluster: synchronous "
+                                "replication with a standby to spare needs 3; run this on every host once all "
+                                "have joined\n", h.n_addresses);
+        if ((code = read_secret(verb, p, secret)) != DGOCTL_EXIT_OK)
+                return code;
+        r = patroni_passwords_derive(secret, &pw);
+        explicit_bzero(secret, sizeof secret);
+        if (r < 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "cannot derive the database passwords");
+        h.name = conf.host;
+        h.address = conf.address;
+        h.pw = &pw;
+        yml = patroni_yaml_format(&h);
+        if (!yml) {
+                patroni_passwords_wipe(&pw);
+                return FAIL(DGOCTL_EXIT_FAILED, "cannot make Patroni's configuration (out of memory, or an "
+                            "address it cannot take: IPv4 only for now, this host's among etcd's members)");
+        }
+        snprintf(dir, sizeof dir, "%s/etc/patroni", root);
+        if ((r = cluster_mkdir_p(dir, 0755)) < 0 || (r = cluster_make_dirs(p)) < 0 ||
+            (r = cluster_write(yml_path, yml, 0600)) < 0 || (r = cluster_write(pass_path, pw.dgo, 0600)) < 0) {
+                patroni_passwords_wipe(&pw);
+                explicit_bzero(yml, strlen(yml));
+                return FAIL(DGOCTL_EXIT_FAILED, "cannot write %s or %s: %s", yml_path, pass_path, strerror(-r));
+        }
+        patroni_passwords_wipe(&pw);
+        explicit_bzero(yml, strlen(yml));
+        snprintf(dir, sizeof dir, "%s" PATRONI_DROPIN_DIR, root);
+        if ((r = cluster_mkdir_p(dir, 0755)) < 0 || (r = cluster_write(dropin_path, patroni_dropin, 0644)) < 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "cannot write %s: %s", dropin_path, strerror(-r));
+        fprintf(stderr, "Wrote %s (%zu hosts), %s and %s.\n", yml_path, h.n_addresses, dropin_path, pass_path);
+        if (a->no_start) {
+                fprintf(stderr, "Not started (--no-start): systemctl daemon-reload && systemctl enable --now "
+                                PATRONI_UNIT "\n");
+                return DGOCTL_EXIT_OK;
+        }
+        if (cluster_systemctl("daemon-reload", NULL) != 0 ||
+            cluster_systemctl("enable", "--quiet", PATRONI_UNIT, NULL) != 0 ||
+            cluster_systemctl("restart", "--no-block", PATRONI_UNIT, NULL) != 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "systemctl could not enable and start " PATRONI_UNIT);
+        fprintf(stderr, "Started " PATRONI_UNIT ": the first host to start creates the database, the others "
+                        "copy it and follow (patronictl -c " PATRONI_CONF " list).\n");
+        return DGOCTL_EXIT_OK;
+}
+
 /* A credential file's mode and owner for status. */
 static void print_file(const char *label, const char *path) {
         struct stat st;
@@ -747,7 +851,7 @@ int cmd_cluster(struct dgoctl *ctl, int argc, char **argv) {
                 return dgoctl_usage_error("cluster", "--wait %s: must be seconds, more than 0 and at most %g",
                                           a.bad_wait, WAIT_MAX);
         if (optind >= argc)
-                return dgoctl_usage_error("cluster", "no subcommand given (init, add-host, join, status)");
+                return dgoctl_usage_error("cluster", "no subcommand given (init, add-host, join, postgres, status)");
         verb = argv[optind++];
         if (strcmp(verb, "join") == 0) {
                 if (optind >= argc)
@@ -757,8 +861,9 @@ int cmd_cluster(struct dgoctl *ctl, int argc, char **argv) {
         if (optind < argc)
                 return dgoctl_usage_error("cluster", "unexpected argument '%s'", argv[optind]);
         if (strcmp(verb, "init") != 0 && strcmp(verb, "add-host") != 0 && strcmp(verb, "join") != 0 &&
-            strcmp(verb, "status") != 0)
-                return dgoctl_usage_error("cluster", "unknown subcommand '%s' (init, add-host, join, status)", verb);
+            strcmp(verb, "postgres") != 0 && strcmp(verb, "status") != 0)
+                return dgoctl_usage_error("cluster", "unknown subcommand '%s' (init, add-host, join, postgres, "
+                                          "status)", verb);
         if (a.output && strcmp(verb, "add-host") != 0)
                 return dgoctl_usage_error("cluster", "--output is for add-host");
         if ((a.host || a.address) && strcmp(verb, "init") != 0 && strcmp(verb, "add-host") != 0)
@@ -776,5 +881,7 @@ int cmd_cluster(struct dgoctl *ctl, int argc, char **argv) {
                 return cluster_add_host(&a, &p);
         if (strcmp(verb, "join") == 0)
                 return cluster_join(&a, &p, file);
+        if (strcmp(verb, "postgres") == 0)
+                return cluster_postgres(&a, &p);
         return cluster_status(&a, &p);
 }

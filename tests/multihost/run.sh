@@ -4,7 +4,8 @@
 #
 # For each test file (default: tests/multihost/test-*.sh, sorted): build the namespaces and
 # the bridge, boot the boxes, ct_install BUILD_DIR into each ("-" installs nothing), run the
-# test with bash under `timeout` (MH_TEST_TIMEOUT, default 150 s), save each box's journal,
+# test with bash under `timeout` (MH_TEST_TIMEOUT, default 150 s; a test that needs longer says
+# so in a line "# mh-timeout: SECONDS" of its own, used when larger), save each box's journal,
 # tear everything down (on every exit path: boxes, cgroups, namespaces), and count the PASS:/
 # FAIL: lines it printed, as tests/box/run.sh does: one more failure when the test printed no
 # RESULT line, a RESULT line that does not match its PASS:/FAIL: lines, or an exit status that
@@ -96,8 +97,10 @@ now() { echo "${EPOCHREALTIME/,/.}"; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
 run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
-    local t=$1 name pass fail rc=0 t0 out i
+    local t=$1 name pass fail rc=0 t0 out i limit=$TIMEOUT own
     name=$(basename "$t" .sh) out=$CT_LOGS/$(basename "$t" .sh).out
+    own=$(sed -n 's/^# mh-timeout: \([0-9]\{1,4\}\)$/\1/p' "$t" | head -n 1)
+    [ -z "$own" ] || [ "$own" -le "$limit" ] || limit=$own
     echo "=== $name ($MH_N hosts, namespaces $MH_PREFIX-*)"
     t0=$(now)
     NAME=$name
@@ -110,12 +113,12 @@ run_one() {   # run_one TEST_FILE; adds to TOTAL_PASS/TOTAL_FAIL
     mh_export
     export REPO BUILD_DIR
     exec {OUT_FD}> >(tee "$out" 9>&-); TEE_PID=$!
-    timeout -k 5 "$TIMEOUT" bash "$t" </dev/null >&"$OUT_FD" 2>&1 9>&- {OUT_FD}>&- &
+    timeout -k 5 "$limit" bash "$t" </dev/null >&"$OUT_FD" 2>&1 9>&- {OUT_FD}>&- &
     TEST_PID=$!
     wait "$TEST_PID" || rc=$?
     end_test
     teardown
-    ct_count_result "$out" "$name" "$rc" "$TIMEOUT"
+    ct_count_result "$out" "$name" "$rc" "$limit"
     echo "--- $name: $pass ok, $fail bad, exit $rc, $(elapsed "$t0") s in all; logs: $CT_LOGS/$name.{out,h*.journal}"
     TOTAL_PASS=$((TOTAL_PASS + pass)) TOTAL_FAIL=$((TOTAL_FAIL + fail))
 }
