@@ -192,9 +192,7 @@ char *cluster_socket_format(const char *service, const char *address, unsigned p
         return text;
 }
 
-/* The address of URL ("SCHEME://ADDRESS:PORT" or "SCHEME://[ADDRESS]:PORT")
- * into BUF; -EINVAL. */
-static int url_address(const char *url, char *buf, size_t size) {
+int cluster_url_address(const char *url, char *buf, size_t size) {
         const char *a = strstr(url, "://"), *end;
 
         if (!a)
@@ -221,7 +219,7 @@ char *registry_dropin_format(const struct cluster_conf *conf) {
                 return NULL;
         for (size_t i = 0; i < conf->n_etcd; i++) {
                 bool seen = false;
-                if (url_address(conf->etcd[i], addr[n], sizeof addr[n]) < 0)
+                if (cluster_url_address(conf->etcd[i], addr[n], sizeof addr[n]) < 0)
                         return NULL;
                 for (size_t j = 0; j < n; j++)
                         seen = seen || strcmp(addr[j], addr[n]) == 0;

@@ -84,6 +84,10 @@ char *etcd_dropin_format(const struct etcd_dropin *d);
  * service's loopback port, named "cluster" (FileDescriptorName=) for
  * SERVICE.service. A malloc'd text, or NULL when out of memory. */
 char *cluster_socket_format(const char *service, const char *address, unsigned port);
+/* The address of URL ("SCHEME://ADDRESS:PORT", or "SCHEME://[ADDRESS]:PORT"
+ * for IPv6) into BUF: an etcd member's, for the registry's drop-in and
+ * Patroni's configuration. 0, or -EINVAL. */
+int cluster_url_address(const char *url, char *buf, size_t size);
 /* dgo.target's drop-in in a cluster: Wants=dgo-registry.service. */
 extern const char cluster_target_dropin[];
 

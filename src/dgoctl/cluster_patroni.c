@@ -42,24 +42,6 @@ void patroni_passwords_wipe(struct patroni_passwords *pw) {
         explicit_bzero(pw, sizeof *pw);
 }
 
-int patroni_url_address(const char *url, char *buf, size_t size) {
-        const char *a = strstr(url, "://"), *end;
-
-        if (!a)
-                return -EINVAL;
-        a += 3;
-        if (*a == '[') {
-                a++;
-                end = strchr(a, ']');
-        } else
-                end = strrchr(a, ':');
-        if (!end || end == a || (size_t) (end - a) >= size)
-                return -EINVAL;
-        memcpy(buf, a, (size_t) (end - a));
-        buf[end - a] = '\0';
-        return 0;
-}
-
 /* A growing text; on any failure it is freed and stays NULL. */
 struct text {
         char *s;

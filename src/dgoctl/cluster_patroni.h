@@ -79,6 +79,3 @@ char *patroni_yaml_format(const struct patroni_host *h);
 /* patroni.service's drop-in. */
 extern const char patroni_dropin[];
 
-/* The address of an etcd member's URL ("https://ADDRESS:PORT", brackets
- * for IPv6) into BUF; -EINVAL. */
-int patroni_url_address(const char *url, char *buf, size_t size);

@@ -692,7 +692,7 @@ static int cluster_postgres(const struct cluster_args *a, const struct cluster_p
 
         if (a->root) {
                 for (size_t i = 0; i < conf.n_etcd && h.n_addresses < PATRONI_HOSTS_MAX; i++)
-                        if (patroni_url_address(conf.etcd[i], addr[h.n_addresses], sizeof addr[0]) == 0)
+                        if (cluster_url_address(conf.etcd[i], addr[h.n_addresses], sizeof addr[0]) == 0)
                                 h.n_addresses++;
         } else {
                 struct etcd_members ms;
@@ -704,7 +704,7 @@ static int cluster_postgres(const struct cluster_args *a, const struct cluster_p
                         return FAIL(r == -EHOSTUNREACH ? DGOCTL_EXIT_UNREACHABLE : DGOCTL_EXIT_FAILED,
                                     "cannot list etcd's members: %s", why);
                 for (size_t i = 0; i < ms.n && h.n_addresses < PATRONI_HOSTS_MAX; i++)
-                        if (patroni_url_address(ms.m[i].peer_url, addr[h.n_addresses], sizeof addr[0]) < 0)
+                        if (cluster_url_address(ms.m[i].peer_url, addr[h.n_addresses], sizeof addr[0]) < 0)
                                 return FAIL(DGOCTL_EXIT_FAILED, "etcd member %s: no address in %s", ms.m[i].name,
                                             ms.m[i].peer_url);
                         else

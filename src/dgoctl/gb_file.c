@@ -55,8 +55,7 @@ int gb_check(const char *text, size_t len, struct gradebook *ret, struct gb_summ
         return 0;
 }
 
-static int problem(char **ret_problem, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int problem(char **ret_problem, int r, const char *fmt, ...) {
+int gb_problem(char **ret_problem, int r, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
@@ -75,13 +74,13 @@ int gb_read_file(const char *path, size_t max, char **ret, size_t *ret_len, char
         *ret_problem = NULL;
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
-                return problem(ret_problem, -errno, "%s", errno == ENOENT ? "does not exist" : strerror(errno));
+                return gb_problem(ret_problem, -errno, "%s", errno == ENOENT ? "does not exist" : strerror(errno));
         if (fstat(fd, &st) < 0)
-                return problem(ret_problem, -errno, "%s", strerror(errno));
+                return gb_problem(ret_problem, -errno, "%s", strerror(errno));
         if (!S_ISREG(st.st_mode))
-                return problem(ret_problem, -EINVAL, "is not a regular file");
+                return gb_problem(ret_problem, -EINVAL, "is not a regular file");
         if ((unsigned long long) st.st_size > max)
-                return problem(ret_problem, -EFBIG, "is larger than %zu MiB", max >> 20);
+                return gb_problem(ret_problem, -EFBIG, "is larger than %zu MiB", max >> 20);
         size = (size_t) st.st_size;
         buf = malloc(size + 2);
         if (!buf)
@@ -92,13 +91,13 @@ int gb_read_file(const char *path, size_t max, char **ret, size_t *ret_len, char
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return problem(ret_problem, -errno, "cannot be read: %s", strerror(errno));
+                        return gb_problem(ret_problem, -errno, "cannot be read: %s", strerror(errno));
                 }
                 if (n == 0)
                         break;
                 len += (size_t) n;
                 if (len > size)
-                        return problem(ret_problem, -EBUSY, "changed while it was read");
+                        return gb_problem(ret_problem, -EBUSY, "changed while it was read");
         }
         buf[len] = '\0';
         *ret_len = len;
@@ -114,12 +113,12 @@ int gb_write_file(const char *path, const char *data, size_t len, bool replace, 
         *ret_problem = NULL;
         if (lstat(path, &st) == 0) {
                 if (!replace)
-                        return problem(ret_problem, -EEXIST, "%s exists; not replaced (--force replaces it)", path);
+                        return gb_problem(ret_problem, -EEXIST, "%s exists; not replaced (--force replaces it)", path);
                 if (!S_ISREG(st.st_mode))
-                        return problem(ret_problem, -EEXIST, "%s exists and is not a regular file; not replaced",
+                        return gb_problem(ret_problem, -EEXIST, "%s exists and is not a regular file; not replaced",
                                        path);
         } else if (errno != ENOENT)
-                return problem(ret_problem, -errno, "%s: %s", path, strerror(errno));
+                return gb_problem(ret_problem, -errno, "%s: %s", path, strerror(errno));
 
         if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
                 tmp = NULL;
@@ -127,7 +126,7 @@ int gb_write_file(const char *path, const char *data, size_t len, bool replace, 
         }
         fd = mkostemp(tmp, O_CLOEXEC);          /* mode 0600 */
         if (fd < 0)
-                return problem(ret_problem, -errno, "cannot create a file beside %s: %s", path, strerror(errno));
+                return gb_problem(ret_problem, -errno, "cannot create a file beside %s: %s", path, strerror(errno));
         r = write_all(fd, data, len);
         if (r == 0 && fchmod(fd, 0600) < 0)
                 r = -errno;
@@ -137,15 +136,15 @@ int gb_write_file(const char *path, const char *data, size_t len, bool replace, 
                 r = -errno;
         if (r < 0) {
                 (void) unlink(tmp);
-                return problem(ret_problem, r, "cannot write %s: %s", tmp, strerror(-r));
+                return gb_problem(ret_problem, r, "cannot write %s: %s", tmp, strerror(-r));
         }
         r = db_install(tmp, path, replace);
         if (r < 0) {
                 (void) unlink(tmp);
                 if (r == -EEXIST)
-                        return problem(ret_problem, r, "%s appeared meanwhile; not replaced (--force replaces it)",
+                        return gb_problem(ret_problem, r, "%s appeared meanwhile; not replaced (--force replaces it)",
                                        path);
-                return problem(ret_problem, r, "cannot rename %s to %s: %s", tmp, path, strerror(-r));
+                return gb_problem(ret_problem, r, "cannot rename %s to %s: %s", tmp, path, strerror(-r));
         }
         return 0;
 }

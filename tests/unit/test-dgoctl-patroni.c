@@ -25,6 +25,7 @@
 
 #include "check.h"
 #include "cluster_patroni.h"
+#include "cluster_files.h"
 
 #define SECRET "0123456789abcdef0123456789abcdef00112233445566778899aabbccddeeff"
 
@@ -178,13 +179,13 @@ static void test_dropin(void) {
 static void test_url_address(void) {
         char a[64];
 
-        CHECK(patroni_url_address("https://10.77.0.3:2380", a, sizeof a) == 0);
+        CHECK(cluster_url_address("https://10.77.0.3:2380", a, sizeof a) == 0);
         CHECK_STR(a, "10.77.0.3");
-        CHECK(patroni_url_address("https://[fd00::1]:2380", a, sizeof a) == 0);
+        CHECK(cluster_url_address("https://[fd00::1]:2380", a, sizeof a) == 0);
         CHECK_STR(a, "fd00::1");
-        CHECK(patroni_url_address("10.77.0.3:2380", a, sizeof a) == -EINVAL);
-        CHECK(patroni_url_address("https://:2380", a, sizeof a) == -EINVAL);
-        CHECK(patroni_url_address("https://10.77.0.3:2380", a, 4) == -EINVAL);
+        CHECK(cluster_url_address("10.77.0.3:2380", a, sizeof a) == -EINVAL);
+        CHECK(cluster_url_address("https://:2380", a, sizeof a) == -EINVAL);
+        CHECK(cluster_url_address("https://10.77.0.3:2380", a, 4) == -EINVAL);
 }
 
 int main(void) {
