@@ -12,6 +12,9 @@
 #   mh_until_ok T0 SECS CMD..  run CMD until it succeeds, until SECS after T0 (an
 #                          $EPOCHREALTIME) at most; prints the seconds from T0 to the end of the
 #                          first success, returns 1 if none
+#   mh_copy_between I J PATH   PATH from host I to host J, mode 0600
+#   mh_dgoctl_cluster [CMD..]  every host in one cluster by dgoctl alone (init, add-host, join),
+#                          each step a check; CMD.. run on each host once it has joined
 
 # shellcheck source=tests/multihost/mh-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/mh-lib.sh"
@@ -32,4 +35,30 @@ mh_until_ok() {
         sleep 0.02
     done
     mh_elapsed "$t0"
+}
+
+# Through the boxes' own processes: a path through /proc/PID/root would follow a symlink
+# planted in a box from the machine's own root.
+mh_copy_between() {
+    mh_exec "$1" cat "$3" | mh_exec "$2" sh -c 'umask 077 && cat > "$1"' sh "$3"
+}
+
+# h1 needs its installation secret first (dgo-secret.service). 1 at the first step that fails,
+# its output printed.
+mh_dgoctl_cluster() {
+    local i out rc
+    out=$(mh_exec 1 dgoctl cluster init --host h1 --address "$(mh_addr 1)" 2>&1) && rc=0 || rc=$?
+    check_eq "h1: dgoctl cluster init exits 0" 0 "$rc"
+    [ "$rc" = 0 ] || { echo "$out"; return 1; }
+    for i in $(seq 2 "$MH_N"); do
+        out=$(mh_exec 1 dgoctl cluster add-host --host "h$i" --address "$(mh_addr "$i")" \
+            --output "/root/h$i.bundle" 2>&1) && rc=0 || rc=$?
+        check_eq "h1: add-host h$i exits 0" 0 "$rc"
+        [ "$rc" = 0 ] || { echo "$out"; return 1; }
+        mh_copy_between 1 "$i" "/root/h$i.bundle"
+        out=$(mh_exec "$i" dgoctl cluster join "/root/h$i.bundle" 2>&1) && rc=0 || rc=$?
+        check_eq "h$i: join exits 0" 0 "$rc"
+        [ "$rc" = 0 ] || { echo "$out"; return 1; }
+        if [ $# -gt 0 ]; then check "h$i: $*" mh_exec "$i" "$@"; fi
+    done
 }

@@ -29,9 +29,6 @@ set -euo pipefail
 CA=/etc/credstore/dgo-cluster-ca.crt
 FAILOVER_BOUND=3        # s: UPSTREAM_ATTEMPT_TIMEOUT_MS (2 s), the next attempt, slack
 addr() { mh_addr "$1"; }
-copy_between() {   # through the boxes' own processes (see test-cluster-setup.sh)
-    mh_exec "$1" cat "$3" | mh_exec "$2" sh -c 'umask 077 && cat > "$1"' sh "$3"
-}
 # The token of dgo service NAME on host I, from its installation secret (service/auth.h).
 token_of() {
     mh_exec "$1" sh -c 'printf "dgo-service\n%s" "$1" |
@@ -60,20 +57,7 @@ book_has() {
 # --- the cluster, by dgoctl alone ---
 check "h1: dgo.target and dgo-secret.service start (the installation secret)" \
     mh_exec 1 systemctl start dgo.target dgo-secret.service
-out=$(mh_exec 1 dgoctl cluster init --host h1 --address "$(addr 1)" 2>&1) && rc=0 || rc=$?
-check_eq "h1: dgoctl cluster init exits 0" 0 "$rc"
-[ "$rc" = 0 ] || { echo "$out"; finish; }
-for i in 2 3; do
-    out=$(mh_exec 1 dgoctl cluster add-host --host "h$i" --address "$(addr "$i")" \
-        --output "/root/h$i.bundle" 2>&1) && rc=0 || rc=$?
-    check_eq "h1: add-host h$i exits 0" 0 "$rc"
-    [ "$rc" = 0 ] || { echo "$out"; finish; }
-    copy_between 1 "$i" "/root/h$i.bundle"
-    out=$(mh_exec "$i" dgoctl cluster join "/root/h$i.bundle" 2>&1) && rc=0 || rc=$?
-    check_eq "h$i: join exits 0" 0 "$rc"
-    [ "$rc" = 0 ] || { echo "$out"; finish; }
-    check "h$i: dgo.target starts" mh_exec "$i" systemctl start dgo.target
-done
+mh_dgoctl_cluster systemctl start dgo.target || finish
 for i in 1 2 3; do
     check_eq "h$i: dgo-grading-cluster.socket and dgo-log-cluster.socket are active" "active active" \
         "$(mh_exec "$i" systemctl is-active dgo-grading-cluster.socket dgo-log-cluster.socket 2>&1 | xargs)"

@@ -46,9 +46,6 @@ CONN="host=$(addr 1),$(addr 2),$(addr 3) port=5432 dbname=dgo user=dgo sslmode=v
 RW="$CONN target_session_attrs=read-write"
 one() { echo "host=$(addr "$1") port=5432 dbname=dgo user=dgo sslmode=verify-full sslrootcert=$CA connect_timeout=2"; }
 
-copy_between() {   # through the boxes' own processes (see test-cluster-setup.sh)
-    mh_exec "$1" cat "$3" | mh_exec "$2" sh -c 'umask 077 && cat > "$1"' sh "$3"
-}
 # sql I CONNINFO SQL: psql as dgo on host I, its password from the credential file; 10 s at most.
 sql() {
     mh_exec "$1" sh -c 'PGPASSWORD=$(cat /etc/credstore/dgo-pg-password) exec timeout -s KILL 10 \
@@ -138,19 +135,7 @@ acked_present() {
 
 # --- the cluster, by dgoctl alone ---
 check "h1: dgo-secret.service starts (the installation secret)" mh_exec 1 systemctl start dgo-secret.service
-out=$(mh_exec 1 dgoctl cluster init --host h1 --address "$(addr 1)" 2>&1) && rc=0 || rc=$?
-check_eq "h1: dgoctl cluster init exits 0" 0 "$rc"
-[ "$rc" = 0 ] || { echo "$out"; finish; }
-for i in 2 3; do
-    out=$(mh_exec 1 dgoctl cluster add-host --host "h$i" --address "$(addr "$i")" \
-        --output "/root/h$i.bundle" 2>&1) && rc=0 || rc=$?
-    check_eq "h1: add-host h$i exits 0" 0 "$rc"
-    [ "$rc" = 0 ] || { echo "$out"; finish; }
-    copy_between 1 "$i" "/root/h$i.bundle"
-    out=$(mh_exec "$i" dgoctl cluster join "/root/h$i.bundle" 2>&1) && rc=0 || rc=$?
-    check_eq "h$i: join exits 0" 0 "$rc"
-    [ "$rc" = 0 ] || { echo "$out"; finish; }
-done
+mh_dgoctl_cluster || finish
 
 # --- PostgreSQL under Patroni: dgoctl cluster postgres on each host, h1 first ---
 t0=$EPOCHREALTIME

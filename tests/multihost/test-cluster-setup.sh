@@ -34,11 +34,6 @@ etcdctl_tls() {
         --cacert=$CRED/dgo-cluster-ca.crt --cert=$CRED/dgo-cluster.crt --key=$CRED/dgo-cluster.key \
         --dial-timeout=2s --command-timeout=5s "$@"
 }
-# Copy FILE from host I to host J (same path), 0600, through the boxes' own processes: a path
-# through /proc/PID/root would follow a symlink planted in a box from the machine's own root.
-copy_between() {
-    mh_exec "$1" cat "$3" | mh_exec "$2" sh -c 'umask 077 && cat > "$1"' sh "$3"
-}
 addr() { mh_addr "$1"; }
 
 for i in 1 2 3; do
@@ -83,7 +78,7 @@ for i in 2 3; do
     [ "$rc" = 0 ] || { echo "$out"; finish; }
     check_eq "h1: the bundle for h$i is 0600 root" "600 root" \
         "$(mh_exec 1 stat -c '%a %U' "/root/h$i.bundle" 2>&1)"
-    check "bundle copied h1 -> h$i" copy_between 1 "$i" "/root/h$i.bundle"
+    check "bundle copied h1 -> h$i" mh_copy_between 1 "$i" "/root/h$i.bundle"
     check_match "h1: the bundle for h$i warns of the secret and carries h1's" \
         "installation secret .*--- secret $(mh_exec 1 cat /etc/dgo/secret) --- end" \
         "$(mh_exec 1 cat "/root/h$i.bundle" | tr '\n' ' ')"
@@ -192,7 +187,7 @@ out=$(mh_exec 2 dgoctl cluster add-host --host h4 --address 10.77.0.4 --output /
     rc=0 || rc=$?
 check_match "h2: add-host without the CA key: refused (exit 1)" \
     "^1 dgoctl: cluster add-host: this host does not hold the cluster's CA key" "$rc $out"
-copy_between 1 3 /root/h2.bundle
+mh_copy_between 1 3 /root/h2.bundle
 out=$(mh_exec 3 dgoctl cluster join /root/h2.bundle 2>&1) && rc=0 || rc=$?
 check_match "h3: h2's bundle on h3: refused (exit 1)" \
     "^1 dgoctl: cluster join: (this host is in a cluster already|the bundle is for h2)" "$rc $out"
