@@ -75,21 +75,15 @@ int cluster_mkdir_p(const char *path, unsigned mode) {
 }
 
 int cluster_make_dirs(const struct cluster_paths *p) {
+        const char *files[] = { p->ca_key, p->dropin, p->registry_dropin, p->target_dropin };
         char dir[PATH_MAX];
         int r;
 
-        dir_of(p->ca_key, dir);
-        if ((r = mkdir_p(dir, 0755)) < 0)
-                return r;
-        dir_of(p->dropin, dir);
-        if ((r = mkdir_p(dir, 0755)) < 0)
-                return r;
-        dir_of(p->registry_dropin, dir);
-        if ((r = mkdir_p(dir, 0755)) < 0)
-                return r;
-        dir_of(p->target_dropin, dir);
-        if ((r = mkdir_p(dir, 0755)) < 0)
-                return r;
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                dir_of(files[i], dir);
+                if ((r = mkdir_p(dir, 0755)) < 0)
+                        return r;
+        }
         if ((r = mkdir_p(p->credstore, 0700)) < 0)
                 return r;
         /* systemd's convention for the credential store, and our keys' last

@@ -1,6 +1,5 @@
 /* gb_build.c - see gb_build.h. */
 #include "gb_build.h"
-#include "gb_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +13,7 @@
 #include "basic/fd_util.h"
 #include "basic/log.h"
 #include "basic/macros.h"
+#include "db_problem.h"
 #include "grading/store.h"
 
 
@@ -51,12 +51,12 @@ static int write_legacy(const char *dst, const char *text, size_t len, char **re
         int fd, r = make_temp(dst, "import-json", ret, &fd);
 
         if (r < 0)
-                return gb_problem(ret_problem, r, "cannot create a file beside %s: %s", dst, strerror(-r));
+                return db_problem(ret_problem, r, "cannot create a file beside %s: %s", dst, strerror(-r));
         r = write_all(fd, text, len);
         if (close(fd) < 0 && r == 0)
                 r = -errno;
         if (r < 0) {
-                r = gb_problem(ret_problem, r, "cannot write %s: %s", *ret, strerror(-r));
+                r = db_problem(ret_problem, r, "cannot write %s: %s", *ret, strerror(-r));
                 (void) unlink(*ret);
                 free(*ret);
                 *ret = NULL;
@@ -96,9 +96,9 @@ static int fill(const char *tmp, const char *legacy, const struct gradebook *exp
         log_set_max_priority(LOG_WARNING);
         r = store_open(tmp, legacy, legacy, &st, &loaded);
         if (r < 0)
-                return gb_problem(ret_problem, r, "the grading store could not build the grade book (%s)", strerror(-r));
+                return db_problem(ret_problem, r, "the grading store could not build the grade book (%s)", strerror(-r));
         if (!same_book(&loaded, expect))
-                r = gb_problem(ret_problem, -EBADMSG, "the grading store built a grade book that differs from the file");
+                r = db_problem(ret_problem, -EBADMSG, "the grading store built a grade book that differs from the file");
         gradebook_free(&loaded);
         store_close(st);
         return r;
@@ -116,20 +116,20 @@ static int settle(const char *tmp, char **ret_problem) {
         if (r < 0)
                 return r;
         if (sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, &message) != SQLITE_OK) {
-                r = gb_problem(ret_problem, -EIO, "%s: cannot leave the WAL mode: %s", tmp,
+                r = db_problem(ret_problem, -EIO, "%s: cannot leave the WAL mode: %s", tmp,
                             message ? message : sqlite3_errmsg(db));
                 sqlite3_free(message);
         }
         if (sqlite3_close(db) != SQLITE_OK && r == 0)
-                r = gb_problem(ret_problem, -EIO, "%s: cannot close it", tmp);
+                r = db_problem(ret_problem, -EIO, "%s: cannot close it", tmp);
         if (r < 0)
                 return r;
         snprintf(wal, sizeof wal, "%s-wal", tmp);
         if (access(wal, F_OK) == 0)
-                return gb_problem(ret_problem, -EIO, "%s is still there", wal);
+                return db_problem(ret_problem, -EIO, "%s is still there", wal);
         fd = open(tmp, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || fsync(fd) < 0)
-                r = gb_problem(ret_problem, -errno, "%s: cannot fsync it: %s", tmp, strerror(errno));
+                r = db_problem(ret_problem, -errno, "%s: cannot fsync it: %s", tmp, strerror(errno));
         if (fd >= 0)
                 close(fd);
         return r;
@@ -148,10 +148,10 @@ int gb_build(const char *dst, const char *text, size_t len, const struct gradebo
         r = make_temp(dst, "import", &tmp, &fd);
         if (r < 0) {
                 remove_with_companions(legacy);
-                return gb_problem(ret_problem, r, "cannot create a file beside %s: %s", dst, strerror(-r));
+                return db_problem(ret_problem, r, "cannot create a file beside %s: %s", dst, strerror(-r));
         }
         if (like && (fchown(fd, like->st_uid, like->st_gid) < 0 || fchmod(fd, like->st_mode & 07777) < 0))
-                r = gb_problem(ret_problem, -errno, "cannot give %s the grade book's owner and mode: %s", tmp,
+                r = db_problem(ret_problem, -errno, "cannot give %s the grade book's owner and mode: %s", tmp,
                             strerror(errno));
         close(fd);
         if (r >= 0)
@@ -163,7 +163,7 @@ int gb_build(const char *dst, const char *text, size_t len, const struct gradebo
                 r = db_verify(tmp, ret_sum, ret_problem);
                 if (r < 0) {
                         char *p = *ret_problem;
-                        r = gb_problem(ret_problem, r, "the new grade book %s %s", tmp, p ? p : strerror(-r));
+                        r = db_problem(ret_problem, r, "the new grade book %s %s", tmp, p ? p : strerror(-r));
                         free(p);
                 }
         }

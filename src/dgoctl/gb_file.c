@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 
 #include "basic/fd_util.h"
 #include "basic/macros.h"
+#include "db_problem.h"
 #include "db_copy.h"
 
 void gb_summarize(const struct gradebook *gb, struct gb_summary *ret) {
@@ -55,16 +55,6 @@ int gb_check(const char *text, size_t len, struct gradebook *ret, struct gb_summ
         return 0;
 }
 
-int gb_problem(char **ret_problem, int r, const char *fmt, ...) {
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(ret_problem, fmt, ap) < 0)
-                *ret_problem = NULL;
-        va_end(ap);
-        return r;
-}
-
 int gb_read_file(const char *path, size_t max, char **ret, size_t *ret_len, char **ret_problem) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
@@ -74,13 +64,13 @@ int gb_read_file(const char *path, size_t max, char **ret, size_t *ret_len, char
         *ret_problem = NULL;
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
-                return gb_problem(ret_problem, -errno, "%s", errno == ENOENT ? "does not exist" : strerror(errno));
+                return db_problem(ret_problem, -errno, "%s", errno == ENOENT ? "does not exist" : strerror(errno));
         if (fstat(fd, &st) < 0)
-                return gb_problem(ret_problem, -errno, "%s", strerror(errno));
+                return db_problem(ret_problem, -errno, "%s", strerror(errno));
         if (!S_ISREG(st.st_mode))
-                return gb_problem(ret_problem, -EINVAL, "is not a regular file");
+                return db_problem(ret_problem, -EINVAL, "is not a regular file");
         if ((unsigned long long) st.st_size > max)
-                return gb_problem(ret_problem, -EFBIG, "is larger than %zu MiB", max >> 20);
+                return db_problem(ret_problem, -EFBIG, "is larger than %zu MiB", max >> 20);
         size = (size_t) st.st_size;
         buf = malloc(size + 2);
         if (!buf)
@@ -91,13 +81,13 @@ int gb_read_file(const char *path, size_t max, char **ret, size_t *ret_len, char
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return gb_problem(ret_problem, -errno, "cannot be read: %s", strerror(errno));
+                        return db_problem(ret_problem, -errno, "cannot be read: %s", strerror(errno));
                 }
                 if (n == 0)
                         break;
                 len += (size_t) n;
                 if (len > size)
-                        return gb_problem(ret_problem, -EBUSY, "changed while it was read");
+                        return db_problem(ret_problem, -EBUSY, "changed while it was read");
         }
         buf[len] = '\0';
         *ret_len = len;
@@ -113,12 +103,12 @@ int gb_write_file(const char *path, const char *data, size_t len, bool replace, 
         *ret_problem = NULL;
         if (lstat(path, &st) == 0) {
                 if (!replace)
-                        return gb_problem(ret_problem, -EEXIST, "%s exists; not replaced (--force replaces it)", path);
+                        return db_problem(ret_problem, -EEXIST, "%s exists; not replaced (--force replaces it)", path);
                 if (!S_ISREG(st.st_mode))
-                        return gb_problem(ret_problem, -EEXIST, "%s exists and is not a regular file; not replaced",
+                        return db_problem(ret_problem, -EEXIST, "%s exists and is not a regular file; not replaced",
                                        path);
         } else if (errno != ENOENT)
-                return gb_problem(ret_problem, -errno, "%s: %s", path, strerror(errno));
+                return db_problem(ret_problem, -errno, "%s: %s", path, strerror(errno));
 
         if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
                 tmp = NULL;
@@ -126,7 +116,7 @@ int gb_write_file(const char *path, const char *data, size_t len, bool replace, 
         }
         fd = mkostemp(tmp, O_CLOEXEC);          /* mode 0600 */
         if (fd < 0)
-                return gb_problem(ret_problem, -errno, "cannot create a file beside %s: %s", path, strerror(errno));
+                return db_problem(ret_problem, -errno, "cannot create a file beside %s: %s", path, strerror(errno));
         r = write_all(fd, data, len);
         if (r == 0 && fchmod(fd, 0600) < 0)
                 r = -errno;
@@ -136,15 +126,15 @@ int gb_write_file(const char *path, const char *data, size_t len, bool replace, 
                 r = -errno;
         if (r < 0) {
                 (void) unlink(tmp);
-                return gb_problem(ret_problem, r, "cannot write %s: %s", tmp, strerror(-r));
+                return db_problem(ret_problem, r, "cannot write %s: %s", tmp, strerror(-r));
         }
         r = db_install(tmp, path, replace);
         if (r < 0) {
                 (void) unlink(tmp);
                 if (r == -EEXIST)
-                        return gb_problem(ret_problem, r, "%s appeared meanwhile; not replaced (--force replaces it)",
+                        return db_problem(ret_problem, r, "%s appeared meanwhile; not replaced (--force replaces it)",
                                        path);
-                return gb_problem(ret_problem, r, "cannot rename %s to %s: %s", tmp, path, strerror(-r));
+                return db_problem(ret_problem, r, "cannot rename %s to %s: %s", tmp, path, strerror(-r));
         }
         return 0;
 }

@@ -21,10 +21,6 @@
  * 100 grades each) is about 60 MB. */
 #define GB_FILE_MAX (1024u << 20)
 
-/* *RET_PROBLEM a sentence made from FMT (malloc'd; NULL when out of
- * memory), and R returned: for the calls below that say what is wrong. */
-int gb_problem(char **ret_problem, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
 struct gb_summary {
         size_t students;
         size_t grades;
