@@ -412,8 +412,8 @@ static void answer_in_thread(struct http_request *req, void *data) {
                 http_reply_error(req, 503, "the change could not be stored; nothing was changed");
                 break;
         case CHANGE_UNKNOWN:
-                http_reply_error(req, 500, "the disk failed while the change was being stored: it may or may "
-                                 "not have been stored; look before trying again");
+                http_reply_error(req, 500, "the grade book's database failed while the change was being "
+                                 "committed: it may or may not have been stored; look before trying again");
                 break;
         }
         change_free(c);

@@ -27,6 +27,10 @@ int store_read_students(struct store *st, const long *ids, size_t n, struct grad
         return st->ops->read_students(st, ids, n, gb);
 }
 
+bool store_shared(const struct store *st) {
+        return st->ops->read_students != NULL;
+}
+
 int store_grade_is(struct store *st, long student, size_t index, const struct grade *expected) {
         return st->ops->grade_is ? st->ops->grade_is(st, student, index, expected) : 0;
 }

@@ -55,6 +55,9 @@ int store_load(struct store *st, struct gradebook *gb);
  * as the database holds them now, into GB (sorted by ID), outside any
  * batch. -EOPNOTSUPP for SQLite (no other writer), -EIO. */
 int store_read_students(struct store *st, const long *ids, size_t n, struct gradebook *gb);
+/* Whether other processes write the book too (PostgreSQL): the book in
+ * memory can then always be made right by reading the database again. */
+bool store_shared(const struct store *st);
 
 /* Errors of the calls below: -EIO for the database's own failures (logged,
  * the batch must be rolled back); -ENOSPC, -ENOENT for a change refused by

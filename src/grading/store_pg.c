@@ -154,30 +154,36 @@ static int query_int(struct store_pg *st, const char *sql, int n, const char *co
         return parse_int(st, PQgetvalue(res, 0, 0), sql, ret);
 }
 
-static int pg_begin(struct store *base) {
-        struct store_pg *st = to_pg(base);
+/* Begin a transaction with SQL ("BEGIN ..."), connecting again first when
+ * the connection is known to be lost, and once more when BEGIN finds it
+ * lost (the server restarted or failed over while we were idle; with
+ * several hosts and target_session_attrs=read-write, the new connection is
+ * the primary of the moment). Nothing was begun when this fails. */
+static int begin_with(struct store_pg *st, const char *sql) {
         int r;
 
         if (PQstatus(st->conn) != CONNECTION_OK) {
-                log_warning("%s: the connection was lost; connecting again", base->where);
+                log_warning("%s: the connection was lost; connecting again", st->base.where);
                 PQreset(st->conn);
                 if (PQstatus(st->conn) != CONNECTION_OK)
                         return pg_error(st, NULL, "cannot connect");
         }
         if (PQtransactionStatus(st->conn) != PQTRANS_IDLE) {
-                log_error("%s: a transaction is open already", base->where);
+                log_error("%s: a transaction is open already", st->base.where);
                 return -EIO;
         }
-        r = run(st, "BEGIN", 0, NULL, NULL);
+        r = run(st, sql, 0, NULL, NULL);
         if (r < 0 && PQstatus(st->conn) != CONNECTION_OK) {
-                /* Lost while idle (the server restarted, a failover): found
-                 * out only now. Nothing was begun: connect again, once. */
-                log_warning("%s: the connection was lost; connecting again", base->where);
+                log_warning("%s: the connection was lost; connecting again", st->base.where);
                 PQreset(st->conn);
-                r = PQstatus(st->conn) == CONNECTION_OK ? run(st, "BEGIN", 0, NULL, NULL)
+                r = PQstatus(st->conn) == CONNECTION_OK ? run(st, sql, 0, NULL, NULL)
                                                          : pg_error(st, NULL, "cannot connect");
         }
         return r;
+}
+
+static int pg_begin(struct store *base) {
+        return begin_with(to_pg(base), "BEGIN");
 }
 
 static int pg_commit(struct store *base) {
@@ -478,13 +484,16 @@ static int grade_row(struct store_pg *st, const PGresult *res, struct gradebook 
         return store_load_grade(&st->base, gb, last, (long) id, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), score);
 }
 
+/* Reading the book, or some students: students and grades of one moment. */
+#define SNAPSHOT "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
 static int pg_load(struct store *base, struct gradebook *gb) {
         struct store_pg *st = to_pg(base);
         int r;
 
         *gb = (struct gradebook) { 0 };
         /* One snapshot: students and grades of one moment. */
-        r = run(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL);
+        r = begin_with(st, SNAPSHOT);
         if (r >= 0)
                 r = each_row(st, "SELECT id, first_name, last_name FROM students ORDER BY id", student_row, gb);
         if (r >= 0)
@@ -513,9 +522,7 @@ static int pg_read_students(struct store *base, const long *ids, size_t n, struc
                      "ORDER BY id", list) < 0)
                 return -ENOMEM;
         *gb = (struct gradebook) { 0 };
-        if (PQstatus(st->conn) != CONNECTION_OK)
-                PQreset(st->conn);
-        r = run(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL);
+        r = begin_with(st, SNAPSHOT);
         if (r >= 0)
                 r = each_row(st, students, student_row, gb);
         if (r >= 0)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -16,6 +17,9 @@
 /* A batch is at most this many changes, so that none waits behind an
  * unbounded one; 50 clients' POSTs fit in one. */
 #define BATCH_MAX 512
+/* How soon a writer whose book in memory may differ from a shared database
+ * tries again to read it (a failover takes seconds; each try is logged). */
+#define RESYNC_RETRY_NSEC (500 * 1000 * 1000L)
 
 struct writer {
         struct store *store;
@@ -26,6 +30,9 @@ struct writer {
         pthread_cond_t wake;
         struct change *head, **tail;    /* submitted, in order */
         bool stopping, failed;
+        /* The writer thread's own: memory may differ from a shared database
+         * (store_shared()); the whole book is read again before any write. */
+        bool resync;
         atomic_ullong commits;
         /* A fatal failure ends the main loop: through an eventfd, since
          * sd-event is not to be touched from another thread. */
@@ -210,18 +217,88 @@ static void fail(struct writer *w) {
                 log_error_errno(-errno, "Cannot wake the main loop; exiting");
 }
 
+/* Read the whole book of a shared database into memory again (as a
+ * REFRESH of every student); false when it cannot be read now. */
+static bool resync(struct writer *w) {
+        struct change *c = calloc(1, sizeof *c);
+        bool ok;
+
+        if (!c)
+                return false;
+        c->kind = CHANGE_REFRESH;
+        ok = write_batch(w, c);
+        w->ops->answer(c, w->userdata);
+        if (ok) {
+                w->resync = false;
+                log_info("The grade book in memory is the database's again: taking changes");
+        }
+        return ok;
+}
+
+/* While memory cannot be made right: what was submitted meanwhile is
+ * answered NOT_STORED (never tried), then a pause of RESYNC_RETRY_NSEC;
+ * false once stopping. */
+static bool refuse_and_pause(struct writer *w) {
+        struct timespec until;
+        struct change *batch;
+        bool stopping;
+
+        pthread_mutex_lock(&w->lock);
+        batch = w->head;
+        w->head = NULL;
+        w->tail = &w->head;
+        pthread_mutex_unlock(&w->lock);
+        while (batch) {
+                struct change *next = batch->next;
+                batch->outcome = CHANGE_NOT_STORED;
+                w->ops->answer(batch, w->userdata);
+                batch = next;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += RESYNC_RETRY_NSEC;
+        if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&w->lock);
+        while (!w->stopping && pthread_cond_timedwait(&w->wake, &w->lock, &until) != ETIMEDOUT)
+                ;
+        stopping = w->stopping;
+        pthread_mutex_unlock(&w->lock);
+        return !stopping;
+}
+
+/* Memory and the database may differ now. A shared database is read again
+ * (resync()) while this process goes on serving reads; a book only this
+ * process writes is loaded again by a new process (fail()). */
+static void lost_track(struct writer *w) {
+        if (!store_shared(w->store)) {
+                fail(w);
+                return;
+        }
+        log_warning("The grade book in memory may differ from the database: reading it again before any change");
+        w->resync = true;
+}
+
 static void *writer_main(void *userdata) {
         struct writer *w = userdata;
         struct change *batch;
 
-        while ((batch = take_batch(w))) {
+        for (;;) {
                 bool failed;
 
+                if (w->resync && !resync(w)) {
+                        if (!refuse_and_pause(w))
+                                break;
+                        continue;
+                }
+                if (!(batch = take_batch(w)))
+                        break;
                 pthread_mutex_lock(&w->lock);
                 failed = w->failed;
                 pthread_mutex_unlock(&w->lock);
                 if (!failed && !write_batch(w, batch))  /* after a failure: never tried */
-                        fail(w);
+                        lost_track(w);
                 while (batch) {
                         struct change *next = batch->next;
                         w->ops->answer(batch, w->userdata);
@@ -230,9 +307,11 @@ static void *writer_main(void *userdata) {
                 pthread_mutex_lock(&w->lock);
                 bool idle = !w->head && !w->failed;
                 pthread_mutex_unlock(&w->lock);
-                if (idle)
+                if (idle && !w->resync)
                         store_idle(w->store);
         }
+        /* Stopping while memory could not be made right: nothing more is tried. */
+        (void) refuse_and_pause(w);
         return NULL;
 }
 
@@ -255,6 +334,7 @@ static void writer_free(struct writer *w) {
 int writer_start(struct store *st, sd_event *main_loop, const struct writer_ops *ops, void *userdata,
                  struct writer **ret) {
         struct writer *w = calloc(1, sizeof *w);
+        pthread_condattr_t attr;
         int r;
 
         if (!w)
@@ -262,7 +342,11 @@ int writer_start(struct store *st, sd_event *main_loop, const struct writer_ops 
         *w = (struct writer) { .store = st, .ops = ops, .userdata = userdata, .main_loop = main_loop,
                                .tail = &w->head, .fatal_fd = -1 };
         pthread_mutex_init(&w->lock, NULL);
-        pthread_cond_init(&w->wake, NULL);
+        /* refuse_and_pause() waits on the monotonic clock. */
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&w->wake, &attr);
+        pthread_condattr_destroy(&attr);
         w->fatal_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         r = w->fatal_fd < 0 ? -errno : sd_event_add_io(main_loop, &w->fatal_io, w->fatal_fd, EPOLLIN, on_fatal, w);
         if (r >= 0)

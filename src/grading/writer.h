@@ -11,9 +11,16 @@
  *  - a batch that could not be written and was rolled back: NOT_STORED;
  *  - a commit that failed (its WAL frames may or may not be on disk), or a
  *    rollback that failed: UNKNOWN.
- * After UNKNOWN, or when the book in memory could not take a committed batch,
- * memory and disk may differ: the writer takes no more changes and ends the
- * main loop with -EIO, so that systemd restarts the service from the disk. */
+ * After UNKNOWN, or when the book in memory could not take a committed batch
+ * (or another writer's changes), memory and disk may differ:
+ *  - a book only this process writes (SQLite): the writer takes no more
+ *    changes and ends the main loop with -EIO, so that systemd restarts the
+ *    service from the disk (a matter of milliseconds);
+ *  - a shared book (PostgreSQL, store_shared()): the process goes on
+ *    serving reads from memory, and the writer reads the whole book again
+ *    (every 500 ms until it can: a failover takes seconds, and a restarted
+ *    service could serve nothing until the new primary is there). Until
+ *    then each change submitted is answered NOT_STORED, never tried. */
 #pragma once
 
 #include <stdbool.h>

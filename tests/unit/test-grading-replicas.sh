@@ -12,7 +12,11 @@
 #    on B meanwhile reaches A once its follower is back (it reads the whole book again); and
 #    meanwhile A, asked to remove a grade by its position after B removed the one before it,
 #    answers 409 and removes nothing (the grade there is not the one A showed);
-#  - a replica's GET answers while the other writes (reads come from memory).
+#  - a replica's GET answers while the other writes (reads come from memory);
+#  - the database shut down and started again (a failover, as a replica sees it): GETs are
+#    answered from memory meanwhile and a POST 503 (not stored, and it is not); once the
+#    database is back a POST is acknowledged within BOUND_MS without any restart, stored
+#    once, and served by the other replica.
 # A private PostgreSQL 15 (initdb in a temporary directory, a Unix socket only, no TCP), run
 # as the user postgres when the test runs as root; the services listen on loopback.
 # Usage: test-grading-replicas.sh DGO_GRADING_BINARY SEED_JSON
@@ -149,6 +153,29 @@ check "A answered $reads reads while B wrote, none failed ($failed)" test "$fail
 same3() { [ "$(get a /students/3)" = "$(get b /students/3)" ] && get a /students/3 | grep -qF 'Load 30'; }
 t=$(until_ms same3) || t=''
 check "then A's student 3 is B's (${t:-never} ms)" within "$t"
+
+# --- the database gone for a while (as a replica sees a failover) ---
+# A fast shutdown (what a lost primary looks like to its clients: connections gone, none made),
+# then the server started again. The replicas are the same processes throughout.
+pid_a=${pids[1]} pid_b=${pids[2]}
+kill -INT "$(head -n 1 "$dir/data/postmaster.pid")"   # the postmaster (pids[0] is as_pg's subshell)
+wait "${pids[0]}" 2>/dev/null || true
+check "while the database is down: A's GET /students answers from memory" \
+    eval 'get a /students | grep -q Parb'
+code=$(post a /students/1/grades '{"Title":"While down","Type":"Quiz","Score":1}')
+check "while the database is down: A's POST answers 503, not stored ($code)" test "$code" = 503
+check "... and B's GET /students/3 answers" eval 'get b /students/3 | grep -qF "Load 30"'
+as_pg "$PGBIN/postgres" -D "$dir/data" -k "$dir" -c listen_addresses= -c fsync=off >>"$dir/pg.log" 2>&1 &
+pids+=($!)
+post_back() { test "$(post a /students/1/grades '{"Title":"Back","Type":"Quiz","Score":2}')" = 201; }
+t=$(until_ms post_back) || t=''
+echo "the database back: A's POST acknowledged after ${t:-more than $((BOUND_MS + 3000))} ms"
+check "once it is back, A's POST is acknowledged within $BOUND_MS ms, by itself (${t:-never} ms)" within "$t"
+check "the grade acknowledged once is in the database once, the refused one not at all" \
+    test "$(psql -d dgo -c "SELECT count(*) FROM grades WHERE title IN ('Back', 'While down')")" = 1
+t=$(until_ms eval 'get b /students/1 | grep -qF "\"Back\""') || t=''
+check "B serves it within $BOUND_MS ms (${t:-never} ms)" within "$t"
+check "neither replica exited (PIDs $pid_a $pid_b alive)" kill -0 "$pid_a" "$pid_b"
 
 for r in a b; do
     if grep -E 'runtime error:|ERROR: (Address|Leak)Sanitizer' "$dir/$r.log"; then

@@ -14,7 +14,10 @@
  * (two replicas) adding students at once get distinct IDs. PostgreSQL: a
  * COMMIT whose connection is terminated while it waits (for a synchronous
  * standby that never comes: the moment is certain) is UNKNOWN through the
- * writer, which stops; one whose wait is cancelled (the server then
+ * writer, which then reads the whole book again (the grade is in it) and
+ * goes on, answering a change "not stored" while the database refuses
+ * connections and storing the next once it takes them, the main loop
+ * never told to end; one whose wait is cancelled (the server then
  * answers COMMIT with a WARNING) is UNKNOWN too; and in both the grade is
  * in the book, so "nothing changed" would have been false. A connection
  * lost before COMMIT: rolled back, not stored, and the next batch connects
@@ -514,15 +517,37 @@ struct answers {
         pthread_mutex_t lock;
         pthread_cond_t done;
         unsigned n, stored, not_stored, unknown, refused;
+        /* The writer's reads of the whole book (no request to answer), and
+         * the grades titled WATCH the last one found. */
+        unsigned whole_reads, watched;
+        const char *watch;
 };
 
 static int apply(struct change *batch, void *userdata) {
+        struct answers *a = userdata;
+
+        for (struct change *c = batch; c; c = c->next) {
+                if (c->kind != CHANGE_REFRESH || c->n_ids != 0)
+                        continue;
+                unsigned found = 0;
+                for (size_t i = 0; i < c->fresh.n_students; i++)
+                        for (size_t j = 0; j < c->fresh.students[i].n_grades; j++)
+                                found += a->watch && strcmp(c->fresh.students[i].grades[j].title, a->watch) == 0;
+                pthread_mutex_lock(&a->lock);
+                a->whole_reads++;
+                a->watched = found;
+                pthread_mutex_unlock(&a->lock);
+        }
         return 0;
 }
 
 static void answer(struct change *c, void *userdata) {
         struct answers *a = userdata;
 
+        if (c->kind == CHANGE_REFRESH) {        /* nobody asked */
+                change_free(c);
+                return;
+        }
         pthread_mutex_lock(&a->lock);
         a->n++;
         a->stored += c->outcome == CHANGE_STORED;
@@ -596,25 +621,49 @@ static void test_pg_commit_lost(void) {
         CHECK(set_standby_names("dgo_no_such_standby"));
 
         /* Through the writer: the connection is terminated while COMMIT
-         * waits: UNKNOWN, no more changes taken, the main loop ends. */
+         * waits: UNKNOWN. A shared book is then read again whole (and the
+         * grade is in it: committed on the primary all the same, so "not
+         * stored" would have been false); the process goes on, and the
+         * writer takes changes again. */
         CHECK(sd_event_new(&e) >= 0);
         CHECK(pg_open(book, NULL, in_dir("seed.json"), &st, &gb) == 0);         /* loads: commits nothing */
+        a.watch = "terminated wait";
         CHECK(writer_start(st, e, &ops, &a, &w) == 0);
         CHECK(writer_submit(w, grade_change(1, "terminated wait")));
         pid = waiting_commit(pg_dbname(book));
         CHECK(pid > 0);
+        /* ... and the database cannot be reached for a while (a failover);
+         * this commit waits for no standby. */
+        snprintf(count, sizeof count, "SET synchronous_commit = local; ALTER DATABASE %s ALLOW_CONNECTIONS false",
+                 pg_dbname(book));
+        CHECK(pg_exec("postgres", count));
         snprintf(count, sizeof count, "SELECT pg_terminate_backend(%lld)::int", pid);
         CHECK(pg_server_sql(&pg, "postgres", count) == 1);
         CHECK(wait_answers(&a, 1, 20));
         CHECK(a.unknown == 1 && a.stored == 0 && a.not_stored == 0);
-        struct change *late = grade_change(1, "after the failure");
-        CHECK(!writer_submit(w, late));
-        change_free(late);
-        CHECK(sd_event_loop(e) == -EIO);
+        /* Meanwhile a change is answered "not stored", within a try. */
+        CHECK(writer_submit(w, grade_change(1, "while unreachable")));
+        CHECK(wait_answers(&a, 2, 20));
+        CHECK(a.not_stored == 1 && a.stored == 0);
+        snprintf(count, sizeof count, "SET synchronous_commit = local; ALTER DATABASE %s ALLOW_CONNECTIONS true",
+                 pg_dbname(book));
+        CHECK(pg_exec("postgres", count));
+        CHECK(set_standby_names(""));
+        CHECK(writer_submit(w, grade_change(1, "after the failure")));
+        CHECK(wait_answers(&a, 3, 20));
+        CHECK(a.stored == 1 && a.unknown == 1 && a.not_stored == 1);
+        pthread_mutex_lock(&a.lock);
+        CHECK(a.whole_reads == 1 && a.watched == 1);
+        pthread_mutex_unlock(&a.lock);
+        CHECK(sd_event_run(e, 0) >= 0);
+        CHECK(sd_event_get_state(e) != SD_EVENT_FINISHED);      /* the main loop goes on */
         writer_stop(w);
         store_close(st);
         sd_event_unref(e);
         gradebook_free(&gb);
+        CHECK(pg_sql(book, "SELECT count(*) FROM grades WHERE title = 'after the failure'") == 1);
+        CHECK(pg_sql(book, "SELECT count(*) FROM grades WHERE title = 'while unreachable'") == 0);
+        CHECK(set_standby_names("dgo_no_such_standby"));
         /* committed on the primary all the same: "not stored" would have been false */
         CHECK(pg_sql(book, "SELECT count(*) FROM grades WHERE title = 'terminated wait'") == 1);
 
