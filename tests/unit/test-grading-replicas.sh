@@ -12,13 +12,17 @@
 #    on B meanwhile reaches A once its follower is back (it reads the whole book again); and
 #    meanwhile A, asked to remove a grade by its position after B removed the one before it,
 #    answers 409 and removes nothing (the grade there is not the one A showed);
-#  - a replica's GET answers while the other writes (reads come from memory).
+#  - a replica's GET answers while the other writes (reads come from memory);
+#  - `dgoctl gradebook import --postgresql --replace` of a book with other students and IDs
+#    while both run: both replicas' GET /students are the file's book within BOUND_MS (the
+#    import announces "*": each reads the whole book again, the old students gone), and the
+#    next student added gets the file's highest ID + 1.
 # A private PostgreSQL 15 (initdb in a temporary directory, a Unix socket only, no TCP), run
 # as the user postgres when the test runs as root; the services listen on loopback.
-# Usage: test-grading-replicas.sh DGO_GRADING_BINARY SEED_JSON
+# Usage: test-grading-replicas.sh DGO_GRADING_BINARY SEED_JSON DGOCTL_BINARY
 set -euo pipefail
 
-GRADING=$1 SEED=$2
+GRADING=$1 SEED=$2 DGOCTL=$3
 PGBIN=/usr/lib/postgresql/15/bin
 BOUND_MS=2000
 pass=0 fail=0
@@ -149,6 +153,37 @@ check "A answered $reads reads while B wrote, none failed ($failed)" test "$fail
 same3() { [ "$(get a /students/3)" = "$(get b /students/3)" ] && get a /students/3 | grep -qF 'Load 30'; }
 t=$(until_ms same3) || t=''
 check "then A's student 3 is B's (${t:-never} ms)" within "$t"
+
+# --- the whole book replaced by dgoctl gradebook import ---
+cat >"$dir/import.json" <<'EOF_BOOK'
+[{"ID":100,"FirstName":"Imported","LastName":"First","Grades":[{"Title":"Old quiz","Type":"Quiz","Score":64.5}]},
+ {"ID":205,"FirstName":"Imported","LastName":"Second","Grades":[]},
+ {"ID":333,"FirstName":"Imported","LastName":"Third","Grades":[{"Title":"A","Type":"Exam","Score":91},
+  {"Title":"B","Type":"Homework","Score":100}]}]
+EOF_BOOK
+# the same JSON as the file's, whatever its spacing
+is_book() { python3 -c 'import json, sys
+a, b = json.load(open(sys.argv[1])), json.loads(sys.stdin.read())
+sys.exit(0 if a == b else 1)' "$dir/import.json"; }
+both_imported() { get a /students | is_book && get b /students | is_book; }
+t0=$(now_ms)
+if env -u CREDENTIALS_DIRECTORY "$DGOCTL" gradebook import --postgresql --pg-conninfo "$CONN" --replace \
+    "$dir/import.json" >"$dir/import.log" 2>&1; then
+    ok "dgoctl gradebook import --postgresql --replace while both replicas run"
+else
+    bad "dgoctl gradebook import --postgresql --replace while both replicas run: $(cat "$dir/import.log")"
+fi
+t=$(until_ms both_imported) || t=''
+echo "the book imported: both replicas serve it $(( $(now_ms) - t0 )) ms after dgoctl began (it reads the book back)"
+check "both replicas' GET /students are the imported book within $BOUND_MS ms (${t:-never} ms after dgoctl)" \
+    within "$t"
+check "the old students are gone from A (GET /students/1: 404)" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$(url a /students/1)")" = 404
+body=$(curl -s --max-time 5 -H 'Content-Type: application/json' -d '{"FirstName":"After","LastName":"Import"}' \
+    "$(url b /students)")
+check "the next student added gets the file's highest ID + 1 (334)" grep -q '"ID":334' <<<"$body"
+check "A heard the book replaced and read it whole" grep -q "replaced the grade book" "$dir/a.log"
+check "no replica took '*' for a student" eval '! grep -q "names no student" "$dir/a.log" "$dir/b.log"'
 
 for r in a b; do
     if grep -E 'runtime error:|ERROR: (Address|Leak)Sanitizer' "$dir/$r.log"; then

@@ -453,62 +453,6 @@ static void run_cases(const struct backend *b) {
 
 /* --- PostgreSQL's alone --- */
 
-static bool pg_exec(const char *dbname, const char *sql) {
-        char conninfo[160];
-        PGconn *c;
-        PGresult *res;
-        bool ok;
-
-        pg_server_conninfo(&pg, dbname, conninfo, sizeof conninfo);
-        c = PQconnectdb(conninfo);
-        res = PQexec(c, sql);
-        ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
-        if (!ok)
-                fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
-        PQclear(res);
-        PQfinish(c);
-        return ok;
-}
-
-/* synchronous_standby_names as new connections see it: VALUE, within 10 s. */
-static bool set_standby_names(const char *value) {
-        char sql[128], want[64];
-        PGconn *c;
-        bool ok = false;
-
-        snprintf(sql, sizeof sql, "ALTER SYSTEM SET synchronous_standby_names = '%s'", value);
-        if (!pg_exec("postgres", sql) || !pg_exec("postgres", "SELECT pg_reload_conf()"))
-                return false;
-        snprintf(want, sizeof want, "%s", value);
-        pg_server_conninfo(&pg, "postgres", sql, sizeof sql);
-        for (int i = 0; i < 200 && !ok; i++) {
-                c = PQconnectdb(sql);
-                PGresult *res = PQexec(c, "SHOW synchronous_standby_names");
-                ok = PQresultStatus(res) == PGRES_TUPLES_OK && strcmp(PQgetvalue(res, 0, 0), want) == 0;
-                PQclear(res);
-                PQfinish(c);
-                if (!ok)
-                        usleep(50 * 1000);
-        }
-        return ok;
-}
-
-/* The PID of the backend whose COMMIT waits for a synchronous standby in
- * DBNAME, within 10 s; -1 if none. */
-static long long waiting_commit(const char *dbname) {
-        char sql[256];
-
-        snprintf(sql, sizeof sql, "SELECT pid FROM pg_stat_activity WHERE datname = '%s' AND wait_event = 'SyncRep'",
-                 dbname);
-        for (int i = 0; i < 200; i++) {
-                long long pid = pg_server_sql(&pg, "postgres", sql);
-                if (pid > 0)
-                        return pid;
-                usleep(50 * 1000);
-        }
-        return -1;
-}
-
 /* The writer's answers, as the service's would be. */
 struct answers {
         pthread_mutex_t lock;
@@ -593,7 +537,7 @@ static void test_pg_commit_lost(void) {
         gradebook_free(&gb);
 
         /* From now on a COMMIT waits for a standby that never comes. */
-        CHECK(set_standby_names("dgo_no_such_standby"));
+        CHECK(pg_server_set_standby_names(&pg, "dgo_no_such_standby"));
 
         /* Through the writer: the connection is terminated while COMMIT
          * waits: UNKNOWN, no more changes taken, the main loop ends. */
@@ -601,7 +545,7 @@ static void test_pg_commit_lost(void) {
         CHECK(pg_open(book, NULL, in_dir("seed.json"), &st, &gb) == 0);         /* loads: commits nothing */
         CHECK(writer_start(st, e, &ops, &a, &w) == 0);
         CHECK(writer_submit(w, grade_change(1, "terminated wait")));
-        pid = waiting_commit(pg_dbname(book));
+        pid = pg_server_waiting_commit(&pg, pg_dbname(book));
         CHECK(pid > 0);
         snprintf(count, sizeof count, "SELECT pg_terminate_backend(%lld)::int", pid);
         CHECK(pg_server_sql(&pg, "postgres", count) == 1);
@@ -623,7 +567,7 @@ static void test_pg_commit_lost(void) {
         CHECK(pg_open(book, NULL, in_dir("seed.json"), &c.st, &gb) == 0);
         gradebook_free(&gb);
         CHECK(pthread_create(&t, NULL, commit_one, &c) == 0);
-        pid = waiting_commit(pg_dbname(book));
+        pid = pg_server_waiting_commit(&pg, pg_dbname(book));
         CHECK(pid > 0);
         snprintf(count, sizeof count, "SELECT pg_cancel_backend(%lld)::int", pid);
         CHECK(pg_server_sql(&pg, "postgres", count) == 1);
@@ -632,7 +576,7 @@ static void test_pg_commit_lost(void) {
         store_close(c.st);
         CHECK(pg_sql(book, "SELECT count(*) FROM grades WHERE title = 'cancelled wait'") == 1);
 
-        CHECK(set_standby_names(""));
+        CHECK(pg_server_set_standby_names(&pg, ""));
 }
 
 static void test_pg_lost_before_commit(void) {
