@@ -32,6 +32,7 @@
 #include "dgoctl/gb_file.h"
 #include "grading/store.h"
 #include "pg_server.h"
+#include "tmp_dir.h"
 
 static struct pg_server pg;
 static const char *dgoctl;
@@ -49,21 +50,7 @@ static const char book_b[] =
         "[{\"Title\":\"T\",\"Type\":\"Test\",\"Score\":70}]},"
         "{\"ID\":40,\"FirstName\":\"Kurt\",\"LastName\":\"Gödel\",\"Grades\":[]}]";
 
-static char *in_dir(const char *name) {
-        static char paths[4][128];
-        static unsigned next;
-        char *p = paths[next++ % 4];
-
-        snprintf(p, sizeof paths[0], "%s/%s", dir, name);
-        return p;
-}
-
-static void write_file(const char *path, const char *text) {
-        FILE *f = fopen(path, "w");
-
-        fputs(text, f);
-        fclose(f);
-}
+#define in_dir(name) tmp_path(dir, (name))
 
 /* A new, empty database; its connection string into CONNINFO (256). */
 static void new_database(const char *name, char *conninfo) {
@@ -228,6 +215,7 @@ static int run(const char *args, char *out, size_t size) {
         len = fread(out, 1, size - 1, p);
         out[len] = '\0';
         status = pclose(p);
+        CHECK(!strstr(out, "runtime error:") && !strstr(out, "Sanitizer"));
         if (status != -1 && WIFEXITED(status))
                 return WEXITSTATUS(status);
         return -1;
@@ -237,11 +225,11 @@ static void test_command(void) {
         char conninfo[256], args[1024], out[4096], *before, *after;
 
         new_database("cmd", conninfo);
-        write_file(in_dir("a.json"), book_a);
-        write_file(in_dir("b.json"), book_b);
-        write_file(in_dir("bad.json"), "[{\"ID\":1,\"FirstName\":\"A\",\"LastName\":\"B\",\"Grades\":[]},\n"
+        tmp_write(in_dir("a.json"), book_a);
+        tmp_write(in_dir("b.json"), book_b);
+        tmp_write(in_dir("bad.json"), "[{\"ID\":1,\"FirstName\":\"A\",\"LastName\":\"B\",\"Grades\":[]},\n"
                                        " {\"ID\":1,\"FirstName\":\"C\",\"LastName\":\"D\",\"Grades\":[]}]");
-        write_file(in_dir("notjson.json"), "[{\"ID\":1,");
+        tmp_write(in_dir("notjson.json"), "[{\"ID\":1,");
 
         snprintf(args, sizeof args, "import --postgresql --pg-conninfo '%s' %s", conninfo, in_dir("a.json"));
         CHECK(run(args, out, sizeof out) == 0);
@@ -303,7 +291,7 @@ static void test_commit_lost(void) {
         int status;
 
         new_database("lost", conninfo);
-        write_file(in_dir("a.json"), book_a);
+        tmp_write(in_dir("a.json"), book_a);
         CHECK(pg_server_set_standby_names(&pg, "dgo_no_such_standby"));
         snprintf(cmd, sizeof cmd, "'%s' gradebook import --postgresql --pg-conninfo '%s' %s 2>&1", dgoctl, conninfo,
                  in_dir("a.json"));
@@ -319,6 +307,7 @@ static void test_commit_lost(void) {
         out[len] = '\0';
         status = pclose(p);
         fprintf(stderr, "dgoctl, its COMMIT's connection terminated:\n%s", out);
+        CHECK(!strstr(out, "runtime error:") && !strstr(out, "Sanitizer"));
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1);
         CHECK(strstr(out, "whether the book was replaced is unknown: look with dgoctl gradebook export"));
         CHECK(!strstr(out, "nothing was changed"));

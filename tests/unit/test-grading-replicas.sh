@@ -185,7 +185,7 @@ check "the next student added gets the file's highest ID + 1 (334)" grep -q '"ID
 check "A heard the book replaced and read it whole" grep -q "replaced the grade book" "$dir/a.log"
 check "no replica took '*' for a student" eval '! grep -q "names no student" "$dir/a.log" "$dir/b.log"'
 
-for r in a b; do
+for r in a b import; do
     if grep -E 'runtime error:|ERROR: (Address|Leak)Sanitizer' "$dir/$r.log"; then
         bad "no sanitizer report from $r"
     fi

@@ -38,25 +38,12 @@
 #include "grading/store.h"
 #include "grading/writer.h"
 #include "pg_server.h"
+#include "tmp_dir.h"
 
 static char dir[] = "/tmp/dgo-test-store_backends-XXXXXX";
 static struct pg_server pg;
 
-static char *in_dir(const char *name) {
-        static char paths[8][128];
-        static unsigned next;
-        char *p = paths[next++ % 8];
-
-        snprintf(p, sizeof paths[0], "%s/%s", dir, name);
-        return p;
-}
-
-static void write_file(const char *path, const char *text) {
-        FILE *f = fopen(path, "w");
-
-        fputs(text, f);
-        fclose(f);
-}
+#define in_dir(name) tmp_path(dir, (name))
 
 static char *book_json(const struct gradebook *gb) {
         json_t *j = gradebook_to_json(gb);
@@ -193,7 +180,7 @@ static void test_new_and_import(const struct backend *b) {
 
         /* an earlier dgo's students.json: imported with its IDs, set aside */
         b->new_book(book);
-        write_file(legacy, legacy_json);
+        tmp_write(legacy, legacy_json);
         CHECK(b->open(book, legacy, seed, &st, &gb) == 0);
         CHECK(access(legacy, F_OK) < 0 && access(in_dir("students.json.imported"), F_OK) == 0);
         text = book_json(&gb);
@@ -217,7 +204,7 @@ static void test_new_and_import(const struct backend *b) {
 
         /* a students.json that does not parse: refused, nothing made of it */
         b->new_book(book);
-        write_file(legacy, "[{\"ID\":");
+        tmp_write(legacy, "[{\"ID\":");
         CHECK(b->open(book, legacy, seed, &st, &gb) < 0);
         CHECK(access(legacy, F_OK) == 0);
         CHECK(b->sql(book, b->version_sql) <= 0);
@@ -620,7 +607,7 @@ int main(void) {
         int r;
 
         CHECK(mkdtemp(dir) != NULL);
-        write_file(in_dir("seed.json"), seed_json);
+        tmp_write(in_dir("seed.json"), seed_json);
         /* The server first, before any thread. */
         if (have_pg) {
                 r = pg_server_start(&pg);
