@@ -64,6 +64,8 @@ DEFINE_POINTER_CLEANUP(PGresult *, PQclear)
 /* The advisory lock held while the schema is made (and the book filled):
  * "dgo" and the lock's purpose, as a number. */
 #define SCHEMA_LOCK_KEY "6774351"
+/* How long store_replace_book() waits for a lock. */
+#define STORE_REPLACE_LOCK_TIMEOUT "30s"
 
 struct store_pg {
         struct store base;              /* base.where: "PostgreSQL database D on H:P" */
@@ -627,10 +629,15 @@ static int migrate(struct store_pg *st, const char *legacy, const char *seed) {
 static int pg_replace_book(struct store *base, const struct gradebook *gb, bool replace, size_t *ret_students,
                            size_t *ret_grades) {
         struct store_pg *st = to_pg(base);
-        long long version, students = 0, grades = 0;
+        long long version = 0, students = 0, grades = 0;
         int r;
 
-        r = take_schema(st, &version);
+        /* The replicas' batches hold their locks for milliseconds: a wait
+         * longer than this is something else's (a forgotten session), and
+         * the import fails, changing nothing, rather than hang. */
+        r = run(st, "SET LOCAL lock_timeout = '" STORE_REPLACE_LOCK_TIMEOUT "'", 0, NULL, NULL);
+        if (r >= 0)
+                r = take_schema(st, &version);
         if (r >= 0)
                 r = run(st, "LOCK TABLE students, grades IN ACCESS EXCLUSIVE MODE", 0, NULL, NULL);
         if (r >= 0)
