@@ -210,24 +210,31 @@ int cluster_url_address(const char *url, char *buf, size_t size) {
         return 0;
 }
 
-char *registry_dropin_format(const struct cluster_conf *conf) {
-        char addr[CLUSTER_ETCD_MAX][CLUSTER_URL_MAX + 1], list[CLUSTER_ETCD_MAX * (CLUSTER_URL_MAX + 1) + 1] = "";
-        size_t n = 0, at = 0;
-        char *text = NULL;
+int cluster_etcd_addresses(const struct cluster_conf *conf, char addr[static CLUSTER_ETCD_MAX][CLUSTER_URL_MAX + 1]) {
+        size_t n = 0;
 
-        if (conf->n_etcd == 0)
-                return NULL;
-        for (size_t i = 0; i < conf->n_etcd; i++) {
+        for (size_t i = 0; i < conf->n_etcd && i < CLUSTER_ETCD_MAX; i++) {
                 bool seen = false;
-                if (cluster_url_address(conf->etcd[i], addr[n], sizeof addr[n]) < 0)
-                        return NULL;
+                if (cluster_url_address(conf->etcd[i], addr[n], CLUSTER_URL_MAX + 1) < 0)
+                        return -EINVAL;
                 for (size_t j = 0; j < n; j++)
                         seen = seen || strcmp(addr[j], addr[n]) == 0;
-                if (seen)
-                        continue;
-                at += (size_t) snprintf(list + at, sizeof list - at, "%s%s", n ? " " : "", addr[n]);
-                n++;
+                if (!seen)
+                        n++;
         }
+        return (int) n;
+}
+
+char *registry_dropin_format(const struct cluster_conf *conf) {
+        char addr[CLUSTER_ETCD_MAX][CLUSTER_URL_MAX + 1], list[CLUSTER_ETCD_MAX * (CLUSTER_URL_MAX + 1) + 1] = "";
+        size_t at = 0;
+        char *text = NULL;
+        int n = cluster_etcd_addresses(conf, addr);
+
+        if (n <= 0)
+                return NULL;
+        for (int i = 0; i < n; i++)
+                at += (size_t) snprintf(list + at, sizeof list - at, "%s%s", i ? " " : "", addr[i]);
         if (asprintf(&text,
                      "# Written by dgoctl cluster (docs/cluster.md): dgo's registry, which its unit\n"
                      "# lets reach localhost only, reaches the cluster's etcd members too, at the\n"

@@ -88,6 +88,9 @@ char *cluster_socket_format(const char *service, const char *address, unsigned p
  * for IPv6) into BUF: an etcd member's, for the registry's drop-in and
  * Patroni's configuration. 0, or -EINVAL. */
 int cluster_url_address(const char *url, char *buf, size_t size);
+/* The addresses of CONF's Etcd= URLs (the cluster's hosts), each once, in
+ * their order, into ADDR: how many (0 when there are none), or -EINVAL. */
+int cluster_etcd_addresses(const struct cluster_conf *conf, char addr[static CLUSTER_ETCD_MAX][CLUSTER_URL_MAX + 1]);
 /* dgo.target's drop-in in a cluster: Wants=dgo-registry.service. */
 extern const char cluster_target_dropin[];
 

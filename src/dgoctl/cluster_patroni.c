@@ -80,22 +80,64 @@ static void add(struct text *t, const char *fmt, ...) {
         }
 }
 
+/* The cluster's hosts: 1 to PATRONI_HOSTS_MAX addresses, each once, each
+ * IPv4 for now (pg_hba's /32, Patroni's ADDRESS:PORT). */
+static bool addresses_valid(const char *const *addresses, size_t n) {
+        if (n == 0 || n > PATRONI_HOSTS_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                if (!addresses[i] || !cluster_address_valid(addresses[i]) || strchr(addresses[i], ':'))
+                        return false;
+                for (size_t j = 0; j < i; j++)
+                        if (strcmp(addresses[i], addresses[j]) == 0)
+                                return false;
+        }
+        return true;
+}
+
 static bool host_valid(const struct patroni_host *h) {
         bool mine = false;
 
         if (!h->name || !cluster_host_valid(h->name) || !h->address || !cluster_address_valid(h->address) ||
-            strchr(h->address, ':') || !h->pw || h->n_addresses == 0 || h->n_addresses > PATRONI_HOSTS_MAX)
+            strchr(h->address, ':') || !h->pw || !addresses_valid(h->addresses, h->n_addresses))
                 return false;
-        for (size_t i = 0; i < h->n_addresses; i++) {
-                /* IPv4 only for now: pg_hba's /32, Patroni's ADDRESS:PORT. */
-                if (!h->addresses[i] || !cluster_address_valid(h->addresses[i]) || strchr(h->addresses[i], ':'))
-                        return false;
-                for (size_t j = 0; j < i; j++)
-                        if (strcmp(h->addresses[i], h->addresses[j]) == 0)
-                                return false;
+        for (size_t i = 0; i < h->n_addresses; i++)
                 mine = mine || strcmp(h->addresses[i], h->address) == 0;
-        }
         return mine;
+}
+
+/* A value that goes into a connection string unquoted: an absolute path
+ * without white space, quotes or backslashes (libpq's special characters). */
+static bool conninfo_path_valid(const char *path) {
+        if (!path || path[0] != '/' || strlen(path) >= PATRONI_CONNINFO_MAX / 2)
+                return false;
+        for (const char *p = path; *p; p++)
+                if ((unsigned char) *p <= ' ' || *p == '\'' || *p == '\\' || *p == 0x7f)
+                        return false;
+        return true;
+}
+
+int patroni_grading_conninfo(const char *const *addresses, size_t n, const char *ca_path, char *buf, size_t size) {
+        size_t at = 0;
+        int k;
+
+        if (!addresses_valid(addresses, n) || !conninfo_path_valid(ca_path))
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++) {
+                k = snprintf(buf + at, size - at, "%s%s", i ? "," : "host=", addresses[i]);
+                if (k < 0 || (size_t) k >= size - at)
+                        return -ENOBUFS;
+                at += (size_t) k;
+        }
+        /* connect_timeout: a lost host is passed over within seconds, on
+         * the way to the primary among the others. */
+        k = snprintf(buf + at, size - at,
+                     " port=%d dbname=" PG_DATABASE " user=" PG_USER " target_session_attrs=read-write"
+                     " sslmode=verify-full sslrootcert=%s connect_timeout=%d", PG_PORT, ca_path,
+                     PATRONI_CONNECT_TIMEOUT_SEC);
+        if (k < 0 || (size_t) k >= size - at)
+                return -ENOBUFS;
+        return (int) (at + (size_t) k);
 }
 
 #define CRED(name) PATRONI_CRED_DIR "/" name

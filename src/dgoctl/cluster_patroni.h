@@ -76,6 +76,19 @@ struct patroni_host {
  * ADDRESSES, none or too many, one twice). */
 char *patroni_yaml_format(const struct patroni_host *h);
 
+/* The connection string of the cluster's grading book, as the grading
+ * services and `dgoctl gradebook import --postgresql` use it: every host
+ * of ADDRESSES (N; as patroni_host's addresses) on PG_PORT, the one that
+ * takes writes found by libpq (target_session_attrs=read-write), database
+ * and user dgo, TLS with the server's certificate checked against CA_PATH
+ * (an absolute path, no white space, quote or backslash: sslmode=
+ * verify-full). No password: that is the credential CRED_PG_PASSWORD.
+ * Into BUF (SIZE bytes, PATRONI_CONNINFO_MAX is enough): its length;
+ * -EINVAL for addresses or a path dgo would not accept, -ENOBUFS. */
+#define PATRONI_CONNINFO_MAX 1024
+#define PATRONI_CONNECT_TIMEOUT_SEC 5
+int patroni_grading_conninfo(const char *const *addresses, size_t n, const char *ca_path, char *buf, size_t size);
+
 /* patroni.service's drop-in. */
 extern const char patroni_dropin[];
 

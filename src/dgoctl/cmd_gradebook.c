@@ -8,7 +8,13 @@
  * file, wants the grading units stopped, builds a new database with the
  * grading service's own store (gb_build.h), checks it as restore checks a
  * backup, and swaps it in as restore does (db_replace.h): the old book is
- * kept as DB.before-restore. */
+ * kept as DB.before-restore.
+ *
+ * import --postgresql replaces a cluster's PostgreSQL book instead, which
+ * the grading replicas go on serving: the store replaces it in one
+ * transaction and tells them (gb_build_postgresql()), so nothing is
+ * stopped. Its connection string is the grading units' own
+ * (patroni_grading_conninfo()), its password their credential. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +22,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "basic/fd_util.h"
 #include "basic/macros.h"
+#include "cluster_files.h"
+#include "cluster_install.h"
+#include "cluster_patroni.h"
 #include "db_replace.h"
 #include "db_verify.h"
+#include "dgo/cluster_conf.h"
 #include "dgoctl.h"
 #include "gb_build.h"
 #include "gb_file.h"
@@ -31,6 +42,7 @@
 static const char gradebook_help[] =
         "Usage: dgoctl gradebook export [--url URL] [--force] FILE\n"
         "       dgoctl gradebook import [--store DB] [--replace] FILE\n"
+        "       dgoctl gradebook import --postgresql [--pg-conninfo STRING] [--replace] FILE\n"
         "\n"
         "Move the whole grade book between installations as JSON: the list of\n"
         "students with their grades that GET /students answers (the original\n"
@@ -44,25 +56,51 @@ static const char gradebook_help[] =
         "        dgo-grading.socket and dgo-grading.service must be stopped. A\n"
         "        book that holds students is replaced only with --replace, and is\n"
         "        then kept as DB.before-restore. Needs root.\n"
+        "import --postgresql\n"
+        "        replaces the cluster's PostgreSQL grade book with FILE's in one\n"
+        "        transaction, every ID kept, while the grading replicas run: they\n"
+        "        read the new book at once. A book that holds students is replaced\n"
+        "        only with --replace (it is not kept: export it first). Run it\n"
+        "        on a cluster host, as root (the database's password is in\n"
+        "        " CREDSTORE "/" CRED_PG_PASSWORD ").\n"
         "\n"
         "Options:\n"
         "      --url URL    export: the grading service (default: " DEFAULT_GRADING ")\n"
         "      --force      export: replace FILE if it exists\n"
         "      --store DB   import: the grade book (default: " DGOCTL_STORE ")\n"
         "      --replace    import: replace a grade book that holds students\n"
+        "      --postgresql import: into the cluster's PostgreSQL grade book\n"
+        "      --pg-conninfo STRING\n"
+        "                   with --postgresql: the database, as a libpq connection\n"
+        "                   string (default: the grading units', every host of\n"
+        "                   " CLUSTER_CONF_PATH "'s Etcd=, the one taking writes,\n"
+        "                   TLS checked with the cluster's CA); no password in it\n"
         "  -h, --help       show this help\n"
         "(and the global options, see dgoctl --help; --timeout bounds export's request)\n"
         "\n"
         "Exit status: 0 done; 1 refused or failed (the message says why; nothing\n"
-        "was changed unless it says so); 2 usage error; 3 the grading service or\n"
-        "systemd could not be reached.\n";
+        "was changed unless it says so); 2 usage error; 3 the grading service,\n"
+        "systemd or the database could not be reached.\n";
 
 struct gradebook_args {
         char *url;
         const char *store;
-        bool force, replace;
+        const char *pg_conninfo;
+        bool force, replace, postgresql;
         bool url_set, store_set;
 };
+
+/* A connection string from the command line: bounded, one line of text. */
+static const char *conninfo_problem(const char *s) {
+        if (!*s)
+                return "is empty";
+        if (strlen(s) >= PATRONI_CONNINFO_MAX)
+                return "is too long";
+        for (; *s; s++)
+                if ((unsigned char) *s < ' ' || *s == 0x7f)
+                        return "holds a control character";
+        return NULL;
+}
 
 static int gradebook_option(int c, const char *arg, void *userdata) {
         struct gradebook_args *a = userdata;
@@ -89,6 +127,15 @@ static int gradebook_option(int c, const char *arg, void *userdata) {
                 break;
         case OPT_REPLACE:
                 a->replace = true;
+                break;
+        case OPT_POSTGRESQL:
+                a->postgresql = true;
+                break;
+        case OPT_PG_CONNINFO:
+                problem = conninfo_problem(arg);
+                if (problem)
+                        return dgoctl_usage_error("gradebook", "--pg-conninfo %s", problem);
+                a->pg_conninfo = arg;
                 break;
         }
         return DGOCTL_CONTINUE;
@@ -248,6 +295,24 @@ static void unlink_and_freep(char **path) {
         free(*path);
 }
 
+/* FILE read and checked: its text, its book and their counts. */
+static int read_book(const char *file, char **ret_text, size_t *ret_len, struct gradebook *ret_book,
+                     struct gb_summary *ret_sum) {
+        _cleanup_free_ char *problem = NULL;
+        char error[256];
+        int r;
+
+        r = gb_read_file(file, GB_FILE_MAX, ret_text, ret_len, &problem);
+        if (r < 0)
+                return dgoctl_error(DGOCTL_EXIT_FAILED, "not imported: %s %s; nothing was changed", file,
+                                    problem ? problem : strerror(-r));
+        r = gb_check(*ret_text, *ret_len, ret_book, ret_sum, error, sizeof error);
+        if (r < 0)
+                return dgoctl_error(DGOCTL_EXIT_FAILED, "not imported: %s is no grade book dgo accepts: %s; nothing "
+                                    "was changed", file, error);
+        return DGOCTL_CONTINUE;
+}
+
 static int import_book(const struct dgoctl *ctl, const char *store, const char *file, bool replace) {
         _cleanup_(gradebook_free) struct gradebook book = { 0 };
         _cleanup_(unlink_and_freep) char *tmp = NULL;
@@ -256,18 +321,12 @@ static int import_book(const struct dgoctl *ctl, const char *store, const char *
         struct db_summary built;
         struct stat like;
         bool had_old = false;
-        char error[256];
         size_t len;
         int code, r;
 
-        r = gb_read_file(file, GB_FILE_MAX, &text, &len, &problem);
-        if (r < 0)
-                return dgoctl_error(DGOCTL_EXIT_FAILED, "not imported: %s %s; nothing was changed", file,
-                                    problem ? problem : strerror(-r));
-        r = gb_check(text, len, &book, &sum, error, sizeof error);
-        if (r < 0)
-                return dgoctl_error(DGOCTL_EXIT_FAILED, "not imported: %s is no grade book dgo accepts: %s; nothing "
-                                    "was changed", file, error);
+        code = read_book(file, &text, &len, &book, &sum);
+        if (code != DGOCTL_CONTINUE)
+                return code;
         code = check_stopped(ctl->timeout);
         if (code == DGOCTL_CONTINUE)
                 code = check_replaceable(store, replace);
@@ -303,12 +362,110 @@ static int import_book(const struct dgoctl *ctl, const char *store, const char *
         return dgoctl_flush();
 }
 
+/* ---- import --postgresql ---- */
+
+/* The grading units' connection string on this cluster host into BUF. */
+static int cluster_conninfo(char *buf, size_t size) {
+        char addr[CLUSTER_ETCD_MAX][CLUSTER_URL_MAX + 1];
+        const char *list[CLUSTER_ETCD_MAX];
+        struct cluster_conf conf;
+        int n, r;
+
+        r = cluster_conf_load(CLUSTER_CONF_PATH, &conf);
+        if (r == -ENOENT)
+                return dgoctl_usage_error("gradebook", "this host is in no cluster (" CLUSTER_CONF_PATH " does not "
+                                          "exist): --pg-conninfo names the PostgreSQL grade book");
+        if (r < 0)
+                return dgoctl_error(DGOCTL_EXIT_FAILED, "not imported: " CLUSTER_CONF_PATH " cannot be read (%s); "
+                                    "nothing was changed", strerror(-r));
+        n = cluster_etcd_addresses(&conf, addr);
+        for (int i = 0; i < n; i++)
+                list[i] = addr[i];
+        r = n > 0 ? patroni_grading_conninfo(list, (size_t) n, CREDSTORE "/" CRED_CA, buf, size) : -EINVAL;
+        if (r < 0)
+                return dgoctl_error(DGOCTL_EXIT_FAILED, "not imported: the hosts of " CLUSTER_CONF_PATH "'s Etcd= "
+                                    "make no connection string (1 to %d IPv4 addresses); --pg-conninfo names the "
+                                    "database; nothing was changed", PATRONI_HOSTS_MAX);
+        return DGOCTL_CONTINUE;
+}
+
+static void free_secretp(char **s) {
+        if (*s) {
+                explicit_bzero(*s, strlen(*s));
+                free(*s);
+        }
+}
+
+/* The password of the database user dgo, where `dgoctl cluster postgres`
+ * put it (the grading units' credential); never from the command line,
+ * which every user sees. *RET stays NULL when this host has none. */
+#define PG_PASSWORD_FILE CREDSTORE "/" CRED_PG_PASSWORD
+static int read_pg_password(char **ret) {
+        size_t len;
+        int r = read_file_bounded(PG_PASSWORD_FILE, 4096, ret, &len);
+
+        if (r == -ENOENT) {
+                *ret = NULL;
+                return DGOCTL_CONTINUE;
+        }
+        if (r < 0)
+                return dgoctl_error(DGOCTL_EXIT_FAILED, "not imported: cannot read the database password "
+                                    PG_PASSWORD_FILE ": %s%s; nothing was changed", strerror(-r),
+                                    r == -EACCES ? " (it is root's)" : "");
+        while (len > 0 && ((*ret)[len - 1] == '\n' || (*ret)[len - 1] == '\r'))
+                (*ret)[--len] = '\0';
+        return DGOCTL_CONTINUE;
+}
+
+static int import_postgresql(const char *conninfo, const char *file, bool replace) {
+        _cleanup_(gradebook_free) struct gradebook book = { 0 };
+        _cleanup_free_ char *text = NULL, *problem = NULL;
+        _cleanup_(free_secretp) char *password = NULL;
+        char own[PATRONI_CONNINFO_MAX];
+        struct gb_pg_result res;
+        struct gb_summary sum;
+        size_t len;
+        int code, r;
+
+        code = conninfo ? DGOCTL_CONTINUE : cluster_conninfo(own, sizeof own);
+        if (code == DGOCTL_CONTINUE)
+                code = read_book(file, &text, &len, &book, &sum);
+        if (code == DGOCTL_CONTINUE)
+                code = read_pg_password(&password);
+        if (code != DGOCTL_CONTINUE)
+                return code;
+        if (conninfo && strstr(conninfo, "password"))
+                fprintf(stderr, "dgoctl: gradebook: warning: --pg-conninfo holds a password, which every user "
+                        "of this host can read (ps); " PG_PASSWORD_FILE " is read when it exists\n");
+        free(TAKE_PTR(text));                   /* the book is parsed: a large file's text is not needed */
+
+        r = gb_build_postgresql(conninfo ? conninfo : own, password, &book, replace, &res, &problem);
+        if (r < 0 && res.outcome == GB_PG_UNCHANGED)
+                return dgoctl_error(r == -EHOSTUNREACH ? DGOCTL_EXIT_UNREACHABLE : DGOCTL_EXIT_FAILED,
+                                    "not imported: %s; nothing was changed", problem ? problem : strerror(-r));
+        if (r < 0 && res.outcome == GB_PG_UNKNOWN)
+                return dgoctl_error(DGOCTL_EXIT_FAILED, "%s", problem ? problem : "whether the book was replaced "
+                                    "is unknown: look with dgoctl gradebook export");
+        if (r < 0)
+                return dgoctl_error(DGOCTL_EXIT_FAILED, "%s was imported (it held %zu students and %zu grades "
+                                    "before), but %s", file, res.old_students, res.old_grades,
+                                    problem ? problem : strerror(-r));
+        printf("Imported %s into the cluster's grade book (PostgreSQL): %zu student%s, %zu grade%s, highest ID "
+               "%ld, as read back.\n", file, res.loaded.students, plural(res.loaded.students), res.loaded.grades,
+               plural(res.loaded.grades), res.loaded.highest_id);
+        printf("It held %zu student%s and %zu grade%s before. The running grading services read the new book "
+               "at once.\n", res.old_students, plural(res.old_students), res.old_grades, plural(res.old_grades));
+        return dgoctl_flush();
+}
+
 int cmd_gradebook(struct dgoctl *ctl, int argc, char **argv) {
         static const struct option opts[] = {
                 { "url", required_argument, NULL, OPT_URL },
                 { "store", required_argument, NULL, OPT_STORE },
                 { "force", no_argument, NULL, OPT_FORCE },
                 { "replace", no_argument, NULL, OPT_REPLACE },
+                { "postgresql", no_argument, NULL, OPT_POSTGRESQL },
+                { "pg-conninfo", required_argument, NULL, OPT_PG_CONNINFO },
                 { 0 },
         };
         struct gradebook_args a = { .store = DGOCTL_STORE };
@@ -344,8 +501,9 @@ int cmd_gradebook(struct dgoctl *ctl, int argc, char **argv) {
                 goto done;
         }
         if (strcmp(verb, "export") == 0) {
-                if (a.store_set || a.replace) {
-                        dgoctl_usage_error("gradebook", "--store and --replace are for import");
+                if (a.store_set || a.replace || a.postgresql || a.pg_conninfo) {
+                        dgoctl_usage_error("gradebook", "--store, --replace, --postgresql and --pg-conninfo are "
+                                           "for import");
                         goto done;
                 }
                 if (a.force && strcmp(file, "-") == 0) {
@@ -362,7 +520,17 @@ int cmd_gradebook(struct dgoctl *ctl, int argc, char **argv) {
                         dgoctl_usage_error("gradebook", "import reads a FILE, not standard output or input");
                         goto done;
                 }
-                code = import_book(ctl, a.store, file, a.replace);
+                if (a.pg_conninfo && !a.postgresql) {
+                        dgoctl_usage_error("gradebook", "--pg-conninfo goes with --postgresql");
+                        goto done;
+                }
+                if (a.postgresql && a.store_set) {
+                        dgoctl_usage_error("gradebook", "--store is the SQLite book; --postgresql imports into "
+                                           "PostgreSQL");
+                        goto done;
+                }
+                code = a.postgresql ? import_postgresql(a.pg_conninfo, file, a.replace)
+                                    : import_book(ctl, a.store, file, a.replace);
         }
 done:
         free(a.url);

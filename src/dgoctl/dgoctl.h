@@ -50,6 +50,8 @@ enum {
         OPT_WAIT,
         OPT_URL,
         OPT_REPLACE,
+        OPT_POSTGRESQL,
+        OPT_PG_CONNINFO,
         OPT_COMMAND_BASE,
 };
 

@@ -14,6 +14,7 @@
 #include "basic/log.h"
 #include "basic/macros.h"
 #include "db_problem.h"
+#include "gb_file.h"
 #include "grading/store.h"
 
 
@@ -83,17 +84,21 @@ static bool same_book(const struct gradebook *a, const struct gradebook *b) {
         return true;
 }
 
+/* The store's errors and warnings are shown; its progress is not (it
+ * names temporary files, and the schema's steps). */
+static void store_logging(void) {
+        log_setup("dgoctl");
+        log_set_max_priority(LOG_WARNING);
+}
+
 /* Fill the new database TMP from LEGACY through the store. */
 static int fill(const char *tmp, const char *legacy, const struct gradebook *expect, char **ret_problem) {
         struct gradebook loaded = { 0 };
         struct store *st = NULL;
         int r;
 
-        /* The store's errors and warnings are shown; its progress is not
-         * (it names the temporary files). The legacy file is the seed too:
-         * never the sample students. */
-        log_setup("dgoctl");
-        log_set_max_priority(LOG_WARNING);
+        /* The legacy file is the seed too: never the sample students. */
+        store_logging();
         r = store_open(tmp, legacy, legacy, &st, &loaded);
         if (r < 0)
                 return db_problem(ret_problem, r, "the grading store could not build the grade book (%s)", strerror(-r));
@@ -172,5 +177,67 @@ int gb_build(const char *dst, const char *text, size_t len, const struct gradebo
                 return r;
         }
         *ret_tmp = TAKE_PTR(tmp);
+        return 0;
+}
+
+/* ---- into PostgreSQL ---- */
+
+static void store_closep(struct store **st) {
+        store_close(*st);
+}
+
+/* BOOK in place of the book, in the batch begun on ST: committed, or
+ * rolled back (what is known in RET->outcome). */
+static int replace_committed(struct store *st, const struct gradebook *book, bool replace, struct gb_pg_result *ret,
+                             char **ret_problem) {
+        int r = store_begin(st);
+
+        if (r >= 0)
+                r = store_replace_book(st, book, replace, &ret->old_students, &ret->old_grades);
+        if (r < 0) {
+                /* No COMMIT was sent: whatever ROLLBACK answers, and with
+                 * the connection gone, the server keeps none of it. */
+                (void) store_rollback(st);
+                if (r == -ENOTEMPTY)
+                        return db_problem(ret_problem, r, "the cluster's grade book holds %zu student%s and %zu "
+                                          "grade%s; --replace replaces it", ret->old_students,
+                                          ret->old_students == 1 ? "" : "s", ret->old_grades,
+                                          ret->old_grades == 1 ? "" : "s");
+                return db_problem(ret_problem, r, "the grading store could not replace the book (%s, said above)",
+                                  strerror(-r));
+        }
+        r = store_commit(st);
+        if (r < 0) {
+                ret->outcome = GB_PG_UNKNOWN;
+                return db_problem(ret_problem, r, "the COMMIT failed (said above): whether the book was replaced "
+                                  "is unknown: look with dgoctl gradebook export");
+        }
+        ret->outcome = GB_PG_REPLACED;
+        return 0;
+}
+
+int gb_build_postgresql(const char *conninfo, const char *password, const struct gradebook *book, bool replace,
+                        struct gb_pg_result *ret, char **ret_problem) {
+        _cleanup_(store_closep) struct store *st = NULL;
+        _cleanup_(gradebook_free) struct gradebook loaded = { 0 };
+        int r;
+
+        *ret = (struct gb_pg_result) { .outcome = GB_PG_UNCHANGED };
+        *ret_problem = NULL;
+        store_logging();
+        r = store_connect_postgresql(conninfo, password, &st);
+        if (r < 0)
+                return db_problem(ret_problem, r == -ENOMEM ? r : -EHOSTUNREACH, "cannot connect to the grade "
+                                  "book's database (said above)");
+        r = replace_committed(st, book, replace, ret, ret_problem);
+        if (r < 0)
+                return r;
+        r = store_load(st, &loaded);
+        if (r < 0)
+                return db_problem(ret_problem, r, "the book was replaced, but cannot be read back (said above)");
+        gb_summarize(&loaded, &ret->loaded);
+        if (!same_book(&loaded, book))
+                return db_problem(ret_problem, -EBADMSG, "the book was replaced, but what it reads back differs "
+                                  "from the file");
         return 0;
 }

@@ -70,7 +70,9 @@ static void subscribed(struct follower *f) {
                 log_warning("Cannot ask the writer to read the book again: it stops");
 }
 
-/* The IDs in the notifications that came, as one refresh. */
+/* The IDs in the notifications that came, as one refresh; the whole book
+ * when one says the book was replaced (STORE_BOOK_ALL: students may be
+ * gone) or when they are too many to name. */
 static void take_notifications(struct follower *f) {
         long ids[STORE_READ_IDS_MAX];
         size_t n = 0;
@@ -82,7 +84,9 @@ static void take_notifications(struct follower *f) {
                 long id = strtol(note->extra, &end, 10);
 
                 f->heard++;
-                if (end == note->extra || *end || id <= 0 || id > GB_ID_MAX)
+                if (strcmp(note->extra, STORE_BOOK_ALL) == 0)
+                        all = true;
+                else if (end == note->extra || *end || id <= 0 || id > GB_ID_MAX)
                         log_warning("A notification on " STORE_CHANNEL " that names no student: ignored");
                 else if (n == ELEMENTSOF(ids))
                         all = true;
@@ -95,6 +99,9 @@ static void take_notifications(struct follower *f) {
                 }
                 PQfreemem(note);
         }
+        if (all)
+                log_info("Another writer replaced the grade book or changed many students: reading the whole "
+                         "book again");
         if ((all || n > 0) && !writer_refresh(f->writer, ids, all ? 0 : n))
                 log_warning("Cannot hand %zu changed students to the writer", n);
 }

@@ -11,7 +11,9 @@
  * (writer_refresh()): the writer reads those students after its own
  * commits, in order, and puts them in memory. Its own changes come back too
  * and are read again: harmless (the same rows), and simpler than telling
- * them apart.
+ * them apart. The payload STORE_BOOK_ALL ("*": `dgoctl gradebook import`
+ * replaced the whole book) is a REFRESH of all: the book in memory is
+ * replaced by the one read, so students not in it are gone.
  *
  * Notifications sent while the connection is down are lost: so once it is
  * (again) listening, the whole book is read again (a REFRESH of all), which

@@ -35,6 +35,14 @@ int store_grade_is(struct store *st, long student, size_t index, const struct gr
         return st->ops->grade_is ? st->ops->grade_is(st, student, index, expected) : 0;
 }
 
+int store_replace_book(struct store *st, const struct gradebook *gb, bool replace, size_t *ret_students,
+                       size_t *ret_grades) {
+        assert(gb && ret_students && ret_grades);
+        if (!st->ops->replace_book)
+                return -EOPNOTSUPP;
+        return st->ops->replace_book(st, gb, replace, ret_students, ret_grades);
+}
+
 int store_begin(struct store *st) {
         return st->ops->begin(st);
 }

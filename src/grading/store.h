@@ -40,6 +40,9 @@ int store_open(const char *path, const char *legacy, const char *seed, struct st
  * creates and fills the book, the others wait for it and load it. */
 int store_open_postgresql(const char *conninfo, const char *password, const char *legacy, const char *seed,
                           struct store **ret, struct gradebook *gb);
+/* Only connect to the PostgreSQL database CONNINFO names: no schema is
+ * made, nothing is loaded (for store_replace_book()). */
+int store_connect_postgresql(const char *conninfo, const char *password, struct store **ret);
 void store_close(struct store *st);
 
 /* Read the whole book from the database into GB. */
@@ -50,6 +53,8 @@ int store_load(struct store *st, struct gradebook *gb);
  * channel STORE_CHANNEL, the payload the student's ID ("42"), to whoever
  * LISTENs (follower.h). */
 #define STORE_CHANNEL "dgo_book"
+/* The payload that names every student: the book was replaced whole. */
+#define STORE_BOOK_ALL "*"
 #define STORE_READ_IDS_MAX 256
 /* The students IDS (N of them, 1 to STORE_READ_IDS_MAX; those that exist)
  * as the database holds them now, into GB (sorted by ID), outside any
@@ -82,6 +87,18 @@ int store_add_student(struct store *st, const char *first_name, const char *last
 int store_commit(struct store *st);
 /* < 0: the rollback failed, and so what the database holds is unknown. */
 int store_rollback(struct store *st);
+
+/* In a batch, and alone in it: make GB (its IDs kept) the whole book, as
+ * `dgoctl gradebook import` into a book the grading replicas serve. The
+ * schema is made first if there is none, under the lock a first start
+ * takes. A book that holds students is replaced only if REPLACE: else
+ * -ENOTEMPTY, nothing done. Either way, *RET_STUDENTS and *RET_GRADES are
+ * what the book held. Announced as STORE_BOOK_ALL once committed. Then
+ * store_commit() (or store_rollback() after any failure). -EOPNOTSUPP for
+ * SQLite (its import builds a new file: dgoctl's gb_build.h); -EIO;
+ * -EPROTONOSUPPORT for a book of a newer schema. */
+int store_replace_book(struct store *st, const struct gradebook *gb, bool replace, size_t *ret_students,
+                       size_t *ret_grades);
 
 /* The writer has nothing queued: a moment to start the WAL over (SQLite). */
 void store_idle(struct store *st);

@@ -31,6 +31,9 @@ struct store_ops {
         int (*read_students)(struct store *st, const long *ids, size_t n, struct gradebook *gb);
         /* store_grade_is(); NULL: always 0 (memory is the book). */
         int (*grade_is)(struct store *st, long student, size_t index, const struct grade *expected);
+        /* store_replace_book(); NULL: -EOPNOTSUPP. */
+        int (*replace_book)(struct store *st, const struct gradebook *gb, bool replace, size_t *ret_students,
+                            size_t *ret_grades);
 };
 
 struct store {

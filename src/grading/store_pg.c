@@ -25,7 +25,12 @@
  *
  *  - The schema is made and a new book filled in one transaction holding an
  *    advisory lock: the first of two replicas starting at once creates and
- *    fills it; the other waits, then finds it and loads it.
+ *    fills it; the other waits, then finds it and loads it. An import
+ *    (store_replace_book()) takes the same lock, so it too makes the schema
+ *    and fills it at once, or finds a book and replaces it whole.
+ *
+ *  - A book replaced whole is announced as the student "*" (STORE_BOOK_ALL):
+ *    the replicas read the whole book again.
  *
  *  - synchronous_commit is the server's (never lowered here): COMMIT's
  *    answer means durable as the server is configured. A COMMIT whose answer
@@ -59,6 +64,8 @@ DEFINE_POINTER_CLEANUP(PGresult *, PQclear)
 /* The advisory lock held while the schema is made (and the book filled):
  * "dgo" and the lock's purpose, as a number. */
 #define SCHEMA_LOCK_KEY "6774351"
+/* How long store_replace_book() waits for a lock. */
+#define STORE_REPLACE_LOCK_TIMEOUT "30s"
 
 struct store_pg {
         struct store base;              /* base.where: "PostgreSQL database D on H:P" */
@@ -152,6 +159,20 @@ static int query_int(struct store_pg *st, const char *sql, int n, const char *co
         if (PQntuples(res) < 1)
                 return -ENOENT;
         return parse_int(st, PQgetvalue(res, 0, 0), sql, ret);
+}
+
+/* The two columns of the one row of SQL (no parameters) as integers. */
+static int query_two(struct store_pg *st, const char *sql, long long *ret_a, long long *ret_b) {
+        _cleanup_(PQclearp) PGresult *res = NULL;
+        int r = run(st, sql, 0, NULL, &res);
+
+        if (r >= 0 && (PQntuples(res) != 1 || PQnfields(res) != 2))
+                r = pg_error(st, res, sql);
+        if (r >= 0)
+                r = parse_int(st, PQgetvalue(res, 0, 0), sql, ret_a);
+        if (r >= 0)
+                r = parse_int(st, PQgetvalue(res, 0, 1), sql, ret_b);
+        return r;
 }
 
 /* Begin a transaction with SQL ("BEGIN ..."), connecting again first when
@@ -329,9 +350,7 @@ static int pg_remove_grade(struct store *base, long student, size_t index) {
 }
 
 static int pg_add_student(struct store *base, const char *first_name, const char *last_name, long *ret_id) {
-        static const char count_sql[] = "SELECT count(*), coalesce(max(id), 0) FROM students";
         struct store_pg *st = to_pg(base);
-        _cleanup_(PQclearp) PGresult *res = NULL;
         long long n, max;
         char id[24];
         int r;
@@ -339,13 +358,7 @@ static int pg_add_student(struct store *base, const char *first_name, const char
         /* Why this lock: at the top of this file. */
         r = run(st, "LOCK TABLE students IN SHARE ROW EXCLUSIVE MODE", 0, NULL, NULL);
         if (r >= 0)
-                r = run(st, count_sql, 0, NULL, &res);
-        if (r >= 0 && PQntuples(res) != 1)
-                r = pg_error(st, res, count_sql);
-        if (r >= 0)
-                r = parse_int(st, PQgetvalue(res, 0, 0), count_sql, &n);
-        if (r >= 0)
-                r = parse_int(st, PQgetvalue(res, 0, 1), count_sql, &max);
+                r = query_two(st, "SELECT count(*), coalesce(max(id), 0) FROM students", &n, &max);
         if (r < 0)
                 return r;
         if (n >= GB_STUDENTS_MAX || max >= GB_ID_MAX)
@@ -555,40 +568,55 @@ static int schema_version(struct store_pg *st, long long *ret) {
         return r;
 }
 
+/* In the open transaction: take the advisory lock (two first starts, an
+ * import: one at a time), then bring the schema to STORE_SCHEMA_VERSION.
+ * *RET_VERSION: the version found, 0 when there was no schema (the caller
+ * fills the new book in this transaction). A newer schema is refused. */
+static int take_schema(struct store_pg *st, long long *ret_version) {
+        long long version = 0;
+        char sql[64];
+        int r;
+
+        r = run(st, "SELECT pg_advisory_xact_lock(" SCHEMA_LOCK_KEY ")", 0, NULL, NULL);
+        if (r >= 0)
+                r = schema_version(st, &version);
+        if (r < 0)
+                return r;
+        if (version > STORE_SCHEMA_VERSION) {
+                log_error("%s has schema version %lld; this dgo knows versions up to %d: refusing to use it",
+                          st->base.where, version, STORE_SCHEMA_VERSION);
+                return -EPROTONOSUPPORT;
+        }
+        for (long long v = version; r >= 0 && v < STORE_SCHEMA_VERSION; v++) {
+                log_info("%s: schema version %lld to %lld", st->base.where, v, v + 1);
+                r = run_script(st, store_pg_migrations[v]);
+        }
+        if (r >= 0 && version < STORE_SCHEMA_VERSION) {
+                snprintf(sql, sizeof sql, "UPDATE dgo_schema SET version = %d", STORE_SCHEMA_VERSION);
+                r = run(st, sql, 0, NULL, NULL);
+        }
+        *ret_version = version;
+        return r;
+}
+
 /* Bring the schema to STORE_SCHEMA_VERSION, holding the advisory lock; a new
  * book is filled in the same transaction. */
 static int migrate(struct store_pg *st, const char *legacy, const char *seed) {
         long long version = 0;
         bool imported = false;
-        char sql[64];
         int r;
 
         r = run(st, "BEGIN", 0, NULL, NULL);
         if (r >= 0)
-                r = run(st, "SELECT pg_advisory_xact_lock(" SCHEMA_LOCK_KEY ")", 0, NULL, NULL);
-        if (r >= 0)
-                r = schema_version(st, &version);
-        if (r >= 0 && version > STORE_SCHEMA_VERSION) {
-                log_error("%s has schema version %lld; this dgo knows versions up to %d: refusing to use it",
-                          st->base.where, version, STORE_SCHEMA_VERSION);
-                r = -EPROTONOSUPPORT;
-        }
+                r = take_schema(st, &version);
         if (r >= 0 && version == STORE_SCHEMA_VERSION) {
                 if (legacy && access(legacy, F_OK) >= 0)
                         log_warning("%s exists beside the grade book; it was not imported again (%s already "
                                     "holds a grade book)", legacy, st->base.where);
                 return run(st, "COMMIT", 0, NULL, NULL);
         }
-        for (long long v = version; r >= 0 && v < STORE_SCHEMA_VERSION; v++) {
-                log_info("%s: schema version %lld to %lld", st->base.where, v, v + 1);
-                r = run_script(st, store_pg_migrations[v]);
-        }
         if (r >= 0 && version == 0)
                 r = store_fill_new(&st->base, legacy, seed, &imported);
-        if (r >= 0) {
-                snprintf(sql, sizeof sql, "UPDATE dgo_schema SET version = %d", STORE_SCHEMA_VERSION);
-                r = run(st, sql, 0, NULL, NULL);
-        }
         if (r >= 0)
                 r = pg_commit(&st->base);
         if (r < 0) {
@@ -598,6 +626,42 @@ static int migrate(struct store_pg *st, const char *legacy, const char *seed) {
         if (imported)
                 store_set_legacy_aside(legacy);
         return 0;
+}
+
+/* store_replace_book(). The tables are locked before they are counted, so
+ * nothing is added between the count and the commit; ACCESS EXCLUSIVE, so
+ * no replica reads a half-replaced book either (its reads wait for the
+ * commit, then see the new book). DELETE, not TRUNCATE: a replica's
+ * snapshot taken before the commit still sees the old book whole. */
+static int pg_replace_book(struct store *base, const struct gradebook *gb, bool replace, size_t *ret_students,
+                           size_t *ret_grades) {
+        struct store_pg *st = to_pg(base);
+        long long version = 0, students = 0, grades = 0;
+        int r;
+
+        /* The replicas' batches hold their locks for milliseconds: a wait
+         * longer than this is something else's (a forgotten session), and
+         * the import fails, changing nothing, rather than hang. */
+        r = run(st, "SET LOCAL lock_timeout = '" STORE_REPLACE_LOCK_TIMEOUT "'", 0, NULL, NULL);
+        if (r >= 0)
+                r = take_schema(st, &version);
+        if (r >= 0)
+                r = run(st, "LOCK TABLE students, grades IN ACCESS EXCLUSIVE MODE", 0, NULL, NULL);
+        if (r >= 0)
+                r = query_two(st, "SELECT (SELECT count(*) FROM students), (SELECT count(*) FROM grades)",
+                              &students, &grades);
+        if (r < 0)
+                return r;
+        *ret_students = (size_t) students;
+        *ret_grades = (size_t) grades;
+        if (students > 0 && !replace)
+                return -ENOTEMPTY;
+        r = run_script(st, "DELETE FROM grades; DELETE FROM students");
+        if (r >= 0)
+                r = pg_insert_book(base, gb);
+        if (r >= 0)
+                r = announce(st, STORE_BOOK_ALL);
+        return r;
 }
 
 static void pg_close(struct store *base) {
@@ -623,6 +687,7 @@ static const struct store_ops pg_ops = {
         .insert_book = pg_insert_book,
         .read_students = pg_read_students,
         .grade_is = pg_grade_is,
+        .replace_book = pg_replace_book,
 };
 
 /* Connect: the defaults below, then CONNINFO's settings (they win), then
@@ -651,19 +716,20 @@ static int connect_db(struct store_pg *st, const char *conninfo, const char *pas
         return 0;
 }
 
-int store_open_postgresql(const char *conninfo, const char *password, const char *legacy, const char *seed,
-                          struct store **ret, struct gradebook *gb) {
+/* Connected; with SEED, the schema made or migrated (a new book filled)
+ * and the book loaded into GB. */
+static int open_pg(const char *conninfo, const char *password, const char *legacy, const char *seed,
+                   struct store **ret, struct gradebook *gb) {
         struct store_pg *st = calloc(1, sizeof *st);
         int r;
 
-        assert(conninfo && seed && ret && gb);
         if (!st)
                 return -ENOMEM;
         st->base.ops = &pg_ops;
         r = connect_db(st, conninfo, password);
-        if (r >= 0)
+        if (r >= 0 && seed)
                 r = migrate(st, legacy, seed);
-        if (r >= 0)
+        if (r >= 0 && seed)
                 r = pg_load(&st->base, gb);
         if (r < 0) {
                 log_error_errno(r, "Cannot open the grade book in %s", st->base.where ? st->base.where : "PostgreSQL");
@@ -672,4 +738,15 @@ int store_open_postgresql(const char *conninfo, const char *password, const char
         }
         *ret = &st->base;
         return 0;
+}
+
+int store_open_postgresql(const char *conninfo, const char *password, const char *legacy, const char *seed,
+                          struct store **ret, struct gradebook *gb) {
+        assert(conninfo && seed && ret && gb);
+        return open_pg(conninfo, password, legacy, seed, ret, gb);
+}
+
+int store_connect_postgresql(const char *conninfo, const char *password, struct store **ret) {
+        assert(conninfo && ret);
+        return open_pg(conninfo, password, NULL, NULL, ret, NULL);
 }

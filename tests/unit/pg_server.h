@@ -203,3 +203,63 @@ static inline long long pg_server_sql(const struct pg_server *s, const char *dbn
         PQfinish(c);
         return v;
 }
+
+/* Run SQL (no result wanted) on DBNAME as the superuser; false (said on
+ * stderr) when it failed. */
+static inline bool pg_server_exec(const struct pg_server *s, const char *dbname, const char *sql) {
+        char conninfo[160];
+        PGconn *c;
+        PGresult *res;
+        bool ok;
+
+        pg_server_conninfo(s, dbname, conninfo, sizeof conninfo);
+        c = PQconnectdb(conninfo);
+        res = PQexec(c, sql);
+        ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+        if (!ok)
+                fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+        PQclear(res);
+        PQfinish(c);
+        return ok;
+}
+
+/* synchronous_standby_names as new connections see it: VALUE, within 10 s.
+ * A name no standby has makes every COMMIT wait (for ever): the moment to
+ * lose its answer, certain. */
+static inline bool pg_server_set_standby_names(const struct pg_server *s, const char *value) {
+        char sql[128], want[64];
+        PGconn *c;
+        bool ok = false;
+
+        snprintf(sql, sizeof sql, "ALTER SYSTEM SET synchronous_standby_names = '%s'", value);
+        if (!pg_server_exec(s, "postgres", sql) || !pg_server_exec(s, "postgres", "SELECT pg_reload_conf()"))
+                return false;
+        snprintf(want, sizeof want, "%s", value);
+        pg_server_conninfo(s, "postgres", sql, sizeof sql);
+        for (int i = 0; i < 200 && !ok; i++) {
+                c = PQconnectdb(sql);
+                PGresult *res = PQexec(c, "SHOW synchronous_standby_names");
+                ok = PQresultStatus(res) == PGRES_TUPLES_OK && strcmp(PQgetvalue(res, 0, 0), want) == 0;
+                PQclear(res);
+                PQfinish(c);
+                if (!ok)
+                        usleep(50 * 1000);
+        }
+        return ok;
+}
+
+/* The PID of the backend whose COMMIT waits for a synchronous standby in
+ * DBNAME, within 10 s; -1 if none. */
+static inline long long pg_server_waiting_commit(const struct pg_server *s, const char *dbname) {
+        char sql[256];
+
+        snprintf(sql, sizeof sql, "SELECT pid FROM pg_stat_activity WHERE datname = '%s' AND wait_event = 'SyncRep'",
+                 dbname);
+        for (int i = 0; i < 200; i++) {
+                long long pid = pg_server_sql(s, "postgres", sql);
+                if (pid > 0)
+                        return pid;
+                usleep(50 * 1000);
+        }
+        return -1;
+}

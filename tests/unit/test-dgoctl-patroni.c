@@ -18,14 +18,24 @@
  *  - hosts refused: a bad name, an address not among the cluster's, one
  *    twice, loopback, IPv6 (not yet), none;
  *  - the drop-in: the condition replaced, the credentials loaded, ExecStart
- *    on %d. */
+ *    on %d;
+ *  - the grading book's connection string: every host in order, port 5432,
+ *    database and user dgo, the primary found (read-write), TLS checked
+ *    against the CA given (verify-full), no password; refused: no host, too
+ *    many, one twice, IPv6, loopback, a CA path that is relative or holds
+ *    white space or a quote; a buffer one byte short: -ENOBUFS;
+ *  - the distinct addresses of cluster.conf's Etcd= URLs, in order. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/macros.h"
 #include "check.h"
 #include "cluster_patroni.h"
 #include "cluster_files.h"
+#include "cluster_install.h"
+#include "dgo/cluster_conf.h"
 
 #define SECRET "0123456789abcdef0123456789abcdef00112233445566778899aabbccddeeff"
 
@@ -188,10 +198,66 @@ static void test_url_address(void) {
         CHECK(cluster_url_address("https://10.77.0.3:2380", a, 4) == -EINVAL);
 }
 
+static void test_grading_conninfo(void) {
+        const char *three[] = { "10.77.0.1", "10.77.0.2", "10.77.0.3" };
+        const char *twice[] = { "10.77.0.1", "10.77.0.1" };
+        const char *v6[] = { "fd00::1" };
+        const char *loopback[] = { "127.0.0.1" };
+        const char *many[PATRONI_HOSTS_MAX + 1];
+        char many_text[PATRONI_HOSTS_MAX + 1][16];
+        static const char expect[] = "host=10.77.0.1,10.77.0.2,10.77.0.3 port=5432 dbname=dgo user=dgo "
+                                     "target_session_attrs=read-write sslmode=verify-full "
+                                     "sslrootcert=/etc/credstore/dgo-cluster-ca.crt connect_timeout=5";
+        const char *ca = CREDSTORE "/" CRED_CA;
+        char buf[PATRONI_CONNINFO_MAX];
+
+        for (size_t i = 0; i < ELEMENTSOF(many); i++) {
+                snprintf(many_text[i], sizeof many_text[i], "10.0.0.%zu", i + 1);
+                many[i] = many_text[i];
+        }
+        CHECK(patroni_grading_conninfo(three, 3, ca, buf, sizeof buf) == (int) strlen(expect));
+        CHECK_STR(buf, expect);
+        CHECK(!strstr(buf, "password"));
+        CHECK(patroni_grading_conninfo(three, 1, ca, buf, sizeof buf) > 0);
+        CHECK(strncmp(buf, "host=10.77.0.1 port=5432 ", 25) == 0);
+        CHECK(patroni_grading_conninfo(three, 3, ca, buf, sizeof expect) == (int) strlen(expect));
+        CHECK(patroni_grading_conninfo(three, 3, ca, buf, sizeof expect - 1) == -ENOBUFS);
+        CHECK(patroni_grading_conninfo(three, 0, ca, buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(many, PATRONI_HOSTS_MAX, ca, buf, sizeof buf) > 0);
+        CHECK(patroni_grading_conninfo(many, PATRONI_HOSTS_MAX + 1, ca, buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(twice, 2, ca, buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(v6, 1, ca, buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(loopback, 1, ca, buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(three, 3, "ca.crt", buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(three, 3, "/etc/my ca.crt", buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(three, 3, "/etc/ca.crt' sslmode=disable", buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(three, 3, NULL, buf, sizeof buf) == -EINVAL);
+}
+
+static void test_etcd_addresses(void) {
+        struct cluster_conf conf = { .n_etcd = 4 };
+        char addr[CLUSTER_ETCD_MAX][CLUSTER_URL_MAX + 1];
+
+        strcpy(conf.etcd[0], "https://10.77.0.2:2379");
+        strcpy(conf.etcd[1], "https://10.77.0.1:2379");
+        strcpy(conf.etcd[2], "https://10.77.0.2:2380");
+        strcpy(conf.etcd[3], "https://10.77.0.3:2379");
+        CHECK(cluster_etcd_addresses(&conf, addr) == 3);
+        CHECK_STR(addr[0], "10.77.0.2");
+        CHECK_STR(addr[1], "10.77.0.1");
+        CHECK_STR(addr[2], "10.77.0.3");
+        strcpy(conf.etcd[3], "10.77.0.3:2379");
+        CHECK(cluster_etcd_addresses(&conf, addr) == -EINVAL);
+        conf.n_etcd = 0;
+        CHECK(cluster_etcd_addresses(&conf, addr) == 0);
+}
+
 int main(void) {
         test_passwords();
         test_yaml();
         test_dropin();
         test_url_address();
+        test_grading_conninfo();
+        test_etcd_addresses();
         return check_finish("dgoctl-patroni");
 }

@@ -16,13 +16,17 @@
 #  - the database shut down and started again (a failover, as a replica sees it): GETs are
 #    answered from memory meanwhile and a POST 503 (not stored, and it is not); once the
 #    database is back a POST is acknowledged within BOUND_MS without any restart, stored
-#    once, and served by the other replica.
+#    once, and served by the other replica;
+#  - `dgoctl gradebook import --postgresql --replace` of a book with other students and IDs
+#    while both run: both replicas' GET /students are the file's book within BOUND_MS (the
+#    import announces "*": each reads the whole book again, the old students gone), and the
+#    next student added gets the file's highest ID + 1.
 # A private PostgreSQL 15 (initdb in a temporary directory, a Unix socket only, no TCP), run
 # as the user postgres when the test runs as root; the services listen on loopback.
-# Usage: test-grading-replicas.sh DGO_GRADING_BINARY SEED_JSON
+# Usage: test-grading-replicas.sh DGO_GRADING_BINARY SEED_JSON DGOCTL_BINARY
 set -euo pipefail
 
-GRADING=$1 SEED=$2
+GRADING=$1 SEED=$2 DGOCTL=$3
 PGBIN=/usr/lib/postgresql/15/bin
 BOUND_MS=2000
 pass=0 fail=0
@@ -176,8 +180,45 @@ check "the grade acknowledged once is in the database once, the refused one not 
 t=$(until_ms eval 'get b /students/1 | grep -qF "\"Back\""') || t=''
 check "B serves it within $BOUND_MS ms (${t:-never} ms)" within "$t"
 check "neither replica exited (PIDs $pid_a $pid_b alive)" kill -0 "$pid_a" "$pid_b"
+listening() {   # both followers' sessions idle after their LISTEN
+    test "$(psql -d dgo -c "SELECT count(*) FROM pg_stat_activity WHERE application_name =
+            'dgo-grading-follower' AND state = 'idle' AND query ILIKE 'LISTEN%'")" = 2
+}
+t=$(until_ms listening) || t=''
+check "both followers listen again (${t:-never} ms after that)" test -n "$t"
 
-for r in a b; do
+# --- the whole book replaced by dgoctl gradebook import ---
+cat >"$dir/import.json" <<'EOF_BOOK'
+[{"ID":100,"FirstName":"Imported","LastName":"First","Grades":[{"Title":"Old quiz","Type":"Quiz","Score":64.5}]},
+ {"ID":205,"FirstName":"Imported","LastName":"Second","Grades":[]},
+ {"ID":333,"FirstName":"Imported","LastName":"Third","Grades":[{"Title":"A","Type":"Exam","Score":91},
+  {"Title":"B","Type":"Homework","Score":100}]}]
+EOF_BOOK
+# the same JSON as the file's, whatever its spacing
+is_book() { python3 -c 'import json, sys
+a, b = json.load(open(sys.argv[1])), json.loads(sys.stdin.read())
+sys.exit(0 if a == b else 1)' "$dir/import.json"; }
+both_imported() { get a /students | is_book && get b /students | is_book; }
+t0=$(now_ms)
+if env -u CREDENTIALS_DIRECTORY "$DGOCTL" gradebook import --postgresql --pg-conninfo "$CONN" --replace \
+    "$dir/import.json" >"$dir/import.log" 2>&1; then
+    ok "dgoctl gradebook import --postgresql --replace while both replicas run"
+else
+    bad "dgoctl gradebook import --postgresql --replace while both replicas run: $(cat "$dir/import.log")"
+fi
+t=$(until_ms both_imported) || t=''
+echo "the book imported: both replicas serve it $(( $(now_ms) - t0 )) ms after dgoctl began (it reads the book back)"
+check "both replicas' GET /students are the imported book within $BOUND_MS ms (${t:-never} ms after dgoctl)" \
+    within "$t"
+check "the old students are gone from A (GET /students/1: 404)" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$(url a /students/1)")" = 404
+body=$(curl -s --max-time 5 -H 'Content-Type: application/json' -d '{"FirstName":"After","LastName":"Import"}' \
+    "$(url b /students)")
+check "the next student added gets the file's highest ID + 1 (334)" grep -q '"ID":334' <<<"$body"
+check "A heard the book replaced and read it whole" grep -q "replaced the grade book" "$dir/a.log"
+check "no replica took '*' for a student" eval '! grep -q "names no student" "$dir/a.log" "$dir/b.log"'
+
+for r in a b import; do
     if grep -E 'runtime error:|ERROR: (Address|Leak)Sanitizer' "$dir/$r.log"; then
         bad "no sanitizer report from $r"
     fi

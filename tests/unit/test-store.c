@@ -29,6 +29,7 @@
 #include "grading/replies.h"
 #include "grading/store.h"
 #include "grading/writer.h"
+#include "tmp_dir.h"
 
 /* fdatasync() as libsqlite3 sees it: fails with EIO while fail_sync is set,
  * and waits sync_delay_us first (to let changes queue behind a commit). */
@@ -47,21 +48,7 @@ int fdatasync(int fd) {
 
 static char dir[] = "/tmp/dgo-test-store-XXXXXX";
 
-static char *in_dir(const char *name) {
-        static char paths[8][128];
-        static unsigned next;
-        char *p = paths[next++ % 8];
-
-        snprintf(p, sizeof paths[0], "%s/%s", dir, name);
-        return p;
-}
-
-static void write_file(const char *path, const char *text) {
-        FILE *f = fopen(path, "w");
-
-        fputs(text, f);
-        fclose(f);
-}
+#define in_dir(name) tmp_path(dir, (name))
 
 static char *book_json(const struct gradebook *gb) {
         json_t *j = gradebook_to_json(gb);
@@ -117,7 +104,7 @@ static void test_new_and_import(void) {
         struct store *st;
         char *text;
 
-        write_file(seed, seed_json);
+        tmp_write(seed, seed_json);
         /* nothing yet: the samples, schema version 1 */
         CHECK(store_open(db, legacy, seed, &st, &gb) == 0);
         CHECK(gb.n_students == 1 && gb.students[0].n_grades == 1);
@@ -127,7 +114,7 @@ static void test_new_and_import(void) {
         remove_db(db);
 
         /* an earlier dgo's students.json: imported with its IDs, set aside */
-        write_file(legacy, legacy_json);
+        tmp_write(legacy, legacy_json);
         CHECK(store_open(db, legacy, seed, &st, &gb) == 0);
         CHECK(access(legacy, F_OK) < 0 && access(in_dir("students.json.imported"), F_OK) == 0);
         text = book_json(&gb);
@@ -139,7 +126,7 @@ static void test_new_and_import(void) {
         gradebook_free(&gb);
 
         /* a students.json beside a database that holds a book: not imported again */
-        write_file(legacy, seed_json);
+        tmp_write(legacy, seed_json);
         CHECK(store_open(db, legacy, seed, &st, &gb) == 0);
         CHECK(gb.n_students == 2 && gradebook_find(&gb, 7) && !gradebook_find(&gb, 1));
         CHECK(access(legacy, F_OK) == 0);
@@ -149,7 +136,7 @@ static void test_new_and_import(void) {
         remove_db(db);
 
         /* a students.json that does not parse: refused, nothing made of it */
-        write_file(legacy, "[{\"ID\":");
+        tmp_write(legacy, "[{\"ID\":");
         CHECK(store_open(db, legacy, seed, &st, &gb) < 0);
         CHECK(access(legacy, F_OK) == 0);
         CHECK(sql_int(db, "PRAGMA user_version") == 0);

@@ -41,25 +41,12 @@
 #include "grading/store.h"
 #include "grading/writer.h"
 #include "pg_server.h"
+#include "tmp_dir.h"
 
 static char dir[] = "/tmp/dgo-test-store_backends-XXXXXX";
 static struct pg_server pg;
 
-static char *in_dir(const char *name) {
-        static char paths[8][128];
-        static unsigned next;
-        char *p = paths[next++ % 8];
-
-        snprintf(p, sizeof paths[0], "%s/%s", dir, name);
-        return p;
-}
-
-static void write_file(const char *path, const char *text) {
-        FILE *f = fopen(path, "w");
-
-        fputs(text, f);
-        fclose(f);
-}
+#define in_dir(name) tmp_path(dir, (name))
 
 static char *book_json(const struct gradebook *gb) {
         json_t *j = gradebook_to_json(gb);
@@ -196,7 +183,7 @@ static void test_new_and_import(const struct backend *b) {
 
         /* an earlier dgo's students.json: imported with its IDs, set aside */
         b->new_book(book);
-        write_file(legacy, legacy_json);
+        tmp_write(legacy, legacy_json);
         CHECK(b->open(book, legacy, seed, &st, &gb) == 0);
         CHECK(access(legacy, F_OK) < 0 && access(in_dir("students.json.imported"), F_OK) == 0);
         text = book_json(&gb);
@@ -220,7 +207,7 @@ static void test_new_and_import(const struct backend *b) {
 
         /* a students.json that does not parse: refused, nothing made of it */
         b->new_book(book);
-        write_file(legacy, "[{\"ID\":");
+        tmp_write(legacy, "[{\"ID\":");
         CHECK(b->open(book, legacy, seed, &st, &gb) < 0);
         CHECK(access(legacy, F_OK) == 0);
         CHECK(b->sql(book, b->version_sql) <= 0);
@@ -456,62 +443,6 @@ static void run_cases(const struct backend *b) {
 
 /* --- PostgreSQL's alone --- */
 
-static bool pg_exec(const char *dbname, const char *sql) {
-        char conninfo[160];
-        PGconn *c;
-        PGresult *res;
-        bool ok;
-
-        pg_server_conninfo(&pg, dbname, conninfo, sizeof conninfo);
-        c = PQconnectdb(conninfo);
-        res = PQexec(c, sql);
-        ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
-        if (!ok)
-                fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
-        PQclear(res);
-        PQfinish(c);
-        return ok;
-}
-
-/* synchronous_standby_names as new connections see it: VALUE, within 10 s. */
-static bool set_standby_names(const char *value) {
-        char sql[128], want[64];
-        PGconn *c;
-        bool ok = false;
-
-        snprintf(sql, sizeof sql, "ALTER SYSTEM SET synchronous_standby_names = '%s'", value);
-        if (!pg_exec("postgres", sql) || !pg_exec("postgres", "SELECT pg_reload_conf()"))
-                return false;
-        snprintf(want, sizeof want, "%s", value);
-        pg_server_conninfo(&pg, "postgres", sql, sizeof sql);
-        for (int i = 0; i < 200 && !ok; i++) {
-                c = PQconnectdb(sql);
-                PGresult *res = PQexec(c, "SHOW synchronous_standby_names");
-                ok = PQresultStatus(res) == PGRES_TUPLES_OK && strcmp(PQgetvalue(res, 0, 0), want) == 0;
-                PQclear(res);
-                PQfinish(c);
-                if (!ok)
-                        usleep(50 * 1000);
-        }
-        return ok;
-}
-
-/* The PID of the backend whose COMMIT waits for a synchronous standby in
- * DBNAME, within 10 s; -1 if none. */
-static long long waiting_commit(const char *dbname) {
-        char sql[256];
-
-        snprintf(sql, sizeof sql, "SELECT pid FROM pg_stat_activity WHERE datname = '%s' AND wait_event = 'SyncRep'",
-                 dbname);
-        for (int i = 0; i < 200; i++) {
-                long long pid = pg_server_sql(&pg, "postgres", sql);
-                if (pid > 0)
-                        return pid;
-                usleep(50 * 1000);
-        }
-        return -1;
-}
-
 /* The writer's answers, as the service's would be. */
 struct answers {
         pthread_mutex_t lock;
@@ -618,7 +549,7 @@ static void test_pg_commit_lost(void) {
         gradebook_free(&gb);
 
         /* From now on a COMMIT waits for a standby that never comes. */
-        CHECK(set_standby_names("dgo_no_such_standby"));
+        CHECK(pg_server_set_standby_names(&pg, "dgo_no_such_standby"));
 
         /* Through the writer: the connection is terminated while COMMIT
          * waits: UNKNOWN. A shared book is then read again whole (and the
@@ -630,13 +561,13 @@ static void test_pg_commit_lost(void) {
         a.watch = "terminated wait";
         CHECK(writer_start(st, e, &ops, &a, &w) == 0);
         CHECK(writer_submit(w, grade_change(1, "terminated wait")));
-        pid = waiting_commit(pg_dbname(book));
+        pid = pg_server_waiting_commit(&pg, pg_dbname(book));
         CHECK(pid > 0);
         /* ... and the database cannot be reached for a while (a failover);
          * this commit waits for no standby. */
         snprintf(count, sizeof count, "SET synchronous_commit = local; ALTER DATABASE %s ALLOW_CONNECTIONS false",
                  pg_dbname(book));
-        CHECK(pg_exec("postgres", count));
+        CHECK(pg_server_exec(&pg, "postgres", count));
         snprintf(count, sizeof count, "SELECT pg_terminate_backend(%lld)::int", pid);
         CHECK(pg_server_sql(&pg, "postgres", count) == 1);
         CHECK(wait_answers(&a, 1, 20));
@@ -647,8 +578,8 @@ static void test_pg_commit_lost(void) {
         CHECK(a.not_stored == 1 && a.stored == 0);
         snprintf(count, sizeof count, "SET synchronous_commit = local; ALTER DATABASE %s ALLOW_CONNECTIONS true",
                  pg_dbname(book));
-        CHECK(pg_exec("postgres", count));
-        CHECK(set_standby_names(""));
+        CHECK(pg_server_exec(&pg, "postgres", count));
+        CHECK(pg_server_set_standby_names(&pg, ""));
         CHECK(writer_submit(w, grade_change(1, "after the failure")));
         CHECK(wait_answers(&a, 3, 20));
         CHECK(a.stored == 1 && a.unknown == 1 && a.not_stored == 1);
@@ -663,7 +594,7 @@ static void test_pg_commit_lost(void) {
         gradebook_free(&gb);
         CHECK(pg_sql(book, "SELECT count(*) FROM grades WHERE title = 'after the failure'") == 1);
         CHECK(pg_sql(book, "SELECT count(*) FROM grades WHERE title = 'while unreachable'") == 0);
-        CHECK(set_standby_names("dgo_no_such_standby"));
+        CHECK(pg_server_set_standby_names(&pg, "dgo_no_such_standby"));
         /* committed on the primary all the same: "not stored" would have been false */
         CHECK(pg_sql(book, "SELECT count(*) FROM grades WHERE title = 'terminated wait'") == 1);
 
@@ -672,7 +603,7 @@ static void test_pg_commit_lost(void) {
         CHECK(pg_open(book, NULL, in_dir("seed.json"), &c.st, &gb) == 0);
         gradebook_free(&gb);
         CHECK(pthread_create(&t, NULL, commit_one, &c) == 0);
-        pid = waiting_commit(pg_dbname(book));
+        pid = pg_server_waiting_commit(&pg, pg_dbname(book));
         CHECK(pid > 0);
         snprintf(count, sizeof count, "SELECT pg_cancel_backend(%lld)::int", pid);
         CHECK(pg_server_sql(&pg, "postgres", count) == 1);
@@ -681,7 +612,7 @@ static void test_pg_commit_lost(void) {
         store_close(c.st);
         CHECK(pg_sql(book, "SELECT count(*) FROM grades WHERE title = 'cancelled wait'") == 1);
 
-        CHECK(set_standby_names(""));
+        CHECK(pg_server_set_standby_names(&pg, ""));
 }
 
 static void test_pg_lost_before_commit(void) {
@@ -725,7 +656,7 @@ int main(void) {
         int r;
 
         CHECK(mkdtemp(dir) != NULL);
-        write_file(in_dir("seed.json"), seed_json);
+        tmp_write(in_dir("seed.json"), seed_json);
         /* The server first, before any thread. */
         if (have_pg) {
                 r = pg_server_start(&pg);

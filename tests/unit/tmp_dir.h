@@ -1,0 +1,27 @@
+/* tmp_dir.h - files in a test's temporary directory (the test's own,
+ * made by mkdtemp()), for the tests of the grade book's stores and dgoctl
+ * gradebook. */
+#pragma once
+
+#include <stdio.h>
+
+/* DIR/NAME, in one of 8 static buffers used in turn: a call's result
+ * lives until the 8th call after it. */
+static inline char *tmp_path(const char *dir, const char *name) {
+        static char paths[8][256];
+        static unsigned next;
+        char *p = paths[next++ % 8];
+
+        snprintf(p, sizeof paths[0], "%s/%s", dir, name);
+        return p;
+}
+
+/* PATH made (or emptied) to hold TEXT. */
+static inline void tmp_write(const char *path, const char *text) {
+        FILE *f = fopen(path, "w");
+
+        if (!f)
+                return;
+        fputs(text, f);
+        fclose(f);
+}
