@@ -86,7 +86,10 @@ char *patroni_yaml_format(const struct patroni_host *h);
  * Into BUF (SIZE bytes, PATRONI_CONNINFO_MAX is enough): its length;
  * -EINVAL for addresses or a path dgo would not accept, -ENOBUFS. */
 #define PATRONI_CONNINFO_MAX 1024
-#define PATRONI_CONNECT_TIMEOUT_SEC 5
+/* Per host: a lost host is passed over after this long (a failover's
+ * outage counts it once, docs/cluster.md); a live one on the cluster's
+ * network answers TLS and SCRAM in milliseconds. */
+#define PATRONI_CONNECT_TIMEOUT_SEC 2
 int patroni_grading_conninfo(const char *const *addresses, size_t n, const char *ca_path, char *buf, size_t size);
 
 /* patroni.service's drop-in. */

@@ -207,7 +207,7 @@ static void test_grading_conninfo(void) {
         char many_text[PATRONI_HOSTS_MAX + 1][16];
         static const char expect[] = "host=10.77.0.1,10.77.0.2,10.77.0.3 port=5432 dbname=dgo user=dgo "
                                      "target_session_attrs=read-write sslmode=verify-full "
-                                     "sslrootcert=/etc/credstore/dgo-cluster-ca.crt connect_timeout=5";
+                                     "sslrootcert=/etc/credstore/dgo-cluster-ca.crt connect_timeout=2";
         const char *ca = CREDSTORE "/" CRED_CA;
         char buf[PATRONI_CONNINFO_MAX];
 
