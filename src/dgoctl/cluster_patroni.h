@@ -11,7 +11,10 @@
  *    certificates by LoadCredential= (Patroni and PostgreSQL read them
  *    from /run/credentials/patroni.service, never from /etc);
  *  - /etc/credstore/dgo-pg-password (root's, 0600): the password of the
- *    database user dgo, for the grading units' LoadCredential=.
+ *    database user dgo, for the grading units' LoadCredential=;
+ *  - /etc/systemd/system/dgo-grading.service.d/dgo-postgres.conf: the
+ *    grading units on that book (--backend postgresql, the connection
+ *    string to every host, the password as a credential).
  *
  * The three passwords (PostgreSQL's superuser, replication, dgo) are
  * derived from the cluster's installation secret (/etc/dgo/secret, the
@@ -23,6 +26,7 @@
 #include <stddef.h>
 
 #include "cluster_files.h"
+#include "cluster_install.h"
 
 #define PATRONI_CONF "/etc/patroni/dgo.yml"
 #define PATRONI_DROPIN_DIR "/etc/systemd/system/patroni.service.d"
@@ -79,3 +83,32 @@ char *patroni_yaml_format(const struct patroni_host *h);
 /* patroni.service's drop-in. */
 extern const char patroni_dropin[];
 
+
+/* The grading units on the cluster's book: dgo-grading.service's drop-in
+ * (docs/cluster.md, "The grade book on PostgreSQL"). */
+#define GRADING_PG_DROPIN_DIR "/etc/systemd/system/dgo-grading.service.d"
+#define GRADING_PG_DROPIN GRADING_PG_DROPIN_DIR "/dgo-postgres.conf"
+#define GRADING_UNIT "dgo-grading.service"
+/* The CA for sslmode=verify-full as the unit sees it: its credential
+ * (the unit loads dgo-cluster-ca.crt already), %d being systemd's
+ * credentials directory. */
+#define GRADING_PG_CA "%d/" CRED_CA
+/* Seconds libpq waits for each host: a lost host (no answer at all) costs
+ * this much before the next one is tried. */
+#define GRADING_PG_CONNECT_TIMEOUT 3
+
+/* The libpq connection string of dgo's services to the cluster's book:
+ * every host of ADDRESSES (N of them, 1 to PATRONI_HOSTS_MAX IPv4 cluster
+ * addresses, none twice), target_session_attrs=read-write (libpq finds the
+ * primary), sslmode=verify-full against CA_PATH (an absolute path, or one
+ * under systemd's "%d/"; letters, digits and ._/+- only, so that it needs
+ * no quoting in a connection string or a unit file). Into BUF: 0, -EINVAL
+ * (a bad address or path), -ENOBUFS. */
+int patroni_grading_conninfo(const char *const *addresses, size_t n, const char *ca_path, char *buf, size_t size);
+
+/* dgo-grading.service's drop-in: BINARY (the unit's own ExecStart, an
+ * absolute path) with --backend postgresql --pg-conninfo CONNINFO (by
+ * patroni_grading_conninfo()), the password credential, and restarts that
+ * outlast a failover. Malloc'd, or NULL (out of memory, or BINARY or
+ * CONNINFO with a character a unit file would take for something else). */
+char *grading_pg_dropin_format(const char *binary, const char *conninfo);
