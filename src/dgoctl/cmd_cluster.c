@@ -11,6 +11,7 @@
  * etcd and restarts the dgo services that run.
  * Files are written atomically (keys mode 0600, never readable on the way);
  * an existing cluster is never overwritten without --force. */
+#include <assert.h>
 #include <errno.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -663,17 +664,30 @@ static int cluster_join(const struct cluster_args *a, const struct cluster_paths
 }
 
 /* dgo-grading.service's drop-in at ROOT: the grading units on the book in
- * PostgreSQL, on the N ADDRESSES of the cluster's hosts. */
-static int write_grading_dropin(const char *verb, const char *root, const char *const *addresses, size_t n,
-                                char *path, size_t path_size) {
+ * PostgreSQL, on the N ADDRESSES of the cluster's hosts, MINE first: libpq
+ * tries them in order, and a host lost first in the list would cost every
+ * new connection its connect_timeout; this host is up whenever its grading
+ * service runs (a standby answers at once that it is read-only). */
+static int write_grading_dropin(const char *verb, const char *root, const char *mine,
+                                const char *const *addresses, size_t n, char *path, size_t path_size) {
         _cleanup_free_ char *text = NULL;
+        const char *order[PATRONI_HOSTS_MAX];
         char conninfo[1024], dir[PATH_MAX];
+        size_t k = 0;
         int r;
+
+        assert(n <= PATRONI_HOSTS_MAX);
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(addresses[i], mine) == 0)
+                        order[k++] = addresses[i];
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(addresses[i], mine) != 0)
+                        order[k++] = addresses[i];
 
         if (snprintf(path, path_size, "%s" GRADING_PG_DROPIN, root) >= (int) path_size ||
             snprintf(dir, sizeof dir, "%s" GRADING_PG_DROPIN_DIR, root) >= (int) sizeof dir)
                 return dgoctl_usage_error("cluster", "--root %s: too long", root);
-        r = patroni_grading_conninfo(addresses, n, GRADING_PG_CA, conninfo, sizeof conninfo);
+        r = patroni_grading_conninfo(order, n, GRADING_PG_CA, conninfo, sizeof conninfo);
         if (r < 0)
                 return FAIL(DGOCTL_EXIT_FAILED, "cannot make the grading units' connection string: %s",
                             strerror(-r));
@@ -771,7 +785,7 @@ static int cluster_postgres(const struct cluster_args *a, const struct cluster_p
         snprintf(dir, sizeof dir, "%s" PATRONI_DROPIN_DIR, root);
         if ((r = cluster_mkdir_p(dir, 0755)) < 0 || (r = cluster_write(dropin_path, patroni_dropin, 0644)) < 0)
                 return FAIL(DGOCTL_EXIT_FAILED, "cannot write %s: %s", dropin_path, strerror(-r));
-        if ((code = write_grading_dropin(verb, root, h.addresses, h.n_addresses, grading_path,
+        if ((code = write_grading_dropin(verb, root, conf.address, h.addresses, h.n_addresses, grading_path,
                                          sizeof grading_path)) != DGOCTL_EXIT_OK)
                 return code;
         fprintf(stderr, "Wrote %s (%zu hosts), %s, %s and %s.\n", yml_path, h.n_addresses, dropin_path, pass_path,
