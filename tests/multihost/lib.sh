@@ -15,6 +15,8 @@
 #   mh_copy_between I J PATH   PATH from host I to host J, mode 0600
 #   mh_dgoctl_cluster [CMD..]  every host in one cluster by dgoctl alone (init, add-host, join),
 #                          each step a check; CMD.. run on each host once it has joined
+#   mh_dgoctl_postgres I..  `dgoctl cluster postgres` on each host in that order, each a check; the
+#                          first creates the database: its primary within 60 s, a check too
 # The grade book's PostgreSQL under Patroni (after `dgoctl cluster postgres`), asked inside host I:
 #   mh_patroni_api I PATH  GET PATH of host I's Patroni REST API (TLS, the cluster's client certificate)
 #   mh_pg_topology I N     from host I's /cluster, when N members run with one leader, one
@@ -71,6 +73,20 @@ mh_dgoctl_cluster() {
         check_eq "h$i: join exits 0" 0 "$rc"
         [ "$rc" = 0 ] || { echo "$out"; return 1; }
         if [ $# -gt 0 ]; then check "h$i: $*" mh_exec "$i" "$@"; fi
+    done
+}
+
+# 1 at the first step that fails, its output printed.
+mh_dgoctl_postgres() {
+    local t0=$EPOCHREALTIME first=$1 i out rc took
+    for i in "$@"; do
+        out=$(mh_exec "$i" dgoctl cluster postgres 2>&1) && rc=0 || rc=$?
+        check_eq "h$i: dgoctl cluster postgres exits 0" 0 "$rc"
+        [ "$rc" = 0 ] || { echo "$out"; return 1; }
+        [ "$i" = "$first" ] || continue
+        took=$(mh_until_ok "$t0" 60 mh_pg_role_is "$i" "h$i" leader) || took=''
+        check "h$i creates the database and is its primary (${took:-never} s)" test -n "$took"
+        [ -n "$took" ] || { mh_exec "$i" journalctl -u patroni.service --no-pager | tail -n 30; return 1; }
     done
 }
 

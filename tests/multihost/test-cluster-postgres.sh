@@ -109,16 +109,7 @@ mh_dgoctl_cluster || finish
 
 # --- PostgreSQL under Patroni: dgoctl cluster postgres on each host, h1 first ---
 t0=$EPOCHREALTIME
-for i in 1 2 3; do
-    out=$(mh_exec "$i" dgoctl cluster postgres 2>&1) && rc=0 || rc=$?
-    check_eq "h$i: dgoctl cluster postgres exits 0" 0 "$rc"
-    [ "$rc" = 0 ] || { echo "$out"; finish; }
-    if [ "$i" = 1 ]; then
-        took=$(mh_until_ok "$t0" 60 role_is 1 h1 leader) || took=''
-        check "h1 bootstraps the database and is its primary (${took:-never} s)" test -n "$took"
-        [ -n "$took" ] || { mh_exec 1 journalctl -u patroni.service --no-pager | tail -n 30; finish; }
-    fi
-done
+mh_dgoctl_postgres 1 2 3 || finish
 check_eq "h1: dgo.yml and dgo's password are root's 0600" "600 0 600 0" \
     "$(mh_exec 1 stat -c '%a %u' /etc/patroni/dgo.yml /etc/credstore/dgo-pg-password | xargs)"
 check_eq "the three hosts derived the same dgo password" 1 \
