@@ -106,40 +106,6 @@ static bool host_valid(const struct patroni_host *h) {
         return mine;
 }
 
-/* A value that goes into a connection string unquoted: an absolute path
- * without white space, quotes or backslashes (libpq's special characters). */
-static bool conninfo_path_valid(const char *path) {
-        if (!path || path[0] != '/' || strlen(path) >= PATRONI_CONNINFO_MAX / 2)
-                return false;
-        for (const char *p = path; *p; p++)
-                if ((unsigned char) *p <= ' ' || *p == '\'' || *p == '\\' || *p == 0x7f)
-                        return false;
-        return true;
-}
-
-int patroni_grading_conninfo(const char *const *addresses, size_t n, const char *ca_path, char *buf, size_t size) {
-        size_t at = 0;
-        int k;
-
-        if (!addresses_valid(addresses, n) || !conninfo_path_valid(ca_path))
-                return -EINVAL;
-        for (size_t i = 0; i < n; i++) {
-                k = snprintf(buf + at, size - at, "%s%s", i ? "," : "host=", addresses[i]);
-                if (k < 0 || (size_t) k >= size - at)
-                        return -ENOBUFS;
-                at += (size_t) k;
-        }
-        /* connect_timeout: a lost host is passed over within seconds, on
-         * the way to the primary among the others. */
-        k = snprintf(buf + at, size - at,
-                     " port=%d dbname=" PG_DATABASE " user=" PG_USER " target_session_attrs=read-write"
-                     " sslmode=verify-full sslrootcert=%s connect_timeout=%d", PG_PORT, ca_path,
-                     PATRONI_CONNECT_TIMEOUT_SEC);
-        if (k < 0 || (size_t) k >= size - at)
-                return -ENOBUFS;
-        return (int) (at + (size_t) k);
-}
-
 #define CRED(name) PATRONI_CRED_DIR "/" name
 
 char *patroni_yaml_format(const struct patroni_host *h) {
@@ -315,3 +281,91 @@ const char patroni_dropin[] =
         "Restart=on-failure\n"
         "RestartSec=2s\n"
         "TimeoutStopSec=60s\n";
+
+/* Characters that mean nothing special to libpq's connection strings or
+ * to a unit file's ExecStart= (no quoting, escaping, variable or
+ * specifier): a path made of them goes into both as it is. */
+static bool plain_path(const char *s) {
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/+-", *s))
+                        return false;
+        return true;
+}
+
+int patroni_grading_conninfo(const char *const *addresses, size_t n, const char *ca_path, char *buf, size_t size) {
+        size_t len = 0;
+        int k;
+
+        if (!addresses || !addresses_valid(addresses, n) || !ca_path || !buf || size == 0)
+                return -EINVAL;
+        /* An absolute path, or the unit's credentials directory (%d) and a
+         * path under it: nothing else a unit file would expand. */
+        if (!(ca_path[0] == '/' || strncmp(ca_path, "%d/", 3) == 0) ||
+            !plain_path(ca_path[0] == '/' ? ca_path : ca_path + 2))
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++) {
+                k = snprintf(buf + len, size - len, "%s%s", i == 0 ? "host=" : ",", addresses[i]);
+                if (k < 0 || (size_t) k >= size - len)
+                        return -ENOBUFS;
+                len += (size_t) k;
+        }
+        k = snprintf(buf + len, size - len,
+                     " port=%u dbname=" PG_DATABASE " user=" PG_USER " target_session_attrs=read-write"
+                     " sslmode=verify-full sslrootcert=%s connect_timeout=%d",
+                     PG_PORT, ca_path, PATRONI_CONNECT_TIMEOUT_SEC);
+        if (k < 0 || (size_t) k >= size - len)
+                return -ENOBUFS;
+        return 0;
+}
+
+/* Can S go between double quotes in ExecStart= as it is? Printable ASCII,
+ * no quote, backslash or $ (a variable), and % only as %d. */
+static bool unit_quotable(const char *s) {
+        for (; *s; s++) {
+                if (*s < 0x20 || *s > 0x7e || strchr("\"'\\$", *s))
+                        return false;
+                if (*s == '%' && s[1] != 'd')
+                        return false;
+        }
+        return true;
+}
+
+char *grading_pg_dropin_format(const char *binary, const char *conninfo) {
+        struct text t = { .s = malloc(2048), .size = 2048 };
+
+        if (!t.s)
+                return NULL;
+        t.s[0] = '\0';
+        if (!binary || binary[0] != '/' || !plain_path(binary) || !conninfo || !*conninfo ||
+            !unit_quotable(conninfo)) {
+                free(t.s);
+                return NULL;
+        }
+        add(&t,
+            "# Written by dgoctl cluster postgres (docs/cluster.md, \"The grade book on PostgreSQL\").\n"
+            "# This host's grading service serves the cluster's one grade book, in PostgreSQL, instead\n"
+            "# of a book of its own. dgoctl rewrites it; to go back to the host's own SQLite book,\n"
+            "# delete it and run systemctl daemon-reload && systemctl try-restart " GRADING_UNIT ".\n"
+            "[Unit]\n"
+            "# While the database has no primary (a failover: up to about 20 s) a start fails and is\n"
+            "# tried again (RestartSec= below); systemd's default start limit (5 in 10 s) would give\n"
+            "# up for good and leave the socket refusing. No limit: it retries until a primary answers.\n"
+            "StartLimitIntervalSec=0\n"
+            "\n"
+            "[Service]\n"
+            "# The database user dgo's password (root's 0600), a copy only this unit reads: the\n"
+            "# service takes it from $CREDENTIALS_DIRECTORY, never from its command line.\n"
+            "LoadCredential=" CRED_PG_PASSWORD ":" CREDSTORE "/" CRED_PG_PASSWORD "\n"
+            "# The book on PostgreSQL: every host, libpq finds the primary (read-write); TLS verified\n"
+            "# against the cluster's CA, the unit's credential %%d/" CRED_CA ".\n"
+            "ExecStart=\n"
+            "ExecStart=%s --backend postgresql --pg-conninfo \"%s\"\n"
+            "# Restarts wait 1 s rather than the unit's 100 ms: a start that found no primary is not\n"
+            "# tried ten times a second through a failover of seconds (a crash is restarted 1 s later\n"
+            "# too; connections wait in the socket meanwhile).\n"
+            "RestartSec=1s\n",
+            binary, conninfo);
+        return t.s;
+}

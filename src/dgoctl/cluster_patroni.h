@@ -11,7 +11,10 @@
  *    certificates by LoadCredential= (Patroni and PostgreSQL read them
  *    from /run/credentials/patroni.service, never from /etc);
  *  - /etc/credstore/dgo-pg-password (root's, 0600): the password of the
- *    database user dgo, for the grading units' LoadCredential=.
+ *    database user dgo, for the grading units' LoadCredential=;
+ *  - /etc/systemd/system/dgo-grading.service.d/dgo-postgres.conf: the
+ *    grading units on that book (--backend postgresql, the connection
+ *    string to every host, the password as a credential).
  *
  * The three passwords (PostgreSQL's superuser, replication, dgo) are
  * derived from the cluster's installation secret (/etc/dgo/secret, the
@@ -23,6 +26,7 @@
 #include <stddef.h>
 
 #include "cluster_files.h"
+#include "cluster_install.h"
 
 #define PATRONI_CONF "/etc/patroni/dgo.yml"
 #define PATRONI_DROPIN_DIR "/etc/systemd/system/patroni.service.d"
@@ -76,22 +80,39 @@ struct patroni_host {
  * ADDRESSES, none or too many, one twice). */
 char *patroni_yaml_format(const struct patroni_host *h);
 
-/* The connection string of the cluster's grading book, as the grading
- * services and `dgoctl gradebook import --postgresql` use it: every host
- * of ADDRESSES (N; as patroni_host's addresses) on PG_PORT, the one that
- * takes writes found by libpq (target_session_attrs=read-write), database
- * and user dgo, TLS with the server's certificate checked against CA_PATH
- * (an absolute path, no white space, quote or backslash: sslmode=
- * verify-full). No password: that is the credential CRED_PG_PASSWORD.
- * Into BUF (SIZE bytes, PATRONI_CONNINFO_MAX is enough): its length;
- * -EINVAL for addresses or a path dgo would not accept, -ENOBUFS. */
+/* patroni_grading_conninfo()'s BUF: this is enough. */
 #define PATRONI_CONNINFO_MAX 1024
 /* Per host: a lost host is passed over after this long (a failover's
  * outage counts it once, docs/cluster.md); a live one on the cluster's
  * network answers TLS and SCRAM in milliseconds. */
 #define PATRONI_CONNECT_TIMEOUT_SEC 2
-int patroni_grading_conninfo(const char *const *addresses, size_t n, const char *ca_path, char *buf, size_t size);
 
 /* patroni.service's drop-in. */
 extern const char patroni_dropin[];
 
+
+/* The grading units on the cluster's book: dgo-grading.service's drop-in
+ * (docs/cluster.md, "The grade book on PostgreSQL"). */
+#define GRADING_PG_DROPIN_DIR "/etc/systemd/system/dgo-grading.service.d"
+#define GRADING_PG_DROPIN GRADING_PG_DROPIN_DIR "/dgo-postgres.conf"
+#define GRADING_UNIT "dgo-grading.service"
+/* The CA for sslmode=verify-full as the unit sees it: its credential
+ * (the unit loads dgo-cluster-ca.crt already), %d being systemd's
+ * credentials directory. */
+#define GRADING_PG_CA "%d/" CRED_CA
+/* The libpq connection string of dgo's services (the grading units, and
+ * `dgoctl gradebook import --postgresql`) to the cluster's book:
+ * every host of ADDRESSES (N of them, 1 to PATRONI_HOSTS_MAX IPv4 cluster
+ * addresses, none twice), target_session_attrs=read-write (libpq finds the
+ * primary), sslmode=verify-full against CA_PATH (an absolute path, or one
+ * under systemd's "%d/"; letters, digits and ._/+- only, so that it needs
+ * no quoting in a connection string or a unit file). Into BUF: 0, -EINVAL
+ * (a bad address or path), -ENOBUFS. */
+int patroni_grading_conninfo(const char *const *addresses, size_t n, const char *ca_path, char *buf, size_t size);
+
+/* dgo-grading.service's drop-in: BINARY (the unit's own ExecStart, an
+ * absolute path) with --backend postgresql --pg-conninfo CONNINFO (by
+ * patroni_grading_conninfo()), the password credential, and restarts that
+ * outlast a failover. Malloc'd, or NULL (out of memory, or BINARY or
+ * CONNINFO with a character a unit file would take for something else). */
+char *grading_pg_dropin_format(const char *binary, const char *conninfo);

@@ -11,6 +11,7 @@
  * etcd and restarts the dgo services that run.
  * Files are written atomically (keys mode 0600, never readable on the way);
  * an existing cluster is never overwritten without --force. */
+#include <assert.h>
 #include <errno.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "basic/macros.h"
+#include "config.h"
 #include "cluster_etcd.h"
 #include "cluster_files.h"
 #include "cluster_install.h"
@@ -55,7 +57,9 @@ static const char cluster_help[] =
         "            services that run\n"
         "  postgres  on every host, once all have joined: the grade book's PostgreSQL\n"
         "            under Patroni (" PATRONI_CONF ", patroni.service's drop-in,\n"
-        "            " CREDSTORE "/" CRED_PG_PASSWORD "); starts patroni.service\n"
+        "            " CREDSTORE "/" CRED_PG_PASSWORD ") and the grading service on it\n"
+        "            (" GRADING_PG_DROPIN "); starts\n"
+        "            patroni.service, restarts dgo-grading.service if it runs\n"
         "  status    this host's configuration, etcd's members and their health\n"
         "\n"
         "Options:\n"
@@ -659,6 +663,44 @@ static int cluster_join(const struct cluster_args *a, const struct cluster_paths
         return DGOCTL_EXIT_OK;
 }
 
+/* dgo-grading.service's drop-in at ROOT: the grading units on the book in
+ * PostgreSQL, on the N ADDRESSES of the cluster's hosts, MINE first: libpq
+ * tries them in order, and a host lost first in the list would cost every
+ * new connection its connect_timeout; this host is up whenever its grading
+ * service runs (a standby answers at once that it is read-only). */
+static int write_grading_dropin(const char *verb, const char *root, const char *mine,
+                                const char *const *addresses, size_t n, char *path, size_t path_size) {
+        _cleanup_free_ char *text = NULL;
+        const char *order[PATRONI_HOSTS_MAX];
+        char conninfo[1024], dir[PATH_MAX];
+        size_t k = 0;
+        int r;
+
+        assert(n <= PATRONI_HOSTS_MAX);
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(addresses[i], mine) == 0)
+                        order[k++] = addresses[i];
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(addresses[i], mine) != 0)
+                        order[k++] = addresses[i];
+
+        if (snprintf(path, path_size, "%s" GRADING_PG_DROPIN, root) >= (int) path_size ||
+            snprintf(dir, sizeof dir, "%s" GRADING_PG_DROPIN_DIR, root) >= (int) sizeof dir)
+                return dgoctl_usage_error("cluster", "--root %s: too long", root);
+        r = patroni_grading_conninfo(order, n, GRADING_PG_CA, conninfo, sizeof conninfo);
+        if (r < 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "cannot make the grading units' connection string: %s",
+                            strerror(-r));
+        /* The unit's own ExecStart= (units/dgo-grading.service.in), with
+         * the options added. */
+        text = grading_pg_dropin_format(DGO_LIBEXECDIR "/dgo-grading", conninfo);
+        if (!text)
+                return FAIL(DGOCTL_EXIT_FAILED, "cannot make %s (out of memory)", path);
+        if ((r = cluster_mkdir_p(dir, 0755)) < 0 || (r = cluster_write(path, text, 0644)) < 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "cannot write %s: %s", path, strerror(-r));
+        return DGOCTL_EXIT_OK;
+}
+
 /* `postgres`: Patroni's files for this host (cluster_patroni.h). The
  * cluster's hosts are etcd's members (every one, joined or not: the list
  * where pg_hba lets them in), asked of this host's etcd; with --root, the
@@ -669,7 +711,7 @@ static int cluster_postgres(const struct cluster_args *a, const struct cluster_p
         struct patroni_passwords pw;
         struct patroni_host h = { 0 };
         char secret[CLUSTER_SECRET_HEX + 1], addr[PATRONI_HOSTS_MAX][64], why[300];
-        char yml_path[PATH_MAX], dropin_path[PATH_MAX], dir[PATH_MAX], pass_path[PATH_MAX];
+        char yml_path[PATH_MAX], dropin_path[PATH_MAX], dir[PATH_MAX], pass_path[PATH_MAX], grading_path[PATH_MAX];
         const char *root = a->root ? a->root : "";
         _cleanup_free_ char *yml = NULL;
         int code, r;
@@ -743,10 +785,14 @@ static int cluster_postgres(const struct cluster_args *a, const struct cluster_p
         snprintf(dir, sizeof dir, "%s" PATRONI_DROPIN_DIR, root);
         if ((r = cluster_mkdir_p(dir, 0755)) < 0 || (r = cluster_write(dropin_path, patroni_dropin, 0644)) < 0)
                 return FAIL(DGOCTL_EXIT_FAILED, "cannot write %s: %s", dropin_path, strerror(-r));
-        fprintf(stderr, "Wrote %s (%zu hosts), %s and %s.\n", yml_path, h.n_addresses, dropin_path, pass_path);
+        if ((code = write_grading_dropin(verb, root, conf.address, h.addresses, h.n_addresses, grading_path,
+                                         sizeof grading_path)) != DGOCTL_EXIT_OK)
+                return code;
+        fprintf(stderr, "Wrote %s (%zu hosts), %s, %s and %s.\n", yml_path, h.n_addresses, dropin_path, pass_path,
+                grading_path);
         if (a->no_start) {
                 fprintf(stderr, "Not started (--no-start): systemctl daemon-reload && systemctl enable --now "
-                                PATRONI_UNIT "\n");
+                                PATRONI_UNIT " && systemctl try-restart " GRADING_UNIT "\n");
                 return DGOCTL_EXIT_OK;
         }
         if (cluster_systemctl("daemon-reload", NULL) != 0 ||
@@ -755,6 +801,14 @@ static int cluster_postgres(const struct cluster_args *a, const struct cluster_p
                 return FAIL(DGOCTL_EXIT_FAILED, "systemctl could not enable and start " PATRONI_UNIT);
         fprintf(stderr, "Started " PATRONI_UNIT ": the first host to start creates the database, the others "
                         "copy it and follow (patronictl -c " PATRONI_CONF " list).\n");
+        /* A running grading service moves to the cluster's book now (until
+         * a primary answers, its starts fail and are retried every second:
+         * the drop-in); one that does not run starts on it at its socket's
+         * next connection. */
+        if (cluster_systemctl("try-restart", GRADING_UNIT, NULL) != 0)
+                return FAIL(DGOCTL_EXIT_FAILED, "systemctl try-restart " GRADING_UNIT " failed: the drop-in is in "
+                            "place; see journalctl -u " GRADING_UNIT);
+        fprintf(stderr, "Restarted " GRADING_UNIT " (if it ran): it serves the book in PostgreSQL.\n");
         return DGOCTL_EXIT_OK;
 }
 

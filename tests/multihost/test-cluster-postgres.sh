@@ -51,44 +51,14 @@ sql() {
     mh_exec "$1" sh -c 'PGPASSWORD=$(cat /etc/credstore/dgo-pg-password) exec timeout -s KILL 10 \
         psql "$1" -X -A -t -q -v ON_ERROR_STOP=1 -c "$2"' sh "$2" "$3"
 }
-# su_sql I SQL: as the superuser postgres over host I's own Unix socket (peer).
-su_sql() { mh_exec "$1" timeout -s KILL 10 runuser -u postgres -- psql -h /run/dgo-patroni -X -A -t -q -c "$2"; }
-api() {   # api I PATH: host I's Patroni REST API, over TLS, with the cluster's client certificate
-    mh_exec "$1" curl -s --max-time 3 --cacert "$CA" --cert "$CRT" --key "$KEY" "https://$(addr "$1"):8008$2"
-}
-# topology I N: from host I's /cluster, when N members run with one leader, one sync standby
-# and the rest replicas, all streaming: "LEADER SYNC REPLICA..." (host numbers); else 1.
-TOPO_PY='
-import json, sys
-d = json.load(sys.stdin); n = int(sys.argv[1]); ms = d.get("members", [])
-up = lambda m, roles, states: m.get("role") in roles and m.get("state") in states
-lead = [m["name"] for m in ms if up(m, ("leader", "master"), ("running",))]
-sync = [m["name"] for m in ms if up(m, ("sync_standby",), ("streaming", "running"))]
-rep = [m["name"] for m in ms if up(m, ("replica",), ("streaming", "running"))]
-if len(ms) == n and len(lead) == 1 and len(sync) == 1 and len(lead) + len(sync) + len(rep) == n:
-    print(" ".join(x[1:] for x in lead + sync + rep))
-else:
-    sys.exit(1)'
-topology() { api "$1" /cluster | python3 -c "$TOPO_PY" "$2"; }
-role_is() {   # role_is I NAME ROLE: host I's /cluster says member NAME has ROLE and runs
-    api "$1" /cluster | python3 -c 'import json, sys
-sys.exit(0 if any(m["name"] == sys.argv[1] and m.get("role") == sys.argv[2] and m.get("state") == "running"
-                  for m in json.load(sys.stdin)["members"]) else 1)' "$2" "$3"
-}
-# replication I: host I's pg_stat_replication, "NAME:STATE:SYNC_STATE" sorted.
-replication() {
-    su_sql "$1" "SELECT application_name || ':' || state || ':' || sync_state FROM pg_stat_replication ORDER BY 1" | xargs
-}
+# lib.sh's helpers for Patroni and PostgreSQL, by shorter names.
+su_sql() { mh_pg_su_sql "$@"; }
+api() { mh_patroni_api "$@"; }
+topology() { mh_pg_topology "$@"; }
+role_is() { mh_pg_role_is "$@"; }
+replication() { mh_pg_replication "$@"; }
 repl_is() { [ "$(replication "$1")" = "$2" ]; }   # repl_is I WANT
-# ready I: host I's /cluster has a leader, a sync standby and a replica (Patroni 3.0.2 says
-# "running" for a replica), and the leader's pg_stat_replication has both standbys streaming,
-# the same one sync: "LEADER SYNC REPLICA" (host numbers); else 1.
-ready() {
-    local t l s a
-    t=$(topology "$1" 3) || return 1
-    read -r l s a <<<"$t"
-    [ "$(replication "$l")" = "$(printf 'h%s:streaming:%s\n' "$s" sync "$a" async | sort | xargs)" ] && echo "$t"
-}
+ready() { mh_pg_ready "$@"; }
 row0_on() { [ "$(sql "$1" "$(one "$1")" 'SELECT count(*) FROM w WHERE id = 0')" = 1 ]; }
 read_only() { [ "$(sql "$1" "$(one "$1")" 'SELECT pg_is_in_recovery()')" = t ]; }
 
@@ -139,16 +109,7 @@ mh_dgoctl_cluster || finish
 
 # --- PostgreSQL under Patroni: dgoctl cluster postgres on each host, h1 first ---
 t0=$EPOCHREALTIME
-for i in 1 2 3; do
-    out=$(mh_exec "$i" dgoctl cluster postgres 2>&1) && rc=0 || rc=$?
-    check_eq "h$i: dgoctl cluster postgres exits 0" 0 "$rc"
-    [ "$rc" = 0 ] || { echo "$out"; finish; }
-    if [ "$i" = 1 ]; then
-        took=$(mh_until_ok "$t0" 60 role_is 1 h1 leader) || took=''
-        check "h1 bootstraps the database and is its primary (${took:-never} s)" test -n "$took"
-        [ -n "$took" ] || { mh_exec 1 journalctl -u patroni.service --no-pager | tail -n 30; finish; }
-    fi
-done
+mh_dgoctl_postgres 1 2 3 || finish
 check_eq "h1: dgo.yml and dgo's password are root's 0600" "600 0 600 0" \
     "$(mh_exec 1 stat -c '%a %u' /etc/patroni/dgo.yml /etc/credstore/dgo-pg-password | xargs)"
 check_eq "the three hosts derived the same dgo password" 1 \

@@ -19,11 +19,16 @@
  *    twice, loopback, IPv6 (not yet), none;
  *  - the drop-in: the condition replaced, the credentials loaded, ExecStart
  *    on %d;
- *  - the grading book's connection string: every host in order, port 5432,
- *    database and user dgo, the primary found (read-write), TLS checked
- *    against the CA given (verify-full), no password; refused: no host, too
- *    many, one twice, IPv6, loopback, a CA path that is relative or holds
- *    white space or a quote; a buffer one byte short: -ENOBUFS;
+ *  - the grading units' connection string: every host in order, the primary
+ *    (read-write), verify-full against the CA in the unit's %d, the connect
+ *    timeout; addresses refused (none, too many, twice, loopback, IPv6, not
+ *    an address, one that would smuggle in another keyword), paths refused
+ *    (relative, another specifier, a space, a quote), a buffer too small;
+ *  - dgo-grading.service's drop-in: ExecStart= reset, then the unit's own
+ *    binary with --backend postgresql and the string quoted once, the
+ *    password credential from /etc/credstore, RestartSec=1s and no start
+ *    limit, each with a comment; a binary or string a unit file would
+ *    misread refused;
  *  - the distinct addresses of cluster.conf's Etcd= URLs, in order. */
 #include <errno.h>
 #include <stdio.h>
@@ -198,42 +203,6 @@ static void test_url_address(void) {
         CHECK(cluster_url_address("https://10.77.0.3:2380", a, 4) == -EINVAL);
 }
 
-static void test_grading_conninfo(void) {
-        const char *three[] = { "10.77.0.1", "10.77.0.2", "10.77.0.3" };
-        const char *twice[] = { "10.77.0.1", "10.77.0.1" };
-        const char *v6[] = { "fd00::1" };
-        const char *loopback[] = { "127.0.0.1" };
-        const char *many[PATRONI_HOSTS_MAX + 1];
-        char many_text[PATRONI_HOSTS_MAX + 1][16];
-        static const char expect[] = "host=10.77.0.1,10.77.0.2,10.77.0.3 port=5432 dbname=dgo user=dgo "
-                                     "target_session_attrs=read-write sslmode=verify-full "
-                                     "sslrootcert=/etc/credstore/dgo-cluster-ca.crt connect_timeout=2";
-        const char *ca = CREDSTORE "/" CRED_CA;
-        char buf[PATRONI_CONNINFO_MAX];
-
-        for (size_t i = 0; i < ELEMENTSOF(many); i++) {
-                snprintf(many_text[i], sizeof many_text[i], "10.0.0.%zu", i + 1);
-                many[i] = many_text[i];
-        }
-        CHECK(patroni_grading_conninfo(three, 3, ca, buf, sizeof buf) == (int) strlen(expect));
-        CHECK_STR(buf, expect);
-        CHECK(!strstr(buf, "password"));
-        CHECK(patroni_grading_conninfo(three, 1, ca, buf, sizeof buf) > 0);
-        CHECK(strncmp(buf, "host=10.77.0.1 port=5432 ", 25) == 0);
-        CHECK(patroni_grading_conninfo(three, 3, ca, buf, sizeof expect) == (int) strlen(expect));
-        CHECK(patroni_grading_conninfo(three, 3, ca, buf, sizeof expect - 1) == -ENOBUFS);
-        CHECK(patroni_grading_conninfo(three, 0, ca, buf, sizeof buf) == -EINVAL);
-        CHECK(patroni_grading_conninfo(many, PATRONI_HOSTS_MAX, ca, buf, sizeof buf) > 0);
-        CHECK(patroni_grading_conninfo(many, PATRONI_HOSTS_MAX + 1, ca, buf, sizeof buf) == -EINVAL);
-        CHECK(patroni_grading_conninfo(twice, 2, ca, buf, sizeof buf) == -EINVAL);
-        CHECK(patroni_grading_conninfo(v6, 1, ca, buf, sizeof buf) == -EINVAL);
-        CHECK(patroni_grading_conninfo(loopback, 1, ca, buf, sizeof buf) == -EINVAL);
-        CHECK(patroni_grading_conninfo(three, 3, "ca.crt", buf, sizeof buf) == -EINVAL);
-        CHECK(patroni_grading_conninfo(three, 3, "/etc/my ca.crt", buf, sizeof buf) == -EINVAL);
-        CHECK(patroni_grading_conninfo(three, 3, "/etc/ca.crt' sslmode=disable", buf, sizeof buf) == -EINVAL);
-        CHECK(patroni_grading_conninfo(three, 3, NULL, buf, sizeof buf) == -EINVAL);
-}
-
 static void test_etcd_addresses(void) {
         struct cluster_conf conf = { .n_etcd = 4 };
         char addr[CLUSTER_ETCD_MAX][CLUSTER_URL_MAX + 1];
@@ -252,6 +221,100 @@ static void test_etcd_addresses(void) {
         CHECK(cluster_etcd_addresses(&conf, addr) == 0);
 }
 
+#define CONNINFO3 \
+        "host=10.77.0.1,10.77.0.2,10.77.0.3 port=5432 dbname=dgo user=dgo target_session_attrs=read-write " \
+        "sslmode=verify-full sslrootcert=%d/dgo-cluster-ca.crt connect_timeout=2"
+
+static void test_grading_conninfo(void) {
+        const char *three[] = { "10.77.0.1", "10.77.0.2", "10.77.0.3" };
+        const char *bad[] = { "10.77.0.1", NULL };
+        const char *many[PATRONI_HOSTS_MAX + 1];
+        char addrs[PATRONI_HOSTS_MAX + 1][16], buf[512];
+
+        CHECK(patroni_grading_conninfo(three, 3, GRADING_PG_CA, buf, sizeof buf) == 0);
+        CHECK_STR(buf, CONNINFO3);
+        CHECK(patroni_grading_conninfo(three, 1, "/etc/credstore/dgo-cluster-ca.crt", buf, sizeof buf) == 0);
+        CHECK_STR(buf, "host=10.77.0.1 port=5432 dbname=dgo user=dgo target_session_attrs=read-write "
+                       "sslmode=verify-full sslrootcert=/etc/credstore/dgo-cluster-ca.crt connect_timeout=2");
+        /* the exact length fits, one byte less does not */
+        CHECK(patroni_grading_conninfo(three, 3, GRADING_PG_CA, buf, strlen(CONNINFO3) + 1) == 0);
+        CHECK(patroni_grading_conninfo(three, 3, GRADING_PG_CA, buf, strlen(CONNINFO3)) == -ENOBUFS);
+        CHECK(patroni_grading_conninfo(three, 3, GRADING_PG_CA, buf, 8) == -ENOBUFS);
+
+        /* addresses refused */
+        CHECK(patroni_grading_conninfo(three, 0, GRADING_PG_CA, buf, sizeof buf) == -EINVAL);
+        for (size_t i = 0; i <= PATRONI_HOSTS_MAX; i++) {
+                snprintf(addrs[i], sizeof addrs[i], "10.77.0.%zu", i + 1);
+                many[i] = addrs[i];
+        }
+        CHECK(patroni_grading_conninfo(many, PATRONI_HOSTS_MAX, GRADING_PG_CA, buf, sizeof buf) == 0);
+        CHECK(patroni_grading_conninfo(many, PATRONI_HOSTS_MAX + 1, GRADING_PG_CA, buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(bad, 2, GRADING_PG_CA, buf, sizeof buf) == -EINVAL);
+        bad[1] = "10.77.0.1";
+        CHECK(patroni_grading_conninfo(bad, 2, GRADING_PG_CA, buf, sizeof buf) == -EINVAL);     /* twice */
+        bad[1] = "127.0.0.1";
+        CHECK(patroni_grading_conninfo(bad, 2, GRADING_PG_CA, buf, sizeof buf) == -EINVAL);
+        bad[1] = "fd00::2";
+        CHECK(patroni_grading_conninfo(bad, 2, GRADING_PG_CA, buf, sizeof buf) == -EINVAL);     /* IPv6: not yet */
+        bad[1] = "h2";
+        CHECK(patroni_grading_conninfo(bad, 2, GRADING_PG_CA, buf, sizeof buf) == -EINVAL);
+        bad[1] = "10.77.0.2 sslmode=disable";
+        CHECK(patroni_grading_conninfo(bad, 2, GRADING_PG_CA, buf, sizeof buf) == -EINVAL);
+        /* paths refused */
+        CHECK(patroni_grading_conninfo(three, 3, "dgo-cluster-ca.crt", buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(three, 3, "%h/ca.crt", buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(three, 3, "%d", buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(three, 3, "%d/%n.crt", buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(three, 3, "/etc/my ca.crt", buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(three, 3, "/etc/ca.crt\" sslmode=disable", buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(three, 3, "/etc/$CA", buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(three, 3, "", buf, sizeof buf) == -EINVAL);
+        CHECK(patroni_grading_conninfo(three, 3, NULL, buf, sizeof buf) == -EINVAL);
+}
+
+static void test_grading_dropin(void) {
+        char *d;
+        const char *exec;
+
+        d = grading_pg_dropin_format("/usr/libexec/dgo/dgo-grading", CONNINFO3);
+        CHECK(d != NULL);
+        if (!d)
+                return;
+        CHECK(strstr(d, "\n[Unit]\n"));
+        CHECK(strstr(d, "\n[Service]\n"));
+        /* StartLimitIntervalSec= is the [Unit] section's */
+        CHECK(strstr(d, "\nStartLimitIntervalSec=0\n") && strstr(d, "\nStartLimitIntervalSec=0\n") < strstr(d, "[Service]"));
+        CHECK(strstr(d, "\nLoadCredential=dgo-pg-password:/etc/credstore/dgo-pg-password\n"));
+        CHECK(strstr(d, "\nRestartSec=1s\n") > strstr(d, "[Service]"));
+        /* ExecStart= reset first (else systemd refuses a second one for Type=notify), then ours */
+        exec = strstr(d, "\nExecStart=\nExecStart=/usr/libexec/dgo/dgo-grading --backend postgresql --pg-conninfo \""
+                         CONNINFO3 "\"\n");
+        CHECK(exec && exec > strstr(d, "[Service]"));
+        CHECK(count(d, "ExecStart=") == 2);
+        /* each setting has its reason above it */
+        CHECK(strstr(d, "#") && count(d, "\n# ") >= 8);
+        for (const char *k = d; (k = strstr(k, "\n")) && k[1]; k++)
+                if (k[1] != '#' && k[1] != '[' && k[1] != '\n' && strncmp(k + 1, "ExecStart=", 10) != 0) {
+                        const char *before = k;     /* the line before a setting is a comment */
+                        while (before > d && before[-1] != '\n')
+                                before--;
+                        CHECK(before[0] == '#');
+                }
+        free(d);
+
+        /* refused: what a unit file would read otherwise */
+        CHECK(grading_pg_dropin_format("dgo-grading", CONNINFO3) == NULL);
+        CHECK(grading_pg_dropin_format("/usr/lib/dgo/dgo grading", CONNINFO3) == NULL);
+        CHECK(grading_pg_dropin_format("/usr/lib/dgo/%n", CONNINFO3) == NULL);
+        CHECK(grading_pg_dropin_format("/usr/libexec/dgo/dgo-grading", "host=a\" --store=/tmp/x \"") == NULL);
+        CHECK(grading_pg_dropin_format("/usr/libexec/dgo/dgo-grading", "sslrootcert=$CA") == NULL);
+        CHECK(grading_pg_dropin_format("/usr/libexec/dgo/dgo-grading", "sslrootcert=%h/ca") == NULL);
+        CHECK(grading_pg_dropin_format("/usr/libexec/dgo/dgo-grading", "host=a\nExecStartPre=/bin/sh") == NULL);
+        CHECK(grading_pg_dropin_format("/usr/libexec/dgo/dgo-grading", "host=a\\") == NULL);
+        CHECK(grading_pg_dropin_format("/usr/libexec/dgo/dgo-grading", "") == NULL);
+        CHECK(grading_pg_dropin_format(NULL, CONNINFO3) == NULL);
+}
+
 int main(void) {
         test_passwords();
         test_yaml();
@@ -259,5 +322,6 @@ int main(void) {
         test_url_address();
         test_grading_conninfo();
         test_etcd_addresses();
+        test_grading_dropin();
         return check_finish("dgoctl-patroni");
 }
