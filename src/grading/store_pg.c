@@ -691,13 +691,16 @@ static const struct store_ops pg_ops = {
 };
 
 /* Connect: the defaults below, then CONNINFO's settings (they win), then
- * PASSWORD. A dead host is noticed within seconds (keepalives), also while
- * a COMMIT waits for its answer, rather than after TCP's 15 minutes. */
+ * PASSWORD. A dead host is noticed within seconds rather than after TCP's
+ * 15 minutes: by keepalives while nothing is unacknowledged (idle, or a
+ * COMMIT the server has received waiting for its answer), and by
+ * tcp_user_timeout while something sent is (a statement sent to a host
+ * that has just been lost: the writer's next batch after a power cut). */
 static int connect_db(struct store_pg *st, const char *conninfo, const char *password) {
         const char *keys[] = { "connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
-                               "application_name", "client_encoding", "dbname", password ? "password" : NULL,
-                               NULL };
-        const char *values[] = { "10", "5", "2", "3", "dgo-grading", "UTF8", conninfo, password, NULL };
+                               "tcp_user_timeout", "application_name", "client_encoding", "dbname",
+                               password ? "password" : NULL, NULL };
+        const char *values[] = { "10", "5", "2", "3", "6000", "dgo-grading", "UTF8", conninfo, password, NULL };
         const char *host;
 
         st->conn = PQconnectdbParams(keys, values, 1);
