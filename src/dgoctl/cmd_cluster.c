@@ -293,9 +293,10 @@ static const char *const dgo_services[] = {
 
 /* After the files are written and systemd reloaded: the registry restarted
  * (if it runs) for its drop-in and cluster.conf; with ALL (a host that has
- * just joined or made the cluster), every dgo service that runs, for the
- * cluster's credentials, sockets and installation secret. Not with
- * --no-start. Returns DGOCTL_EXIT_OK, or DGOCTL_EXIT_FAILED (said why). */
+ * just joined or made the cluster, after start_cluster_sockets(), which
+ * restarted the grading and log services), the portal too, for the
+ * cluster's credentials and installation secret. Not with --no-start.
+ * Returns DGOCTL_EXIT_OK, or DGOCTL_EXIT_FAILED (said why). */
 static int restart_services(const char *verb, const struct cluster_args *a, bool all) {
         const char *list = all ? "dgo-registry.service dgo-log.service dgo-grading.service dgo-portal.service"
                                : "dgo-registry.service";
@@ -307,8 +308,7 @@ static int restart_services(const char *verb, const struct cluster_args *a, bool
                 return DGOCTL_EXIT_OK;
         }
         if (all)
-                r = cluster_systemctl("try-restart", dgo_services[0], dgo_services[1], dgo_services[2],
-                                      dgo_services[3], NULL);
+                r = cluster_systemctl("try-restart", dgo_services[0], dgo_services[3], NULL);
         else
                 r = cluster_systemctl("try-restart", dgo_services[0], NULL);
         if (r != 0)
@@ -325,17 +325,37 @@ static int restart_services(const char *verb, const struct cluster_args *a, bool
         return DGOCTL_EXIT_OK;
 }
 
-/* The sockets for the other hosts, enabled and started. */
+/* The sockets for the other hosts, enabled and started. systemd refuses to
+ * start a socket whose service runs already ("Socket service ... already
+ * active, refusing"): a grading or log service that runs (a host that
+ * served alone before) is stopped first, its loopback socket holding new
+ * connections meanwhile, and started again after, with the new socket and
+ * the cluster's credentials. */
 static int start_cluster_sockets(const char *verb, const struct cluster_args *a) {
+        const char *served[] = { dgo_services[1], dgo_services[2] };      /* log, grading */
+        bool running[ELEMENTSOF(served)];
+        int code = DGOCTL_EXIT_OK;
+
         if (a->no_start) {
                 fprintf(stderr, "Not started (--no-start): systemctl enable --now %s %s\n", GRADING_CLUSTER_SOCKET,
                         LOG_CLUSTER_SOCKET);
                 return DGOCTL_EXIT_OK;
         }
+        for (size_t i = 0; i < ELEMENTSOF(served); i++) {
+                running[i] = cluster_systemctl("is-active", "--quiet", served[i], NULL) == 0;
+                if (running[i] && cluster_systemctl("stop", served[i], NULL) != 0)
+                        return FAIL(DGOCTL_EXIT_FAILED, "systemctl stop %s failed: see journalctl -u %s", served[i],
+                                    served[i]);
+        }
         if (cluster_systemctl("enable", "--now", "--quiet", GRADING_CLUSTER_SOCKET, LOG_CLUSTER_SOCKET, NULL) != 0)
-                return FAIL(DGOCTL_EXIT_FAILED, "systemctl enable --now %s %s failed: see systemctl status %s",
+                code = FAIL(DGOCTL_EXIT_FAILED, "systemctl enable --now %s %s failed: see systemctl status %s",
                             GRADING_CLUSTER_SOCKET, LOG_CLUSTER_SOCKET, GRADING_CLUSTER_SOCKET);
-        return DGOCTL_EXIT_OK;
+        /* Started again in any case: they ran before this command. */
+        for (size_t i = 0; i < ELEMENTSOF(served); i++)
+                if (running[i] && cluster_systemctl("start", served[i], NULL) != 0 && code == DGOCTL_EXIT_OK)
+                        code = FAIL(DGOCTL_EXIT_FAILED, "systemctl start %s failed: see journalctl -u %s", served[i],
+                                    served[i]);
+        return code;
 }
 
 static int random_token(char *buf, size_t size) {

@@ -172,10 +172,17 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
 
 static void connect_now(struct follower *f) {
         /* A silent peer (its host lost) is noticed within about 4 s of
-         * quiet: this connection is idle between notifications. */
+         * quiet: this connection is idle between notifications.
+         * tcp_user_timeout also ends a connect() to a lost host (its SYNs
+         * unanswered) after 3 s: libpq's connect_timeout does nothing for
+         * PQconnectPoll(), and TCP alone gives up after a minute, which
+         * held the follower that long on its way past a lost host to the
+         * new primary. */
         const char *keys[] = { "connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
-                               "application_name", "dbname", f->password ? "password" : NULL, NULL };
-        const char *values[] = { "5", "2", "1", "2", "dgo-grading-follower", f->conninfo, f->password, NULL };
+                               "tcp_user_timeout", "application_name", "dbname",
+                               f->password ? "password" : NULL, NULL };
+        const char *values[] = { "5", "2", "1", "2", "3000", "dgo-grading-follower", f->conninfo, f->password,
+                                 NULL };
 
         f->conn = PQconnectStartParams(keys, values, 1);
         if (!f->conn || PQstatus(f->conn) == CONNECTION_BAD || PQsetnonblocking(f->conn, 1) < 0) {

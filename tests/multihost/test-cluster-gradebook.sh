@@ -2,7 +2,9 @@
 # test-cluster-gradebook.sh - proves the cluster's grading services on its one grade book in
 # PostgreSQL (issue 15, deliverable 3: "the grading units in cluster mode get their connection
 # string from the cluster configuration (credentials via LoadCredential=, TLS to PostgreSQL)"):
-#  - on three hosts made by `dgoctl cluster init/add-host/join` alone, `dgoctl cluster postgres`
+#  - on three hosts made by `dgoctl cluster init/add-host/join` alone (h1 served alone before:
+#    its grading service runs when init adds its cluster socket, which systemd would refuse
+#    to start beside it), `dgoctl cluster postgres`
 #    on each (h3 first: it creates the database and is the primary) writes dgo-grading.service's
 #    drop-in: on h1 and h2 the grading service runs it (systemctl show -p ExecStart; the
 #    process's arguments: --backend postgresql and the whole connection string as one argument,
@@ -22,10 +24,20 @@
 #    (the longest pause between acknowledgements printed); the lost host boots again, its etcd,
 #    Patroni and grading service start, Patroni has it streaming again, and its grading service
 #    serves the grades written while it was away;
-#  - at the end h3's portal shows every acknowledged grade of both losses, once.
+#  - the primary's host h3 lost (a power cut; the portal's host) while grades are POSTed one at
+#    a time through both grading services and each serves GET /students/1 every 0.1 s: on each,
+#    an acknowledged POST begun after the loss within WRITE_BOUND s (printed: FAILOVER ...),
+#    none reaches 12 s, every acknowledged grade in the book exactly once and none twice (the
+#    500s, outcome unknown, included), every read answered 200 throughout, neither service
+#    restarted (same MainPID); a grading host is the new primary; h3 boots again and streams;
+#  - at the end h3's portal shows every acknowledged grade of the three losses, once;
+#  - a single-host book (h1's own SQLite book before the cluster: a student and grades added,
+#    `dgoctl gradebook export`) imported into the cluster's book (`dgoctl gradebook import
+#    --postgresql --replace` on h2; without --replace refused): GET /students on h1, h2 and
+#    through h3's portal is the single-host one, IDs and all.
 # Every request runs inside a box (mh_exec): nothing is sent from the machine's own namespace.
 # Run: tests/multihost/run.sh BUILD_DIR tests/multihost/test-cluster-gradebook.sh
-# mh-timeout: 330
+# mh-timeout: 420
 # shellcheck disable=SC2317,SC2016  # helpers called through check; scripts run inside the boxes
 set -euo pipefail
 # shellcheck source=tests/multihost/lib.sh
@@ -33,6 +45,11 @@ set -euo pipefail
 
 VISIBLE_BOUND=2000   # ms: another replica's change is in memory 10-22 ms after its commit on one
                      # host (docs/architecture.md, "One book, several replicas"); slack for 2 cores
+WRITE_BOUND=25      # s: the primary's host lost -> the first acknowledged POST begun after it, on
+                    # each surviving grading service. Patroni's ttl (10) + an etcd election + the
+                    # promotion (test-cluster-postgres: 12-16 s with psql), plus what a grading
+                    # service adds: a statement sent to the lost host fails after tcp_user_timeout
+                    # (6 s), connect_timeout (2 s) on it, the writer's 0.5 s retry; slack for 2 cores
 addr() { mh_addr "$1"; }
 HOSTS="$(addr 1),$(addr 2),$(addr 3)"
 
@@ -77,15 +94,39 @@ while [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
     n=$((n + 1))
     sleep 0.05
 done'
+# reader.sh SECS: GET /students/1 every 0.1 s for SECS s; a line each: "START END CURL_EXIT HTTP_CODE".
+READER='#!/bin/bash
+end=$(( ${EPOCHREALTIME/./} + $1 * 1000000 ))
+while [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
+    s=$EPOCHREALTIME rc=0
+    c=$(curl -s -o /dev/null -w "%{http_code}" --max-time 3 "http://127.0.0.1:6000/students/1") || rc=$?
+    echo "$s $EPOCHREALTIME $rc ${c:-000}"
+    sleep 0.1
+done'
 put_scripts() {
+    mh_exec "$1" sh -c 'umask 022 && cat > /root/reader.sh' <<<"$READER"
     mh_exec "$1" sh -c 'umask 022 && cat > /root/post.sh' <<<"$POST"
     mh_exec "$1" sh -c 'umask 022 && cat > /root/seen.sh' <<<"$SEEN"
-    mh_exec "$1" sh -c 'umask 022 && cat > /root/gwriter.sh && chmod 755 /root/post.sh /root/seen.sh /root/gwriter.sh' <<<"$GWRITER"
+    mh_exec "$1" sh -c 'umask 022 && cat > /root/gwriter.sh && chmod 755 /root/post.sh /root/seen.sh /root/gwriter.sh /root/reader.sh' <<<"$GWRITER"
 }
 
 # --- the cluster, by dgoctl alone; the portal only on h3 ---
 check "h1: dgo.target and dgo-secret.service start (the installation secret)" \
     mh_exec 1 systemctl start dgo.target dgo-secret.service
+# --- a single-host book first: h1's own SQLite book, exported, for the cluster's at the end ---
+check "h1 (one host yet): POST /students adds a student" eval \
+    "mh_exec 1 curl -sf --max-time 5 -H 'Content-Type: application/json' -d '{\"FirstName\":\"Solo\",\"LastName\":\"Host\"}' http://127.0.0.1:6000/students | grep -q '\"ID\":6'"
+for g in "1 Solo quiz" "6 First of six" "6 Second of six"; do
+    read -r sid title <<<"$g"
+    check "h1 (one host yet): a grade for student $sid" mh_exec 1 curl -sf -o /dev/null --max-time 5 \
+        -H 'Content-Type: application/json' -d "{\"Title\":\"$title\",\"Type\":\"Test\",\"Score\":81.5}" \
+        "http://127.0.0.1:6000/students/$sid/grades"
+done
+check "h1 (one host yet): dgoctl gradebook export /root/single.json" \
+    mh_exec 1 dgoctl gradebook export /root/single.json
+SINGLE=$(get 1 /students | canon || true)
+check_eq "the single-host book: 6 students, student 6's two grades" "6 2" \
+    "$(python3 -c 'import json, sys; b = json.loads(sys.argv[1]); print(len(b), len(b[-1]["Grades"]))' "$SINGLE" || true)"
 mh_dgoctl_cluster systemctl start dgo.target || finish
 check "h3: its grading service stopped (h3 serves the portal only)" \
     mh_exec 3 systemctl stop dgo-grading-cluster.socket dgo-grading.socket dgo-grading.service
@@ -227,8 +268,61 @@ lose_standby 1 2 2 1000
 revive 1 2
 check "the primary is still h3" primary_is 3 3
 lose_standby 2 1 3 2000
+revive 2 1
 
-# primary loss: added by the lead
+# --- the primary's host lost under POSTs through both grading services ---
+check "the primary is still h3" primary_is 3 3
+pids="$(mh_exec 1 systemctl show -P MainPID dgo-grading.service) $(mh_exec 2 systemctl show -P MainPID dgo-grading.service)"
+logs=$(mktemp -d)
+bg=()
+for i in 1 2; do
+    mh_exec "$i" /root/gwriter.sh $((3 + i)) $((1000 * (2 + i))) 40 >"$logs/w$i" 2>&1 &
+    bg+=($!)
+    mh_exec "$i" /root/reader.sh 40 >"$logs/r$i" 2>&1 &
+    bg+=($!)
+done
+sleep 4
+loss=$EPOCHREALTIME
+check "h3 (the primary, and the portal) lost: mh_cut, mh_lose (while h1 and h2 take grades and serve reads)" \
+    eval "mh_cut 3 && mh_lose 3"
+wait "${bg[@]}" || true
+for i in 1 2; do
+    read -r n ok unknown notstored killed firstok longest < <(awk -v t="${loss/,/.}" '
+        { n++; d = $3 - $2; if (d > longest) longest = d }
+        $4 == 201 { ok++; if ($2 >= t && firstok == "") firstok = $3 - t; next }
+        $5 == 28 { killed++; next } $4 == 500 { unknown++; next } { notstored++ }
+        END { printf "%d %d %d %d %d %s %.2f\n", n, ok, unknown, notstored, killed,
+              (firstok == "" ? "none" : sprintf("%.2f", firstok)), longest }' "$logs/w$i")
+    echo "FAILOVER through h$i: $n POSTs, $ok acknowledged, $unknown answered 500 (outcome unknown), $notstored 503 (not stored), $killed cut at 12 s; writes resumed ${firstok} s after the loss (first acknowledged POST begun after it); longest POST ${longest} s"
+    check "h$i: writes resume by themselves within $WRITE_BOUND s of the primary's loss (${firstok} s)" \
+        awk -v f="$firstok" -v b="$WRITE_BOUND" 'BEGIN { exit !(f != "none" && f + 0 <= b) }'
+    check_eq "h$i: no POST hangs (none reached curl's 12 s; longest ${longest} s)" 0 "$killed"
+    read -r acked once twice < <(get "$i" "/students/$((3 + i))" | python3 -c 'import json, sys
+titles = [g["Title"] for g in json.load(sys.stdin)["Grades"]]
+acked = [l.split()[0] for l in open(sys.argv[1]) if l.split()[3] == "201"]
+print(len(acked), sum(1 for a in acked if titles.count("t-" + a) == 1), sum(1 for t in set(titles) if titles.count(t) > 1))' "$logs/w$i" || echo "? ? ?")
+    check_eq "h$i: every acknowledged grade is in student $((3 + i))'s grades exactly once ($acked acknowledged)" "$acked" "$once"
+    check_eq "h$i: no grade is in the book twice (the 500s included)" 0 "$twice"
+    read -r n failed slowest < <(awk '{ n++; d = $2 - $1; if (d > slow) slow = d }
+        $3 != 0 || $4 != 200 { failed++ } END { printf "%d %d %.2f\n", n, failed, slow }' "$logs/r$i")
+    echo "reads through h$i during the failover: $n, $failed failed, slowest ${slowest} s"
+    check "h$i: reads are served throughout: $n GET /students/1, none failed ($failed), the slowest ${slowest} s" \
+        test "$failed" = 0 -a "$n" -gt 100
+done
+check_eq "neither grading service restarted (MainPIDs $pids)" "$pids" \
+    "$(mh_exec 1 systemctl show -P MainPID dgo-grading.service) $(mh_exec 2 systemctl show -P MainPID dgo-grading.service)"
+new_primary() { mh_pg_role_is 1 h1 leader || mh_pg_role_is 1 h2 leader; }
+check "a grading host's PostgreSQL is the primary now" new_primary
+same12() { [ "$(get 1 /students | canon)" = "$(get 2 /students | canon)" ]; }
+took=$(mh_until_ok "$EPOCHREALTIME" 10 same12) || took=''
+check "h1's and h2's GET /students are the same after the failover (${took:-never} s)" test -n "$took"
+rm -rf "$logs"
+
+# h3 back: a standby of the new primary; its portal serves again.
+check "h3 boots again (mh_heal, mh_revive)" eval "mh_heal 3 && mh_revive 3 60"
+check "h3: etcd, Patroni and dgo.target start" mh_exec 3 systemctl start --no-block etcd.service patroni.service dgo.target
+took=$(mh_until_ok "$EPOCHREALTIME" 90 mh_pg_ready 1) || took=''
+check "h3 streams from the new primary (${took:-never} s)" test -n "$took"
 
 # --- h3's portal: the book with every acknowledged grade ---
 portal_has_all() {
@@ -237,6 +331,23 @@ book = json.load(sys.stdin); want = json.loads(sys.argv[1])
 mine = {s["ID"]: [g["Title"] for g in s["Grades"]] for s in book}
 sys.exit(0 if all(mine.get(s["ID"]) == [g["Title"] for g in s["Grades"]] for s in want) else 1)' "$(get 1 /students)"
 }
-took=$(mh_until_ok "$EPOCHREALTIME" 20 portal_has_all) || took=''
-check "h3's portal shows h1's book, every grade of both losses included (${took:-never} s)" test -n "$took"
+took=$(mh_until_ok "$EPOCHREALTIME" 30 portal_has_all) || took=''
+check "h3's portal shows h1's book, every grade of the three losses included (${took:-never} s)" test -n "$took"
+
+# --- the single-host book moved to the cluster: export (above), import ---
+mh_copy_between 1 2 /root/single.json
+out=$(mh_exec 2 dgoctl gradebook import --postgresql /root/single.json 2>&1) && rc=0 || rc=$?
+check_match "import without --replace into the cluster's book, which holds students: refused (exit $rc)" \
+    "holds [0-9]+ students" "$out"
+out=$(mh_exec 2 dgoctl gradebook import --postgresql --replace /root/single.json 2>&1) && rc=0 || rc=$?
+check_eq "h2: dgoctl gradebook import --postgresql --replace of h1's single-host export exits 0" 0 "$rc"
+[ "$rc" = 0 ] || echo "$out"
+for i in 1 2; do
+    single_on() { [ "$(get "$1" /students | canon)" = "$SINGLE" ]; }
+    took=$(mh_until_ok "$EPOCHREALTIME" 5 single_on "$i") || took=''
+    check "h$i's GET /students is the single-host book's, IDs and all (${took:-never} s)" test -n "$took"
+done
+portal_single() { [ "$(portal /students | canon)" = "$SINGLE" ]; }
+took=$(mh_until_ok "$EPOCHREALTIME" 30 portal_single) || took=''
+check "h3's portal shows the single-host book (${took:-never} s)" test -n "$took"
 finish
