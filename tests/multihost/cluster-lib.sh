@@ -9,6 +9,16 @@
 #                          $EPOCHREALTIME) at most; prints the seconds from T0 to the end of the
 #                          first success, returns 1 if none
 #   mh_copy_between I J PATH   PATH from host I to host J, mode 0600
+#   mh_put_grade_writer I  /root/gwriter.sh into host I: gwriter.sh ID FIRST SECS POSTs grades
+#                          t-FIRST, t-FIRST+1, ... to student ID of the host's grading service,
+#                          one at a time (curl --max-time 12, 50 ms apart) for SECS s; a line
+#                          each: "N START END HTTP_CODE CURL_EXIT" (times: $EPOCHREALTIME, the
+#                          boxes share the machine's clock)
+#   mh_grade_writes LOG T  of a gwriter.sh LOG and a moment T (an $EPOCHREALTIME: a loss):
+#                          "POSTS ACKED UNKNOWN(500) FAILED KILLED(12 s) FIRST MAXGAP LONGEST":
+#                          FIRST the seconds from T to the end of the first acknowledged (201)
+#                          POST begun after T ("none"), MAXGAP the longest pause between
+#                          acknowledgements, LONGEST the longest POST
 #   mh_dgoctl_cluster [CMD..]  every host in one cluster by dgoctl alone (init, add-host, join),
 #                          each step a check; CMD.. run on each host once it has joined
 #   mh_dgoctl_postgres I..  `dgoctl cluster postgres` on each host in that order, each a check; the
@@ -42,6 +52,29 @@ mh_until_ok() {
 # planted in a box from the machine's own root.
 mh_copy_between() {
     mh_exec "$1" cat "$3" | mh_exec "$2" sh -c 'umask 077 && cat > "$1"' sh "$3"
+}
+
+MH_GRADE_WRITER='#!/bin/bash
+id=$1 n=$2 end=$(( ${EPOCHREALTIME/./} + $3 * 1000000 ))
+while [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
+    s=$EPOCHREALTIME rc=0
+    c=$(curl -s -o /dev/null -w "%{http_code}" --max-time 12 -H "Content-Type: application/json" \
+        -d "{\"Title\":\"t-$n\",\"Type\":\"Quiz\",\"Score\":70}" "http://127.0.0.1:6000/students/$id/grades") || rc=$?
+    echo "$n $s $EPOCHREALTIME ${c:-000} $rc"
+    n=$((n + 1))
+    sleep 0.05
+done'
+mh_put_grade_writer() {
+    mh_exec "$1" sh -c 'umask 022 && cat > /root/gwriter.sh && chmod 755 /root/gwriter.sh' <<<"$MH_GRADE_WRITER"
+}
+mh_grade_writes() {
+    awk -v t="${2/,/.}" '
+        { n++; d = $3 - $2; if (d > longest) longest = d }
+        $4 == 201 { ok++; if ($2 >= t && first == "") first = $3 - t
+                    if (last != "" && $3 - last > maxgap) maxgap = $3 - last; last = $3; next }
+        $5 == 28 { killed++; next } $4 == 500 { unknown++; next } { failed++ }
+        END { printf "%d %d %d %d %d %s %.2f %.2f\n", n, ok, unknown, failed, killed,
+              (first == "" ? "none" : sprintf("%.2f", first)), maxgap, longest }' "$1"
 }
 
 # h1 needs its installation secret first (dgo-secret.service). 1 at the first step that fails,

@@ -69,9 +69,8 @@ primary_is() { [ "$(mh_pg_topology "$2" 3 | cut -d' ' -f1)" = "$1" ]; }   # prim
 
 # In the boxes. post.sh ID TITLE: POST a grade TITLE to student ID; prints "HTTP_CODE END_TIME".
 # seen.sh ID TITLE SECS: GET /students/ID until it has TITLE (SECS at most); prints the time of
-# that answer, or "never". gwriter.sh ID FIRST SECS: grades t-FIRST, t-FIRST+1, ... one POST at a
-# time for SECS s; a line each: "N START END HTTP_CODE CURL_EXIT". Times are $EPOCHREALTIME: the
-# boxes share the machine's clock.
+# that answer, or "never". Times are $EPOCHREALTIME: the boxes share the machine's clock.
+# (gwriter.sh: cluster-lib.sh's mh_put_grade_writer.)
 POST='#!/bin/bash
 c=$(curl -s -o /dev/null -w "%{http_code}" --max-time 12 -H "Content-Type: application/json" \
     -d "{\"Title\":\"$2\",\"Type\":\"Quiz\",\"Score\":90}" "http://127.0.0.1:6000/students/$1/grades") || true
@@ -84,16 +83,6 @@ while [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
     fi
 done
 echo never'
-GWRITER='#!/bin/bash
-id=$1 n=$2 end=$(( ${EPOCHREALTIME/./} + $3 * 1000000 ))
-while [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
-    s=$EPOCHREALTIME rc=0
-    c=$(curl -s -o /dev/null -w "%{http_code}" --max-time 12 -H "Content-Type: application/json" \
-        -d "{\"Title\":\"t-$n\",\"Type\":\"Quiz\",\"Score\":70}" "http://127.0.0.1:6000/students/$id/grades") || rc=$?
-    echo "$n $s $EPOCHREALTIME ${c:-000} $rc"
-    n=$((n + 1))
-    sleep 0.05
-done'
 # reader.sh SECS: GET /students/1 every 0.1 s for SECS s; a line each: "START END CURL_EXIT HTTP_CODE".
 READER='#!/bin/bash
 end=$(( ${EPOCHREALTIME/./} + $1 * 1000000 ))
@@ -107,7 +96,8 @@ put_scripts() {
     mh_exec "$1" sh -c 'umask 022 && cat > /root/reader.sh' <<<"$READER"
     mh_exec "$1" sh -c 'umask 022 && cat > /root/post.sh' <<<"$POST"
     mh_exec "$1" sh -c 'umask 022 && cat > /root/seen.sh' <<<"$SEEN"
-    mh_exec "$1" sh -c 'umask 022 && cat > /root/gwriter.sh && chmod 755 /root/post.sh /root/seen.sh /root/gwriter.sh /root/reader.sh' <<<"$GWRITER"
+    mh_exec "$1" sh -c 'chmod 755 /root/post.sh /root/seen.sh /root/reader.sh'
+    mh_put_grade_writer "$1"
 }
 
 # --- the cluster, by dgoctl alone; the portal only on h3 ---
@@ -212,7 +202,7 @@ check "h3's portal (GET /api/students) shows the same book (${took:-never} s)" t
 # lose_standby LOST WRITER STUDENT FIRST: host LOST lost (a power cut) while WRITER's grading
 # service takes grades t-FIRST.. for STUDENT; checks what its client saw, and the book.
 lose_standby() {
-    local lost=$1 w=$2 sid=$3 first=$4 wlog writer loss n ok fail killed firstok maxgap longest acked once
+    local lost=$1 w=$2 sid=$3 first=$4 wlog writer loss n ok unknown fail killed firstok maxgap longest acked once
     wlog=$(mktemp)
     mh_exec "$w" /root/gwriter.sh "$sid" "$first" 14 >"$wlog" 2>&1 &
     writer=$!
@@ -221,19 +211,14 @@ lose_standby() {
     check "h$lost (standby, $(if [ "$lost" = "$S" ]; then echo synchronous; else echo asynchronous; fi)) lost: mh_cut, mh_lose (while h$w's grading service takes grades)" \
         eval "mh_cut $lost && mh_lose $lost"
     wait "$writer" || true
-    read -r n ok fail killed firstok maxgap longest < <(awk -v t="${loss/,/.}" '
-        { n++; d = $3 - $2; if (d > longest) longest = d }
-        $4 == 201 || $4 == 200 { ok++; if ($2 >= t && firstok == "") firstok = $3 - t
-                                 if (last != "" && $3 - last > maxgap) maxgap = $3 - last; last = $3; next }
-        $5 == 28 { killed++; next } { fail++ }
-        END { printf "%d %d %d %d %s %.2f %.2f\n", n, ok, fail, killed, (firstok == "" ? "none" : sprintf("%.2f", firstok)), maxgap, longest }' "$wlog")
-    echo "h$lost lost: $n POSTs through h$w, $ok acknowledged, $fail failed, $killed cut at 12 s; first acknowledged POST begun after the loss ended ${firstok} s after it; longest pause between acknowledgements ${maxgap} s; longest POST ${longest} s"
+    read -r n ok unknown fail killed firstok maxgap longest < <(mh_grade_writes "$wlog" "$loss")
+    echo "h$lost lost: $n POSTs through h$w, $ok acknowledged, $((unknown + fail)) failed, $killed cut at 12 s; first acknowledged POST begun after the loss ended ${firstok} s after it; longest pause between acknowledgements ${maxgap} s; longest POST ${longest} s"
     check "grades are acknowledged after h$lost's loss (first ${firstok} s after it)" test "$firstok" != none
     check_eq "no POST hangs: none reached curl's 12 s (longest ${longest} s)" 0 "$killed"
     # Every acknowledged title once in the book; the titles not acknowledged at most once.
     read -r acked once < <(get "$w" "/students/$sid" | python3 -c 'import json, sys
 titles = [g["Title"] for g in json.load(sys.stdin)["Grades"]]
-acked = [l.split()[0] for l in open(sys.argv[1]) if l.split()[3] in ("200", "201")]
+acked = [l.split()[0] for l in open(sys.argv[1]) if l.split()[3] == "201"]
 print(len(acked), sum(1 for a in acked if titles.count("t-" + a) == 1))' "$wlog" || echo "? ?")
     check_eq "every acknowledged grade is in student $sid's grades exactly once ($acked acknowledged)" "$acked" "$once"
     check "grades were acknowledged ($acked)" test "${acked:-0}" -ge 5 2>/dev/null
@@ -287,13 +272,8 @@ check "h3 (the primary, and the portal) lost: mh_cut, mh_lose (while h1 and h2 t
     eval "mh_cut 3 && mh_lose 3"
 wait "${bg[@]}" || true
 for i in 1 2; do
-    read -r n ok unknown notstored killed firstok longest < <(awk -v t="${loss/,/.}" '
-        { n++; d = $3 - $2; if (d > longest) longest = d }
-        $4 == 201 { ok++; if ($2 >= t && firstok == "") firstok = $3 - t; next }
-        $5 == 28 { killed++; next } $4 == 500 { unknown++; next } { notstored++ }
-        END { printf "%d %d %d %d %d %s %.2f\n", n, ok, unknown, notstored, killed,
-              (firstok == "" ? "none" : sprintf("%.2f", firstok)), longest }' "$logs/w$i")
-    echo "FAILOVER through h$i: $n POSTs, $ok acknowledged, $unknown answered 500 (outcome unknown), $notstored 503 (not stored), $killed cut at 12 s; writes resumed ${firstok} s after the loss (first acknowledged POST begun after it); longest POST ${longest} s"
+    read -r n ok unknown notstored killed firstok maxgap longest < <(mh_grade_writes "$logs/w$i" "$loss")
+    echo "FAILOVER through h$i: $n POSTs, $ok acknowledged, $unknown answered 500 (outcome unknown), $notstored 503 (not stored), $killed cut at 12 s; writes resumed ${firstok} s after the loss (first acknowledged POST begun after it); longest pause between acknowledgements ${maxgap} s; longest POST ${longest} s"
     check "h$i: writes resume by themselves within $WRITE_BOUND s of the primary's loss (${firstok} s)" \
         awk -v f="$firstok" -v b="$WRITE_BOUND" 'BEGIN { exit !(f != "none" && f + 0 <= b) }'
     check_eq "h$i: no POST hangs (none reached curl's 12 s; longest ${longest} s)" 0 "$killed"
