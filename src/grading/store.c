@@ -47,6 +47,12 @@ int store_begin(struct store *st) {
         return st->ops->begin(st);
 }
 
+int store_lock_batch(struct store *st, const long *students, size_t n, bool adds_students) {
+        for (size_t i = 1; i < n; i++)
+                assert(students[i - 1] < students[i]);
+        return st->ops->lock_batch ? st->ops->lock_batch(st, students, n, adds_students) : 0;
+}
+
 int store_add_grade(struct store *st, long student, const struct grade *g) {
         return st->ops->add_grade(st, student, g);
 }

@@ -68,6 +68,13 @@ bool store_shared(const struct store *st);
  * the batch must be rolled back); -ENOSPC, -ENOENT for a change refused by
  * the book's rules (nothing done; the batch goes on). */
 int store_begin(struct store *st);
+/* First in a batch, after store_begin(): the locks its changes will take,
+ * taken in one order that every writer follows, so that two writers'
+ * batches wait for each other rather than deadlock (which PostgreSQL would
+ * break only after a second, failing one of them): the lock for new IDs
+ * first if ADDS_STUDENTS, then the rows of STUDENTS (N of them, ascending,
+ * none twice) in that order. Nothing for SQLite, which one writer writes. */
+int store_lock_batch(struct store *st, const long *students, size_t n, bool adds_students);
 /* Append G to student STUDENT's grades; -ENOSPC past GB_GRADES_MAX. */
 int store_add_grade(struct store *st, long student, const struct grade *g);
 /* Whether the INDEXth (0-based) of STUDENT's grades is EXPECTED (title,

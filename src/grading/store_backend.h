@@ -17,6 +17,8 @@ struct store_ops {
         const char *name;                       /* "SQLite", "PostgreSQL" */
         int (*load)(struct store *st, struct gradebook *gb);
         int (*begin)(struct store *st);
+        /* store_lock_batch(); NULL: nothing to lock (one writer). */
+        int (*lock_batch)(struct store *st, const long *students, size_t n, bool adds_students);
         int (*add_grade)(struct store *st, long student, const struct grade *g);
         int (*remove_grade)(struct store *st, long student, size_t index);
         int (*add_student)(struct store *st, const char *first_name, const char *last_name, long *ret_id);

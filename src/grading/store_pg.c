@@ -282,6 +282,31 @@ static int announce(struct store_pg *st, const char *id) {
         return run(st, "SELECT pg_notify('" STORE_CHANNEL "', $1)", 1, values, NULL);
 }
 
+/* The students table's lock for new IDs (pg_add_student()), then the
+ * students' rows in ascending order: a row lock waits behind the table
+ * lock, never the other way round, and rows are taken in one order. */
+static int pg_lock_batch(struct store *base, const long *students, size_t n, bool adds_students) {
+        struct store_pg *st = to_pg(base);
+        _cleanup_free_ char *list = malloc(n * 21 + 3);
+        const char *const values[] = { list };
+        size_t at = 0;
+        int r;
+
+        if (adds_students && (r = run(st, "LOCK TABLE students IN SHARE ROW EXCLUSIVE MODE", 0, NULL, NULL)) < 0)
+                return r;
+        if (n == 0)
+                return 0;
+        if (!list)
+                return -ENOMEM;
+        /* Numbers of ours, as an array literal: {1,2,3}. */
+        list[at++] = '{';
+        for (size_t i = 0; i < n; i++)
+                at += (size_t) sprintf(list + at, "%s%ld", i ? "," : "", students[i]);
+        strcpy(list + at, "}");
+        return run(st, "SELECT id FROM students WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", 1, values,
+                   NULL);
+}
+
 static int pg_add_grade(struct store *base, long student, const struct grade *g) {
         struct store_pg *st = to_pg(base);
         char id[24];
@@ -678,6 +703,7 @@ static const struct store_ops pg_ops = {
         .name = "PostgreSQL",
         .load = pg_load,
         .begin = pg_begin,
+        .lock_batch = pg_lock_batch,
         .add_grade = pg_add_grade,
         .remove_grade = pg_remove_grade,
         .add_student = pg_add_student,

@@ -138,6 +138,33 @@ static int store_change(struct store *st, struct change *c) {
         return r == -EIO ? r : 0;
 }
 
+static int compare_ids(const void *a, const void *b) {
+        long x = *(const long *) a, y = *(const long *) b;
+
+        return (x > y) - (x < y);
+}
+
+/* The locks BATCH's changes will take, in the order every writer of a
+ * shared book follows (store_lock_batch()); -EIO (or -ENOMEM): nothing of
+ * the batch is to be stored. */
+static int lock_batch(struct store *st, const struct change *batch) {
+        long ids[BATCH_MAX];
+        size_t n = 0, kept = 0;
+        bool adds = false;
+
+        for (const struct change *c = batch; c; c = c->next) {
+                if (c->kind == CHANGE_ADD_STUDENT)
+                        adds = true;
+                else if (c->kind == CHANGE_ADD_GRADE || c->kind == CHANGE_REMOVE_GRADE)
+                        ids[n++] = c->student;
+        }
+        qsort(ids, n, sizeof *ids, compare_ids);
+        for (size_t i = 0; i < n; i++)
+                if (kept == 0 || ids[kept - 1] != ids[i])
+                        ids[kept++] = ids[i];
+        return store_lock_batch(st, ids, kept, adds);
+}
+
 /* Every change of BATCH that the database was to store: TO. */
 static void set_outcome(struct change *batch, enum change_outcome to) {
         for (struct change *c = batch; c; c = c->next)
@@ -181,7 +208,8 @@ static bool write_batch(struct writer *w, struct change *batch) {
                 return true;
         }
         r = store_begin(w->store);
-
+        if (r >= 0)
+                r = lock_batch(w->store, batch);
         for (struct change *c = batch; r >= 0 && c; c = c->next)
                 r = store_change(w->store, c);
         if (r < 0) {

@@ -21,7 +21,9 @@
  * answers COMMIT with a WARNING) is UNKNOWN too; and in both the grade is
  * in the book, so "nothing changed" would have been false. A connection
  * lost before COMMIT: rolled back, not stored, and the next batch connects
- * again. Measures: a single-grade insert + commit through the store, p50
+ * again. Two writers' batches with two students' grades in opposite
+ * orders: deadlock (one fails) when rows are locked as met, both stored
+ * (the second waiting) when store_lock_batch() takes them in order first. Measures: a single-grade insert + commit through the store, p50
  * and p99, on each backend.
  *
  * Without PostgreSQL 15's server binaries the PostgreSQL half is skipped
@@ -651,6 +653,103 @@ static void test_pg_lost_before_commit(void) {
         CHECK(pg_sql(book, "SELECT count(*) FROM grades WHERE title = 'after reconnecting'") == 2);
 }
 
+/* The rest of a batch on another thread: ORDERED: begin, take the locks
+ * of students 1 and 2 in order (timed), a grade for 2, then for 1, commit;
+ * else: a grade for STUDENT in the open batch. R: the first failure (the
+ * batch then rolled back: a deadlock's victim lets go) or 0. */
+struct other_writer {
+        struct store *st;
+        bool ordered;
+        long student;
+        int r;
+        double lock_ms;
+};
+
+static void *other_writer_main(void *userdata) {
+        struct other_writer *o = userdata;
+        struct grade g = { .title = (char *) (o->ordered ? "ordered" : "unordered"), .type = GRADE_QUIZ, .score = 1 };
+        const long both[] = { 1, 2 };
+        struct timespec t0, t1;
+
+        if (!o->ordered)
+                o->r = store_add_grade(o->st, o->student, &g);
+        else {
+                o->r = store_begin(o->st);
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                if (o->r >= 0)
+                        o->r = store_lock_batch(o->st, both, 2, false);
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                o->lock_ms = (double) (t1.tv_sec - t0.tv_sec) * 1e3 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e6;
+                if (o->r >= 0)
+                        o->r = store_add_grade(o->st, 2, &g);
+                if (o->r >= 0)
+                        o->r = store_add_grade(o->st, 1, &g);
+                if (o->r >= 0)
+                        o->r = store_commit(o->st);
+        }
+        if (o->r < 0)
+                (void) store_rollback(o->st);
+        return NULL;
+}
+
+/* Two writers of one book, batches with grades of students 1 and 2 in
+ * opposite orders. Taking the rows as met, PostgreSQL finds a deadlock and
+ * fails one batch (after deadlock_timeout, 1 s): what the service would
+ * answer 503. Taking them first with store_lock_batch(), the second waits
+ * for the first's commit and both are stored. */
+static void test_pg_lock_order(void) {
+        struct grade unordered = { .title = (char *) "unordered", .type = GRADE_QUIZ, .score = 1 };
+        struct grade ordered = { .title = (char *) "ordered", .type = GRADE_QUIZ, .score = 1 };
+        const long both[] = { 1, 2 };
+        struct other_writer y = { 0 };
+        struct store *x;
+        char book[256];
+        struct gradebook gb;
+        pthread_t t;
+        long id = 0;
+        int rx;
+
+        pg_new_book(book);
+        CHECK(pg_open(book, NULL, in_dir("seed.json"), &x, &gb) == 0);
+        gradebook_free(&gb);
+        CHECK(pg_open(book, NULL, in_dir("seed.json"), &y.st, &gb) == 0);
+        gradebook_free(&gb);
+        CHECK(store_begin(x) == 0 && store_add_student(x, "Second", "Student", &id) == 0 && store_commit(x) == 0);
+        CHECK(id == 2);
+
+        /* As met: X holds 1 and wants 2 (on the thread), Y holds 2 and wants 1. */
+        CHECK(store_begin(x) == 0 && store_add_grade(x, 1, &unordered) == 0);
+        CHECK(store_begin(y.st) == 0 && store_add_grade(y.st, 2, &unordered) == 0);
+        y.student = 1;
+        CHECK(pthread_create(&t, NULL, other_writer_main, &y) == 0);
+        usleep(100 * 1000);
+        rx = store_add_grade(x, 2, &unordered);
+        if (rx < 0)
+                (void) store_rollback(x);
+        pthread_join(t, NULL);
+        CHECK((rx < 0) != (y.r < 0));                   /* one of the two failed */
+        CHECK((rx < 0 ? store_commit(y.st) : store_commit(x)) == 0);
+        CHECK(pg_sql(book, "SELECT count(*) FROM grades WHERE title = 'unordered'") == 2);
+
+        /* In order: X takes 1 and 2 first; Y's store_lock_batch() waits for
+         * X's commit, then both of Y's grades go in. */
+        CHECK(store_begin(x) == 0 && store_lock_batch(x, both, 2, false) == 0);
+        CHECK(store_add_grade(x, 1, &ordered) == 0);
+        y = (struct other_writer) { .st = y.st, .ordered = true };
+        CHECK(pthread_create(&t, NULL, other_writer_main, &y) == 0);
+        usleep(200 * 1000);
+        CHECK(store_add_grade(x, 2, &ordered) == 0);
+        CHECK(store_commit(x) == 0);
+        pthread_join(t, NULL);
+        CHECK(y.r == 0);
+        CHECK(y.lock_ms >= 150);                        /* it waited for X */
+        printf("PostgreSQL: the second writer's locks waited %.0f ms for the first's commit, no deadlock\n",
+               y.lock_ms);
+        CHECK(pg_sql(book, "SELECT count(*) FROM grades WHERE title = 'ordered'") == 4);
+        store_close(x);
+        store_close(y.st);
+}
+
 int main(void) {
         bool have_pg = pg_server_installed();
         int r;
@@ -672,6 +771,7 @@ int main(void) {
                 run_cases(&pg_backend);
                 test_pg_commit_lost();
                 test_pg_lost_before_commit();
+                test_pg_lock_order();
                 pg_server_stop(&pg, check_failures > 0);
         }
 
