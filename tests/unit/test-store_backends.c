@@ -23,8 +23,9 @@
  * lost before COMMIT: rolled back, not stored, and the next batch connects
  * again. Two writers' batches with two students' grades in opposite
  * orders: deadlock (one fails) when rows are locked as met, both stored
- * (the second waiting) when store_lock_batch() takes them in order first. Measures: a single-grade insert + commit through the store, p50
- * and p99, on each backend.
+ * (the second waiting) when store_lock_batch() takes them in order first.
+ * Measures: a single-grade insert + commit through the store, p50 and p99,
+ * on each backend.
  *
  * Without PostgreSQL 15's server binaries the PostgreSQL half is skipped
  * (exit 77 when the SQLite half passed); scripts/deps test installs them. */
