@@ -34,7 +34,7 @@ BUILD=${BENCH_BUILD:-build/release}
 [ -d "$BUILD" ] || meson setup "$BUILD" -Dbuildtype=release >/dev/null
 meson compile -C "$BUILD" >/dev/null
 BUILD=$(cd "$BUILD" && pwd)
-SECS=${BENCH_SECONDS:-10} STUDENTS=${BENCH_STUDENTS:-100} LOSS_TRIALS=${BENCH_LOSS_TRIALS:-3}
+SECS=${BENCH_SECONDS:-10} STUDENTS=${BENCH_STUDENTS:-1000} LOSS_TRIALS=${BENCH_LOSS_TRIALS:-3}
 
 # shellcheck source=tests/multihost/mh-lib.sh
 . tests/multihost/mh-lib.sh
@@ -81,10 +81,10 @@ add_students 1 6000 || die "adding students through h1"
 add_students 3 6100 || die "adding students to the SQLite book"
 for i in 1 2 3; do mh_exec "$i" sh -c 'cat > /root/grading-post.lua' <bench/grading-post.lua; done
 
-# wrk_in HOST PORT THREADS CONNS: wrk's output; WRK_* its figures (ms, POSTs/s acknowledged).
+# wrk_in HOST PORT THREADS CONNS: wrk's output (on standard error too, for the record).
 wrk_in() {
     mh_exec "$1" env STUDENTS="$STUDENTS" wrk -t"$3" -c"$4" -d"${SECS}s" --latency -s /root/grading-post.lua \
-        "http://127.0.0.1:$2/"
+        "http://127.0.0.1:$2/" | tee /dev/stderr
 }
 figures() {   # figures < wrk output: "P50_MS P99_MS ACKED_PER_S NON2XX"
     awk 'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
