@@ -27,29 +27,16 @@
 # test. Root only; a release build (BENCH_BUILD, default build/release). One line per figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-REPO=$PWD
-[ "$(id -u)" = 0 ] || { echo "bench: must run as root" >&2; exit 1; }
-scripts/deps test >&2
-BUILD=${BENCH_BUILD:-build/release}
-[ -d "$BUILD" ] || meson setup "$BUILD" -Dbuildtype=release >/dev/null
-meson compile -C "$BUILD" >/dev/null
-BUILD=$(cd "$BUILD" && pwd)
 SECS=${BENCH_SECONDS:-10} STUDENTS=${BENCH_STUDENTS:-1000} LOSS_TRIALS=${BENCH_LOSS_TRIALS:-3}
-
-# shellcheck source=tests/multihost/mh-lib.sh
-. tests/multihost/mh-lib.sh
 # cluster-lib.sh's steps report through these: quiet, a failure said and fatal to the bench.
 check() { local what=$1; shift; "$@" >/dev/null 2>&1 || { echo "bench: $what: failed" >&2; return 1; }; }
 check_eq() { [ "$2" = "$3" ] || { echo "bench: $1: expected $2, got $3" >&2; return 1; }; }
+# shellcheck source=bench/mh-common.sh
+. bench/mh-common.sh
 # shellcheck source=tests/multihost/cluster-lib.sh
 . tests/multihost/cluster-lib.sh
-mkdir -p "$CT_ROOT" "$CT_LOGS"
-exec 9>"$CT_ROOT/lock"
-flock -w 1800 9 || { echo "bench: the box lock is held by another run" >&2; exit 1; }
-trap 'mh_down >/dev/null 2>&1' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 die() { echo "bench: $*" >&2; exit 1; }
+echo "bench/cluster-gradebook.sh: build $BUILD ($(git -C "$REPO" rev-parse --short HEAD)), $(date -u '+%F %T') UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- the cluster ---
 mh_up "$BUILD" >&2 || die "the boxes did not come up"
@@ -84,12 +71,12 @@ for i in 1 2 3; do mh_exec "$i" sh -c 'cat > /root/grading-post.lua' <bench/grad
 # wrk_in HOST PORT THREADS CONNS: wrk's output (on standard error too, for the record).
 wrk_in() {
     mh_exec "$1" env STUDENTS="$STUDENTS" wrk -t"$3" -c"$4" -d"${SECS}s" --latency -s /root/grading-post.lua \
-        "http://127.0.0.1:$2/" | tee /dev/stderr
+        "http://127.0.0.1:$2/" | tee -a /dev/stderr   # -a: /dev/stderr may be a file, not truncated
 }
 figures() {   # figures < wrk output: "P50_MS P99_MS ACKED_PER_S NON2XX"
     awk 'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
          $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
-         / requests in / { n = $1; d = $5; sub(/s,?$/, "", d) }
+         / requests in / { n = $1; d = $4; sub(/s,?$/, "", d) }
          /Non-2xx/ { bad = $NF }
          END { printf "%.2f %.2f %.0f %d\n", p50, p99, (n - bad) / d, bad }'
 }
@@ -141,3 +128,4 @@ for trial in $(seq "$LOSS_TRIALS"); do
     echo "after trial $trial: primary h$L, synchronous standby h$S, replica h$A"
     for i in 1 2; do mh_until_ok "$EPOCHREALTIME" 60 serves "$i" >/dev/null || die "h$i's grading service"; done
 done
+echo "bench/cluster-gradebook.sh: $SECONDS s in all, after $LOCK_WAIT s of set-up and waiting for the box lock"

@@ -23,26 +23,10 @@
 # needs a release build (BENCH_BUILD, default build/release). Prints one line per figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-REPO=$PWD
-[ "$(id -u)" = 0 ] || { echo "bench: must run as root" >&2; exit 1; }
-scripts/deps test >&2
-BUILD=${BENCH_BUILD:-build/release}
-[ -d "$BUILD" ] || meson setup "$BUILD" -Dbuildtype=release >/dev/null
-meson compile -C "$BUILD" >/dev/null
-BUILD=$(cd "$BUILD" && pwd)
 TRIALS=${BENCH_TRIALS:-20} LOSS_TRIALS=${BENCH_LOSS_TRIALS:-3} LEASE=${BENCH_LEASE:-5}
 MAX_SECONDS=${BENCH_MAX_SECONDS:-600}
-
-# shellcheck source=tests/multihost/mh-lib.sh
-. tests/multihost/mh-lib.sh
-mkdir -p "$CT_ROOT" "$CT_LOGS"
-exec 9>"$CT_ROOT/lock"
-flock -w 1800 9 || { echo "bench: the box lock is held by another run" >&2; exit 1; }
-LOCK_WAIT=$SECONDS
-SECONDS=0   # BENCH_MAX_SECONDS and the total count from here, not from the wait for the lock
-trap 'mh_down >/dev/null 2>&1' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=bench/mh-common.sh
+. bench/mh-common.sh   # SECONDS: BENCH_MAX_SECONDS and the total count from the lock's taking
 
 url_rx() { echo "https?://10\\.77\\.0\\.$1:6000"; }
 # lists I J: host I's GET /services has host J's GradingService (at J's cluster address).
