@@ -18,10 +18,14 @@
  *    with the row locks of grades. A sequence would not block, but leaves
  *    gaps after every rollback, must be kept in step with imported IDs, and
  *    still needs a lock for the count. The price: writers adding students
- *    wait for each other's commit; and two batches that take the lock and a
- *    student's row in the opposite orders deadlock, which the server breaks
- *    within deadlock_timeout (1 s) by failing one: that batch is rolled
- *    back and answered "not stored".
+ *    wait for each other's commit.
+ *
+ *  - A batch takes its locks first, in one order (pg_lock_batch(): that
+ *    table lock, then its students' rows by ID): two writers' batches wait
+ *    for each other and never deadlock (which the server would break only
+ *    after deadlock_timeout, 1 s, failing one batch). A grade is then one
+ *    statement (count, insert, announce): a batch of one grade is four
+ *    round trips, BEGIN, the locks, the grade, COMMIT.
  *
  *  - The schema is made and a new book filled in one transaction holding an
  *    advisory lock: the first of two replicas starting at once creates and
@@ -57,6 +61,7 @@
 
 #include "basic/log.h"
 #include "basic/macros.h"
+#include "basic/stringify.h"
 #include "store_schema.h"
 
 DEFINE_POINTER_CLEANUP(PGresult *, PQclear)
@@ -72,6 +77,10 @@ struct store_pg {
         PGconn *conn;
         bool in_commit;                 /* waiting for COMMIT's answer */
         bool commit_warned;             /* ... and a WARNING came (a cancelled wait for the standbys) */
+        /* The students whose rows this batch locked first (pg_lock_batch(),
+         * ascending): not locked again, a round trip each saved. */
+        long *locked;
+        size_t n_locked;
 };
 
 static struct store_pg *to_pg(struct store *base) {
@@ -204,7 +213,10 @@ static int begin_with(struct store_pg *st, const char *sql) {
 }
 
 static int pg_begin(struct store *base) {
-        return begin_with(to_pg(base), "BEGIN");
+        struct store_pg *st = to_pg(base);
+
+        st->n_locked = 0;               /* a new batch: its locks are yet to be taken */
+        return begin_with(st, "BEGIN");
 }
 
 static int pg_commit(struct store *base) {
@@ -250,24 +262,27 @@ static int pg_rollback(struct store *base) {
         return pg_error(st, res, "ROLLBACK");
 }
 
-static int insert_grade(struct store_pg *st, const char *student, const struct grade *g) {
-        char score[32];
+static int compare_ids(const void *a, const void *b) {
+        long x = *(const long *) a, y = *(const long *) b;
 
-        snprintf(score, sizeof score, "%.17g", g->score);
-        const char *const values[] = { student, g->title, grade_type_to_string(g->type), score };
-        return run(st, "INSERT INTO grades (student_id, title, type, score) VALUES ($1, $2, $3, $4)", 4, values,
-                   NULL);
+        return (x > y) - (x < y);
 }
 
-/* Lock STUDENT's row until the commit: its grades are counted and changed
- * by one writer at a time. */
-static int lock_student(struct store_pg *st, const char *const *student) {
-        long long id;
-        int r = query_int(st, "SELECT id FROM students WHERE id = $1 FOR UPDATE", 1, student, &id);
+/* Lock STUDENT's row until the commit (unless this batch did already):
+ * its grades are counted and changed by one writer at a time. */
+static int lock_student(struct store_pg *st, long student) {
+        char id[24];
+        const char *const values[] = { id };
+        long long got;
+        int r;
 
+        if (bsearch(&student, st->locked, st->n_locked, sizeof *st->locked, compare_ids))
+                return 0;
+        snprintf(id, sizeof id, "%ld", student);
+        r = query_int(st, "SELECT id FROM students WHERE id = $1 FOR UPDATE", 1, values, &got);
         if (r == -ENOENT) {
                 /* The service checks first: cannot be, as students stay. */
-                log_error("%s: no student %s", st->base.where, student[0]);
+                log_error("%s: no student %ld", st->base.where, student);
                 return -EIO;
         }
         return r;
@@ -303,27 +318,43 @@ static int pg_lock_batch(struct store *base, const long *students, size_t n, boo
         for (size_t i = 0; i < n; i++)
                 at += (size_t) sprintf(list + at, "%s%ld", i ? "," : "", students[i]);
         strcpy(list + at, "}");
-        return run(st, "SELECT id FROM students WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", 1, values,
-                   NULL);
+        r = run(st, "SELECT id FROM students WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", 1, values, NULL);
+        if (r < 0)
+                return r;
+        if (n > st->n_locked) {
+                long *more = realloc(st->locked, n * sizeof *st->locked);
+                if (!more)
+                        return 0;               /* locked all the same; lock_student() locks again */
+                st->locked = more;
+        }
+        memcpy(st->locked, students, n * sizeof *students);
+        st->n_locked = n;
+        return 0;
 }
+
+/* With the student's row locked (so that the count is of the grades as
+ * the last writer before us committed them), one statement: the grade
+ * inserted if the student has fewer than GB_GRADES_MAX, and announced. */
+#define ADD_GRADE_SQL                                                                                   \
+        "WITH added AS (INSERT INTO grades (student_id, title, type, score) SELECT $1, $2, $3, $4 "   \
+        "WHERE (SELECT count(*) FROM grades WHERE student_id = $1) < " STRINGIFY(GB_GRADES_MAX) " "   \
+        "RETURNING student_id) SELECT pg_notify('" STORE_CHANNEL "', student_id::text) FROM added"
 
 static int pg_add_grade(struct store *base, long student, const struct grade *g) {
         struct store_pg *st = to_pg(base);
-        char id[24];
-        const char *const values[] = { id };
-        long long n;
+        _cleanup_(PQclearp) PGresult *res = NULL;
+        char id[24], score[32];
+        const char *const values[] = { id, g->title, grade_type_to_string(g->type), score };
         int r;
 
         snprintf(id, sizeof id, "%ld", student);
-        r = lock_student(st, values);
+        snprintf(score, sizeof score, "%.17g", g->score);
+        r = lock_student(st, student);
         if (r >= 0)
-                r = query_int(st, "SELECT count(*) FROM grades WHERE student_id = $1", 1, values, &n);
+                r = run(st, ADD_GRADE_SQL, 4, values, &res);
         if (r < 0)
                 return r;
-        if (n >= GB_GRADES_MAX)
-                return -ENOSPC;
-        r = insert_grade(st, id, g);
-        return r < 0 ? r : announce(st, id);
+        return PQntuples(res) == 1 ? 0 : -ENOSPC;
 }
 
 static int pg_grade_is(struct store *base, long student, size_t index, const struct grade *expected) {
@@ -339,7 +370,7 @@ static int pg_grade_is(struct store *base, long student, size_t index, const str
 
         snprintf(id, sizeof id, "%ld", student);
         snprintf(offset, sizeof offset, "%zu", index > GB_GRADES_MAX ? (size_t) GB_GRADES_MAX : index);
-        r = lock_student(st, values);
+        r = lock_student(st, student);
         if (r >= 0)
                 r = run(st, sql, 2, values, &res);
         if (r < 0)
@@ -363,7 +394,7 @@ static int pg_remove_grade(struct store *base, long student, size_t index) {
 
         snprintf(id, sizeof id, "%ld", student);
         snprintf(offset, sizeof offset, "%zu", index > GB_GRADES_MAX ? (size_t) GB_GRADES_MAX : index);
-        r = lock_student(st, values);
+        r = lock_student(st, student);
         if (r >= 0)
                 r = query_int(st, "SELECT id FROM grades WHERE student_id = $1 ORDER BY id LIMIT 1 OFFSET $2", 2,
                               values, &g);
@@ -695,6 +726,7 @@ static void pg_close(struct store *base) {
         if (!st)
                 return;
         PQfinish(st->conn);
+        free(st->locked);
         free(st->base.where);
         free(st);
 }
