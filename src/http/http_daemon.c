@@ -72,6 +72,7 @@ struct http_daemon {
         struct http_daemon_hooks hooks;
         atomic_ullong requests;                 /* read by other threads (a STATUS= line) */
         bool stopping;                          /* in http_daemon_free(): start no handler */
+        bool closed;                            /* a connection closed in this MHD_run() */
         /* Requests answered in another thread (http_request_resume_async()),
          * to be resumed in ours: a list under a lock, and an eventfd that
          * wakes our loop. */
@@ -139,8 +140,22 @@ static int rearm_timer(struct http_daemon *d) {
         return sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
 }
 
+/* libmicrohttpd stops accepting at its connection limit and when accept()
+ * fails for want of descriptors ("temporarily suspending accept()"), and
+ * takes it up again when a connection closes, but puts its listening
+ * socket back into its epoll set only at the start of its next run: with
+ * nothing else to wake our loop (an idle daemon, a full backlog), that
+ * would wait for a timeout. So after a run that closed a connection it
+ * runs again at once (a few times at most: each closes what is left). */
+#define RUNS_AFTER_CLOSE 4
+
 static int run_mhd(struct http_daemon *d) {
-        MHD_run(d->mhd);
+        for (unsigned i = 0; i < RUNS_AFTER_CLOSE; i++) {
+                d->closed = false;
+                MHD_run(d->mhd);
+                if (!d->closed)
+                        break;
+        }
         int r = rearm_timer(d);
         if (r < 0)
                 log_error_errno(r, "Cannot arm the HTTP timer");
@@ -652,6 +667,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
                                             conn ? &conn->hook_state : &(void *) { NULL });
                 return;
         }
+        d->closed = true;               /* run_mhd() runs once more */
         if (d->hooks.connection)        /* gone: the hooks' state is theirs to free */
                 d->hooks.connection(d->hooks.userdata, conn ? conn->fd : -1, false,
                                     conn ? &conn->hook_state : &(void *) { NULL });
