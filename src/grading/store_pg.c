@@ -80,7 +80,7 @@ struct store_pg {
         /* The students whose rows this batch locked first (pg_lock_batch(),
          * ascending): not locked again, a round trip each saved. */
         long *locked;
-        size_t n_locked;
+        size_t n_locked, locked_size;
 };
 
 static struct store_pg *to_pg(struct store *base) {
@@ -321,11 +321,12 @@ static int pg_lock_batch(struct store *base, const long *students, size_t n, boo
         r = run(st, "SELECT id FROM students WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", 1, values, NULL);
         if (r < 0)
                 return r;
-        if (n > st->n_locked) {
+        if (n > st->locked_size) {
                 long *more = realloc(st->locked, n * sizeof *st->locked);
                 if (!more)
                         return 0;               /* locked all the same; lock_student() locks again */
                 st->locked = more;
+                st->locked_size = n;
         }
         memcpy(st->locked, students, n * sizeof *students);
         st->n_locked = n;
