@@ -692,7 +692,7 @@ static int write_grading_dropin(const char *verb, const char *root, const char *
                                 const char *const *addresses, size_t n, char *path, size_t path_size) {
         _cleanup_free_ char *text = NULL;
         const char *order[PATRONI_HOSTS_MAX];
-        char conninfo[1024], dir[PATH_MAX];
+        char conninfo[PATRONI_CONNINFO_MAX], dir[PATH_MAX];
         size_t k = 0;
         int r;
 

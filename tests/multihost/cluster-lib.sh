@@ -14,11 +14,12 @@
 #                          one at a time (curl --max-time 12, 50 ms apart) for SECS s; a line
 #                          each: "N START END HTTP_CODE CURL_EXIT" (times: $EPOCHREALTIME, the
 #                          boxes share the machine's clock)
-#   mh_grade_writes LOG T  of a gwriter.sh LOG and a moment T (an $EPOCHREALTIME: a loss):
-#                          "POSTS ACKED UNKNOWN(500) FAILED KILLED(12 s) FIRST MAXGAP LONGEST":
-#                          FIRST the seconds from T to the end of the first acknowledged (201)
-#                          POST begun after T ("none"), MAXGAP the longest pause between
-#                          acknowledgements, LONGEST the longest POST
+#   mh_grade_writes LOG T  of a writer's LOG (gwriter.sh's, or a line "ID START END ok|fail|killed"
+#                          each) and a moment T (an $EPOCHREALTIME: a loss): "WRITES ACKED
+#                          UNKNOWN(500) FAILED KILLED(12 s) FIRST MAXGAP LONGEST": FIRST the
+#                          seconds from T to the end of the first acknowledged (201, ok) write
+#                          begun after T ("none"), MAXGAP the longest pause between
+#                          acknowledgements, LONGEST the longest write
 #   mh_dgoctl_cluster [CMD..]  every host in one cluster by dgoctl alone (init, add-host, join),
 #                          each step a check; CMD.. run on each host once it has joined
 #   mh_dgoctl_postgres I..  `dgoctl cluster postgres` on each host in that order, each a check; the
@@ -70,9 +71,9 @@ mh_put_grade_writer() {
 mh_grade_writes() {
     awk -v t="${2/,/.}" '
         { n++; d = $3 - $2; if (d > longest) longest = d }
-        $4 == 201 { ok++; if ($2 >= t && first == "") first = $3 - t
-                    if (last != "" && $3 - last > maxgap) maxgap = $3 - last; last = $3; next }
-        $5 == 28 { killed++; next } $4 == 500 { unknown++; next } { failed++ }
+        $4 == 201 || $4 == "ok" { ok++; if ($2 >= t && first == "") first = $3 - t
+                                  if (last != "" && $3 - last > maxgap) maxgap = $3 - last; last = $3; next }
+        $5 == 28 || $4 == "killed" { killed++; next } $4 == 500 { unknown++; next } { failed++ }
         END { printf "%d %d %d %d %d %s %.2f %.2f\n", n, ok, unknown, failed, killed,
               (first == "" ? "none" : sprintf("%.2f", first)), maxgap, longest }' "$1"
 }

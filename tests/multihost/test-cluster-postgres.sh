@@ -177,12 +177,7 @@ poll_bg "$plog" "$loss" 40 repl_is "$L" "h$A:streaming:sync"
 wait "$writer" || true
 wait "$POLL_PID" || true
 took=$(cat "$plog"); rm -f "$plog"
-read -r n ok fail killed first maxgap longest < <(awk -v t="${loss/,/.}" '
-    { n++; d = $3 - $2; if (d > longest) longest = d }
-    $4 == "ok" { ok++; if ($2 >= t && first == "") first = $3 - t
-                 if (last != "" && $3 - last > maxgap) maxgap = $3 - last; last = $3 }
-    $4 == "fail" { fail++ } $4 == "killed" { killed++ }
-    END { printf "%d %d %d %d %s %.2f %.2f\n", n, ok, fail, killed, (first == "" ? "none" : sprintf("%.2f", first)), maxgap, longest }' "$wlog")
+read -r n ok unknown fail killed first maxgap longest < <(mh_grade_writes "$wlog" "$loss")
 echo "sync standby h$S lost: $n attempts, $ok acknowledged, $fail failed, $killed killed; first acknowledged INSERT begun after the loss: ${first} s after it; longest pause between acknowledgements ${maxgap} s; longest attempt ${longest} s"
 check "writes continue after the synchronous standby's loss (first acknowledged ${first} s after it)" \
     test "$first" != none
@@ -234,12 +229,7 @@ poll_bg "$plog" "$loss" 60 repl_is "$S" "h$A:streaming:sync"
 wait "$writer" || true
 wait "$POLL_PID" || true
 follow=$(cat "$plog"); rm -f "$plog"
-read -r n ok fail killed first maxgap longest < <(awk -v t="${loss/,/.}" '
-    { n++; d = $3 - $2; if (d > longest) longest = d }
-    $4 == "ok" { ok++; if ($2 >= t && first == "") first = $3 - t
-                 if (last != "" && $3 - last > maxgap) maxgap = $3 - last; last = $3 }
-    $4 == "fail" { fail++ } $4 == "killed" { killed++ }
-    END { printf "%d %d %d %d %s %.2f %.2f\n", n, ok, fail, killed, (first == "" ? "none" : sprintf("%.2f", first)), maxgap, longest }' "$wlog")
+read -r n ok unknown fail killed first maxgap longest < <(mh_grade_writes "$wlog" "$loss")
 echo "FAILOVER: primary h$L lost: write outage ${first} s (loss -> end of the first acknowledged INSERT begun after it); $n attempts, $ok acknowledged, $fail failed, $killed killed; longest pause between acknowledgements ${maxgap} s"
 check "a write through the multi-host conninfo succeeds within $FAILOVER_BOUND s of the primary's loss (${first} s)" \
     awk -v f="$first" -v b="$FAILOVER_BOUND" 'BEGIN { exit !(f != "none" && f + 0 <= b) }'

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tmp_dir.h"
 #include "dgoctl/db_copy.h"
 #include "dgoctl/db_replace.h"
 #include "dgoctl/db_verify.h"
@@ -47,14 +48,7 @@
 
 static char dir[] = "/tmp/test-dgoctl-db-XXXXXX";
 
-static char *path(const char *name) {
-        static char buf[8][512];
-        static int next;
-        char *p = buf[next++ % 8];
-
-        snprintf(p, sizeof buf[0], "%s/%s", dir, name);
-        return p;
-}
+#define path(name) tmp_path(dir, (name))
 
 static bool exists(const char *p) {
         return access(p, F_OK) == 0;

@@ -26,19 +26,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tmp_dir.h"
 #include "dgoctl/gb_build.h"
 #include "dgoctl/gb_file.h"
 
 static char dir[] = "/tmp/test-dgoctl-gradebook-XXXXXX";
 
-static char *path(const char *name) {
-        static char buf[8][512];
-        static int next;
-        char *p = buf[next++ % 8];
-
-        snprintf(p, sizeof buf[0], "%s/%s", dir, name);
-        return p;
-}
+#define path(name) tmp_path(dir, (name))
 
 static size_t n_entries(void) {
         DIR *d = opendir(dir);

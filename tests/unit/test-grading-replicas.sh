@@ -13,9 +13,10 @@
 #    meanwhile A, asked to remove a grade by its position after B removed the one before it,
 #    answers 409 and removes nothing (the grade there is not the one A showed);
 #  - a replica's GET answers while the other writes (reads come from memory);
-#  - both replicas taking grades of the same students from 8 clients each at once: all 400
-#    acknowledged and stored once, no deadlock in the server's log (batches lock their
-#    students in ID order), while a third session holds one student's row now and then;
+#  - both replicas taking grades of the same students from 8 clients each at once, while a
+#    third session holds one student's row now and then: all 400 acknowledged and stored
+#    once, no deadlock in the server's log (an end-to-end check: it passed without the lock
+#    order too, which test-store_backends proves deadlock-free deterministically);
 #  - the database shut down and started again (a failover, as a replica sees it): GETs are
 #    answered from memory meanwhile and a POST 503 (not stored, and it is not); once the
 #    database is back a POST is acknowledged within BOUND_MS without any restart, stored
@@ -162,9 +163,9 @@ t=$(until_ms same3) || t=''
 check "then A's student 3 is B's (${t:-never} ms)" within "$t"
 
 # --- both writing grades of the same students at once, many clients each ---
-# Each batch locks its students' rows; taken in the order each batch met them, two replicas'
-# batches would deadlock (PostgreSQL fails one after deadlock_timeout, 1 s: a 503). Every
-# writer takes them in ID order (store_lock_batch()): none may fail.
+# Each batch locks its students' rows in ID order (store_lock_batch()); taken as met, two
+# replicas' batches can deadlock (PostgreSQL fails one after deadlock_timeout, 1 s: a 503).
+# Whether it happens here is timing (test-store_backends shows it for certain): none may fail.
 storm() {   # storm REPLICA: 8 clients x 25 POSTs, each to one of students 1..5 by turn
     seq 200 | xargs -P 8 -I{} sh -c 'curl -s -o /dev/null -w "%{http_code}\n" --max-time 10 \
         -H "Content-Type: application/json" -d "{\"Title\":\"Storm $2 {}\",\"Type\":\"Quiz\",\"Score\":3}" \

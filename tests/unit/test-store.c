@@ -24,12 +24,14 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "sqlite_int.h"
 #include "grading/checkpointer.h"
 #include "dgo/gradebook.h"
 #include "grading/replies.h"
 #include "grading/store.h"
 #include "grading/writer.h"
 #include "tmp_dir.h"
+#include "writer_answers.h"
 
 /* fdatasync() as libsqlite3 sees it: fails with EIO while fail_sync is set,
  * and waits sync_delay_us first (to let changes queue behind a commit). */
@@ -58,19 +60,6 @@ static char *book_json(const struct gradebook *gb) {
         return text;
 }
 
-static long long sql_int(const char *path, const char *sql) {
-        sqlite3 *db;
-        sqlite3_stmt *st;
-        long long v = -1;
-
-        if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-                if (sqlite3_step(st) == SQLITE_ROW)
-                        v = sqlite3_column_int64(st, 0);
-                sqlite3_finalize(st);
-        }
-        sqlite3_close(db);
-        return v;
-}
 
 static void sql_exec(const char *path, const char *sql) {
         sqlite3 *db;
@@ -110,7 +99,7 @@ static void test_new_and_import(void) {
         CHECK(gb.n_students == 1 && gb.students[0].n_grades == 1);
         store_close(st);
         gradebook_free(&gb);
-        CHECK(sql_int(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION);
+        CHECK(sqlite_int(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION);
         remove_db(db);
 
         /* an earlier dgo's students.json: imported with its IDs, set aside */
@@ -139,7 +128,7 @@ static void test_new_and_import(void) {
         tmp_write(legacy, "[{\"ID\":");
         CHECK(store_open(db, legacy, seed, &st, &gb) < 0);
         CHECK(access(legacy, F_OK) == 0);
-        CHECK(sql_int(db, "PRAGMA user_version") == 0);
+        CHECK(sqlite_int(db, "PRAGMA user_version") == 0);
         unlink(legacy);
         unlink(in_dir("students.json.imported"));
         remove_db(db);
@@ -158,7 +147,7 @@ static void test_refused(void) {
         sql_exec(db, "PRAGMA user_version = 99");
         CHECK(store_open(db, NULL, seed, &st, &gb) == -EPROTONOSUPPORT);
         CHECK(gb.n_students == 0);
-        CHECK(sql_int(db, "PRAGMA user_version") == 99);
+        CHECK(sqlite_int(db, "PRAGMA user_version") == 99);
 
         /* a damaged row: the whole book is refused, not served in part */
         sql_exec(db, "PRAGMA user_version = 1; PRAGMA ignore_check_constraints = 1;"
@@ -173,10 +162,8 @@ static void test_refused(void) {
 
 /* The writer's answers, as the service's would be. */
 struct answers {
-        pthread_mutex_t lock;
-        pthread_cond_t done;
-        unsigned n, stored, not_stored, unknown, refused;
-        struct gradebook *gb;
+        struct writer_answers w;
+        struct gradebook *gb;           /* the book in memory, as the service's */
 };
 
 static int apply(struct change *batch, void *userdata) {
@@ -193,36 +180,12 @@ static int apply(struct change *batch, void *userdata) {
 }
 
 static void answer(struct change *c, void *userdata) {
-        struct answers *a = userdata;
-
-        pthread_mutex_lock(&a->lock);
-        a->n++;
-        a->stored += c->outcome == CHANGE_STORED;
-        a->not_stored += c->outcome == CHANGE_NOT_STORED;
-        a->unknown += c->outcome == CHANGE_UNKNOWN;
-        a->refused += c->outcome == CHANGE_REFUSED;
-        pthread_cond_signal(&a->done);
-        pthread_mutex_unlock(&a->lock);
-        change_free(c);
+        writer_answers_take(&((struct answers *) userdata)->w, c);
 }
 
 static const struct writer_ops ops = { .apply = apply, .answer = answer };
 
-static struct change *grade_change(long student, const char *title) {
-        struct change *c = calloc(1, sizeof *c);
 
-        c->kind = CHANGE_ADD_GRADE;
-        c->student = student;
-        c->grade = (struct grade) { .title = strdup(title), .type = GRADE_QUIZ, .score = 50 };
-        return c;
-}
-
-static void wait_answers(struct answers *a, unsigned n) {
-        pthread_mutex_lock(&a->lock);
-        while (a->n < n)
-                pthread_cond_wait(&a->done, &a->lock);
-        pthread_mutex_unlock(&a->lock);
-}
 
 /* Memory equals what a fresh load of the database finds. */
 static bool memory_equals_disk(const char *db, const struct gradebook *gb) {
@@ -246,7 +209,7 @@ static bool memory_equals_disk(const char *db, const struct gradebook *gb) {
 static void test_writer(void) {
         char *db = in_dir("gradebook.db"), *seed = in_dir("seed.json");
         struct gradebook gb;
-        struct answers a = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, .gb = &gb };
+        struct answers a = { .w = WRITER_ANSWERS_INIT, .gb = &gb };
         struct writer *w;
         struct store *st;
         sd_event *e;
@@ -263,18 +226,18 @@ static void test_writer(void) {
         usleep(30000);
         for (int i = 0; i < 20; i++)
                 CHECK(writer_submit(w, grade_change(1, "batched")));
-        wait_answers(&a, 21);
+        CHECK(writer_answers_wait(&a.w, 21, 60));
         atomic_store(&sync_delay_us, 0);
-        CHECK(a.stored == 21);
+        CHECK(a.w.stored == 21);
         CHECK(writer_commits(w) == 2);
-        CHECK(sql_int(db, "SELECT count(*) FROM grades WHERE title = 'batched'") == 20);
+        CHECK(sqlite_int(db, "SELECT count(*) FROM grades WHERE title = 'batched'") == 20);
 
         /* the book's rules: the 1001st grade of a student is refused */
         sql_exec(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 978) "
                      "INSERT INTO grades (student_id, title, type, score) SELECT 1, 'fill', 'Quiz', 1 FROM n");
         CHECK(writer_submit(w, grade_change(1, "too many")));
-        wait_answers(&a, 22);
-        CHECK(a.refused == 1);
+        CHECK(writer_answers_wait(&a.w, 22, 60));
+        CHECK(a.w.refused == 1);
 
         /* another program holds the write lock past the busy timeout: not
          * stored, and memory equals the disk */
@@ -282,8 +245,8 @@ static void test_writer(void) {
         CHECK(sqlite3_open(db, &other) == SQLITE_OK);
         CHECK(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
         CHECK(writer_submit(w, grade_change(1, "locked out")));
-        wait_answers(&a, 23);
-        CHECK(a.not_stored == 1);
+        CHECK(writer_answers_wait(&a.w, 23, 60));
+        CHECK(a.w.not_stored == 1);
         sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
         sqlite3_close(other);
         CHECK(memory_equals_disk(db, &gb));
@@ -293,9 +256,9 @@ static void test_writer(void) {
          * changes taken; the main loop ends with -EIO */
         atomic_store(&fail_sync, true);
         CHECK(writer_submit(w, grade_change(1, "fsync fails")));
-        wait_answers(&a, 24);
+        CHECK(writer_answers_wait(&a.w, 24, 60));
         atomic_store(&fail_sync, false);
-        CHECK(a.unknown == 1);
+        CHECK(a.w.unknown == 1);
         CHECK(gradebook_find(&gb, 1)->n_grades == 22);
         struct change *late = grade_change(1, "after the failure");
         CHECK(!writer_submit(w, late));

@@ -40,6 +40,8 @@
 
 #include "basic/macros.h"
 #include "check.h"
+#include "sqlite_int.h"
+#include "writer_answers.h"
 #include "dgo/gradebook.h"
 #include "grading/store.h"
 #include "grading/writer.h"
@@ -93,17 +95,7 @@ static int sqlite_open(const char *book, const char *legacy, const char *seed, s
 }
 
 static long long sqlite_sql(const char *book, const char *sql) {
-        sqlite3 *db;
-        sqlite3_stmt *st;
-        long long v = -1;
-
-        if (sqlite3_open(book, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-                if (sqlite3_step(st) == SQLITE_ROW)
-                        v = sqlite3_column_int64(st, 0);
-                sqlite3_finalize(st);
-        }
-        sqlite3_close(db);
-        return v;
+        return sqlite_int(book, sql);
 }
 
 static const struct backend sqlite_backend = {
@@ -448,9 +440,7 @@ static void run_cases(const struct backend *b) {
 
 /* The writer's answers, as the service's would be. */
 struct answers {
-        pthread_mutex_t lock;
-        pthread_cond_t done;
-        unsigned n, stored, not_stored, unknown, refused;
+        struct writer_answers w;
         /* The writer's reads of the whole book (no request to answer), and
          * the grades titled WATCH the last one found. */
         unsigned whole_reads, watched;
@@ -467,56 +457,21 @@ static int apply(struct change *batch, void *userdata) {
                 for (size_t i = 0; i < c->fresh.n_students; i++)
                         for (size_t j = 0; j < c->fresh.students[i].n_grades; j++)
                                 found += a->watch && strcmp(c->fresh.students[i].grades[j].title, a->watch) == 0;
-                pthread_mutex_lock(&a->lock);
+                pthread_mutex_lock(&a->w.lock);
                 a->whole_reads++;
                 a->watched = found;
-                pthread_mutex_unlock(&a->lock);
+                pthread_mutex_unlock(&a->w.lock);
         }
         return 0;
 }
 
 static void answer(struct change *c, void *userdata) {
-        struct answers *a = userdata;
-
-        if (c->kind == CHANGE_REFRESH) {        /* nobody asked */
-                change_free(c);
-                return;
-        }
-        pthread_mutex_lock(&a->lock);
-        a->n++;
-        a->stored += c->outcome == CHANGE_STORED;
-        a->not_stored += c->outcome == CHANGE_NOT_STORED;
-        a->unknown += c->outcome == CHANGE_UNKNOWN;
-        a->refused += c->outcome == CHANGE_REFUSED;
-        pthread_cond_signal(&a->done);
-        pthread_mutex_unlock(&a->lock);
-        change_free(c);
+        writer_answers_take(&((struct answers *) userdata)->w, c);
 }
 
 static const struct writer_ops ops = { .apply = apply, .answer = answer };
 
-static bool wait_answers(struct answers *a, unsigned n, int seconds) {
-        struct timespec deadline;
-        bool ok = true;
 
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += seconds;
-        pthread_mutex_lock(&a->lock);
-        while (a->n < n && ok)
-                ok = pthread_cond_timedwait(&a->done, &a->lock, &deadline) == 0;
-        ok = a->n >= n;
-        pthread_mutex_unlock(&a->lock);
-        return ok;
-}
-
-static struct change *grade_change(long student, const char *title) {
-        struct change *c = calloc(1, sizeof *c);
-
-        c->kind = CHANGE_ADD_GRADE;
-        c->student = student;
-        c->grade = (struct grade) { .title = strdup(title), .type = GRADE_QUIZ, .score = 50 };
-        return c;
-}
 
 struct committer {
         struct store *st;
@@ -536,7 +491,7 @@ static void *commit_one(void *userdata) {
 }
 
 static void test_pg_commit_lost(void) {
-        struct answers a = { .lock = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER };
+        struct answers a = { .w = WRITER_ANSWERS_INIT };
         char book[256], count[128];
         struct gradebook gb;
         struct committer c = { 0 };
@@ -573,22 +528,22 @@ static void test_pg_commit_lost(void) {
         CHECK(pg_server_exec(&pg, "postgres", count));
         snprintf(count, sizeof count, "SELECT pg_terminate_backend(%lld)::int", pid);
         CHECK(pg_server_sql(&pg, "postgres", count) == 1);
-        CHECK(wait_answers(&a, 1, 20));
-        CHECK(a.unknown == 1 && a.stored == 0 && a.not_stored == 0);
+        CHECK(writer_answers_wait(&a.w, 1, 20));
+        CHECK(a.w.unknown == 1 && a.w.stored == 0 && a.w.not_stored == 0);
         /* Meanwhile a change is answered "not stored", within a try. */
         CHECK(writer_submit(w, grade_change(1, "while unreachable")));
-        CHECK(wait_answers(&a, 2, 20));
-        CHECK(a.not_stored == 1 && a.stored == 0);
+        CHECK(writer_answers_wait(&a.w, 2, 20));
+        CHECK(a.w.not_stored == 1 && a.w.stored == 0);
         snprintf(count, sizeof count, "SET synchronous_commit = local; ALTER DATABASE %s ALLOW_CONNECTIONS true",
                  pg_dbname(book));
         CHECK(pg_server_exec(&pg, "postgres", count));
         CHECK(pg_server_set_standby_names(&pg, ""));
         CHECK(writer_submit(w, grade_change(1, "after the failure")));
-        CHECK(wait_answers(&a, 3, 20));
-        CHECK(a.stored == 1 && a.unknown == 1 && a.not_stored == 1);
-        pthread_mutex_lock(&a.lock);
+        CHECK(writer_answers_wait(&a.w, 3, 20));
+        CHECK(a.w.stored == 1 && a.w.unknown == 1 && a.w.not_stored == 1);
+        pthread_mutex_lock(&a.w.lock);
         CHECK(a.whole_reads == 1 && a.watched == 1);
-        pthread_mutex_unlock(&a.lock);
+        pthread_mutex_unlock(&a.w.lock);
         CHECK(sd_event_run(e, 0) >= 0);
         CHECK(sd_event_get_state(e) != SD_EVENT_FINISHED);      /* the main loop goes on */
         writer_stop(w);
